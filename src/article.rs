@@ -1,0 +1,575 @@
+//! Stored files to [`Article`]s: pure, bytes in and articles out, no I/O.
+//!
+//! The format is chosen by the file's extension ([`Format::from_path`]); each format has its own
+//! submodule. Every text that leaves this module has been through [`sanitize`], so no byte of an
+//! article can reach a terminal as a control.
+
+mod date;
+mod html;
+mod json;
+mod markdown;
+mod sanitize;
+mod txt;
+
+use std::path::Path;
+
+use serde::Serialize;
+
+pub use date::{ArticleDate, DateValue, parse_date};
+pub use sanitize::{is_bidi_control, sanitize};
+
+/// Blocks longer than this are split at a paragraph, line or word boundary, so that one huge
+/// paragraph never has to be laid out in one piece.
+pub const MAX_BLOCK_BYTES: usize = 64 * 1024;
+
+/// How many bytes at the start of a file are looked at to tell a binary file (a NUL byte).
+const BINARY_SNIFF_BYTES: usize = 8 * 1024;
+
+/// The stored formats qari reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// Plain text in the newspaper layout: title, date lines, blank-line separated paragraphs.
+    Txt,
+    /// Markdown with optional YAML or TOML front matter.
+    Markdown,
+    /// A saved web page.
+    Html,
+    /// One JSON object, or an array of objects.
+    Json,
+    /// One JSON object a line.
+    Jsonl,
+}
+
+impl Format {
+    /// The format for a path, by its extension (case-insensitive); `None` for any other file.
+    pub fn from_path(path: &Path) -> Option<Self> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "txt" | "text" => Self::Txt,
+            "md" | "markdown" => Self::Markdown,
+            "html" | "htm" | "xhtml" => Self::Html,
+            "json" => Self::Json,
+            "jsonl" | "ndjson" => Self::Jsonl,
+            _ => return None,
+        })
+    }
+}
+
+/// The language of an article, from the script of its letters (or its own metadata).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// Mostly Arabic-script letters.
+    Ar,
+    /// Mostly Latin letters.
+    En,
+    /// A real mix of both.
+    Mixed,
+}
+
+impl Lang {
+    /// The short code shown in the list: `ar`, `en` or `mix`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Ar => "ar",
+            Self::En => "en",
+            Self::Mixed => "mix",
+        }
+    }
+}
+
+/// A base direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Left to right.
+    Ltr,
+    /// Right to left.
+    Rtl,
+}
+
+/// What kind of block a piece of an article is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BlockKind {
+    /// A heading of level 1 to 6.
+    Heading(u8),
+    /// A paragraph of running text.
+    Paragraph,
+    /// A quotation.
+    Quote,
+    /// One item of a list.
+    ListItem,
+}
+
+/// One block of an article, holding its logical (stored-order) text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Block {
+    /// What the block is.
+    pub kind: BlockKind,
+    /// The logical text: sanitized, whitespace-trimmed, `\n` only for hard line breaks.
+    pub text: String,
+}
+
+/// A loaded article.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Article {
+    /// Stable id: the path relative to the library root, plus `#N` for the N-th article of a
+    /// file that holds several.
+    pub id: String,
+    /// The title (never empty: a file without one is titled by its file name).
+    pub title: String,
+    /// The dates found, in the order they appear.
+    pub dates: Vec<ArticleDate>,
+    /// The author or byline, when present.
+    pub byline: Option<String>,
+    /// The language from the article's metadata or the script of its letters.
+    pub lang: Lang,
+    /// The base direction of the whole article.
+    pub direction: Direction,
+    /// Where it was published (a site or a publication), when known.
+    pub source: Option<String>,
+    /// The original address, when known.
+    pub url: Option<String>,
+    /// Tags from front matter or metadata.
+    pub tags: Vec<String>,
+    /// The body, in order.
+    pub blocks: Vec<Block>,
+}
+
+impl Article {
+    /// The first parsed date, the one the library sorts by.
+    pub fn date(&self) -> Option<DateValue> {
+        self.dates.iter().find_map(|d| d.value)
+    }
+
+    /// Words in the body (runs of bytes between ASCII whitespace).
+    pub fn word_count(&self) -> usize {
+        let mut counter = WordCounter::default();
+        for b in &self.blocks {
+            counter.feed(b.text.as_bytes());
+            counter.feed(b" ");
+        }
+        counter.words
+    }
+
+    /// Total bytes of body text.
+    pub fn body_bytes(&self) -> usize {
+        self.blocks.iter().map(|b| b.text.len()).sum()
+    }
+}
+
+/// Counts words (runs of bytes between ASCII whitespace) over text fed in pieces.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct WordCounter {
+    /// Words counted so far.
+    pub words: usize,
+    in_word: bool,
+}
+
+impl WordCounter {
+    /// Counts the words that start in `bytes`.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            let space = b.is_ascii_whitespace();
+            if !space && !self.in_word {
+                self.words += 1;
+            }
+            self.in_word = !space;
+        }
+    }
+}
+
+/// The outcome of loading one file: the articles it held and what was wrong with it.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// Articles found, in file order.
+    pub articles: Vec<Article>,
+    /// One sentence per problem met (without the file name, which the caller adds).
+    pub warnings: Vec<String>,
+}
+
+/// Why a file yielded no article at all.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ArticleError {
+    /// The file is empty or holds only whitespace.
+    #[error("the file is empty")]
+    Empty,
+    /// The file holds NUL bytes: it is binary, not text.
+    #[error("the file is binary (it holds NUL bytes), not text")]
+    Binary,
+    /// The file could not be parsed in its format.
+    #[error("{0}")]
+    Malformed(String),
+}
+
+/// Parses the bytes of one file. `id` is the stable id of the file (its path relative to the
+/// library root); `name` its file name, used as a title of last resort.
+pub fn parse(bytes: &[u8], format: Format, id: &str) -> Result<Loaded, ArticleError> {
+    let sniff = &bytes[..bytes.len().min(BINARY_SNIFF_BYTES)];
+    if sniff.contains(&0) {
+        return Err(ArticleError::Binary);
+    }
+    let mut warnings = Vec::new();
+    let text = match std::str::from_utf8(bytes) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(e) => {
+            warnings.push(format!(
+                "it is not valid UTF-8 (first bad byte at offset {}); bad bytes are shown as \u{FFFD}",
+                e.valid_up_to()
+            ));
+            String::from_utf8_lossy(bytes)
+        }
+    };
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
+    if text.trim().is_empty() {
+        return Err(ArticleError::Empty);
+    }
+    let raws = match format {
+        Format::Txt => vec![txt::parse(text)],
+        Format::Markdown => vec![markdown::parse_document(text, &mut warnings)],
+        Format::Html => vec![html::parse(text)],
+        Format::Json => json::parse_json(text)?,
+        Format::Jsonl => json::parse_jsonl(text, &mut warnings),
+    };
+    let many = raws.len() > 1 || matches!(format, Format::Jsonl);
+    let mut articles = Vec::with_capacity(raws.len());
+    for (i, raw) in raws.into_iter().enumerate() {
+        let article_id = if many {
+            format!("{id}#{}", i + 1)
+        } else {
+            id.to_owned()
+        };
+        if let Some(a) = raw.finish(article_id, id) {
+            articles.push(a);
+        } else {
+            warnings.push(if many {
+                format!("article {} has neither a title nor any text", i + 1)
+            } else {
+                "it has neither a title nor any text".to_owned()
+            });
+        }
+    }
+    if articles.is_empty() {
+        let why = warnings
+            .pop()
+            .unwrap_or_else(|| "no article was found in it".to_owned());
+        return Err(ArticleError::Malformed(why));
+    }
+    Ok(Loaded { articles, warnings })
+}
+
+/// Fields as a format parser found them, before they are cleaned and completed.
+#[derive(Debug, Default)]
+struct RawArticle {
+    title: Option<String>,
+    dates: Vec<String>,
+    byline: Option<String>,
+    lang: Option<String>,
+    source: Option<String>,
+    url: Option<String>,
+    tags: Vec<String>,
+    blocks: Vec<Block>,
+}
+
+impl RawArticle {
+    fn push_block(&mut self, kind: BlockKind, text: &str) {
+        let text = text.trim();
+        if !text.is_empty() {
+            self.blocks.push(Block {
+                kind,
+                text: text.to_owned(),
+            });
+        }
+    }
+
+    /// Sanitizes every field, fills in what is missing and splits huge blocks.
+    fn finish(self, id: String, file_id: &str) -> Option<Article> {
+        let clean = |s: &str| collapse_inline(&sanitize(s));
+        let mut blocks = Vec::with_capacity(self.blocks.len());
+        for b in self.blocks {
+            let text = sanitize(&b.text);
+            let text = text.trim();
+            if text.is_empty() {
+                continue;
+            }
+            split_block(b.kind, text, &mut blocks);
+        }
+        let title = self
+            .title
+            .map(|t| clean(&t))
+            .filter(|t| !t.is_empty())
+            .or_else(|| {
+                // No title: the first heading, else the file name.
+                let first = blocks.first()?;
+                matches!(first.kind, BlockKind::Heading(_)).then(|| first.text.clone())
+            });
+        if title.is_none() && blocks.is_empty() {
+            return None;
+        }
+        let title = title.unwrap_or_else(|| {
+            let name = file_id.rsplit('/').next().unwrap_or(file_id);
+            name.rsplit_once('.')
+                .map_or(name, |(stem, _)| stem)
+                .to_owned()
+        });
+        let dates = self
+            .dates
+            .iter()
+            .map(|d| clean(d))
+            .filter(|d| !d.is_empty())
+            .map(|original| ArticleDate {
+                value: parse_date(&original),
+                original,
+            })
+            .collect();
+        let lang = self
+            .lang
+            .as_deref()
+            .and_then(lang_from_code)
+            .unwrap_or_else(|| detect_lang(&title, &blocks));
+        let direction = match lang {
+            Lang::Ar => Direction::Rtl,
+            Lang::En => Direction::Ltr,
+            Lang::Mixed => first_strong(&title)
+                .or_else(|| blocks.iter().find_map(|b| first_strong(&b.text)))
+                .unwrap_or(Direction::Ltr),
+        };
+        Some(Article {
+            id,
+            title,
+            dates,
+            byline: self.byline.map(|b| clean(&b)).filter(|b| !b.is_empty()),
+            lang,
+            direction,
+            source: self.source.map(|s| clean(&s)).filter(|s| !s.is_empty()),
+            url: self.url.map(|s| clean(&s)).filter(|s| !s.is_empty()),
+            tags: self
+                .tags
+                .iter()
+                .map(|t| clean(t))
+                .filter(|t| !t.is_empty())
+                .collect(),
+            blocks,
+        })
+    }
+}
+
+/// Collapses runs of whitespace (newlines included) to one space and trims.
+fn collapse_inline(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Pushes `text` as one or more blocks of `kind`, none over [`MAX_BLOCK_BYTES`].
+fn split_block(kind: BlockKind, mut text: &str, out: &mut Vec<Block>) {
+    while text.len() > MAX_BLOCK_BYTES {
+        let mut cut = MAX_BLOCK_BYTES;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let head = text.get(..cut).unwrap_or(text);
+        let at = head
+            .rfind('\n')
+            .or_else(|| head.rfind(' '))
+            .filter(|&i| i > 0)
+            .unwrap_or(cut);
+        let (a, b) = text.split_at(at);
+        let a = a.trim();
+        if !a.is_empty() {
+            out.push(Block {
+                kind,
+                text: a.to_owned(),
+            });
+        }
+        text = b.trim_start();
+    }
+    if !text.is_empty() {
+        out.push(Block {
+            kind,
+            text: text.to_owned(),
+        });
+    }
+}
+
+/// Maps a language code or name from metadata to a [`Lang`].
+fn lang_from_code(code: &str) -> Option<Lang> {
+    let code = code.trim().to_ascii_lowercase();
+    let primary = code.split(['-', '_']).next().unwrap_or("");
+    match primary {
+        "ar" | "arz" | "ary" | "apc" | "acm" | "aeb" | "arabic" | "fa" | "ur" | "ps" => {
+            Some(Lang::Ar)
+        }
+        "en" | "english" | "fr" | "de" | "es" | "it" | "pt" | "nl" => Some(Lang::En),
+        "mixed" | "mix" => Some(Lang::Mixed),
+        _ => None,
+    }
+}
+
+/// Is this an Arabic-script letter (any of the Arabic blocks)?
+pub fn is_arabic_letter(c: char) -> bool {
+    matches!(c,
+        '\u{0620}'..='\u{064A}' | '\u{066E}'..='\u{06D3}' | '\u{06D5}' | '\u{06EE}'..='\u{06FF}'
+        | '\u{0750}'..='\u{077F}' | '\u{08A0}'..='\u{08C9}' | '\u{FB50}'..='\u{FDFF}'
+        | '\u{FE70}'..='\u{FEFC}')
+}
+
+/// Counts the script of letters in the title and the first part of the body.
+fn detect_lang(title: &str, blocks: &[Block]) -> Lang {
+    const SAMPLE_CHARS: usize = 1500;
+    let (mut arabic, mut latin) = (0usize, 0usize);
+    let texts = std::iter::once(title).chain(blocks.iter().map(|b| b.text.as_str()));
+    for c in texts.flat_map(str::chars).take(SAMPLE_CHARS) {
+        if is_arabic_letter(c) {
+            arabic += 1;
+        } else if c.is_alphabetic() && (c.is_ascii() || ('\u{00C0}'..='\u{024F}').contains(&c)) {
+            latin += 1;
+        }
+    }
+    let total = arabic + latin;
+    if total == 0 {
+        Lang::En
+    } else if arabic * 10 >= total * 6 {
+        Lang::Ar
+    } else if latin * 10 >= total * 6 {
+        Lang::En
+    } else {
+        Lang::Mixed
+    }
+}
+
+/// The direction of the first strong character (UAX #9 P2, without skipping isolates).
+pub fn first_strong(s: &str) -> Option<Direction> {
+    use unicode_bidi::BidiClass::{AL, L, R};
+    s.chars().find_map(|c| match unicode_bidi::bidi_class(c) {
+        L => Some(Direction::Ltr),
+        R | AL => Some(Direction::Rtl),
+        _ => None,
+    })
+}
+
+/// Splits a body string into paragraphs: at blank lines when there are any, else at newlines.
+fn split_paragraphs(body: &str) -> Vec<&str> {
+    let paragraphs = paragraphs_at_blank_lines(body);
+    if paragraphs.len() > 1 {
+        return paragraphs;
+    }
+    body.split('\n')
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// The blank-line separated paragraphs of `s`, each trimmed.
+fn paragraphs_at_blank_lines(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut end = 0;
+    let mut pos = 0;
+    for line in s.split_inclusive('\n') {
+        let blank = line.trim().is_empty();
+        if blank {
+            if let Some(st) = start.take() {
+                out.push(s.get(st..end).unwrap_or("").trim());
+            }
+        } else {
+            if start.is_none() {
+                start = Some(pos);
+            }
+            end = pos + line.len();
+        }
+        pos += line.len();
+    }
+    if let Some(st) = start {
+        out.push(s.get(st..end).unwrap_or("").trim());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_by_extension() {
+        assert_eq!(Format::from_path(Path::new("a/b.TXT")), Some(Format::Txt));
+        assert_eq!(
+            Format::from_path(Path::new("x.markdown")),
+            Some(Format::Markdown)
+        );
+        assert_eq!(Format::from_path(Path::new("x.htm")), Some(Format::Html));
+        assert_eq!(Format::from_path(Path::new("x.jsonl")), Some(Format::Jsonl));
+        assert_eq!(Format::from_path(Path::new("x.pdf")), None);
+        assert_eq!(Format::from_path(Path::new("README")), None);
+    }
+
+    #[test]
+    fn empty_and_binary_are_errors() {
+        assert_eq!(
+            parse(b"", Format::Txt, "a.txt").unwrap_err(),
+            ArticleError::Empty
+        );
+        assert_eq!(
+            parse(b" \n\n \t", Format::Txt, "a.txt").unwrap_err(),
+            ArticleError::Empty
+        );
+        assert_eq!(
+            parse(b"PK\x03\x04\0\0binary", Format::Txt, "a.txt").unwrap_err(),
+            ArticleError::Binary
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_is_kept_with_a_warning() {
+        let loaded = parse(b"Title\n\nsome \xff\xfe text", Format::Txt, "a.txt").unwrap();
+        assert_eq!(
+            loaded.articles[0].blocks[0].text,
+            "some \u{FFFD}\u{FFFD} text"
+        );
+        assert!(
+            loaded.warnings[0].contains("not valid UTF-8"),
+            "{:?}",
+            loaded.warnings
+        );
+    }
+
+    #[test]
+    fn language_and_direction() {
+        let a = parse("عنوان\n\nنص عربي فيه BBC".as_bytes(), Format::Txt, "a.txt").unwrap();
+        assert_eq!(a.articles[0].lang, Lang::Ar);
+        assert_eq!(a.articles[0].direction, Direction::Rtl);
+        let e = parse(b"Title\n\nEnglish text", Format::Txt, "e.txt").unwrap();
+        assert_eq!(e.articles[0].lang, Lang::En);
+        assert_eq!(e.articles[0].direction, Direction::Ltr);
+        let m = parse(
+            "Arabic عربية كثيرة جدا\n\nmixed نص وكلمات English".as_bytes(),
+            Format::Txt,
+            "m.txt",
+        )
+        .unwrap();
+        assert_eq!(m.articles[0].lang, Lang::Mixed);
+        assert_eq!(m.articles[0].direction, Direction::Ltr);
+    }
+
+    #[test]
+    fn huge_blocks_are_split_at_spaces() {
+        let word = "كلمة ";
+        let body = word.repeat(40_000);
+        let text = format!("T\n\n{body}");
+        let a = parse(text.as_bytes(), Format::Txt, "big.txt").unwrap();
+        let blocks = &a.articles[0].blocks;
+        assert!(blocks.len() > 1);
+        assert!(blocks.iter().all(|b| b.text.len() <= MAX_BLOCK_BYTES));
+        let words: usize = blocks
+            .iter()
+            .map(|b| b.text.split_whitespace().count())
+            .sum();
+        assert_eq!(words, 40_000, "no word lost in the split");
+    }
+
+    #[test]
+    fn paragraphs_split_at_blank_lines_or_newlines() {
+        assert_eq!(split_paragraphs("a\nb\n\nc"), vec!["a\nb", "c"]);
+        assert_eq!(split_paragraphs("a\nb\nc"), vec!["a", "b", "c"]);
+    }
+}

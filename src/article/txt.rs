@@ -1,0 +1,165 @@
+//! The plain-text newspaper layout: a title line, date lines, blank-line separated paragraphs,
+//! and an optional byline as the last, short line.
+
+use super::{BlockKind, RawArticle, markdown, paragraphs_at_blank_lines, parse_date};
+
+/// The longest line still taken for a date line or a byline.
+const SHORT_LINE_CHARS: usize = 60;
+
+pub(super) fn parse(text: &str) -> RawArticle {
+    let mut raw = RawArticle::default();
+    let paragraphs = paragraphs_at_blank_lines(text);
+    let mut rest: Vec<&str> = Vec::with_capacity(paragraphs.len());
+    // The title is the first line; other lines of its paragraph are checked as dates too.
+    let mut lines_of_head: Vec<&str> = Vec::new();
+    let mut iter = paragraphs.into_iter();
+    if let Some(first) = iter.next() {
+        let mut lines = first.lines();
+        raw.title = lines.next().map(|l| strip_heading_marks(l).to_owned());
+        lines_of_head.extend(lines);
+    }
+    // Date lines follow the title, alone or as a paragraph of date lines.
+    let mut in_head = true;
+    for p in lines_of_head.into_iter().chain(iter) {
+        if in_head && is_date_paragraph(p) {
+            raw.dates.extend(p.lines().map(|l| l.trim().to_owned()));
+            continue;
+        }
+        in_head = false;
+        rest.push(p);
+    }
+    if looks_like_markdown(&rest) {
+        markdown::parse_body(&rest.join("\n\n"), &mut raw);
+        return raw;
+    }
+    if rest.len() >= 2 && rest.last().is_some_and(|l| is_byline(l)) {
+        raw.byline = rest.pop().map(|s| s.trim().to_owned());
+    }
+    for p in rest {
+        let joined = p.lines().map(str::trim).collect::<Vec<_>>().join(" ");
+        let kind = if is_quote(&joined) {
+            BlockKind::Quote
+        } else {
+            BlockKind::Paragraph
+        };
+        raw.push_block(kind, &joined);
+    }
+    raw
+}
+
+fn strip_heading_marks(line: &str) -> &str {
+    let t = line.trim();
+    let stripped = t.trim_start_matches('#');
+    if stripped.len() < t.len() && stripped.starts_with(' ') {
+        stripped.trim()
+    } else {
+        t
+    }
+}
+
+fn is_date_paragraph(p: &str) -> bool {
+    p.lines().all(|l| {
+        let l = l.trim();
+        l.chars().count() <= SHORT_LINE_CHARS && parse_date(l).is_some()
+    })
+}
+
+/// Headings (`## `), list items (`- `) or links (`](`) in the body mean Markdown kept in a
+/// `.txt` file, as in the English digests.
+fn looks_like_markdown(paragraphs: &[&str]) -> bool {
+    paragraphs.iter().any(|p| {
+        let t = p.trim_start();
+        (t.starts_with('#') && t.trim_start_matches('#').starts_with(' '))
+            || t.starts_with("- ")
+            || t.starts_with("* ")
+            || (t.contains("](") && t.contains('['))
+    })
+}
+
+/// A paragraph wholly inside «…», "…" or “…” (a closing stop may follow).
+fn is_quote(p: &str) -> bool {
+    let t = p
+        .trim()
+        .trim_end_matches(['.', '،', ',', '!', '?', '؟', ' ']);
+    let pairs = [('«', '»'), ('"', '"'), ('“', '”')];
+    pairs.iter().any(|&(open, close)| {
+        t.starts_with(open)
+            && t.ends_with(close)
+            && t.chars().count() > 2
+            && t.chars().filter(|&c| c == open || c == close).count() == 2
+    })
+}
+
+/// A short last line that names a person: a few words of letters, no digits, no punctuation.
+fn is_byline(p: &str) -> bool {
+    let t = p.trim();
+    let words = t.split_whitespace().count();
+    (1..=5).contains(&words)
+        && t.chars().count() <= SHORT_LINE_CHARS
+        && !t.contains('\n')
+        && t.chars()
+            .all(|c| c.is_alphabetic() || c == ' ' || is_mark(c) || c == '-' || c == '\'')
+        && t.chars().next().is_some_and(char::is_alphabetic)
+}
+
+fn is_mark(c: char) -> bool {
+    matches!(c, '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{0640}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn title_dates_paragraphs_quote_byline() {
+        let text = "عنوان الخبر\n\nالخميس - 16 نوفمبر 2017\n\nThu - 16 Nov 2017\n\nفقرة أولى.\n\n«قول منقول».\n\nبريت ماكغورك\n";
+        let raw = parse(text);
+        assert_eq!(raw.title.as_deref(), Some("عنوان الخبر"));
+        assert_eq!(
+            raw.dates,
+            vec!["الخميس - 16 نوفمبر 2017", "Thu - 16 Nov 2017"]
+        );
+        assert_eq!(raw.byline.as_deref(), Some("بريت ماكغورك"));
+        assert_eq!(raw.blocks.len(), 2);
+        assert_eq!(raw.blocks[1].kind, BlockKind::Quote);
+    }
+
+    #[test]
+    fn no_dates_goes_straight_to_paragraphs() {
+        let raw = parse("احمد زويل\n\nالدكتور احمد حسن زويل (اتولد فى دمنهور، 26 فبراير 1946).\n");
+        assert!(raw.dates.is_empty());
+        assert_eq!(raw.blocks.len(), 1);
+        assert_eq!(raw.byline, None);
+    }
+
+    #[test]
+    fn quotes_need_both_marks_around_the_whole_paragraph() {
+        assert!(is_quote("«حررنا أكثر من 7.5 مليون شخص»."));
+        assert!(is_quote("\"Hello there.\""));
+        assert!(!is_quote("\"Mix 50 Nokia X\" : 3 أرقام"));
+        assert!(!is_quote("\"لا توجد حماية كاملة في مجال الماضية."));
+    }
+
+    #[test]
+    fn bylines_are_short_names_only() {
+        assert!(is_byline("بريت ماكغورك"));
+        assert!(is_byline("Jane Doe"));
+        assert!(!is_byline("وخارج المؤسسة العربية الحديثة:"));
+        assert!(!is_byline("-مزايا : مقاوم للماء وفق معيار IP68 ."));
+        assert!(!is_byline("Reported in 2017"));
+    }
+
+    #[test]
+    fn markdown_digest_in_txt() {
+        let text = "2025 January 07\n\n2025-01-07 11:33:25 +1300\n\n## Armed conflicts\n\n- Three soldiers are killed. [AP](https://apnews.com/x)\n";
+        let raw = parse(text);
+        assert_eq!(
+            raw.dates.len(),
+            1,
+            "the title line itself is not taken as a date line"
+        );
+        assert_eq!(raw.blocks[0].kind, BlockKind::Heading(2));
+        assert_eq!(raw.blocks[1].kind, BlockKind::ListItem);
+        assert_eq!(raw.blocks[1].text, "Three soldiers are killed. AP");
+    }
+}

@@ -1,0 +1,263 @@
+//! The loader and library against the seed, the bundled samples and one fixture per format and
+//! per kind of bad input.
+
+use std::path::{Path, PathBuf};
+
+use qari::article::{self, BlockKind, Direction, Format, Lang};
+use qari::library::Library;
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
+}
+
+fn load_one(rel: &str) -> article::Loaded {
+    let path = fixture(rel);
+    let bytes = std::fs::read(&path).unwrap();
+    article::parse(&bytes, Format::from_path(&path).unwrap(), rel).unwrap()
+}
+
+#[test]
+fn the_seed_article() {
+    let bytes = include_bytes!("../assets/articles/000_c76da13a58358bbb.txt");
+    let loaded = article::parse(bytes, Format::Txt, "000_c76da13a58358bbb.txt").unwrap();
+    assert!(loaded.warnings.is_empty());
+    let a = &loaded.articles[0];
+    assert_eq!(
+        a.title,
+        "التحالف الدولي: داعش لم يسترد مترا واحدا من الأراضي المحررة"
+    );
+    assert_eq!(a.dates.len(), 2);
+    assert_eq!(a.dates[0].original, "الخميس - 16 نوفمبر 2017");
+    assert_eq!(a.dates[1].original, "Thu - 16 Nov 2017");
+    for d in &a.dates {
+        assert_eq!(d.value.unwrap().day().to_string(), "2017-11-16");
+    }
+    assert_eq!(a.blocks.len(), 12);
+    let paragraphs = a
+        .blocks
+        .iter()
+        .filter(|b| b.kind == BlockKind::Paragraph)
+        .count();
+    assert_eq!(paragraphs, 11);
+    let quote = a.blocks.last().unwrap();
+    assert_eq!(quote.kind, BlockKind::Quote);
+    assert!(quote.text.starts_with("«حررنا أكثر من 7.5 مليون شخص"));
+    assert_eq!(a.byline.as_deref(), Some("بريت ماكغورك"));
+    assert_eq!(a.lang, Lang::Ar);
+    assert_eq!(a.direction, Direction::Rtl);
+}
+
+#[test]
+fn every_bundled_article_loads() {
+    let lib = Library::embedded();
+    assert_eq!(lib.len(), 185);
+    assert!(lib.problems().is_empty(), "{:?}", lib.problems());
+    let manifest = include_str!("../assets/articles/manifest.tsv");
+    let mut english = 0;
+    for row in manifest.lines().skip(1) {
+        let cols: Vec<&str> = row.split('\t').collect();
+        let (file, lang, has_date) = (cols[0], cols[1], cols[11]);
+        let i = lib
+            .position(file)
+            .unwrap_or_else(|| panic!("{file} is in the library"));
+        let a = lib.article(i).unwrap();
+        assert!(!a.title.trim().is_empty(), "{file} has a title");
+        assert!(
+            a.blocks
+                .iter()
+                .any(|b| b.kind == BlockKind::Paragraph || b.kind == BlockKind::ListItem),
+            "{file} has at least one paragraph"
+        );
+        if has_date == "yes" {
+            assert!(
+                a.date().is_some(),
+                "{file} has a date line, parsed: {:?}",
+                a.dates
+            );
+        } else {
+            assert!(a.dates.is_empty(), "{file} has no date line: {:?}", a.dates);
+        }
+        let expected = if lang == "en" { Lang::En } else { Lang::Ar };
+        assert_eq!(a.lang, expected, "{file}");
+        if lang == "en" {
+            english += 1;
+        }
+    }
+    assert_eq!(english, 14);
+}
+
+#[test]
+fn markdown_with_yaml_front_matter() {
+    let loaded = load_one("formats/report.md");
+    let a = &loaded.articles[0];
+    assert_eq!(a.title, "قمة في عمّان: «التحالف» يراجع الحملة");
+    assert_eq!(a.date().unwrap().to_iso(), "2017-11-16T09:30:00+02:00");
+    assert_eq!(a.byline.as_deref(), Some("Jane Doe"));
+    assert_eq!(a.source.as_deref(), Some("Example Wire"));
+    assert_eq!(a.tags, vec!["iraq", "syria"]);
+    let kinds: Vec<_> = a.blocks.iter().map(|b| b.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            BlockKind::Heading(1),
+            BlockKind::Paragraph,
+            BlockKind::Quote,
+            BlockKind::Heading(2),
+            BlockKind::ListItem,
+            BlockKind::ListItem
+        ]
+    );
+    assert_eq!(
+        a.blocks[1].text,
+        "عقد كبار الممثلين الدبلوماسيين اجتماعا في الأردن أمس."
+    );
+}
+
+#[test]
+fn markdown_with_toml_front_matter() {
+    let a = &load_one("formats/notes.markdown").articles[0];
+    assert_eq!(a.title, "TOML front matter");
+    assert_eq!(a.date().unwrap().to_iso(), "2018-04-27T00:39:34+00:00");
+    assert_eq!(
+        a.blocks[0].text,
+        "Plain English body with code and a hard\nbreak."
+    );
+    assert_eq!(a.lang, Lang::En);
+}
+
+#[test]
+fn saved_html_page() {
+    let a = &load_one("formats/page.html").articles[0];
+    assert_eq!(a.title, "داعش لم يسترد مترا واحدا");
+    assert_eq!(a.date().unwrap().day().to_string(), "2017-11-16");
+    assert_eq!(a.byline.as_deref(), Some("بريت ماكغورك"));
+    assert_eq!(a.source.as_deref(), Some("Example News"));
+    let texts: Vec<_> = a.blocks.iter().map(|b| (b.kind, b.text.as_str())).collect();
+    assert_eq!(
+        texts,
+        vec![
+            (
+                BlockKind::Paragraph,
+                "قال المبعوث إن داعش فقد 95% من الأراضي & المدن."
+            ),
+            (BlockKind::Quote, "«حررنا أكثر من 7.5 مليون شخص»"),
+            (
+                BlockKind::Paragraph,
+                "Brett McGurk spoke in Amman on Thursday."
+            ),
+        ]
+    );
+}
+
+#[test]
+fn json_array_object_and_lines() {
+    let feed = load_one("formats/feed.json");
+    assert_eq!(feed.articles.len(), 2);
+    assert_eq!(feed.articles[0].id, "formats/feed.json#1");
+    assert_eq!(feed.articles[0].title, "Flights resume in Damascus");
+    assert_eq!(feed.articles[0].blocks.len(), 2);
+    assert_eq!(
+        feed.articles[0].date().unwrap().to_iso(),
+        "2025-01-07T11:33:25+13:00"
+    );
+    assert_eq!(feed.articles[1].lang, Lang::Ar);
+    assert_eq!(feed.articles[1].direction, Direction::Rtl);
+    assert_eq!(
+        feed.articles[1].date().unwrap().day().to_string(),
+        "2025-01-07"
+    );
+    let single = load_one("formats/single.json");
+    assert_eq!(single.articles[0].id, "formats/single.json");
+    let stream = load_one("formats/stream.jsonl");
+    assert_eq!(stream.articles.len(), 2);
+    assert_eq!(stream.articles[1].id, "formats/stream.jsonl#2");
+}
+
+#[test]
+fn bad_files_are_named_and_the_rest_still_loads() {
+    let lib = Library::open(&[fixture("bad"), fixture("formats")]);
+    let problem = |name: &str| {
+        lib.problems()
+            .iter()
+            .find(|p| p.path.ends_with(name))
+            .unwrap_or_else(|| panic!("a problem for {name}: {:?}", lib.problems()))
+            .clone()
+    };
+    let binary = problem("binary.txt");
+    assert!(binary.unusable && binary.message.contains("binary"));
+    let empty = problem("empty.txt");
+    assert!(empty.unusable && empty.message.contains("empty"));
+    let json = problem("malformed.json");
+    assert!(json.unusable && json.message.contains("not valid JSON"));
+    let utf8 = problem("invalid_utf8.txt");
+    assert!(!utf8.unusable && utf8.message.contains("UTF-8"));
+    let front = problem("bad_front.md");
+    assert!(!front.unusable && front.message.contains("front matter"));
+    let partial = problem("partial.jsonl");
+    assert!(!partial.unusable && partial.message.contains("line 2"));
+    assert!(
+        lib.problems()
+            .iter()
+            .all(|p| !p.path.ends_with("unknown.pdf")),
+        "unknown extensions are skipped silently when walking"
+    );
+    assert_eq!(
+        lib.len(),
+        5 + 8,
+        "5 bad files still load, and the 8 articles of the format fixtures"
+    );
+    assert!(lib.position("bad_front.md").is_some());
+}
+
+#[test]
+fn escape_sequences_never_survive_loading() {
+    let a = &load_one("bad/escapes.txt").articles[0];
+    let all = std::iter::once(a.title.as_str()).chain(a.blocks.iter().map(|b| b.text.as_str()));
+    for text in all {
+        assert!(
+            !text
+                .chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\t'),
+            "{text:?}"
+        );
+    }
+    assert_eq!(a.title, "Escape \u{241B}[2J title");
+    assert!(a.blocks[0].text.contains("\u{241B}]52;c;ZXZpbA==\u{2407}"));
+}
+
+#[test]
+fn unbalanced_bidi_controls_are_kept_for_the_layout() {
+    let a = &load_one("bad/bidi.txt").articles[0];
+    assert!(a.title.starts_with('\u{202E}'));
+    assert!(a.blocks[0].text.contains('\u{2066}'));
+}
+
+#[test]
+fn huge_file_is_catalogued_lazily_and_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.txt");
+    let para = "هذه فقرة طويلة جدا من نص عربي مع some English words. ".repeat(40);
+    let mut text = String::from("عنوان ضخم\n\n16/11/2017\n\n");
+    while text.len() < 20 * 1024 * 1024 {
+        text.push_str(&para);
+        text.push_str("\n\n");
+    }
+    std::fs::write(&path, &text).unwrap();
+    let lib = Library::open(&[path]);
+    assert_eq!(lib.len(), 1);
+    assert!(
+        lib.loaded(0).is_none(),
+        "the body is not held in memory by the catalog"
+    );
+    assert_eq!(lib.entry(0).title, "عنوان ضخم");
+    assert_eq!(lib.entry(0).words, text.split_whitespace().count());
+    let a = lib.article(0).unwrap();
+    assert!(a.body_bytes() > 19 * 1024 * 1024);
+    assert!(
+        a.blocks
+            .iter()
+            .all(|b| b.text.len() <= article::MAX_BLOCK_BYTES)
+    );
+}
