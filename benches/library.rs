@@ -23,7 +23,12 @@ fn catalog(c: &mut Criterion) {
     });
     let lib = qari::library::Library::open(&paths);
     group.bench_function("sort 10k by date", |b| {
-        b.iter(|| lib.view(qari::library::SortKey::Date, &qari::library::Filter::default()));
+        b.iter(|| {
+            lib.view(
+                qari::library::SortKey::Date,
+                &qari::library::Filter::default(),
+            )
+        });
     });
     group.finish();
 }

@@ -8,6 +8,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use serde::Serialize;
 
+use crate::article::{self, Direction, Format};
+use crate::config::Config;
+use crate::layout::{self, BaseDir, BidiMode, Options};
 use crate::library::{Filter, Library, SortKey};
 
 /// A terminal reader for Arabic and English news articles.
@@ -41,6 +44,56 @@ pub enum Command {
         /// Files or folders (default: the embedded sample library).
         paths: Vec<PathBuf>,
     },
+    /// Print an article laid out for a terminal: plain UTF-8 lines, RTL lines right-aligned.
+    Render(RenderArgs),
+}
+
+/// Options of `qari render`.
+#[derive(Debug, clap::Args)]
+pub struct RenderArgs {
+    /// The article file, or `-` (the default) for standard input (read as `.txt`).
+    pub file: Option<PathBuf>,
+    /// Width in columns; 0 means no wrapping. Default: the terminal's, else 80.
+    #[arg(long)]
+    pub width: Option<usize>,
+    /// Who reorders: qari (`app`), the terminal (`terminal`), or nobody (`off`).
+    /// Default: `$QARI_BIDI`, the config file, else `app`.
+    #[arg(long, value_parser = parse_bidi)]
+    pub bidi: Option<BidiMode>,
+    /// Do not shape Arabic into presentation forms (for terminals that shape).
+    #[arg(long)]
+    pub no_shape: bool,
+    /// Base direction of every paragraph.
+    #[arg(long, value_enum, default_value_t = DirArg::Auto)]
+    pub dir: DirArg,
+    /// Every input line is one paragraph; no article parsing.
+    #[arg(long)]
+    pub plain: bool,
+}
+
+fn parse_bidi(s: &str) -> Result<BidiMode, String> {
+    BidiMode::parse(s).ok_or_else(|| format!("'{s}' is not one of app, terminal, off"))
+}
+
+/// Base directions on the command line.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum DirArg {
+    /// From the first strong letter.
+    Auto,
+    /// Right to left.
+    Rtl,
+    /// Left to right.
+    Ltr,
+}
+
+impl From<DirArg> for BaseDir {
+    fn from(d: DirArg) -> Self {
+        match d {
+            DirArg::Auto => Self::Auto,
+            DirArg::Rtl => Self::Rtl,
+            DirArg::Ltr => Self::Ltr,
+        }
+    }
 }
 
 /// Sort orders on the command line.
@@ -117,6 +170,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::List { paths, json, sort }) => list(&paths, json, sort.into()),
         Some(Command::Check { paths }) => Ok(check(&paths)),
+        Some(Command::Render(args)) => render(&args),
         None => {
             if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
                 reader(&cli.paths)
@@ -232,5 +286,95 @@ fn check(paths: &[PathBuf]) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// The bidi mode: the flag, else `$QARI_BIDI`, else the config file, else `app`.
+pub fn bidi_mode(flag: Option<BidiMode>, config: &Config) -> anyhow::Result<BidiMode> {
+    if let Some(m) = flag {
+        return Ok(m);
+    }
+    if let Ok(v) = std::env::var("QARI_BIDI")
+        && !v.trim().is_empty()
+    {
+        return BidiMode::parse(&v).ok_or_else(|| {
+            anyhow::anyhow!("QARI_BIDI is '{v}', which is not one of app, terminal, off")
+        });
+    }
+    Ok(config.bidi)
+}
+
+fn render(args: &RenderArgs) -> anyhow::Result<ExitCode> {
+    use std::io::Read as _;
+    let (config, warning) = Config::load();
+    if let Some(w) = warning {
+        eprintln!("qari: {w}");
+    }
+    let opts = Options {
+        base: args.dir.into(),
+        fallback: Direction::Ltr,
+        mode: bidi_mode(args.bidi, &config)?,
+        shape: !args.no_shape && config.shape,
+    };
+    let width = args.width.unwrap_or_else(|| {
+        if std::io::stdout().is_terminal() {
+            crossterm::terminal::size().map_or(80, |(w, _)| usize::from(w))
+        } else {
+            80
+        }
+    });
+    let (bytes, name) = match &args.file {
+        Some(p) if p.as_os_str() != "-" => (
+            std::fs::read(p)
+                .map_err(|e| anyhow::anyhow!("{}: {}", p.display(), io_sentence(&e)))?,
+            p.display().to_string(),
+        ),
+        _ => {
+            let mut buf = Vec::new();
+            std::io::stdin().read_to_end(&mut buf)?;
+            (buf, "standard input".to_owned())
+        }
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if args.plain {
+        let text = String::from_utf8_lossy(&bytes);
+        let text = article::sanitize(&text);
+        for input_line in text.lines() {
+            let lines = layout::lay_out(input_line, width, opts);
+            if lines.is_empty() {
+                writeln!(out)?;
+            }
+            for l in lines {
+                writeln!(out, "{}", l.padded_text().trim_end())?;
+            }
+        }
+        out.flush()?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let format = args
+        .file
+        .as_deref()
+        .and_then(Format::from_path)
+        .unwrap_or(Format::Txt);
+    let loaded =
+        article::parse(&bytes, format, &name).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    for w in &loaded.warnings {
+        eprintln!("qari: {name}: {w}.");
+    }
+    for (i, a) in loaded.articles.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        out.write_all(layout::document::render_plain(a, width, opts).as_bytes())?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn io_sentence(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        _ => e.to_string(),
     }
 }

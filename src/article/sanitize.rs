@@ -12,12 +12,7 @@ use std::borrow::Cow;
 /// Bidi controls are kept: they steer the layout, which never prints them. Text without
 /// anything to replace is returned borrowed.
 pub fn sanitize(s: &str) -> Cow<'_, str> {
-    let needs = s
-        .bytes()
-        .any(|b| (b < 0x20 && b != b'\t' && b != b'\n') || b == 0x7f)
-        || s.chars()
-            .any(|c| matches!(c, '\u{80}'..='\u{9f}' | '\u{2028}' | '\u{2029}'));
-    if !needs {
+    if !needs_sanitizing(s.as_bytes()) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 16);

@@ -1,0 +1,726 @@
+//! The bidi layout engine: one block of logical text and a width in, visual lines out.
+//!
+//! Pure: no terminal, no I/O. For each paragraph (a block splits at `\n`), in this order:
+//! 1. the paragraph direction (UAX #9 P2/P3; a paragraph without a strong letter takes the
+//!    article's direction);
+//! 2. the embedding levels of the whole paragraph, once (unicode-bidi);
+//! 3. Arabic shaping in logical order ([`shaping`]), grouped into grapheme clusters, each of
+//!    which becomes one cell;
+//! 4. line breaking at UAX #14 opportunities (unicode-linebreak), measured in cells with
+//!    [`cell_width`], words wider than the line broken between clusters;
+//! 5. per line, UAX #9 L1 and L2 with the paragraph's levels, reversing whole clusters (so a
+//!    haraka stays with its letter), then L4 mirroring at odd levels;
+//! 6. alignment: RTL paragraphs to the right edge, LTR to the left.
+//!
+//! Every cell keeps the byte range of the source text it came from, so search highlights and
+//! reading positions survive reordering and re-wrapping. Bidi controls steer the algorithm and
+//! never appear in the output.
+
+pub mod document;
+pub mod shaping;
+mod tables;
+
+use std::ops::Range;
+
+use unicode_bidi::{BidiClass, Level, ParagraphBidiInfo};
+use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::UnicodeWidthChar;
+
+use crate::article::{Direction, is_bidi_control};
+use shaping::Shaped;
+
+/// The base direction asked for a paragraph.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum BaseDir {
+    /// From the first strong character (UAX #9 P2/P3), else the article's direction.
+    #[default]
+    Auto,
+    /// Right to left.
+    Rtl,
+    /// Left to right.
+    Ltr,
+}
+
+/// Who does the bidi work.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum BidiMode {
+    /// qari reorders and shapes; the terminal must not (explicit mode is requested).
+    #[default]
+    App,
+    /// Logical order, unshaped, for terminals that reorder by themselves.
+    Terminal,
+    /// Logical order, for diagnosis.
+    Off,
+}
+
+impl BidiMode {
+    /// Parses `app`, `terminal` or `off`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "app" => Some(Self::App),
+            "terminal" => Some(Self::Terminal),
+            "off" => Some(Self::Off),
+            _ => None,
+        }
+    }
+}
+
+/// How to lay out a block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Options {
+    /// Base direction of each paragraph.
+    pub base: BaseDir,
+    /// The article's direction, for paragraphs without a strong letter.
+    pub fallback: Direction,
+    /// Who reorders.
+    pub mode: BidiMode,
+    /// Whether to shape Arabic into presentation forms (never in [`BidiMode::Terminal`]).
+    pub shape: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            base: BaseDir::Auto,
+            fallback: Direction::Ltr,
+            mode: BidiMode::App,
+            shape: true,
+        }
+    }
+}
+
+/// One terminal cell of a visual line: a grapheme (base and marks) and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cell {
+    text: Range<u32>,
+    /// Columns the cell takes: 1 or 2.
+    pub width: u8,
+    /// The resolved bidi level (even: LTR, odd: RTL).
+    pub level: u8,
+    /// The bytes of the block's source text this cell shows.
+    pub src: Range<usize>,
+}
+
+/// One line on screen, its cells in left-to-right screen order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VisualLine {
+    text: String,
+    /// The cells, left to right.
+    pub cells: Vec<Cell>,
+    /// Blank columns before the first cell (right alignment of RTL lines).
+    pub offset: usize,
+    /// The sum of the cells' widths.
+    pub width: usize,
+    /// Whether the paragraph is right to left.
+    pub rtl: bool,
+    /// The source bytes the line covers, in logical order (trailing spaces included).
+    pub src: Range<usize>,
+}
+
+impl VisualLine {
+    /// The text of one cell (its grapheme: base and marks).
+    pub fn cell_text(&self, cell: &Cell) -> &str {
+        self.text
+            .get(cell.text.start as usize..cell.text.end as usize)
+            .unwrap_or("")
+    }
+
+    /// The cells' text, left to right, without the alignment offset.
+    pub fn visual_text(&self) -> String {
+        self.cells.iter().map(|c| self.cell_text(c)).collect()
+    }
+
+    /// The line as printed: `offset` spaces, then the cells.
+    pub fn padded_text(&self) -> String {
+        let mut s = " ".repeat(self.offset);
+        s.push_str(&self.visual_text());
+        s
+    }
+
+    /// The column at which each cell starts, with the offset.
+    pub fn columns(&self) -> impl Iterator<Item = (usize, &Cell)> {
+        let mut x = self.offset;
+        self.cells.iter().map(move |c| {
+            let at = x;
+            x += usize::from(c.width);
+            (at, c)
+        })
+    }
+}
+
+/// Columns a character takes in a terminal, after shaping: 0 for marks and format characters,
+/// 2 for wide characters, else 1. The project's one width function: a line's width is the sum
+/// of its cells', measured this way.
+pub fn cell_width(c: char) -> usize {
+    if c == '\t' {
+        return 1;
+    }
+    c.width().unwrap_or(0)
+}
+
+/// The width of a string measured cell by cell with [`cell_width`] (for text qari does not
+/// shape: Latin labels, numbers; never for unshaped Arabic).
+pub fn str_width(s: &str) -> usize {
+    s.chars().map(cell_width).sum()
+}
+
+/// Lays out one block. `width` 0 means no wrapping (one visual line per paragraph).
+pub fn lay_out(text: &str, width: usize, opts: Options) -> Vec<VisualLine> {
+    let max = if width == 0 { usize::MAX } else { width };
+    let mut out = Vec::new();
+    if text.is_empty() {
+        return out;
+    }
+    let mut start = 0;
+    for para in text.split('\n') {
+        lay_out_paragraph(para, start, max, opts, &mut out);
+        start += para.len() + 1;
+    }
+    out
+}
+
+/// The direction of one paragraph.
+pub fn paragraph_direction(text: &str, base: BaseDir, fallback: Direction) -> Direction {
+    match base {
+        BaseDir::Rtl => Direction::Rtl,
+        BaseDir::Ltr => Direction::Ltr,
+        BaseDir::Auto => match unicode_bidi::get_base_direction(text) {
+            unicode_bidi::Direction::Rtl => Direction::Rtl,
+            unicode_bidi::Direction::Ltr => Direction::Ltr,
+            unicode_bidi::Direction::Mixed => fallback,
+        },
+    }
+}
+
+/// A grapheme cluster of the paragraph, in logical order, shaped.
+#[derive(Debug, Clone)]
+struct Cluster {
+    /// Source bytes, relative to the paragraph.
+    src: Range<usize>,
+    /// What to draw.
+    text: String,
+    width: usize,
+    level: u8,
+    class: BidiClass,
+    /// A line may break before this cluster.
+    break_before: bool,
+    /// Whitespace that may hang past the edge and is not drawn at a soft break.
+    space: bool,
+}
+
+fn lay_out_paragraph(
+    para: &str,
+    base: usize,
+    max: usize,
+    opts: Options,
+    out: &mut Vec<VisualLine>,
+) {
+    let dir = paragraph_direction(para, opts.base, opts.fallback);
+    let rtl = dir == Direction::Rtl;
+    let para_level: u8 = u8::from(rtl);
+    let reorder = opts.mode == BidiMode::App;
+    let shape = opts.shape && opts.mode != BidiMode::Terminal;
+    let clusters = clusters(para, para_level, reorder, shape);
+    if clusters.is_empty() {
+        out.push(VisualLine {
+            rtl,
+            src: base..base + para.len(),
+            ..VisualLine::default()
+        });
+        return;
+    }
+    for range in wrap(&clusters, max) {
+        let line_src = clusters[range.start].src.start
+            ..clusters.get(range.end).map_or(para.len(), |c| c.src.start);
+        // Trailing whitespace is never drawn.
+        let mut end = range.end;
+        while end > range.start && clusters[end - 1].space {
+            end -= 1;
+        }
+        let line = &clusters[range.start..end];
+        let mut levels: Vec<u8> = line.iter().map(|c| c.level).collect();
+        let order: Vec<usize> = if reorder {
+            let classes: Vec<BidiClass> = line.iter().map(|c| c.class).collect();
+            apply_l1(&mut levels, &classes, para_level);
+            visual_order(&levels)
+        } else {
+            levels.fill(para_level);
+            (0..line.len()).collect()
+        };
+        let mut vl = VisualLine {
+            text: String::with_capacity(line.iter().map(|c| c.text.len()).sum()),
+            cells: Vec::with_capacity(line.len()),
+            offset: 0,
+            width: 0,
+            rtl,
+            src: base + line_src.start..base + line_src.end,
+        };
+        for i in order {
+            let c = &line[i];
+            let level = levels[i];
+            let start = vl.text.len() as u32;
+            let mirrored = if reorder && level % 2 == 1 {
+                mirror_cluster(&c.text)
+            } else {
+                None
+            };
+            vl.text.push_str(mirrored.as_deref().unwrap_or(&c.text));
+            vl.cells.push(Cell {
+                text: start..vl.text.len() as u32,
+                width: c.width as u8,
+                level,
+                src: base + c.src.start..base + c.src.end,
+            });
+            vl.width += c.width;
+        }
+        if rtl && max != usize::MAX {
+            vl.offset = max.saturating_sub(vl.width);
+        }
+        out.push(vl);
+    }
+}
+
+/// Splits the paragraph into shaped grapheme clusters, dropping bidi controls.
+fn clusters(para: &str, para_level: u8, reorder: bool, shape: bool) -> Vec<Cluster> {
+    let info = reorder.then(|| {
+        let level = if para_level == 1 {
+            Level::rtl()
+        } else {
+            Level::ltr()
+        };
+        ParagraphBidiInfo::new(para, Some(level))
+    });
+    let chars: Vec<(usize, char)> = para.char_indices().collect();
+    let shaped: Option<Vec<Shaped>> = shape.then(|| {
+        let cs: Vec<char> = chars.iter().map(|&(_, c)| c).collect();
+        shaping::shape(&cs)
+    });
+    let mut breaks = unicode_linebreak::linebreaks(para).peekable();
+    let mut out: Vec<Cluster> = Vec::with_capacity(para.len() / 2);
+    let mut ci = 0; // index into `chars`
+    let mut pending_break = false;
+    for (start, g) in para.grapheme_indices(true) {
+        let end = start + g.len();
+        while let Some(&(at, _)) = breaks.peek() {
+            if at > start {
+                break;
+            }
+            if at == start && start > 0 {
+                pending_break = true;
+            }
+            breaks.next();
+        }
+        let mut text = String::with_capacity(g.len());
+        let mut width = 0;
+        let mut absorbed = false;
+        let mut visible = false;
+        let first_ci = ci;
+        while ci < chars.len() && chars[ci].0 < end {
+            let c = chars[ci].1;
+            let s = shaped.as_ref().map_or(Shaped::Char(c), |v| v[ci]);
+            ci += 1;
+            if is_bidi_control(c) {
+                continue;
+            }
+            match s {
+                Shaped::Char(d) | Shaped::Ligature(d) => {
+                    let d = if d == '\t' { ' ' } else { d };
+                    width += cell_width(d);
+                    text.push(d);
+                    visible = true;
+                }
+                Shaped::Absorbed => absorbed = true,
+                Shaped::Hidden => {}
+            }
+        }
+        if absorbed && let Some(prev) = out.last_mut() {
+            // The alef of a lam-alef ligature: its marks join the ligature's cell.
+            prev.text.push_str(&text);
+            prev.src.end = end;
+            continue;
+        }
+        if !visible || text.is_empty() {
+            continue;
+        }
+        if width == 0 {
+            // A mark with no base (a leading haraka): give it a blank cell to sit on.
+            text.insert(0, ' ');
+            width = 1;
+        }
+        let first = chars[first_ci].0;
+        let (level, class) = match &info {
+            Some(info) => (info.levels[first].number(), info.original_classes[first]),
+            None => (para_level, unicode_bidi::bidi_class(chars[first_ci].1)),
+        };
+        let space = g.chars().all(|c| c == ' ' || c == '\u{3000}' || c == '\t');
+        out.push(Cluster {
+            src: start..end,
+            text,
+            width: width.min(2),
+            level,
+            class,
+            break_before: std::mem::take(&mut pending_break),
+            space,
+        });
+    }
+    out
+}
+
+/// Greedy line filling: the cluster ranges of each line.
+fn wrap(clusters: &[Cluster], max: usize) -> Vec<Range<usize>> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    let mut used = 0;
+    let mut last_break: Option<usize> = None;
+    let mut i = 0;
+    while i < clusters.len() {
+        let c = &clusters[i];
+        if i > start && c.break_before {
+            last_break = Some(i);
+        }
+        if c.space || used + c.width <= max {
+            used += c.width;
+            i += 1;
+            continue;
+        }
+        // Over the edge: break at the last opportunity, else between clusters.
+        let at = match last_break {
+            Some(b) if b > start => b,
+            _ if i > start => i,
+            _ => i + 1, // a cluster wider than the line: alone on its own line
+        };
+        lines.push(start..at);
+        start = at;
+        last_break = None;
+        used = clusters[start..i.max(start)].iter().map(|c| c.width).sum();
+        i = i.max(start);
+    }
+    if start < clusters.len() || lines.is_empty() {
+        lines.push(start..clusters.len());
+    }
+    lines
+}
+
+/// The resolved level and original bidi class of each character of one paragraph (before L1),
+/// with `None` for the characters rule X9 removes. This is what the layout reorders by; it is
+/// public for the conformance tests.
+pub fn char_levels(text: &str, dir: Direction) -> Vec<(Option<u8>, BidiClass)> {
+    let level = match dir {
+        Direction::Rtl => Level::rtl(),
+        Direction::Ltr => Level::ltr(),
+    };
+    let info = ParagraphBidiInfo::new(text, Some(level));
+    text.char_indices()
+        .map(|(i, _)| {
+            let class = info.original_classes[i];
+            let removed = removed_by_x9(class);
+            ((!removed).then(|| info.levels[i].number()), class)
+        })
+        .collect()
+}
+
+/// The classes rule X9 removes: embeddings, overrides, PDF and boundary neutrals.
+fn removed_by_x9(class: BidiClass) -> bool {
+    use BidiClass::{BN, LRE, LRO, PDF, RLE, RLO};
+    matches!(class, RLE | LRE | RLO | LRO | PDF | BN)
+}
+
+/// UAX #9 L1 on one line: segment separators, and whitespace and isolate controls before them
+/// or at the end of the line, take the paragraph level.
+pub fn apply_l1(levels: &mut [u8], classes: &[BidiClass], para_level: u8) {
+    use BidiClass::{B, BN, FSI, LRE, LRI, LRO, PDF, PDI, RLE, RLI, RLO, S, WS};
+    let resets = |c: BidiClass| {
+        matches!(
+            c,
+            WS | FSI | LRI | RLI | PDI | BN | LRE | RLE | LRO | RLO | PDF
+        )
+    };
+    let mut trailing = true;
+    for i in (0..levels.len()).rev() {
+        let c = classes[i];
+        if matches!(c, S | B) {
+            levels[i] = para_level;
+            trailing = true;
+        } else if trailing && resets(c) {
+            levels[i] = para_level;
+        } else {
+            trailing = false;
+        }
+    }
+}
+
+/// UAX #9 L2: the visual order of units with these levels (indices, left to right).
+pub fn visual_order(levels: &[u8]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..levels.len()).collect();
+    let Some(&max) = levels.iter().max() else {
+        return order;
+    };
+    let min_odd = levels
+        .iter()
+        .copied()
+        .filter(|l| l % 2 == 1)
+        .min()
+        .unwrap_or(max + 1);
+    let mut level = max;
+    while level >= min_odd && level > 0 {
+        let mut i = 0;
+        while i < order.len() {
+            if levels[order[i]] >= level {
+                let start = i;
+                while i < order.len() && levels[order[i]] >= level {
+                    i += 1;
+                }
+                order[start..i].reverse();
+            } else {
+                i += 1;
+            }
+        }
+        level -= 1;
+    }
+    order
+}
+
+/// The mirrored glyph of a character (BidiMirroring.txt), if it has one.
+pub fn mirror(c: char) -> Option<char> {
+    tables::MIRRORS
+        .binary_search_by_key(&u32::from(c), |&(a, _)| a)
+        .ok()
+        .and_then(|i| char::from_u32(tables::MIRRORS[i].1))
+}
+
+/// A cluster whose base character has a mirror, with the mirror in its place.
+fn mirror_cluster(text: &str) -> Option<String> {
+    let mut chars = text.chars();
+    let first = chars.next()?;
+    let m = mirror(first)?;
+    let mut s = String::with_capacity(text.len());
+    s.push(m);
+    s.extend(chars);
+    Some(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rtl_opts() -> Options {
+        Options {
+            fallback: Direction::Rtl,
+            ..Options::default()
+        }
+    }
+
+    fn lines(text: &str, width: usize) -> Vec<String> {
+        lay_out(text, width, rtl_opts())
+            .iter()
+            .map(VisualLine::visual_text)
+            .collect()
+    }
+
+    fn one(text: &str) -> String {
+        let l = lines(text, 0);
+        assert_eq!(l.len(), 1, "{l:?}");
+        l[0].clone()
+    }
+
+    #[test]
+    fn the_seed_sentence_unwrapped_and_at_width_30() {
+        let s = "وقال ماكجورك إن داعش فقد 95% من الأراضي (Thu - 16 Nov 2017) منذ 2014.";
+        // libfribidi's output, minus the U+FEFF filler it leaves after a lam-alef ligature.
+        assert_eq!(
+            one(s),
+            ".2014 ﺬﻨﻣ (Thu - 16 Nov 2017) ﻲﺿﺍﺭﻷﺍ ﻦﻣ %95 ﺪﻘﻓ ﺶﻋﺍﺩ ﻥﺇ ﻙﺭﻮﺠﻛﺎﻣ ﻝﺎﻗﻭ"
+        );
+        let laid = lay_out(s, 30, rtl_opts());
+        let texts: Vec<String> = laid.iter().map(VisualLine::visual_text).collect();
+        assert_eq!(
+            texts,
+            vec![
+                "%95 ﺪﻘﻓ ﺶﻋﺍﺩ ﻥﺇ ﻙﺭﻮﺠﻛﺎﻣ ﻝﺎﻗﻭ",
+                "(Thu - 16 Nov 2017) ﻲﺿﺍﺭﻷﺍ ﻦﻣ",
+                ".2014 ﺬﻨﻣ"
+            ]
+        );
+        for l in &laid {
+            assert!(l.rtl);
+            assert_eq!(
+                l.offset + l.width,
+                30,
+                "right-aligned: {:?}",
+                l.padded_text()
+            );
+        }
+    }
+
+    #[test]
+    fn expected_visual_strings() {
+        assert_eq!(one("7.5 مليون"), "ﻥﻮﻴﻠﻣ 7.5");
+        assert_eq!(one("قال: «مرحبا»"), "«ﺎﺒﺣﺮﻣ» :ﻝﺎﻗ");
+        assert_eq!(one("وقال Brett McGurk إن"), "ﻥﺇ Brett McGurk ﻝﺎﻗﻭ");
+        assert_eq!(one("عـــربي"), "ﻲﺑﺮـــﻋ");
+        assert_eq!(one("پاکستان کے لیے ہے"), "ﮯﮨ ﮯﯿﻟ ﮯﮐ ﻥﺎﺘﺴﮐﺎﭘ");
+        let bbc = lay_out("BBC عربي", 0, rtl_opts());
+        assert!(!bbc[0].rtl, "first strong letter is Latin");
+        assert_eq!(bbc[0].visual_text(), "BBC ﻲﺑﺮﻋ");
+    }
+
+    #[test]
+    fn cells_of_shaped_words() {
+        let l = &lay_out("السلام", 0, rtl_opts())[0];
+        assert_eq!(l.visual_text(), "ﻡﻼﺴﻟﺍ");
+        assert_eq!(l.cells.len(), 5);
+        assert_eq!(l.width, 5);
+        let la = &lay_out("لَا", 0, rtl_opts())[0];
+        assert_eq!(la.cells.len(), 1);
+        assert_eq!(la.cell_text(&la.cells[0]), "\u{FEFB}\u{064E}");
+        assert_eq!(la.cells[0].src, 0.."لَا".len());
+        let m = &lay_out("مُحَمَّدٌ", 0, rtl_opts())[0];
+        assert_eq!(m.cells.len(), 4);
+        let marks: usize = m
+            .cells
+            .iter()
+            .map(|c| {
+                m.cell_text(c)
+                    .chars()
+                    .filter(|&ch| cell_width(ch) == 0)
+                    .count()
+            })
+            .sum();
+        assert_eq!(marks, 5);
+        // Each mark sits on its own letter: the dal (last, leftmost) carries the tanween.
+        assert_eq!(m.cell_text(&m.cells[0]), "\u{FEAA}\u{064C}");
+        let zwnj = one("می‌خواهم");
+        assert_eq!(
+            zwnj.chars().count(),
+            7,
+            "the ZWNJ keeps the break and is not drawn"
+        );
+    }
+
+    #[test]
+    fn levels_of_the_whole_paragraph_not_of_each_line() {
+        // The second line starts with Latin; it must stay in the RTL paragraph.
+        let laid = lay_out("منذ Thu - 16 Nov 2017) منذ 2014.", 12, rtl_opts());
+        assert!(laid.iter().all(|l| l.rtl));
+        for l in &laid {
+            assert!(l.width <= 12);
+        }
+    }
+
+    #[test]
+    fn bidi_controls_never_reach_the_output() {
+        let s = "\u{202B}نص\u{202C} \u{2067}BBC\u{2069} \u{200F}x\u{061C}\u{FEFF}";
+        for l in lay_out(s, 0, rtl_opts()) {
+            assert!(
+                !l.visual_text().chars().any(is_bidi_control),
+                "{:?}",
+                l.visual_text()
+            );
+        }
+    }
+
+    #[test]
+    fn deep_isolate_nesting_does_not_panic() {
+        let s = format!("{}1", "\u{2067}".repeat(125));
+        let _ = lay_out(&s, 10, rtl_opts());
+        let s = format!("{}1{}", "\u{202B}".repeat(200), "\u{202C}".repeat(3));
+        let _ = lay_out(&s, 10, rtl_opts());
+    }
+
+    #[test]
+    fn odd_input_does_not_panic() {
+        for s in [
+            "\u{064E}عربي",
+            "\u{200D}",
+            "",
+            "\n\n",
+            "a\tb",
+            "\u{064E}",
+            "😀 عربي 中文",
+        ] {
+            for w in [0, 1, 2, 5] {
+                for l in lay_out(s, w, rtl_opts()) {
+                    if w > 0 {
+                        assert!(l.width <= w.max(2));
+                    }
+                }
+            }
+        }
+        let lead = &lay_out("\u{064E}ب", 0, rtl_opts())[0];
+        assert_eq!(lead.width, 2);
+    }
+
+    #[test]
+    fn modes() {
+        let s = "قال: «مرحبا» BBC";
+        let terminal = Options {
+            mode: BidiMode::Terminal,
+            ..rtl_opts()
+        };
+        let l = &lay_out(s, 40, terminal)[0];
+        assert_eq!(l.visual_text(), s, "logical and unshaped");
+        assert!(l.rtl);
+        assert_eq!(l.offset, 40 - l.width);
+        let off = Options {
+            mode: BidiMode::Off,
+            ..rtl_opts()
+        };
+        let l = &lay_out("لا", 0, off)[0];
+        assert_eq!(
+            l.visual_text(),
+            "\u{FEFB}",
+            "off keeps logical order but shapes"
+        );
+        let no_shape = Options {
+            shape: false,
+            ..rtl_opts()
+        };
+        assert_eq!(lay_out("سلام", 0, no_shape)[0].visual_text(), "مالس");
+    }
+
+    #[test]
+    fn empty_and_neutral_paragraphs() {
+        assert!(lay_out("", 10, rtl_opts()).is_empty());
+        let l = lay_out("123 - 456", 20, rtl_opts());
+        assert!(l[0].rtl, "no strong letter: the article's direction");
+        let ltr = Options::default();
+        assert!(!lay_out("123 - 456", 20, ltr)[0].rtl);
+    }
+
+    #[test]
+    fn hard_breaks_and_byte_ranges() {
+        let s = "first line\nسطر ثان";
+        let laid = lay_out(s, 40, rtl_opts());
+        assert_eq!(laid.len(), 2);
+        assert!(!laid[0].rtl);
+        assert!(laid[1].rtl);
+        assert_eq!(laid[1].src, 11..s.len());
+        for l in &laid {
+            for c in &l.cells {
+                assert!(s.get(c.src.clone()).is_some());
+            }
+        }
+    }
+
+    #[test]
+    fn long_words_break_between_clusters() {
+        let laid = lay_out("abcdefghij", 4, Options::default());
+        let t: Vec<_> = laid.iter().map(VisualLine::visual_text).collect();
+        assert_eq!(t, vec!["abcd", "efgh", "ij"]);
+    }
+
+    #[test]
+    fn visual_order_reverses_by_level() {
+        assert_eq!(visual_order(&[0, 0, 1, 1, 0]), vec![0, 1, 3, 2, 4]);
+        assert_eq!(visual_order(&[1, 2, 2, 1]), vec![3, 1, 2, 0]);
+        assert_eq!(mirror('('), Some(')'));
+        assert_eq!(mirror('«'), Some('»'));
+        assert_eq!(mirror('a'), None);
+    }
+}

@@ -1,0 +1,216 @@
+//! A whole article laid out: title, dates, byline, then each block, with blank lines between
+//! blocks, list markers and quote margins on the side where the line starts.
+
+use super::{Options, VisualLine, lay_out, str_width};
+use crate::article::{Article, BlockKind, Direction};
+
+/// What a document line shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKind {
+    /// The article's title.
+    Title,
+    /// A date or the byline.
+    Meta,
+    /// A heading of the body.
+    Heading(u8),
+    /// Running text.
+    Paragraph,
+    /// A quotation.
+    Quote,
+    /// A list item.
+    ListItem,
+    /// The space between blocks.
+    Blank,
+}
+
+/// Where a line's text comes from: a block of the body, or the article's head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Origin {
+    /// The title, the dates and the byline.
+    Head,
+    /// Block `n` of the body.
+    Block(usize),
+}
+
+/// One line of a laid-out article.
+#[derive(Debug, Clone)]
+pub struct DocLine {
+    /// What the line shows.
+    pub kind: LineKind,
+    /// Which text it comes from (source ranges of the cells are relative to that text).
+    pub origin: Origin,
+    /// The cells; `line.offset` counts from the start of the text area (after `lead` for LTR).
+    pub line: VisualLine,
+    /// Columns reserved on the side where the line starts (quote margin, list marker).
+    pub lead: usize,
+    /// The list marker or quote bar drawn in the lead, if any.
+    pub marker: Option<&'static str>,
+}
+
+impl DocLine {
+    /// The column (from the left edge) of the line's first cell.
+    pub fn first_column(&self) -> usize {
+        if self.line.rtl {
+            self.line.offset
+        } else {
+            self.lead + self.line.offset
+        }
+    }
+
+    /// The column at which the marker is drawn, if there is one.
+    pub fn marker_column(&self, width: usize) -> Option<usize> {
+        let marker = self.marker?;
+        Some(if self.line.rtl {
+            width.saturating_sub(str_width(marker))
+        } else {
+            0
+        })
+    }
+
+    /// The line as plain text, `width` columns wide at most, with no trailing spaces.
+    pub fn plain(&self, width: usize) -> String {
+        let mut cols: Vec<(usize, String)> = self
+            .line
+            .columns()
+            .map(|(x, c)| {
+                let x = if self.line.rtl { x } else { x + self.lead };
+                (x, self.line.cell_text(c).to_owned())
+            })
+            .collect();
+        if let (Some(m), Some(x)) = (self.marker, self.marker_column(width)) {
+            cols.push((x, m.to_owned()));
+            cols.sort_by_key(|&(x, _)| x);
+        }
+        let mut out = String::new();
+        let mut at = 0;
+        for (x, text) in cols {
+            if x > at {
+                out.extend(std::iter::repeat_n(' ', x - at));
+                at = x;
+            }
+            at += str_width(&text).max(1);
+            out.push_str(&text);
+        }
+        out.trim_end().to_owned()
+    }
+}
+
+/// Lays out a whole article for `width` columns (0: no wrapping).
+pub fn lay_out_article(article: &Article, width: usize, opts: Options) -> Vec<DocLine> {
+    let opts = Options {
+        fallback: article.direction,
+        ..opts
+    };
+    let mut out = Vec::new();
+    push_block(
+        &mut out,
+        &article.title,
+        LineKind::Title,
+        Origin::Head,
+        width,
+        opts,
+    );
+    for d in &article.dates {
+        push_block(
+            &mut out,
+            &d.original,
+            LineKind::Meta,
+            Origin::Head,
+            width,
+            opts,
+        );
+    }
+    if let Some(b) = &article.byline {
+        push_block(&mut out, b, LineKind::Meta, Origin::Head, width, opts);
+    }
+    for (i, block) in article.blocks.iter().enumerate() {
+        out.push(blank(Origin::Block(i), article.direction));
+        let kind = match block.kind {
+            BlockKind::Heading(n) => LineKind::Heading(n),
+            BlockKind::Paragraph => LineKind::Paragraph,
+            BlockKind::Quote => LineKind::Quote,
+            BlockKind::ListItem => LineKind::ListItem,
+        };
+        push_block(&mut out, &block.text, kind, Origin::Block(i), width, opts);
+    }
+    out
+}
+
+fn blank(origin: Origin, dir: Direction) -> DocLine {
+    DocLine {
+        kind: LineKind::Blank,
+        origin,
+        line: VisualLine {
+            rtl: dir == Direction::Rtl,
+            ..VisualLine::default()
+        },
+        lead: 0,
+        marker: None,
+    }
+}
+
+fn push_block(
+    out: &mut Vec<DocLine>,
+    text: &str,
+    kind: LineKind,
+    origin: Origin,
+    width: usize,
+    opts: Options,
+) {
+    let (lead, marker) = match kind {
+        LineKind::Quote => (2, Some("┃")),
+        LineKind::ListItem => (2, Some("•")),
+        _ => (0, None),
+    };
+    let inner = if width == 0 {
+        0
+    } else {
+        width.saturating_sub(lead).max(1)
+    };
+    for (n, line) in lay_out(text, inner, opts).into_iter().enumerate() {
+        let marker = match kind {
+            LineKind::ListItem if n > 0 => None,
+            _ => marker,
+        };
+        out.push(DocLine {
+            kind,
+            origin,
+            line,
+            lead,
+            marker,
+        });
+    }
+}
+
+/// The article as plain text lines, as `qari render` prints it.
+pub fn render_plain(article: &Article, width: usize, opts: Options) -> String {
+    let mut s = String::new();
+    for l in lay_out_article(article, width, opts) {
+        s.push_str(&l.plain(width));
+        s.push('\n');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::article::{Format, parse};
+
+    #[test]
+    fn markers_sit_on_the_starting_side() {
+        let md = "---\ntitle: T\n---\n\n- بند أول\n- first item\n\n> «قول»\n";
+        let a = &parse(md.as_bytes(), Format::Markdown, "x.md")
+            .unwrap()
+            .articles[0];
+        let text = render_plain(a, 20, Options::default());
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "T");
+        assert_eq!(lines[2], "           ﻝﻭﺃ ﺪﻨﺑ •");
+        assert_eq!(lines[4], "• first item");
+        assert_eq!(lines[6], "             «ﻝﻮﻗ» ┃");
+        for l in &lines {
+            assert!(str_width(l) <= 20, "{l:?}");
+        }
+    }
+}

@@ -1,0 +1,225 @@
+//! The layout engine: golden renders of the seed, property tests over random mixed text, and
+//! `qari render` as a command.
+
+use assert_cmd::Command;
+use proptest::prelude::*;
+use qari::article::{self, Direction, Format, is_bidi_control};
+use qari::layout::{self, BaseDir, BidiMode, Options, VisualLine, document::render_plain};
+use unicode_segmentation::UnicodeSegmentation;
+
+const SEED: &[u8] = include_bytes!("../assets/articles/000_c76da13a58358bbb.txt");
+
+fn seed() -> article::Article {
+    article::parse(SEED, Format::Txt, "seed.txt")
+        .unwrap()
+        .articles
+        .remove(0)
+}
+
+#[test]
+fn golden_seed_at_40() {
+    insta::assert_snapshot!(render_plain(&seed(), 40, Options::default()));
+}
+
+#[test]
+fn golden_seed_at_60() {
+    insta::assert_snapshot!(render_plain(&seed(), 60, Options::default()));
+}
+
+#[test]
+fn golden_seed_at_80() {
+    insta::assert_snapshot!(render_plain(&seed(), 80, Options::default()));
+}
+
+#[test]
+fn render_command_matches_the_library_and_has_no_trailing_spaces() {
+    let path = format!(
+        "{}/assets/articles/000_c76da13a58358bbb.txt",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = Command::cargo_bin("qari")
+        .unwrap()
+        .args(["render", &path, "--width", "60"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(text, render_plain(&seed(), 60, Options::default()));
+    for line in text.lines() {
+        assert!(!line.ends_with(' '));
+        assert!(layout::str_width(line) <= 60);
+        assert!(!line.contains('\u{1b}'));
+    }
+}
+
+#[test]
+fn render_plain_unwrapped_is_fribidis_output() {
+    let input = "وقال ماكجورك إن داعش فقد 95% من الأراضي (Thu - 16 Nov 2017) منذ 2014.\nBBC عربي\n\nقال: «مرحبا»\n";
+    let out = Command::cargo_bin("qari")
+        .unwrap()
+        .args(["render", "--plain", "--width", "0"])
+        .write_stdin(input)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        ".2014 ﺬﻨﻣ (Thu - 16 Nov 2017) ﻲﺿﺍﺭﻷﺍ ﻦﻣ %95 ﺪﻘﻓ ﺶﻋﺍﺩ ﻥﺇ ﻙﺭﻮﺠﻛﺎﻣ ﻝﺎﻗﻭ\nBBC ﻲﺑﺮﻋ\n\n«ﺎﺒﺣﺮﻣ» :ﻝﺎﻗ\n"
+    );
+}
+
+#[test]
+fn render_modes_and_direction_flags() {
+    let run = |args: &[&str]| {
+        let out = Command::cargo_bin("qari")
+            .unwrap()
+            .args(["render", "--plain"])
+            .args(args)
+            .env_remove("QARI_BIDI")
+            .env("QARI_CONFIG", "/nonexistent/qari.toml")
+            .write_stdin("سلام BBC\n")
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(out).unwrap()
+    };
+    assert_eq!(
+        run(&["--width", "12"]),
+        "     BBC ﻡﻼﺳ\n",
+        "the lam-alef ligature is one cell"
+    );
+    assert_eq!(
+        run(&["--width", "12", "--bidi", "terminal"]),
+        "    سلام BBC\n"
+    );
+    assert_eq!(run(&["--width", "12", "--no-shape"]), "    BBC مالس\n");
+    assert_eq!(run(&["--width", "12", "--dir", "ltr"]), "ﻡﻼﺳ BBC\n");
+    let out = Command::cargo_bin("qari")
+        .unwrap()
+        .args(["render", "--plain", "--width", "12"])
+        .env("QARI_BIDI", "off")
+        .write_stdin("سلام BBC\n")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(String::from_utf8(out).unwrap(), "     ﺳﻼﻡ BBC\n");
+    Command::cargo_bin("qari")
+        .unwrap()
+        .args(["render", "--bidi", "sideways"])
+        .assert()
+        .code(2);
+}
+
+// Property tests: random mixes of Arabic letters, marks, Latin, digits, spaces, punctuation and
+// bidi controls at random widths.
+
+fn piece() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => proptest::sample::select(vec!["ب", "ل", "ا", "م", "ع", "ي", "ة", "ء", "پ", "ک", "ی", "ے", "أ", "لا"]).prop_map(str::to_owned),
+        2 => proptest::sample::select(vec!["\u{064E}", "\u{0651}", "\u{064C}", "\u{0670}"]).prop_map(str::to_owned),
+        3 => "[a-zA-Z]{1,6}",
+        2 => "[0-9]{1,4}",
+        3 => Just(" ".to_owned()),
+        1 => proptest::sample::select(vec!["(", ")", "«", "»", ".", "،", "-", "%", ":", "[", "]"]).prop_map(str::to_owned),
+        1 => proptest::sample::select(vec!["\u{200F}", "\u{200E}", "\u{202B}", "\u{202C}", "\u{2067}", "\u{2069}", "\u{061C}", "\u{200D}", "\u{200C}", "\u{0640}"]).prop_map(str::to_owned),
+    ]
+}
+
+fn text() -> impl Strategy<Value = String> {
+    proptest::collection::vec(piece(), 0..60).prop_map(|v| v.concat())
+}
+
+fn opts() -> Options {
+    Options {
+        base: BaseDir::Auto,
+        fallback: Direction::Rtl,
+        mode: BidiMode::App,
+        shape: true,
+    }
+}
+
+/// A grapheme that must be drawn: not only bidi controls, joiners or spaces.
+fn drawn(g: &str) -> bool {
+    g.chars()
+        .any(|c| !is_bidi_control(c) && c != ' ' && c != '\u{200D}' && c != '\u{200C}')
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_line_fits(s in text(), w in 1usize..50) {
+        for l in layout::lay_out(&s, w, opts()) {
+            prop_assert!(l.offset + l.width <= w, "{:?} at {w}", l.padded_text());
+            prop_assert_eq!(l.width, l.cells.iter().map(|c| usize::from(c.width)).sum::<usize>());
+        }
+    }
+
+    #[test]
+    fn every_grapheme_appears_once(s in text(), w in 0usize..50) {
+        let lines = layout::lay_out(&s, w, opts());
+        let mut covered = vec![0u32; s.len() + 1];
+        for l in &lines {
+            for c in &l.cells {
+                prop_assert!(!l.cell_text(c).chars().any(is_bidi_control));
+                for b in c.src.clone() {
+                    covered[b] += 1;
+                }
+            }
+        }
+        for (start, g) in s.grapheme_indices(true) {
+            if drawn(g) {
+                prop_assert_eq!(covered[start], 1, "grapheme {:?} at {} in {:?}", g, start, s);
+            } else {
+                prop_assert!(covered[start] <= 1);
+            }
+        }
+    }
+
+    #[test]
+    fn lines_come_in_reading_order(s in text(), w in 1usize..50) {
+        let lines = layout::lay_out(&s, w, opts());
+        for pair in lines.windows(2) {
+            prop_assert!(pair[0].src.end <= pair[1].src.start, "{:?} then {:?}", pair[0].src, pair[1].src);
+            let max0 = pair[0].cells.iter().map(|c| c.src.end).max();
+            let min1 = pair[1].cells.iter().map(|c| c.src.start).min();
+            if let (Some(a), Some(b)) = (max0, min1) {
+                prop_assert!(a <= b);
+            }
+        }
+    }
+
+    #[test]
+    fn rtl_text_without_breaks_comes_out_reversed(
+        letters in proptest::collection::vec(proptest::sample::select(vec!["ب", "ت", "م", "ع", "ي", "ن", "س"]), 1..40)
+    ) {
+        let s = letters.concat();
+        let lines = layout::lay_out(&s, 0, opts());
+        prop_assert_eq!(lines.len(), 1);
+        let starts: Vec<usize> = lines[0].cells.iter().map(|c| c.src.start).collect();
+        let mut expected = starts.clone();
+        expected.sort_unstable_by(|a, b| b.cmp(a));
+        prop_assert_eq!(starts, expected);
+        prop_assert_eq!(lines[0].cells.len(), letters.len());
+    }
+}
+
+#[test]
+fn a_megabyte_article_lays_out() {
+    let para = "وقال ماكجورك إن داعش فقد 95% من الأراضي (Thu - 16 Nov 2017) منذ 2014. ".repeat(20);
+    let mut total = 0;
+    let mut lines: Vec<VisualLine> = Vec::new();
+    while total < 1 << 20 {
+        lines.extend(layout::lay_out(&para, 80, opts()));
+        total += para.len();
+    }
+    assert!(lines.iter().all(|l| l.offset + l.width <= 80));
+}
