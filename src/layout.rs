@@ -21,6 +21,7 @@ pub mod shaping;
 mod tables;
 
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use unicode_bidi::{BidiClass, Level, ParagraphBidiInfo};
 use unicode_segmentation::UnicodeSegmentation;
@@ -203,8 +204,8 @@ pub fn paragraph_direction(text: &str, base: BaseDir, fallback: Direction) -> Di
 struct Cluster {
     /// Source bytes, relative to the paragraph.
     src: Range<usize>,
-    /// What to draw.
-    text: String,
+    /// What to draw: a range of the paragraph's shaped text.
+    text: Range<usize>,
     width: usize,
     level: u8,
     class: BidiClass,
@@ -226,7 +227,7 @@ fn lay_out_paragraph(
     let para_level: u8 = u8::from(rtl);
     let reorder = opts.mode == BidiMode::App;
     let shape = opts.shape && opts.mode != BidiMode::Terminal;
-    let clusters = clusters(para, para_level, reorder, shape);
+    let (clusters, shaped) = clusters(para, para_level, reorder, shape);
     if clusters.is_empty() {
         out.push(VisualLine {
             rtl,
@@ -255,6 +256,7 @@ fn lay_out_paragraph(
         };
         let mut vl = VisualLine {
             text: String::with_capacity(line.iter().map(|c| c.text.len()).sum()),
+
             cells: Vec::with_capacity(line.len()),
             offset: 0,
             width: 0,
@@ -265,12 +267,13 @@ fn lay_out_paragraph(
             let c = &line[i];
             let level = levels[i];
             let start = vl.text.len() as u32;
+            let text = &shaped[c.text.clone()];
             let mirrored = if reorder && level % 2 == 1 {
-                mirror_cluster(&c.text)
+                mirror_cluster(text)
             } else {
                 None
             };
-            vl.text.push_str(mirrored.as_deref().unwrap_or(&c.text));
+            vl.text.push_str(mirrored.as_deref().unwrap_or(text));
             vl.cells.push(Cell {
                 text: start..vl.text.len() as u32,
                 width: c.width as u8,
@@ -287,14 +290,14 @@ fn lay_out_paragraph(
 }
 
 /// Splits the paragraph into shaped grapheme clusters, dropping bidi controls.
-fn clusters(para: &str, para_level: u8, reorder: bool, shape: bool) -> Vec<Cluster> {
+fn clusters(para: &str, para_level: u8, reorder: bool, shape: bool) -> (Vec<Cluster>, String) {
     let info = reorder.then(|| {
         let level = if para_level == 1 {
             Level::rtl()
         } else {
             Level::ltr()
         };
-        ParagraphBidiInfo::new(para, Some(level))
+        ParagraphBidiInfo::new_with_data_source(&FastClasses, para, Some(level))
     });
     let chars: Vec<(usize, char)> = para.char_indices().collect();
     let shaped: Option<Vec<Shaped>> = shape.then(|| {
@@ -303,6 +306,7 @@ fn clusters(para: &str, para_level: u8, reorder: bool, shape: bool) -> Vec<Clust
     });
     let mut breaks = unicode_linebreak::linebreaks(para).peekable();
     let mut out: Vec<Cluster> = Vec::with_capacity(para.len() / 2);
+    let mut buf = String::with_capacity(para.len() + 8);
     let mut ci = 0; // index into `chars`
     let mut pending_break = false;
     for (start, g) in para.grapheme_indices(true) {
@@ -316,7 +320,7 @@ fn clusters(para: &str, para_level: u8, reorder: bool, shape: bool) -> Vec<Clust
             }
             breaks.next();
         }
-        let mut text = String::with_capacity(g.len());
+        let text_start = buf.len();
         let mut width = 0;
         let mut absorbed = false;
         let mut visible = false;
@@ -332,7 +336,7 @@ fn clusters(para: &str, para_level: u8, reorder: bool, shape: bool) -> Vec<Clust
                 Shaped::Char(d) | Shaped::Ligature(d) => {
                     let d = if d == '\t' { ' ' } else { d };
                     width += cell_width(d);
-                    text.push(d);
+                    buf.push(d);
                     visible = true;
                 }
                 Shaped::Absorbed => absorbed = true,
@@ -340,28 +344,30 @@ fn clusters(para: &str, para_level: u8, reorder: bool, shape: bool) -> Vec<Clust
             }
         }
         if absorbed && let Some(prev) = out.last_mut() {
-            // The alef of a lam-alef ligature: its marks join the ligature's cell.
-            prev.text.push_str(&text);
+            // The alef of a lam-alef ligature: its marks join the ligature's cell (the
+            // ligature is the last text written, so they follow it in the buffer).
+            prev.text.end = buf.len();
             prev.src.end = end;
             continue;
         }
-        if !visible || text.is_empty() {
+        if !visible || buf.len() == text_start {
+            buf.truncate(text_start);
             continue;
         }
         if width == 0 {
             // A mark with no base (a leading haraka): give it a blank cell to sit on.
-            text.insert(0, ' ');
+            buf.insert(text_start, ' ');
             width = 1;
         }
         let first = chars[first_ci].0;
         let (level, class) = match &info {
             Some(info) => (info.levels[first].number(), info.original_classes[first]),
-            None => (para_level, unicode_bidi::bidi_class(chars[first_ci].1)),
+            None => (para_level, bidi_class(chars[first_ci].1)),
         };
         let space = g.chars().all(|c| c == ' ' || c == '\u{3000}' || c == '\t');
         out.push(Cluster {
             src: start..end,
-            text,
+            text: text_start..buf.len(),
             width: width.min(2),
             level,
             class,
@@ -369,7 +375,31 @@ fn clusters(para: &str, para_level: u8, reorder: bool, shape: bool) -> Vec<Clust
             space,
         });
     }
-    out
+    (out, buf)
+}
+
+/// The bidi class of a character, from a table for the Basic Multilingual Plane (built once
+/// from unicode-bidi's own data) and unicode-bidi's search above it.
+pub fn bidi_class(c: char) -> BidiClass {
+    static BMP: OnceLock<Box<[BidiClass]>> = OnceLock::new();
+    let table = BMP.get_or_init(|| {
+        (0..=0xFFFF_u32)
+            .map(|u| char::from_u32(u).map_or(BidiClass::L, unicode_bidi::bidi_class))
+            .collect()
+    });
+    table
+        .get(c as usize)
+        .copied()
+        .unwrap_or_else(|| unicode_bidi::bidi_class(c))
+}
+
+/// unicode-bidi's data with the fast class lookup of [`bidi_class`].
+struct FastClasses;
+
+impl unicode_bidi::BidiDataSource for FastClasses {
+    fn bidi_class(&self, c: char) -> BidiClass {
+        bidi_class(c)
+    }
 }
 
 /// Greedy line filling: the cluster ranges of each line.
@@ -415,7 +445,7 @@ pub fn char_levels(text: &str, dir: Direction) -> Vec<(Option<u8>, BidiClass)> {
         Direction::Rtl => Level::rtl(),
         Direction::Ltr => Level::ltr(),
     };
-    let info = ParagraphBidiInfo::new(text, Some(level));
+    let info = ParagraphBidiInfo::new_with_data_source(&FastClasses, text, Some(level));
     text.char_indices()
         .map(|(i, _)| {
             let class = info.original_classes[i];
