@@ -267,7 +267,7 @@ fn lay_out_paragraph(
             let c = &line[i];
             let level = levels[i];
             let start = vl.text.len() as u32;
-            let text = &shaped[c.text.clone()];
+            let text = shaped.get(c.text.clone()).unwrap_or("");
             let mirrored = if reorder && level % 2 == 1 {
                 mirror_cluster(text)
             } else {
