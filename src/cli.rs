@@ -20,6 +20,13 @@ pub struct Cli {
     /// Files or folders to read (folders are walked recursively). Without any, the embedded
     /// sample library opens.
     pub paths: Vec<PathBuf>,
+    /// Who reorders right-to-left text: app (qari), terminal, or off. Default: `$QARI_BIDI`,
+    /// the config file, else app.
+    #[arg(long, value_parser = parse_bidi)]
+    pub bidi: Option<BidiMode>,
+    /// Do not shape Arabic into presentation forms (for terminals that shape by themselves).
+    #[arg(long)]
+    pub no_shape: bool,
     /// What to do; without a command, the reader opens.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -173,7 +180,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Render(args)) => render(&args),
         None => {
             if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
-                reader(&cli.paths)
+                reader(&cli.paths, cli.bidi, cli.no_shape)
             } else {
                 list(&cli.paths, false, SortKey::Date)
             }
@@ -181,11 +188,49 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn reader(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
-    let lib = open_library(paths);
-    report_problems(&lib, false);
-    list_lines(&lib, SortKey::Date, &mut std::io::stdout().lock())?;
-    Ok(ExitCode::SUCCESS)
+fn reader(paths: &[PathBuf], bidi: Option<BidiMode>, no_shape: bool) -> anyhow::Result<ExitCode> {
+    let (config, warning) = Config::load();
+    let paths: Vec<PathBuf> = if paths.is_empty() {
+        config.library.clone()
+    } else {
+        paths.to_vec()
+    };
+    let lib = open_library(&paths);
+    if lib.is_empty() && !paths.is_empty() {
+        report_problems(&lib, false);
+        anyhow::bail!("no article was found in {}", display_paths(&paths));
+    }
+    let opts = Options {
+        base: BaseDir::Auto,
+        fallback: Direction::Ltr,
+        mode: bidi_mode(bidi, &config)?,
+        shape: !no_shape && config.shape,
+    };
+    let (store, state_warning) = match crate::state::Store::default_path() {
+        Some(p) => crate::state::Store::open(&p),
+        None => (crate::state::Store::in_memory(), None),
+    };
+    let problems = lib.problems().iter().filter(|p| p.unusable).count();
+    let mut app = crate::app::App::new(std::sync::Arc::new(lib), &config, store, opts);
+    let first_problem = app.library().problems().first().map(ToString::to_string);
+    for w in [warning, state_warning].into_iter().flatten() {
+        app.set_message(w);
+    }
+    if app.message().is_none()
+        && let Some(p) = first_problem.filter(|_| problems > 0)
+    {
+        let more = if problems > 1 {
+            format!(" ({problems} files were skipped; `qari check` lists them)")
+        } else {
+            String::new()
+        };
+        app.set_message(format!("{p}{more}"));
+    }
+    let theme = crate::ui::Theme::new(&config.theme, crate::ui::Colors::from_env());
+    match crate::tty::run(app, theme)? {
+        Some(sig) => Ok(ExitCode::from(u8::try_from(128 + sig).unwrap_or(1))),
+        None => Ok(ExitCode::SUCCESS),
+    }
 }
 
 fn report_problems(lib: &Library, all: bool) {

@@ -2,6 +2,7 @@
 //! directory. The defaults are embedded; a bad user file is reported in one sentence and the
 //! defaults are kept.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::Deserialize;
@@ -24,16 +25,36 @@ pub struct Config {
     /// Folders opened when qari is started without paths (empty: the sample library).
     #[serde(default)]
     pub library: Vec<PathBuf>,
+    /// Action name → the keys bound to it.
+    pub keys: BTreeMap<String, Vec<String>>,
+    /// Colours of the 16-colour theme.
+    pub theme: Theme,
+}
+
+/// Colour names (the 16 ANSI names, `#rrggbb`, or an index 0–255) for each part of the screen.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Theme {
+    /// Article titles in the reader.
+    pub title: String,
+    /// Headings of the body.
+    pub heading: String,
+    /// Quotations and their bar.
+    pub quote: String,
+    /// Dates, bylines, the list's date and source columns.
+    pub meta: String,
+    /// The header and status lines.
+    pub bar: String,
+    /// The unread and bookmark marks.
+    pub mark: String,
+    /// Search matches.
+    pub matched: String,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        toml::from_str(DEFAULT_CONFIG).unwrap_or(Self {
-            bidi: BidiMode::App,
-            shape: true,
-            mouse: false,
-            library: Vec::new(),
-        })
+        toml::from_str(DEFAULT_CONFIG)
+            .unwrap_or_else(|e| unreachable!("the embedded config.toml is valid and tested: {e}"))
     }
 }
 
@@ -84,9 +105,16 @@ impl Config {
             )
         })?;
         merge(&mut base, user);
-        toml::Value::Table(base)
+        let config: Self = toml::Value::Table(base)
             .try_into()
-            .map_err(|e: toml::de::Error| e.message().trim_end_matches('.').to_owned())
+            .map_err(|e: toml::de::Error| e.message().trim_end_matches('.').to_owned())?;
+        config.keymap()?;
+        Ok(config)
+    }
+
+    /// The keymap the `[keys]` table describes.
+    pub fn keymap(&self) -> Result<crate::keymap::Keymap, String> {
+        crate::keymap::Keymap::from_table(&self.keys)
     }
 }
 
@@ -112,6 +140,16 @@ mod tests {
         assert_eq!(c.bidi, BidiMode::App);
         assert!(c.shape);
         assert!(!c.mouse);
+        assert!(c.keymap().is_ok());
+    }
+
+    #[test]
+    fn user_keys_replace_an_actions_keys() {
+        let c = Config::parse("[keys]\ndown = [\"n\"]\nnext_match = [\"ctrl-n\"]\n").unwrap();
+        assert_eq!(c.keys["down"], vec!["n".to_owned()]);
+        assert!(c.keys["up"].contains(&"k".to_owned()));
+        let e = Config::parse("[keys]\ndown = [\"k\"]\n").unwrap_err();
+        assert_eq!(e, "[keys] binds k to both down and up");
     }
 
     #[test]

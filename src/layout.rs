@@ -144,6 +144,43 @@ impl VisualLine {
         s
     }
 
+    /// A line of one cell, "…", that comes from no source text.
+    pub fn ellipsis() -> Self {
+        Self {
+            text: "…".to_owned(),
+            cells: vec![Cell {
+                text: 0..3,
+                width: 1,
+                level: 0,
+                src: 0..0,
+            }],
+            width: 1,
+            ..Self::default()
+        }
+    }
+
+    /// Appends `other`'s cells after this line's (on screen, to the right).
+    pub fn append(&mut self, other: &Self) {
+        for c in &other.cells {
+            let start = self.text.len() as u32;
+            self.text.push_str(other.cell_text(c));
+            self.cells.push(Cell {
+                text: start..self.text.len() as u32,
+                ..c.clone()
+            });
+        }
+        self.width += other.width;
+    }
+
+    /// Puts `other`'s cells before this line's (on screen, to the left).
+    pub fn prepend(&mut self, other: &Self) {
+        let mut joined = other.clone();
+        joined.append(self);
+        self.text = joined.text;
+        self.cells = joined.cells;
+        self.width = joined.width;
+    }
+
     /// The column at which each cell starts, with the offset.
     pub fn columns(&self) -> impl Iterator<Item = (usize, &Cell)> {
         let mut x = self.offset;

@@ -6,11 +6,24 @@
 //! - [`layout`]: pure; the bidi layout engine, one block of logical text and a width to visual
 //!   lines of cells that keep their source byte ranges.
 //! - [`library`]: the catalog of a folder tree (or the embedded sample library): sort, filter.
-//! - [`config`]: the TOML settings file over embedded defaults.
+//! - [`config`]: the TOML settings file over embedded defaults; [`keymap`]: the actions and
+//!   the keys bound to them (one table handles keys and writes the help).
+//! - [`state`]: reading positions, read marks and bookmarks, saved atomically.
+//! - [`app`]: the reader's state and actions, fed [`app::Input`]s; no drawing, no terminal.
+//! - [`ui`]: draws the app into a ratatui buffer, never changing it.
+//! - [`screen`]: drives a ratatui terminal for any backend, scrolling with the terminal's
+//!   scroll regions so a one-line scroll sends one line.
+//! - [`tty`]: the local terminal front end (raw mode, alternate screen, bidi mode, signals).
 //! - [`cli`]: the command line on top of them.
 
+pub mod app;
 pub mod article;
 pub mod cli;
 pub mod config;
+pub mod keymap;
 pub mod layout;
 pub mod library;
+pub mod screen;
+pub mod state;
+pub mod tty;
+pub mod ui;

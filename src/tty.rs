@@ -1,0 +1,181 @@
+//! The local terminal front end: raw mode, the alternate screen, the bidi mode, signals.
+//!
+//! On entry, after the alternate screen is entered with the cursor at home, qari (in the `app`
+//! bidi mode) sends `ESC[8l` (BDSM reset: explicit mode, the terminal must not reorder) and
+//! `ESC[1 k` (SCP: left to right), as the terminal-wg `BiDi` recommendation asks; every way out
+//! (quit, error, panic, SIGTERM, SIGHUP, suspend) sends `ESC[8h ESC[0 k` back, and a resume
+//! sends the entry sequence again. The app never reads the tty: this module turns crossterm
+//! events into [`Input`]s.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use crossterm::event::{self, Event, KeyEventKind, MouseEventKind};
+use crossterm::{cursor, execute, terminal};
+use ratatui::backend::CrosstermBackend;
+
+use crate::app::{App, Input};
+use crate::layout::BidiMode;
+use crate::screen::Screen;
+use crate::ui::Theme;
+
+/// Explicit bidi mode (BDSM reset) and left-to-right presentation (SCP 1).
+pub const BIDI_ENTER: &str = "\x1b[8l\x1b[1 k";
+/// Implicit bidi mode (BDSM set) and the default presentation (SCP 0).
+pub const BIDI_LEAVE: &str = "\x1b[8h\x1b[0 k";
+
+/// Whether the terminal is in qari's modes now (so restoring twice is harmless).
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+/// Whether the bidi sequences were sent on entry.
+static BIDI: AtomicBool = AtomicBool::new(false);
+/// Whether mouse capture was enabled.
+static MOUSE: AtomicBool = AtomicBool::new(false);
+
+fn enter(bidi: bool, mouse: bool) -> std::io::Result<()> {
+    terminal::enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
+    BIDI.store(bidi, Ordering::SeqCst);
+    MOUSE.store(mouse, Ordering::SeqCst);
+    let mut out = std::io::stdout();
+    execute!(out, terminal::EnterAlternateScreen, cursor::MoveTo(0, 0))?;
+    if bidi {
+        out.write_all(BIDI_ENTER.as_bytes())?;
+    }
+    execute!(
+        out,
+        terminal::Clear(terminal::ClearType::All),
+        cursor::Hide,
+        event::EnableBracketedPaste
+    )?;
+    if mouse {
+        execute!(out, event::EnableMouseCapture)?;
+    }
+    out.flush()
+}
+
+/// Puts the terminal back as it was; safe to call from any exit path, any number of times.
+pub fn restore() {
+    if !ACTIVE.swap(false, Ordering::SeqCst) {
+        return;
+    }
+    let mut out = std::io::stdout();
+    if MOUSE.load(Ordering::SeqCst) {
+        let _ = execute!(out, event::DisableMouseCapture);
+    }
+    if BIDI.load(Ordering::SeqCst) {
+        let _ = out.write_all(BIDI_LEAVE.as_bytes());
+    }
+    let _ = execute!(
+        out,
+        event::DisableBracketedPaste,
+        cursor::Show,
+        terminal::LeaveAlternateScreen
+    );
+    let _ = out.flush();
+    let _ = terminal::disable_raw_mode();
+}
+
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        restore();
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "an unknown error".to_owned());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "qari: an internal error ({what}{at}) stopped the reader; the terminal was restored."
+        );
+    }));
+}
+
+/// Runs the reader on the local terminal until the user quits or a signal ends it. Returns
+/// the signal number when one did.
+pub fn run(mut app: App, theme: Theme) -> anyhow::Result<Option<i32>> {
+    let signal = Arc::new(AtomicUsize::new(0));
+    for sig in [
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGQUIT,
+    ] {
+        signal_hook::flag::register_usize(sig, Arc::clone(&signal), usize::try_from(sig)?)?;
+    }
+    install_panic_hook();
+    let bidi = app.options().mode == BidiMode::App;
+    enter(bidi, app.mouse())?;
+    let result = event_loop(&mut app, theme, &signal);
+    let save_error = app.save();
+    restore();
+    let _ = std::panic::take_hook();
+    if let Some(e) = save_error {
+        eprintln!("qari: {e}");
+    }
+    result?;
+    let sig = signal.load(Ordering::SeqCst);
+    Ok((sig != 0).then(|| i32::try_from(sig).unwrap_or(1)))
+}
+
+fn event_loop(app: &mut App, theme: Theme, signal: &AtomicUsize) -> anyhow::Result<()> {
+    let backend = CrosstermBackend::new(std::io::stdout());
+    let mut screen = Screen::new(backend, theme)?;
+    let (w, h) = terminal::size()?;
+    app.handle(Input::Resize(w, h));
+    let bidi = app.options().mode == BidiMode::App;
+    loop {
+        screen.draw(app)?;
+        if app.should_quit() {
+            return Ok(());
+        }
+        // Wait for an event, looking at the signal flag now and then.
+        loop {
+            if signal.load(Ordering::SeqCst) != 0 {
+                return Ok(());
+            }
+            if event::poll(Duration::from_millis(250))? {
+                break;
+            }
+        }
+        // Take every event that is already there before drawing again (key repeat, paste).
+        loop {
+            if let Some(input) = to_input(event::read()?) {
+                app.handle(input);
+            }
+            if app.should_quit() || !event::poll(Duration::ZERO)? {
+                break;
+            }
+        }
+        if app.take_suspend() {
+            app.save();
+            restore();
+            signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
+            // Here again after `fg`.
+            enter(bidi, app.mouse())?;
+            let (w, h) = terminal::size()?;
+            app.handle(Input::Resize(w, h));
+            screen.invalidate()?;
+        }
+    }
+}
+
+/// A crossterm event as the app's input.
+pub fn to_input(ev: Event) -> Option<Input> {
+    match ev {
+        Event::Key(k) if k.kind != KeyEventKind::Release => Some(Input::Key(k)),
+        Event::Resize(w, h) => Some(Input::Resize(w, h)),
+        Event::Paste(p) => Some(Input::Paste(p)),
+        Event::Mouse(m) => match m.kind {
+            MouseEventKind::ScrollUp => Some(Input::ScrollUp),
+            MouseEventKind::ScrollDown => Some(Input::ScrollDown),
+            _ => None,
+        },
+        _ => None,
+    }
+}

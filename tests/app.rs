@@ -1,0 +1,506 @@
+//! The real app on ratatui's `TestBackend`: snapshots of the screens, and behaviour driven by
+//! actions and keys, with no terminal.
+
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use qari::app::{App, Focus, Input};
+use qari::config::Config;
+use qari::keymap::Action;
+use qari::layout::Options;
+use qari::library::Library;
+use qari::screen::Screen;
+use qari::state::Store;
+use qari::ui::{self, Colors, Theme};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier};
+
+const SEED: &str = "000_c76da13a58358bbb.txt";
+
+fn app_with(store: Store, w: u16, h: u16) -> App {
+    let lib = Arc::new(Library::embedded());
+    let mut app = App::new(lib, &Config::default(), store, Options::default());
+    app.handle(Input::Resize(w, h));
+    app
+}
+
+fn app(w: u16, h: u16) -> App {
+    app_with(Store::in_memory(), w, h)
+}
+
+fn key(code: KeyCode) -> Input {
+    Input::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ch(c: char) -> Input {
+    key(KeyCode::Char(c))
+}
+
+fn seed_index(app: &App) -> usize {
+    app.library()
+        .position(SEED)
+        .expect("the seed is in the sample library")
+}
+
+fn select(app: &mut App, id: &str) {
+    let target = app.library().position(id).unwrap();
+    app.apply(Action::Top);
+    while app.view()[app.selected()] != target {
+        let before = app.selected();
+        app.apply(Action::Down);
+        assert_ne!(before, app.selected(), "{id} is not in the list");
+    }
+}
+
+fn screen(app: &App, theme: &Theme) -> Buffer {
+    let (w, h) = app.size();
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| ui::draw(app, theme, f)).unwrap();
+    t.backend().buffer().clone()
+}
+
+fn text(buf: &Buffer) -> String {
+    let mut s = String::new();
+    for y in 0..buf.area.height {
+        let mut skip = 0;
+        for x in 0..buf.area.width {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let sym = buf[(x, y)].symbol();
+            skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
+            s.push_str(sym);
+        }
+        s.push('\n');
+    }
+    s
+}
+
+fn shot(app: &App) -> String {
+    text(&screen(app, &Theme::default()))
+}
+
+#[test]
+fn list_at_80x24_and_120x40() {
+    insta::assert_snapshot!("list_80x24", shot(&app(80, 24)));
+    insta::assert_snapshot!("list_120x40", shot(&app(120, 40)));
+}
+
+#[test]
+fn seed_in_the_reader_at_80x24_and_120x40() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut a = app(w, h);
+        select(&mut a, SEED);
+        a.handle(key(KeyCode::Enter));
+        assert_eq!(a.focus(), Focus::Reader);
+        insta::assert_snapshot!(format!("seed_{w}x{h}"), shot(&a));
+    }
+}
+
+#[test]
+fn narrow_one_pane_mode() {
+    let mut a = app(44, 16);
+    insta::assert_snapshot!("narrow_list", shot(&a));
+    select(&mut a, SEED);
+    a.handle(key(KeyCode::Enter));
+    insta::assert_snapshot!("narrow_reader", shot(&a));
+    a.handle(key(KeyCode::Esc));
+    assert_eq!(a.focus(), Focus::List);
+}
+
+#[test]
+fn help_lists_every_binding_of_the_keymap() {
+    let mut a = app(80, 30);
+    a.handle(ch('?'));
+    assert!(a.help());
+    let s = shot(&a);
+    insta::assert_snapshot!("help", s);
+    for (keys, what) in a.keymap().help_rows() {
+        assert!(
+            s.contains(&keys) && s.contains(what),
+            "{keys} {what} missing"
+        );
+    }
+    a.handle(ch('j'));
+    assert!(!a.help(), "any key closes the help");
+}
+
+#[test]
+fn too_small_and_zero() {
+    let mut a = app(19, 5);
+    insta::assert_snapshot!("too_small", shot(&a));
+    a.handle(Input::Resize(0, 0));
+    let _ = shot(&a);
+    a.handle(Input::Resize(80, 24));
+    assert!(
+        !shot(&a).contains("too small"),
+        "the message clears on resize"
+    );
+}
+
+#[test]
+fn no_color_has_no_colour_and_the_selection_still_shows() {
+    let cfg = Config::default();
+    let theme = Theme::new(
+        &cfg.theme,
+        Colors::detect(Some("xterm-256color"), None, Some("1")),
+    );
+    let mut a = app(80, 24);
+    a.apply(Action::Down);
+    let buf = screen(&a, &theme);
+    insta::assert_snapshot!("no_color", text(&buf));
+    for cell in buf.content() {
+        assert_eq!(cell.fg, Color::Reset, "{cell:?}");
+        assert_eq!(cell.bg, Color::Reset, "{cell:?}");
+    }
+    let row = 1 + u16::try_from(a.selected() - a.list_top()).unwrap();
+    assert!(buf[(5, row)].modifier.contains(Modifier::REVERSED));
+    assert!(!buf[(5, row + 1)].modifier.contains(Modifier::REVERSED));
+    // With colours, the theme does colour.
+    let coloured = screen(&a, &Theme::new(&cfg.theme, Colors::Ansi16));
+    assert!(coloured.content().iter().any(|c| c.fg != Color::Reset));
+}
+
+#[test]
+fn colour_support_comes_from_the_session_values() {
+    assert_eq!(Colors::detect(Some("xterm"), None, None), Colors::Ansi16);
+    assert_eq!(
+        Colors::detect(Some("xterm-256color"), None, None),
+        Colors::Ansi256
+    );
+    assert_eq!(
+        Colors::detect(Some("xterm"), Some("truecolor"), None),
+        Colors::True
+    );
+    assert_eq!(
+        Colors::detect(Some("xterm"), None, Some("")),
+        Colors::Ansi16
+    );
+    assert_eq!(Colors::detect(Some("dumb"), None, None), Colors::None);
+}
+
+#[test]
+fn navigation_open_and_back() {
+    let mut a = app(80, 24);
+    assert_eq!(a.selected(), 0);
+    a.handle(ch('j'));
+    a.handle(key(KeyCode::Down));
+    assert_eq!(a.selected(), 2);
+    a.handle(ch('k'));
+    assert_eq!(a.selected(), 1);
+    a.handle(ch('G'));
+    assert_eq!(a.selected(), a.view().len() - 1);
+    assert!(
+        a.list_top() + 22 > a.selected(),
+        "the selection stays on screen"
+    );
+    a.handle(ch('g'));
+    assert_eq!((a.selected(), a.list_top()), (0, 0));
+    a.handle(key(KeyCode::PageDown));
+    assert_eq!(a.selected(), 21);
+    a.handle(key(KeyCode::Enter));
+    assert_eq!(a.focus(), Focus::Reader);
+    let opened = a.reader().unwrap().index;
+    assert_eq!(opened, a.view()[21]);
+    a.handle(key(KeyCode::Backspace));
+    assert_eq!(a.focus(), Focus::List);
+    assert_eq!(a.selected(), 21);
+    a.handle(ch('q'));
+    assert!(a.should_quit());
+    let mut b = app(80, 24);
+    b.handle(Input::Key(KeyEvent::new(
+        KeyCode::Char('c'),
+        KeyModifiers::CONTROL,
+    )));
+    assert!(b.should_quit(), "Ctrl-C always quits");
+}
+
+#[test]
+fn reader_scrolls_by_line_page_and_half_page() {
+    let mut a = app(80, 24);
+    select(&mut a, SEED);
+    a.apply(Action::Open);
+    let r = |a: &App| a.reader().unwrap().top;
+    a.apply(Action::Down);
+    assert_eq!(r(&a), 1);
+    a.apply(Action::HalfDown);
+    assert_eq!(r(&a), 12);
+    a.apply(Action::Up);
+    assert_eq!(r(&a), 11);
+    a.apply(Action::Top);
+    a.apply(Action::PageDown);
+    assert_eq!(r(&a), 20, "a page keeps two lines of context");
+    a.apply(Action::Bottom);
+    let lines = a.reader().unwrap().lines().len();
+    assert_eq!(r(&a), lines - 22);
+    let (pct, shown, total) = a.progress().unwrap();
+    assert_eq!((pct, shown, total), (100, lines, lines));
+    a.apply(Action::PageDown);
+    assert_eq!(r(&a), lines - 22, "never past the end");
+}
+
+#[test]
+fn sort_cycles_and_keeps_the_selection() {
+    let mut a = app(80, 24);
+    select(&mut a, SEED);
+    let seed = seed_index(&a);
+    a.handle(ch('s'));
+    assert_eq!(a.sort().name(), "title");
+    assert_eq!(a.view()[a.selected()], seed);
+    let titles: Vec<String> = a
+        .view()
+        .iter()
+        .map(|&i| a.library().entry(i).title.to_lowercase())
+        .collect();
+    assert!(titles.windows(2).all(|w| w[0] <= w[1]));
+    a.handle(ch('s'));
+    assert_eq!(a.sort().name(), "source");
+    a.handle(ch('s'));
+    assert_eq!(a.sort().name(), "date");
+    assert_eq!(a.view()[a.selected()], seed);
+}
+
+#[test]
+fn read_marks_bookmarks_and_unread_jumps() {
+    let mut a = app(80, 24);
+    let first = a.library().entry(a.view()[0]).id.clone();
+    assert!(!a.store().get(&first).read);
+    a.handle(key(KeyCode::Enter));
+    assert!(a.store().get(&first).read, "opening marks read");
+    a.handle(ch('m'));
+    assert!(!a.store().get(&first).read, "m toggles");
+    a.handle(ch('B'));
+    assert!(a.store().get(&first).bookmark);
+    a.handle(key(KeyCode::Esc));
+    // Mark the next two read, then ] skips them.
+    for _ in 0..2 {
+        a.apply(Action::Down);
+        a.apply(Action::ToggleRead);
+    }
+    a.apply(Action::Top);
+    a.handle(ch(']'));
+    assert_eq!(a.selected(), 3);
+    a.handle(ch('['));
+    assert_eq!(a.selected(), 0, "the first article was marked unread again");
+    let s = shot(&a);
+    assert!(s.lines().nth(1).unwrap().starts_with('★'), "{s}");
+    assert!(s.lines().nth(2).unwrap().starts_with(' '));
+    assert!(s.lines().nth(4).unwrap().starts_with('●'));
+}
+
+#[test]
+fn next_unread_in_the_reader_opens_it() {
+    let mut a = app(80, 24);
+    a.apply(Action::Open);
+    let first = a.reader().unwrap().index;
+    a.apply(Action::NextUnread);
+    let second = a.reader().unwrap().index;
+    assert_ne!(first, second);
+    assert_eq!(second, a.view()[1]);
+    assert_eq!(a.focus(), Focus::Reader);
+}
+
+#[test]
+fn position_is_kept_across_a_width_change() {
+    let mut a = app(80, 24);
+    select(&mut a, SEED);
+    a.apply(Action::Open);
+    for _ in 0..15 {
+        a.apply(Action::Down);
+    }
+    let r = a.reader().unwrap();
+    let top_line = &r.lines()[r.top];
+    let pos = r.position();
+    assert!(top_line.line.src.start <= pos.offset && pos.block.is_some());
+    for (w, h) in [(60, 24), (100, 30), (130, 20), (80, 24)] {
+        a.handle(Input::Resize(w, h));
+        let r = a.reader().unwrap();
+        let l = &r.lines()[r.top];
+        let block = match l.origin {
+            qari::layout::document::Origin::Block(b) => Some(b),
+            qari::layout::document::Origin::Head => None,
+        };
+        assert_eq!(block, pos.block, "at {w}x{h}");
+        assert!(
+            l.line.src.start <= pos.offset && pos.offset < l.line.src.end.max(pos.offset + 1),
+            "at {w}x{h}: line {:?} does not hold offset {}",
+            l.line.src,
+            pos.offset
+        );
+    }
+    assert_eq!(a.reader().unwrap().position(), pos);
+}
+
+#[test]
+fn state_is_saved_and_reloaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let (store, msg) = Store::open(&path);
+    assert!(msg.is_none());
+    let mut a = app_with(store, 80, 24);
+    select(&mut a, SEED);
+    a.apply(Action::Open);
+    for _ in 0..9 {
+        a.apply(Action::Down);
+    }
+    a.apply(Action::Bookmark);
+    let pos = a.reader().unwrap().position();
+    a.apply(Action::Back);
+    a.apply(Action::Quit);
+    assert!(a.save().is_none());
+
+    let (store, msg) = Store::open(&path);
+    assert!(msg.is_none());
+    let st = store.get(SEED);
+    assert!(st.read && st.bookmark);
+    assert_eq!(st.position, Some(pos));
+    let mut b = app_with(store, 100, 30);
+    select(&mut b, SEED);
+    b.apply(Action::Open);
+    assert_eq!(b.reader().unwrap().position().block, pos.block);
+    assert!(b.reader().unwrap().top > 0, "reopens where reading stopped");
+}
+
+#[test]
+fn a_corrupt_state_file_is_reported_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    std::fs::write(&path, "\u{1}garbage").unwrap();
+    let (store, msg) = Store::open(&path);
+    let msg = msg.unwrap();
+    assert!(msg.contains("state.json was corrupt"), "{msg}");
+    let mut a = app_with(store, 80, 24);
+    a.set_message(msg.clone());
+    assert!(shot(&a).contains("state.json was corrupt"));
+    a.apply(Action::Open);
+    assert!(a.save().is_none());
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        2,
+        "the new state file and the corrupt one moved aside"
+    );
+}
+
+#[test]
+fn filter_narrows_the_list_as_you_type() {
+    let mut a = app(80, 24);
+    let all = a.view().len();
+    a.handle(ch('/'));
+    for c in "january 0".chars() {
+        a.handle(ch(c));
+    }
+    assert!(a.view().len() < all && !a.view().is_empty());
+    assert!(shot(&a).contains("filter: january 0"));
+    a.handle(key(KeyCode::Enter));
+    assert!(a.query().is_none());
+    assert_eq!(a.filter(), "january 0");
+    a.handle(key(KeyCode::Esc));
+    assert_eq!(a.view().len(), all, "Esc restores the full list");
+}
+
+#[test]
+fn find_in_the_article_and_step_through_matches() {
+    let mut a = app(80, 24);
+    select(&mut a, SEED);
+    a.apply(Action::Open);
+    a.handle(ch('/'));
+    for c in "داعش".chars() {
+        a.handle(ch(c));
+    }
+    a.handle(key(KeyCode::Enter));
+    let r = a.reader().unwrap();
+    assert!(r.matches.len() > 3);
+    assert_eq!(r.current, Some(0));
+    let total = r.matches.len();
+    assert_eq!(a.message(), Some(format!("1/{total}").as_str()));
+    a.handle(ch('n'));
+    assert_eq!(a.reader().unwrap().current, Some(1));
+    a.handle(ch('N'));
+    a.handle(ch('N'));
+    assert_eq!(a.reader().unwrap().current, Some(total - 1));
+}
+
+#[test]
+fn side_by_side_switches_focus_with_tab() {
+    let mut a = app(140, 40);
+    assert!(a.geometry().divider.is_some());
+    a.apply(Action::Open);
+    assert_eq!(a.focus(), Focus::Reader);
+    a.handle(key(KeyCode::Tab));
+    assert_eq!(a.focus(), Focus::List);
+    a.handle(ch('j'));
+    assert_eq!(a.selected(), 1, "keys go to the focused list");
+    a.handle(key(KeyCode::Tab));
+    a.handle(ch('j'));
+    assert_eq!(a.reader().unwrap().top, 1);
+    let s = shot(&a);
+    assert!(s.contains('│'));
+}
+
+#[test]
+fn mouse_wheel_only_when_enabled() {
+    let mut a = app(80, 24);
+    a.handle(Input::ScrollDown);
+    assert_eq!(a.selected(), 0, "off by default");
+}
+
+/// Draws with scroll regions and checks that what the backend shows is exactly a fresh
+/// drawing of the same state, after every kind of move.
+#[test]
+fn scroll_regions_leave_the_same_screen_as_a_full_redraw() {
+    let theme = Theme::default();
+    let mut a = app(100, 30);
+    select(&mut a, SEED);
+    a.apply(Action::Open);
+    let mut s = Screen::new(TestBackend::new(100, 30), theme).unwrap();
+    s.draw(&a).unwrap();
+    let moves = [
+        Action::Down,
+        Action::Down,
+        Action::Up,
+        Action::HalfDown,
+        Action::PageDown,
+        Action::PageUp,
+        Action::Bottom,
+        Action::Top,
+        Action::Down,
+    ];
+    for m in moves {
+        a.apply(m);
+        s.draw(&a).unwrap();
+        let want = screen(&a, &theme);
+        assert_eq!(
+            text(s.backend().buffer()),
+            text(&want),
+            "after {m:?} the screen differs from a full redraw"
+        );
+        assert_eq!(s.backend().buffer(), &want, "styles differ after {m:?}");
+    }
+}
+
+#[test]
+fn every_cell_of_a_rendered_article_comes_from_the_engine() {
+    // The reader writes the engine's cells at the engine's columns: an RTL line ends at the
+    // right edge of the text column, with the lam-alef ligatures as one cell each.
+    let mut a = app(80, 24);
+    select(&mut a, SEED);
+    a.apply(Action::Open);
+    let buf = screen(&a, &Theme::default());
+    let text_rect = a.geometry().text.unwrap();
+    let title_row = text_rect.y;
+    let right = text_rect.right() - 1;
+    assert_ne!(
+        buf[(right, title_row)].symbol(),
+        " ",
+        "RTL title ends at the right edge"
+    );
+    let r = a.reader().unwrap();
+    let title = &r.lines()[0].line;
+    let last = title.cells.last().unwrap();
+    assert_eq!(buf[(right, title_row)].symbol(), title.cell_text(last));
+    assert_eq!(Rect::new(1, 1, 78, 22), text_rect);
+}
