@@ -126,6 +126,8 @@ pub fn run(mut app: App, theme: Theme) -> anyhow::Result<Option<i32>> {
 fn event_loop(app: &mut App, theme: Theme, signal: &AtomicUsize) -> anyhow::Result<()> {
     let backend = CrosstermBackend::new(std::io::stdout());
     let mut screen = Screen::new(backend, theme)?;
+    // For terminals that mishandle scroll regions: every frame is then a plain diff.
+    screen.scroll_regions = std::env::var_os("QARI_NO_SCROLL_REGIONS").is_none();
     let (w, h) = terminal::size()?;
     app.handle(Input::Resize(w, h));
     let bidi = app.options().mode == BidiMode::App;

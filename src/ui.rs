@@ -166,8 +166,9 @@ fn header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         .entries()
         .filter(|e| !app.store().get(&e.id).read)
         .count();
+    let plural = if lib.len() == 1 { "" } else { "s" };
     let mut text = format!(
-        " qari · {} · {} articles · {unread} unread · sort: {}",
+        " qari · {} · {} article{plural} · {unread} unread · sort: {}",
         lib.name(),
         lib.len(),
         app.sort().name()

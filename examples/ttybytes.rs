@@ -1,0 +1,148 @@
+//! Measures what the reader writes to the terminal per key, under a real pty at 100×30, next
+//! to `less` on the same article, and how long the first frame of a large library takes.
+//!
+//! `cargo run --release --example ttybytes -- [ARTICLE] [--library DIR]`
+//! (default article: the longest bundled sample). Needs `less` on the PATH.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use portable_pty::CommandBuilder;
+
+#[path = "../tests/support/pty.rs"]
+#[allow(dead_code, reason = "the harness is shared with the tests")]
+mod pty;
+
+const QUIET: Duration = Duration::from_millis(120);
+const KEYS: usize = 20;
+
+fn qari() -> PathBuf {
+    let exe = std::env::current_exe().expect("own path");
+    let dir = exe.parent().and_then(Path::parent).expect("target dir");
+    dir.join("qari")
+}
+
+struct Figures {
+    line: f64,
+    page: f64,
+    latency_ms: f64,
+}
+
+fn measure(mut t: pty::Term, open: Option<&[u8]>, line: &[u8], page: &[u8]) -> Figures {
+    if let Some(k) = open {
+        assert!(
+            t.wait_for(" unread ·", Duration::from_secs(10)),
+            "qari did not start"
+        );
+        t.settle(Duration::from_millis(200), Duration::from_secs(10));
+        t.key(k, Duration::from_millis(300));
+    } else {
+        t.settle(Duration::from_millis(500), Duration::from_secs(10));
+    }
+    let mut line_bytes = 0;
+    let mut latency = Duration::ZERO;
+    for _ in 0..KEYS {
+        let (n, first) = t.key(line, QUIET);
+        line_bytes += n;
+        latency += first.unwrap_or_default();
+    }
+    let mut page_bytes = 0;
+    for _ in 0..3 {
+        page_bytes += t.key(page, QUIET).0;
+    }
+    t.send(b"q");
+    t.wait_exit(Duration::from_secs(5));
+    Figures {
+        line: line_bytes as f64 / KEYS as f64,
+        page: f64::from(u32::try_from(page_bytes).unwrap_or(u32::MAX)) / 3.0,
+        latency_ms: latency.as_secs_f64() * 1000.0 / KEYS as f64,
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut article = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/articles/0024.txt"
+    ));
+    let mut library = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == "--library" {
+            library = it.next().map(PathBuf::from);
+        } else {
+            article = PathBuf::from(a);
+        }
+    }
+    let work = tempfile::tempdir().expect("temp dir");
+    let runs = std::cell::Cell::new(0);
+    let env = |cmd: &mut CommandBuilder| {
+        // A fresh state per run, so every run starts at the top of the article.
+        runs.set(runs.get() + 1);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env(
+            "QARI_STATE",
+            work.path().join(format!("state{}.json", runs.get())),
+        );
+        cmd.env("QARI_CONFIG", work.path().join("none.toml"));
+        cmd.env("LESS", "");
+    };
+
+    let mut cmd = CommandBuilder::new(qari());
+    cmd.arg(&article);
+    env(&mut cmd);
+    let q = measure(pty::Term::spawn(cmd, 100, 30), Some(b"\r"), b"j", b" ");
+
+    let mut cmd = CommandBuilder::new(qari());
+    cmd.arg(&article);
+    env(&mut cmd);
+    cmd.env("QARI_NO_SCROLL_REGIONS", "1");
+    let plain = measure(pty::Term::spawn(cmd, 100, 30), Some(b"\r"), b"j", b" ");
+
+    // less on the same article as qari lays it out (so both show the same lines).
+    let rendered = work.path().join("article.txt");
+    let out = std::process::Command::new(qari())
+        .args(["render", "--width", "98"])
+        .arg(&article)
+        .output()
+        .expect("qari render");
+    std::fs::write(&rendered, out.stdout).expect("write the rendered article");
+    let mut cmd = CommandBuilder::new("less");
+    cmd.arg(&rendered);
+    env(&mut cmd);
+    let l = measure(pty::Term::spawn(cmd, 100, 30), None, b"j", b" ");
+
+    println!("article: {}", article.display());
+    println!("                          bytes/line  bytes/page  key→first byte");
+    println!(
+        "qari (scroll regions)     {:>10.0}  {:>10.0}  {:>9.2} ms",
+        q.line, q.page, q.latency_ms
+    );
+    println!(
+        "qari (plain diff)         {:>10.0}  {:>10.0}  {:>9.2} ms",
+        plain.line, plain.page, plain.latency_ms
+    );
+    println!(
+        "less                      {:>10.0}  {:>10.0}  {:>9.2} ms",
+        l.line, l.page, l.latency_ms
+    );
+    println!("qari/less, one line: {:.2}", q.line / l.line);
+
+    if let Some(dir) = library {
+        let mut cmd = CommandBuilder::new(qari());
+        cmd.arg(&dir);
+        env(&mut cmd);
+        let start = Instant::now();
+        let mut t = pty::Term::spawn(cmd, 100, 30);
+        let shown = t.wait_for(" unread ·", Duration::from_secs(30));
+        let took = start.elapsed();
+        t.send(b"q");
+        t.wait_exit(Duration::from_secs(5));
+        println!(
+            "first frame of {}: {:.0} ms{}",
+            dir.display(),
+            took.as_secs_f64() * 1000.0,
+            if shown { "" } else { " (never shown)" }
+        );
+    }
+}

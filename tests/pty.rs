@@ -1,0 +1,128 @@
+//! End to end under a real pseudo-terminal: the binary on a fixture library, read through a
+//! VT emulator.
+
+use std::time::Duration;
+
+use portable_pty::CommandBuilder;
+
+#[path = "support/pty.rs"]
+#[allow(dead_code, reason = "each user of the harness uses part of it")]
+mod pty;
+
+const SEED: &str = "000_c76da13a58358bbb.txt";
+const WAIT: Duration = Duration::from_secs(10);
+
+fn library() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let assets = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/articles");
+    std::fs::copy(assets.join(SEED), dir.path().join(SEED)).unwrap();
+    std::fs::copy(assets.join("0100.txt"), dir.path().join("0100.txt")).unwrap();
+    dir
+}
+
+fn qari(lib: &std::path::Path, state: &std::path::Path) -> CommandBuilder {
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_qari"));
+    cmd.arg(lib);
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("QARI_STATE", state);
+    cmd.env("QARI_CONFIG", state.with_extension("toml"));
+    cmd.env_remove("QARI_BIDI");
+    cmd
+}
+
+#[test]
+fn open_the_seed_scroll_resize_and_quit() {
+    let lib = library();
+    let state = lib.path().join("state.json");
+    let mut t = pty::Term::spawn(qari(lib.path(), &state), 100, 30);
+    assert!(t.wait_for("2 articles", WAIT), "{}", t.screen());
+    assert!(t.parser.screen().alternate_screen());
+    let raw = String::from_utf8_lossy(&t.raw).into_owned();
+    assert!(
+        raw.contains("\x1b[8l\x1b[1 k"),
+        "explicit bidi mode requested"
+    );
+
+    // The seed is the newest: open it.
+    t.send(b"\r");
+    assert!(t.wait_for("ﻙﺭﻮﻐﻛﺎﻣ ﺖﻳﺮﺑ", WAIT), "{}", t.screen());
+    let title_row = t.screen().lines().nth(1).unwrap().to_owned();
+    assert!(
+        title_row.trim_end().ends_with("ﻒﻟﺎﺤﺘﻟﺍ"),
+        "the RTL title is right-aligned, shaped and reordered: {title_row:?}"
+    );
+    // Scroll three lines: the byline row moves up.
+    let before = t.screen();
+    t.send(b"jjj");
+    t.settle(Duration::from_millis(150), WAIT);
+    let after = t.screen();
+    assert_ne!(before, after);
+    let rows_before: Vec<&str> = before.lines().collect();
+    let rows_after: Vec<&str> = after.lines().collect();
+    assert_eq!(rows_after[1], rows_before[4], "scrolled by three lines");
+
+    // Resize: the article is laid out again for 60 columns, keeping the position.
+    t.resize(60, 20);
+    t.settle(Duration::from_millis(200), WAIT);
+    let narrow = t.screen();
+    assert!(
+        narrow
+            .lines()
+            .all(|l| unicode_width::UnicodeWidthStr::width(l) <= 60)
+    );
+    assert!(narrow.contains("%"), "{narrow}");
+
+    t.send(b"q");
+    let code = t.wait_exit(WAIT);
+    assert_eq!(code, Some(0));
+    assert!(
+        !t.parser.screen().alternate_screen(),
+        "alternate screen left"
+    );
+    let raw = String::from_utf8_lossy(&t.raw).into_owned();
+    let enter = raw.rfind("\x1b[8l\x1b[1 k").unwrap();
+    let leave = raw.rfind("\x1b[8h\x1b[0 k").expect("BDSM restored");
+    assert!(leave > enter);
+    assert!(raw.rfind("\x1b[?1049l").unwrap() > enter);
+    let saved = std::fs::read_to_string(&state).expect("state saved on quit");
+    assert!(
+        saved.contains(SEED) && saved.contains("\"read\":true"),
+        "{saved}"
+    );
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let lib = library();
+    let state = lib.path().join("state.json");
+    let mut t = pty::Term::spawn(qari(lib.path(), &state), 80, 24);
+    assert!(t.wait_for("2 articles", WAIT), "{}", t.screen());
+    let pid = t.pid().unwrap();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let code = t.wait_exit(WAIT);
+    assert_eq!(code, Some(128 + 15));
+    assert!(!t.parser.screen().alternate_screen());
+    let raw = String::from_utf8_lossy(&t.raw).into_owned();
+    assert!(raw.rfind("\x1b[8h\x1b[0 k").unwrap() > raw.rfind("\x1b[8l\x1b[1 k").unwrap());
+}
+
+#[test]
+fn terminal_bidi_mode_sends_logical_order_and_no_explicit_mode() {
+    let lib = library();
+    let state = lib.path().join("state.json");
+    let mut cmd = qari(lib.path(), &state);
+    cmd.arg("--bidi");
+    cmd.arg("terminal");
+    let mut t = pty::Term::spawn(cmd, 100, 30);
+    assert!(t.wait_for("2 articles", WAIT));
+    t.send(b"\r");
+    assert!(t.wait_for("بريت ماكغورك", WAIT), "{}", t.screen());
+    t.send(b"q");
+    t.wait_exit(WAIT);
+    let raw = String::from_utf8_lossy(&t.raw).into_owned();
+    assert!(!raw.contains("\x1b[8l"));
+}

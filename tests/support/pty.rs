@@ -1,0 +1,168 @@
+//! A program under a real pseudo-terminal, its output fed to a VT emulator (vt100), for the
+//! end-to-end tests and the bytes-per-key measurement.
+
+use std::io::{Read, Write};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+
+/// A running program and the screen it drew.
+pub struct Term {
+    master: Box<dyn MasterPty + Send>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn Child + Send + Sync>,
+    rx: Receiver<Vec<u8>>,
+    /// The emulated screen.
+    pub parser: vt100::Parser,
+    /// Every byte the program wrote.
+    pub raw: Vec<u8>,
+}
+
+impl Term {
+    /// Starts `cmd` on a `cols`×`rows` terminal.
+    pub fn spawn(cmd: CommandBuilder, cols: u16, rows: u16) -> Self {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("open a pty");
+        let child = pair.slave.spawn_command(cmd).expect("start the program");
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().expect("pty reader");
+        let writer = pair.master.take_writer().expect("pty writer");
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            let mut buf = vec![0u8; 65536];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        if tx.send(buf[..n].to_vec()).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+        Self {
+            master: pair.master,
+            writer,
+            child,
+            rx,
+            parser: vt100::Parser::new(nonzero(rows), nonzero(cols), 0),
+            raw: Vec::new(),
+        }
+    }
+
+    /// Types `bytes`.
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).expect("write to the pty");
+        self.writer.flush().expect("flush the pty");
+    }
+
+    fn take(&mut self, chunk: &[u8]) {
+        self.parser.process(chunk);
+        self.raw.extend_from_slice(chunk);
+    }
+
+    /// Reads until the program has been quiet for `quiet` (or `max` passed); returns the
+    /// number of bytes read.
+    pub fn settle(&mut self, quiet: Duration, max: Duration) -> usize {
+        let start = Instant::now();
+        let mut n = 0;
+        while start.elapsed() < max {
+            match self.rx.recv_timeout(quiet) {
+                Ok(chunk) => {
+                    n += chunk.len();
+                    self.take(&chunk);
+                }
+                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        n
+    }
+
+    /// Types `bytes` and reads the answer until the program is quiet for `quiet`: the bytes it
+    /// wrote and the time to its first byte.
+    pub fn key(&mut self, bytes: &[u8], quiet: Duration) -> (usize, Option<Duration>) {
+        let start = Instant::now();
+        self.send(bytes);
+        let first = match self.rx.recv_timeout(Duration::from_secs(5)) {
+            Ok(chunk) => {
+                let at = start.elapsed();
+                let n = chunk.len();
+                self.take(&chunk);
+                (n, Some(at))
+            }
+            Err(_) => return (0, None),
+        };
+        (
+            first.0 + self.settle(quiet, Duration::from_secs(5)),
+            first.1,
+        )
+    }
+
+    /// Reads until the screen shows `text`; false when `max` passed first.
+    pub fn wait_for(&mut self, text: &str, max: Duration) -> bool {
+        let start = Instant::now();
+        loop {
+            if self.screen().contains(text) {
+                return true;
+            }
+            let left = max.saturating_sub(start.elapsed());
+            if left.is_zero() {
+                return false;
+            }
+            match self.rx.recv_timeout(left.min(Duration::from_millis(50))) {
+                Ok(chunk) => self.take(&chunk),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return self.screen().contains(text),
+            }
+        }
+    }
+
+    /// The screen's text, row by row.
+    pub fn screen(&self) -> String {
+        self.parser.screen().contents()
+    }
+
+    /// Resizes the terminal (the program gets SIGWINCH).
+    pub fn resize(&mut self, cols: u16, rows: u16) {
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("resize the pty");
+        self.parser.set_size(nonzero(rows), nonzero(cols));
+    }
+
+    /// Waits for the program to end, reading what it still writes; its exit code.
+    pub fn wait_exit(&mut self, max: Duration) -> Option<u32> {
+        let start = Instant::now();
+        while start.elapsed() < max {
+            self.settle(Duration::from_millis(20), Duration::from_millis(100));
+            if let Ok(Some(status)) = self.child.try_wait() {
+                self.settle(Duration::from_millis(50), Duration::from_millis(500));
+                return Some(status.exit_code());
+            }
+        }
+        let _ = self.child.kill();
+        None
+    }
+
+    /// The program's process id.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.process_id()
+    }
+}
+
+fn nonzero(n: u16) -> std::num::NonZeroU16 {
+    std::num::NonZeroU16::new(n).unwrap_or(std::num::NonZeroU16::MIN)
+}
