@@ -70,7 +70,7 @@ fn open_the_seed_scroll_resize_and_quit() {
             .lines()
             .all(|l| unicode_width::UnicodeWidthStr::width(l) <= 60)
     );
-    assert!(narrow.contains("%"), "{narrow}");
+    assert!(narrow.contains('%'), "{narrow}");
 
     t.send(b"q");
     let code = t.wait_exit(WAIT);
