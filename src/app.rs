@@ -14,8 +14,9 @@ use crate::article::Article;
 use crate::config::Config;
 use crate::keymap::{Action, Keymap};
 use crate::layout::Options;
-use crate::layout::document::{DocLine, Origin, lay_out_article};
+use crate::layout::document::{DocLine, LineKind, Origin, lay_out_article};
 use crate::library::{Filter, Library, SortKey};
+use crate::search::{self, Hit, Index, Query};
 use crate::state::{Position, Store};
 
 /// The terminal is too small below this many columns …
@@ -180,7 +181,7 @@ impl Reader {
         }
         let mut best = None;
         for (i, l) in self.lines.iter().enumerate() {
-            if l.origin == origin && l.kind != crate::layout::document::LineKind::Blank {
+            if l.origin == origin && l.kind != LineKind::Blank {
                 if l.line.src.start <= pos.offset || best.is_none() {
                     best = Some(i);
                 }
@@ -227,6 +228,9 @@ pub struct App {
     store: Store,
     sort: SortKey,
     filter: String,
+    query_terms: Query,
+    hits: Option<Vec<Hit>>,
+    index: Option<Arc<Index>>,
     view: Vec<usize>,
     selected: usize,
     list_top: usize,
@@ -255,6 +259,9 @@ impl App {
             store,
             sort: SortKey::Date,
             filter: String::new(),
+            query_terms: Query::default(),
+            hits: None,
+            index: None,
             view: Vec::new(),
             selected: 0,
             list_top: 0,
@@ -299,9 +306,24 @@ impl App {
         self.sort
     }
 
-    /// The list filter, empty when none.
+    /// The library search as typed, empty when none.
     pub fn filter(&self) -> &str {
         &self.filter
+    }
+
+    /// The parsed library search (empty when none).
+    pub fn search_query(&self) -> &Query {
+        &self.query_terms
+    }
+
+    /// Whether the list shows search results (two rows each: title and snippet).
+    pub fn searching(&self) -> bool {
+        self.hits.is_some()
+    }
+
+    /// Uses a prebuilt search index (shared by all sessions of a server).
+    pub fn set_index(&mut self, index: Arc<Index>) {
+        self.index = Some(index);
     }
 
     /// The library indices of the listed articles, in order.
@@ -396,10 +418,17 @@ impl App {
             .map_or(1, |t| usize::from(t.height).max(1))
     }
 
+    /// How many articles the list shows at once.
     fn list_rows(&self) -> usize {
-        self.geometry()
+        let rows = self
+            .geometry()
             .list
-            .map_or(1, |l| usize::from(l.height).max(1))
+            .map_or(1, |l| usize::from(l.height).max(1));
+        if self.searching() {
+            (rows / 2).max(1)
+        } else {
+            rows
+        }
     }
 
     // ----- input -----
@@ -448,15 +477,18 @@ impl App {
             KeyCode::Esc => {
                 let q = self.query.take();
                 if q.is_some_and(|q| q.list) {
-                    self.filter.clear();
-                    self.refresh_view(self.current_id());
+                    self.clear_search();
                 }
             }
             KeyCode::Enter => {
-                if let Some(q) = self.query.take()
-                    && !q.list
-                {
-                    self.find(&q.text);
+                if let Some(q) = self.query.take() {
+                    if q.list {
+                        if self.searching() {
+                            self.open_selected();
+                        }
+                    } else {
+                        self.find(&q.text);
+                    }
                 }
             }
             KeyCode::Backspace => {
@@ -485,9 +517,48 @@ impl App {
         if let Some(q) = &self.query
             && q.list
         {
-            self.filter.clone_from(&q.text);
-            self.refresh_view(self.current_id());
+            let text = q.text.clone();
+            self.search_library(&text);
         }
+    }
+
+    /// Searches the library for `text` (results replace the list; empty restores it).
+    pub fn search_library(&mut self, text: &str) {
+        let query = Query::parse(text);
+        if query.is_empty() {
+            text.clone_into(&mut self.filter);
+            self.query_terms = query;
+            self.hits = None;
+            self.refresh_view(None);
+            return;
+        }
+        let index = Arc::clone(
+            self.index
+                .get_or_insert_with(|| Arc::new(Index::build(&self.lib))),
+        );
+        // Typing on: the new query's hits are among the old one's when every old term is
+        // inside a new term.
+        let narrowing = self.hits.as_ref().filter(|_| {
+            self.query_terms
+                .terms
+                .iter()
+                .all(|old| query.terms.iter().any(|new| new.contains(old.as_str())))
+        });
+        let candidates: Option<Vec<usize>> = narrowing.map(|h| h.iter().map(|h| h.index).collect());
+        let hits = index.search_within(&query, candidates.as_deref());
+        text.clone_into(&mut self.filter);
+        self.query_terms = query;
+        self.view = hits.iter().map(|h| h.index).collect();
+        self.hits = Some(hits);
+        self.selected = 0;
+        self.list_top = 0;
+    }
+
+    fn clear_search(&mut self) {
+        self.filter.clear();
+        self.query_terms = Query::default();
+        self.hits = None;
+        self.refresh_view(self.current_id());
     }
 
     /// Carries out one action.
@@ -507,6 +578,9 @@ impl App {
             Action::Suspend => self.suspend = true,
             Action::CycleSort => {
                 self.sort = self.sort.next();
+                if self.searching() {
+                    self.clear_search();
+                }
                 self.refresh_view(self.current_id());
                 self.message = Some(format!("sorted by {}", self.sort.name()));
             }
@@ -530,8 +604,7 @@ impl App {
                         self.message = Some(e);
                     }
                 } else if !self.filter.is_empty() {
-                    self.filter.clear();
-                    self.refresh_view(self.current_id());
+                    self.clear_search();
                 }
             }
             Action::Down if in_reader => self.scroll(1),
@@ -627,11 +700,7 @@ impl App {
     }
 
     fn refresh_view(&mut self, keep: Option<String>) {
-        let filter = Filter {
-            lang: None,
-            title: (!self.filter.is_empty()).then(|| self.filter.clone()),
-        };
-        self.view = self.lib.view(self.sort, &filter);
+        self.view = self.lib.view(self.sort, &Filter::default());
         self.selected = keep
             .and_then(|id| self.view.iter().position(|&i| self.lib.entry(i).id == id))
             .unwrap_or(0);
@@ -705,6 +774,10 @@ impl App {
                 }
                 self.focus = Focus::Reader;
                 self.relayout();
+                if self.searching() {
+                    let q = self.query_terms.clone();
+                    self.find_query(&q, true);
+                }
             }
             Err(problem) => self.message = Some(problem.to_string()),
         }
@@ -733,40 +806,36 @@ impl App {
         }
     }
 
-    /// Finds `query` in the open article (case-insensitive) and goes to the first match at or
-    /// after the top of the pane.
-    fn find(&mut self, query: &str) {
+    /// Finds `text` in the open article (folded: hamza, tashkeel, case …) and goes to the
+    /// first match at or after the top of the pane.
+    fn find(&mut self, text: &str) {
+        let q = Query::parse(text);
+        self.find_query(&q, false);
+        if q.is_empty() {
+            return;
+        }
+        if self.reader.as_ref().is_some_and(|r| r.matches.is_empty()) {
+            self.message = Some(format!("\"{text}\" is not in this article"));
+        }
+    }
+
+    fn find_query(&mut self, q: &Query, from_start: bool) {
         let Some(r) = &mut self.reader else {
             return;
         };
-        r.matches.clear();
+        r.matches = search::all_matches(&r.article, q)
+            .into_iter()
+            .map(|(b, range)| (b.map_or(Origin::Head, Origin::Block), range))
+            .collect();
         r.current = None;
-        let needle = query.to_lowercase();
-        if needle.is_empty() {
-            return;
-        }
-        let mut texts: Vec<(Origin, &str)> = vec![(Origin::Head, r.article.title.as_str())];
-        for (i, b) in r.article.blocks.iter().enumerate() {
-            texts.push((Origin::Block(i), b.text.as_str()));
-        }
-        for (origin, text) in texts {
-            let lower = text.to_lowercase();
-            if lower.len() != text.len() {
-                // Case folding changed byte lengths: match the original text as it is.
-                for (at, m) in text.match_indices(query) {
-                    r.matches.push((origin, at..at + m.len()));
-                }
-                continue;
-            }
-            for (at, m) in lower.match_indices(needle.as_str()) {
-                r.matches.push((origin, at..at + m.len()));
-            }
-        }
         if r.matches.is_empty() {
-            self.message = Some(format!("\"{query}\" is not in this article"));
             return;
         }
-        let top = r.position();
+        let top = if from_start {
+            Position::default()
+        } else {
+            r.position()
+        };
         let first = r
             .matches
             .iter()
@@ -809,7 +878,11 @@ impl App {
             .iter()
             .position(|l| {
                 l.origin == origin
-                    && l.kind != crate::layout::document::LineKind::Blank
+                    && matches!(
+                        (l.origin, l.kind),
+                        (Origin::Block(_), _) | (Origin::Head, LineKind::Title)
+                    )
+                    && l.kind != LineKind::Blank
                     && l.line.src.end > range.start
             })
             .unwrap_or(0);
@@ -818,7 +891,6 @@ impl App {
             r.top = line.saturating_sub(page / 3).min(max_top);
             r.anchor = r.position_of(r.top);
         }
-        self.message = Some(format!("{}/{}", k + 1, r.matches.len()));
     }
 
     /// Reading progress of the open article: (percent, last line shown, lines).

@@ -53,6 +53,21 @@ pub enum Command {
     },
     /// Print an article laid out for a terminal: plain UTF-8 lines, RTL lines right-aligned.
     Render(RenderArgs),
+    /// Search the library (hamza, tashkeel and case do not matter; all words must occur; a
+    /// "quoted phrase" matches as a phrase): one line per article, best first, with id, title
+    /// and a snippet around the first match, tab-separated.
+    Search {
+        /// What to look for.
+        query: String,
+        /// Files or folders (default: the configured library, else the sample library).
+        paths: Vec<PathBuf>,
+        /// Print JSON instead.
+        #[arg(long)]
+        json: bool,
+        /// At most this many results.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
 }
 
 /// Options of `qari render`.
@@ -178,6 +193,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::List { paths, json, sort }) => list(&paths, json, sort.into()),
         Some(Command::Check { paths }) => Ok(check(&paths)),
         Some(Command::Render(args)) => render(&args),
+        Some(Command::Search {
+            query,
+            paths,
+            json,
+            limit,
+        }) => search(&query, &paths, json, limit),
         None => {
             if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
                 reader(&cli.paths, cli.bidi, cli.no_shape)
@@ -422,4 +443,64 @@ fn io_sentence(e: &std::io::Error) -> String {
         std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
         _ => e.to_string(),
     }
+}
+
+#[derive(Serialize)]
+struct JsonHit<'a> {
+    id: &'a str,
+    title: &'a str,
+    matches: usize,
+    snippet: String,
+}
+
+fn search(
+    query: &str,
+    paths: &[PathBuf],
+    json: bool,
+    limit: Option<usize>,
+) -> anyhow::Result<ExitCode> {
+    use crate::search::{Index, Query, first_match, snippet_window};
+    let q = Query::parse(query);
+    if q.is_empty() {
+        anyhow::bail!("the query is empty");
+    }
+    let lib = open_library(paths);
+    report_problems(&lib, false);
+    let index = Index::build(&lib);
+    let hits = index.search(&q);
+    let mut out = std::io::stdout().lock();
+    let mut rows = Vec::new();
+    for h in hits.iter().take(limit.unwrap_or(usize::MAX)) {
+        let e = lib.entry(h.index);
+        let snippet = lib
+            .article(h.index)
+            .ok()
+            .and_then(|a| {
+                let (block, m) = first_match(&a, &q)?;
+                let text = block.map_or(a.title.as_str(), |b| a.blocks[b].text.as_str());
+                let (w, _) = snippet_window(text, &m, 80);
+                text.get(w)
+                    .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+            })
+            .unwrap_or_default();
+        rows.push(JsonHit {
+            id: &e.id,
+            title: &e.title,
+            matches: h.count,
+            snippet,
+        });
+    }
+    if json {
+        serde_json::to_writer_pretty(&mut out, &rows)?;
+        writeln!(out)?;
+    } else {
+        for r in &rows {
+            writeln!(out, "{}\t{}\t{}", r.id, r.title, r.snippet)?;
+        }
+    }
+    Ok(if rows.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

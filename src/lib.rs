@@ -8,6 +8,8 @@
 //! - [`library`]: the catalog of a folder tree (or the embedded sample library): sort, filter.
 //! - [`config`]: the TOML settings file over embedded defaults; [`keymap`]: the actions and
 //!   the keys bound to them (one table handles keys and writes the help).
+//! - [`search`]: Arabic-aware folding (hamza, tashkeel, digits, case), queries, the library
+//!   index and snippets; every match a byte range of the source.
 //! - [`state`]: reading positions, read marks and bookmarks, saved atomically.
 //! - [`app`]: the reader's state and actions, fed [`app::Input`]s; no drawing, no terminal.
 //! - [`ui`]: draws the app into a ratatui buffer, never changing it.
@@ -24,6 +26,7 @@ pub mod keymap;
 pub mod layout;
 pub mod library;
 pub mod screen;
+pub mod search;
 pub mod state;
 pub mod tty;
 pub mod ui;

@@ -16,7 +16,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 use crate::app::{App, Focus, Geometry, MIN_HEIGHT, MIN_WIDTH};
 use crate::article::{Direction, Lang};
 use crate::keymap::Action;
-use crate::layout::document::LineKind;
+use crate::layout::document::{LineKind, Origin};
 use crate::layout::{Options, VisualLine, lay_out, str_width};
 
 /// How many colours the terminal shows.
@@ -173,8 +173,8 @@ fn header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         lib.len(),
         app.sort().name()
     );
-    if !app.filter().is_empty() {
-        let _ = write!(text, " · {} shown", app.view().len());
+    if app.searching() {
+        let _ = write!(text, " · {} found", app.view().len());
     }
     buf.set_style(area, theme.bar);
     buf.set_stringn(
@@ -220,10 +220,10 @@ fn put_cell(buf: &mut Buffer, x: u16, y: u16, text: &str, width: usize, style: S
 fn draw_list(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let lib = app.library();
     if app.view().is_empty() {
-        let msg = if app.filter().is_empty() {
-            "The library is empty."
+        let msg = if app.searching() {
+            "Nothing matches every word (Esc shows the whole library)."
         } else {
-            "No title matches the filter (Esc clears it)."
+            "The library is empty."
         };
         buf.set_stringn(area.x + 1, area.y, msg, usize::from(area.width), theme.meta);
         return;
@@ -239,11 +239,12 @@ fn draw_list(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         + if show_lang { 3 } else { 0 }
         + if show_source { source_w + 1 } else { 0 };
     let title_w = w.saturating_sub(fixed + 1).max(4);
-    let rows = usize::from(area.height);
+    let per_item = if app.searching() { 2 } else { 1 };
+    let rows = usize::from(area.height) / per_item;
     let focused = app.focus() == Focus::List;
     let opts = app.options();
     for (row, pos) in (app.list_top()..app.view().len()).take(rows).enumerate() {
-        let y = area.y + u16::try_from(row).unwrap_or(0);
+        let y = area.y + u16::try_from(row * per_item).unwrap_or(0);
         let entry = lib.entry(app.view()[pos]);
         let st = app.store().get(&entry.id);
         let mark = match (st.bookmark, st.read) {
@@ -286,6 +287,10 @@ fn draw_list(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             );
             put_line(buf, x, y, source_w, &line, |_| theme.meta);
         }
+        if per_item == 2 {
+            let line = Rect::new(area.x + 4, y + 1, area.width.saturating_sub(5), 1);
+            draw_snippet(app, theme, app.view()[pos], line, buf);
+        }
         if pos == app.selected() {
             let mut sel = Style::new().add_modifier(Modifier::REVERSED);
             if !focused {
@@ -293,6 +298,45 @@ fn draw_list(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             }
             buf.set_style(Rect::new(area.x, y, area.width, 1), sel);
         }
+    }
+}
+
+/// The line of text around an article's first match, laid out by the engine (an RTL snippet
+/// right-aligned), the match highlighted.
+fn draw_snippet(app: &App, theme: &Theme, index: usize, area: Rect, buf: &mut Buffer) {
+    let Some(article) = app.library().loaded(index) else {
+        return;
+    };
+    let q = app.search_query();
+    let Some((block, m)) = crate::search::first_match(&article, q) else {
+        return;
+    };
+    let text = block.map_or(article.title.as_str(), |b| article.blocks[b].text.as_str());
+    let width = usize::from(area.width);
+    let (window, inner) = crate::search::snippet_window(text, &m, width.saturating_sub(2));
+    let Some(slice) = text.get(window) else {
+        return;
+    };
+    let lines = lay_out(
+        slice,
+        width,
+        Options {
+            fallback: article.direction,
+            ..app.options()
+        },
+    );
+    let line = lines
+        .iter()
+        .find(|l| l.src.start <= inner.start && inner.start < l.src.end.max(l.src.start + 1))
+        .or(lines.first());
+    if let Some(l) = line {
+        put_line(buf, area.x, area.y, area.width, l, |cell| {
+            if overlaps(&cell.src, &inner) {
+                theme.matched
+            } else {
+                theme.meta
+            }
+        });
     }
 }
 
@@ -363,7 +407,11 @@ fn draw_reader(app: &App, theme: &Theme, pane: Rect, text: Rect, buf: &mut Buffe
         let matches: Vec<(bool, std::ops::Range<usize>)> = r
             .matches
             .iter()
-            .filter(|(o, range)| *o == line.origin && overlaps(range, &line.line.src))
+            .filter(|(o, range)| {
+                *o == line.origin
+                    && (line.origin != Origin::Head || line.kind == LineKind::Title)
+                    && overlaps(range, &line.line.src)
+            })
             .map(|(o, range)| {
                 (
                     current.as_ref() == Some(&(*o, range.clone())),
@@ -408,10 +456,21 @@ fn status(app: &App, theme: &Theme, g: &Geometry, buf: &mut Buffer) {
         }
         return;
     }
+    let found = app
+        .reader()
+        .filter(|r| !r.matches.is_empty() && g.reader.is_some())
+        .map(|r| {
+            format!(
+                " match {}/{} ·",
+                r.current.map_or(0, |c| c + 1),
+                r.matches.len()
+            )
+        })
+        .unwrap_or_default();
     let right = app
         .progress()
         .filter(|_| g.reader.is_some())
-        .map(|(pct, shown, total)| format!(" {pct:>3}% {shown}/{total} "));
+        .map(|(pct, shown, total)| format!("{found} {pct:>3}% {shown}/{total} "));
     let right_w = right.as_deref().map_or(0, str_width);
     let left_w = usize::from(area.width).saturating_sub(right_w);
     let left = if let Some(m) = app.message() {

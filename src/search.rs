@@ -1,0 +1,513 @@
+//! Search that understands Arabic: folding for matching (never for display), queries of
+//! several words and quoted phrases, the library index, and snippets.
+//!
+//! Folding, one table ([`fold_char`]), applied to the query and the text alike:
+//!
+//! | what | becomes |
+//! | --- | --- |
+//! | tashkeel U+064B–065F, U+0670, Quranic marks U+06D6–06ED, tatweel U+0640 | removed |
+//! | bidi controls, ZWJ, ZWNJ, soft hyphen, BOM | removed |
+//! | أ إ آ ٱ | ا |
+//! | ى, Persian ی | ي |
+//! | ة | ه |
+//! | ؤ ئ (hamza on a seat) | ء |
+//! | Persian ک | ك |
+//! | Arabic-Indic ٠–٩ and extended ۰–۹ digits | 0–9 |
+//! | NBSP, the other Unicode spaces, tab, newline | space |
+//! | Latin and other cased letters | lower case |
+//!
+//! Letters that are different letters stay different: ج and غ are not folded, so `ماكجورك` and
+//! `ماكغورك` (both in the seed) are two spellings, and a search for one does not find the
+//! other. Folding keeps a map from every folded byte back to the source bytes, so every match is
+//! a byte range of the original text.
+
+use std::ops::Range;
+
+use crate::article::Article;
+use crate::library::Library;
+
+/// What one source character folds to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fold {
+    /// Dropped for matching.
+    Drop,
+    /// This one character.
+    One(char),
+    /// Lower case that is more than one character (rare: `İ`).
+    Lower(char),
+}
+
+/// The folding table: what `c` is when matching.
+pub fn fold_char(c: char) -> Fold {
+    match c {
+        '\u{064B}'..='\u{065F}'
+        | '\u{0670}'
+        | '\u{06D6}'..='\u{06ED}'
+        | '\u{0640}'
+        | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{061C}'
+        | '\u{00AD}'
+        | '\u{FEFF}' => Fold::Drop,
+        '\u{0623}' | '\u{0625}' | '\u{0622}' | '\u{0671}' => Fold::One('\u{0627}'),
+        '\u{0649}' | '\u{06CC}' => Fold::One('\u{064A}'),
+        '\u{0629}' => Fold::One('\u{0647}'),
+        '\u{0624}' | '\u{0626}' => Fold::One('\u{0621}'),
+        '\u{06A9}' => Fold::One('\u{0643}'),
+        '\u{0660}'..='\u{0669}' => Fold::One(shift_digit(c, 0x0660)),
+        '\u{06F0}'..='\u{06F9}' => Fold::One(shift_digit(c, 0x06F0)),
+        '\u{00A0}'
+        | '\u{1680}'
+        | '\u{2000}'..='\u{200A}'
+        | '\u{202F}'
+        | '\u{205F}'
+        | '\u{3000}'
+        | '\t'
+        | '\n'
+        | '\r' => Fold::One(' '),
+        'A'..='Z' => Fold::One(c.to_ascii_lowercase()),
+        c if c.is_ascii() => Fold::One(c),
+        c if c.is_uppercase() => {
+            let mut lower = c.to_lowercase();
+            match (lower.next(), lower.next()) {
+                (Some(l), None) => Fold::One(l),
+                _ => Fold::Lower(c),
+            }
+        }
+        c => Fold::One(c),
+    }
+}
+
+fn shift_digit(c: char, zero: u32) -> char {
+    char::from_digit(u32::from(c) - zero, 10).unwrap_or(c)
+}
+
+fn push_folded(out: &mut String, c: char) -> bool {
+    match fold_char(c) {
+        Fold::Drop => false,
+        Fold::One(f) => {
+            out.push(f);
+            true
+        }
+        Fold::Lower(u) => {
+            out.extend(u.to_lowercase());
+            true
+        }
+    }
+}
+
+/// Folds `text` for matching.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    if text.is_ascii() {
+        out.extend(text.bytes().map(|b| match b {
+            b'A'..=b'Z' => char::from(b.to_ascii_lowercase()),
+            b'\t' | b'\n' | b'\r' => ' ',
+            _ => char::from(b),
+        }));
+        return out;
+    }
+    for c in text.chars() {
+        push_folded(&mut out, c);
+    }
+    out
+}
+
+/// Folded text with the way back to the source.
+#[derive(Debug, Clone, Default)]
+pub struct Folded {
+    /// The folded text.
+    pub text: String,
+    /// For every byte of `text`, the source range of the character it came from.
+    starts: Vec<u32>,
+    ends: Vec<u32>,
+}
+
+impl Folded {
+    /// Folds `source`, remembering where every folded byte came from.
+    pub fn new(source: &str) -> Self {
+        let mut f = Self {
+            text: String::with_capacity(source.len()),
+            starts: Vec::with_capacity(source.len()),
+            ends: Vec::with_capacity(source.len()),
+        };
+        for (i, c) in source.char_indices() {
+            let before = f.text.len();
+            if push_folded(&mut f.text, c) {
+                let (s, e) = (to_u32(i), to_u32(i + c.len_utf8()));
+                for _ in before..f.text.len() {
+                    f.starts.push(s);
+                    f.ends.push(e);
+                }
+            }
+        }
+        f
+    }
+
+    /// The source byte range of the folded range `r` (non-empty).
+    pub fn source(&self, r: Range<usize>) -> Range<usize> {
+        let (Some(&s), Some(&e)) = (
+            self.starts.get(r.start),
+            self.ends.get(r.end.saturating_sub(1)),
+        ) else {
+            return 0..0;
+        };
+        s as usize..e as usize
+    }
+
+    /// Every match of every term, as source ranges, in text order.
+    pub fn find_all(&self, query: &Query) -> Vec<Range<usize>> {
+        let mut out: Vec<Range<usize>> = query
+            .terms
+            .iter()
+            .flat_map(|t| {
+                self.text
+                    .match_indices(t.as_str())
+                    .map(|(at, m)| self.source(at..at + m.len()))
+            })
+            .collect();
+        out.sort_by_key(|r| (r.start, r.end));
+        out.dedup();
+        out
+    }
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// A parsed query: words and quoted phrases, folded; all must occur.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Query {
+    /// The folded terms (a phrase keeps its inner spaces, collapsed to one).
+    pub terms: Vec<String>,
+}
+
+impl Query {
+    /// Parses what the user typed: `word word "a phrase"` (also «…» and “…” as quotes).
+    pub fn parse(input: &str) -> Self {
+        let mut terms: Vec<String> = Vec::new();
+        let mut push = |raw: &str| {
+            let folded = fold(raw);
+            let collapsed = folded.split_whitespace().collect::<Vec<_>>().join(" ");
+            if !collapsed.is_empty() && !terms.contains(&collapsed) {
+                terms.push(collapsed);
+            }
+        };
+        let mut current = String::new();
+        let mut closing: Option<char> = None;
+        for c in input.chars() {
+            match closing {
+                Some(close) if c == close => {
+                    push(&current);
+                    current.clear();
+                    closing = None;
+                }
+                None if matches!(c, '"' | '«' | '“') => {
+                    push(&current);
+                    current.clear();
+                    closing = Some(match c {
+                        '«' => '»',
+                        '“' => '”',
+                        _ => '"',
+                    });
+                }
+                None if c.is_whitespace() => {
+                    push(&current);
+                    current.clear();
+                }
+                _ => current.push(c),
+            }
+        }
+        push(&current);
+        Self { terms }
+    }
+
+    /// Whether there is nothing to look for.
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// Whether every term occurs in the folded text.
+    pub fn matches(&self, folded: &str) -> bool {
+        self.terms.iter().all(|t| folded.contains(t.as_str()))
+    }
+}
+
+/// One article found: its library index and how well it matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// The article's index in the library.
+    pub index: usize,
+    /// How many of the terms occur in the title.
+    pub title_terms: usize,
+    /// How many times the terms occur in all.
+    pub count: usize,
+}
+
+/// The folded text of every article, built once, searched per keystroke.
+#[derive(Debug, Clone, Default)]
+pub struct Index {
+    docs: Vec<(String, String)>,
+}
+
+impl Index {
+    /// Folds the title and body of every article of `lib` (articles of huge files, which are
+    /// parsed only when opened, are searched by their title).
+    pub fn build(lib: &Library) -> Self {
+        let n = lib.len();
+        let threads = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZero::get)
+            .clamp(1, 8);
+        let chunk = n.div_ceil(threads).max(1);
+        let docs = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..n)
+                .step_by(chunk)
+                .map(|from| {
+                    s.spawn(move || {
+                        (from..(from + chunk).min(n))
+                            .map(|i| {
+                                let title = fold(&lib.entry(i).title);
+                                let body = lib.loaded(i).map(|a| fold_body(&a)).unwrap_or_default();
+                                (title, body)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        Self { docs }
+    }
+
+    /// The articles where every term occurs (in the title or the body), best first: more
+    /// terms in the title, then more matches, then library order.
+    pub fn search(&self, query: &Query) -> Vec<Hit> {
+        self.search_within(query, None)
+    }
+
+    /// As [`Index::search`], looking only at `candidates` (the hits of a shorter query the
+    /// new one extends, as the user types).
+    pub fn search_within(&self, query: &Query, candidates: Option<&[usize]>) -> Vec<Hit> {
+        if query.is_empty() {
+            return Vec::new();
+        }
+        let score = |i: usize| -> Option<Hit> {
+            let (title, body) = self.docs.get(i)?;
+            let mut title_terms = 0;
+            let mut count = 0;
+            for t in &query.terms {
+                let in_title = title.matches(t.as_str()).count();
+                let in_body = body.matches(t.as_str()).count();
+                if in_title + in_body == 0 {
+                    return None;
+                }
+                title_terms += usize::from(in_title > 0);
+                count += in_title + in_body;
+            }
+            Some(Hit {
+                index: i,
+                title_terms,
+                count,
+            })
+        };
+        let mut hits: Vec<Hit> = match candidates {
+            Some(c) => c.iter().filter_map(|&i| score(i)).collect(),
+            None => (0..self.docs.len()).filter_map(score).collect(),
+        };
+        hits.sort_by(|a, b| {
+            b.title_terms
+                .cmp(&a.title_terms)
+                .then(b.count.cmp(&a.count))
+                .then(a.index.cmp(&b.index))
+        });
+        hits
+    }
+
+    /// Number of articles indexed.
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// Whether nothing is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+}
+
+fn fold_body(a: &Article) -> String {
+    let mut s = String::with_capacity(a.blocks.iter().map(|b| b.text.len() + 1).sum());
+    for b in &a.blocks {
+        s.push_str(&fold(&b.text));
+        // A block boundary: no phrase crosses it.
+        s.push('\u{1}');
+    }
+    s
+}
+
+/// Where a query first matches in an article: the text (`None`: the title; else the block)
+/// and the source range.
+pub fn first_match(article: &Article, query: &Query) -> Option<(Option<usize>, Range<usize>)> {
+    let t = Folded::new(&article.title);
+    if let Some(r) = t.find_all(query).into_iter().next() {
+        return Some((None, r));
+    }
+    article.blocks.iter().enumerate().find_map(|(i, b)| {
+        Folded::new(&b.text)
+            .find_all(query)
+            .into_iter()
+            .next()
+            .map(|r| (Some(i), r))
+    })
+}
+
+/// Every match of a query in an article: (`None` for the title, else the block; source range).
+pub fn all_matches(article: &Article, query: &Query) -> Vec<(Option<usize>, Range<usize>)> {
+    let mut out: Vec<(Option<usize>, Range<usize>)> = Folded::new(&article.title)
+        .find_all(query)
+        .into_iter()
+        .map(|r| (None, r))
+        .collect();
+    for (i, b) in article.blocks.iter().enumerate() {
+        out.extend(
+            Folded::new(&b.text)
+                .find_all(query)
+                .into_iter()
+                .map(|r| (Some(i), r)),
+        );
+    }
+    out
+}
+
+/// A window of `text` around `m` (about `chars` characters), cut at word boundaries: the
+/// window's byte range and the match range inside it.
+pub fn snippet_window(text: &str, m: &Range<usize>, chars: usize) -> (Range<usize>, Range<usize>) {
+    let m = m.start.min(text.len())..m.end.min(text.len()).max(m.start.min(text.len()));
+    let bounds: Vec<usize> = text
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain([text.len()])
+        .collect();
+    let at = |b: usize| bounds.partition_point(|&x| x < b);
+    let (ms, me) = (at(m.start), at(m.end));
+    let before = chars / 3;
+    let mut s = ms.saturating_sub(before);
+    let mut e = (s + chars).max(me).min(bounds.len() - 1);
+    let space_at = |k: usize| text.as_bytes().get(bounds[k]) == Some(&b' ');
+    if s > 0 {
+        // Begin at a word.
+        if let Some(k) = (s..ms).find(|&k| space_at(k)) {
+            s = k + 1;
+        }
+    }
+    if e < bounds.len() - 1 {
+        // End at a word.
+        if let Some(k) = (me..e).rev().find(|&k| space_at(k)) {
+            e = k;
+        }
+    }
+    let (start, end) = (bounds[s], bounds[e]);
+    (start..end, m.start - start..m.end - start)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn same(a: &str, b: &str) -> bool {
+        fold(a) == fold(b)
+    }
+
+    #[test]
+    fn each_folding_rule() {
+        assert!(same("الاراضي", "الأراضي"), "hamza on alef");
+        assert!(same("اسلام", "إسلام"));
+        assert!(same("امن", "آمن"));
+        assert!(same("الله", "ٱلله"), "wasla");
+        assert!(same("جدا", "جداً"), "tanween");
+        assert!(same("محمد", "مُحَمَّدٌ"), "tashkeel");
+        assert!(same("عربي", "عـــربي"), "tatweel");
+        assert!(same("مسؤول", "مسئول"), "hamza seats");
+        assert!(same("على", "علي"), "alef maqsura");
+        assert!(same("مدرسة", "مدرسه"), "taa marbuta");
+        assert!(same("٢٠١٧", "2017"), "Arabic-Indic digits");
+        assert!(same("۲۰۱۷", "2017"), "extended digits");
+        assert!(same("کتاب", "كتاب"), "Persian kaf");
+        assert!(same("ایران", "ايران"), "Persian yeh");
+        assert!(same("BBC News", "bbc\u{a0}news"), "case and NBSP");
+        assert!(same("ÉCOLE", "école"));
+        assert!(same("می‌خواهم", "میخواهم"), "ZWNJ");
+        assert!(same("\u{202B}نص\u{202C}", "نص"), "bidi controls");
+    }
+
+    #[test]
+    fn different_letters_stay_different() {
+        assert!(!same("ماكجورك", "ماكغورك"));
+        assert!(!same("ج", "غ"));
+        assert!(!same("ح", "خ"));
+        let text = "ماكغورك";
+        assert!(!Query::parse("ماكجورك").matches(&fold(text)));
+        assert!(Query::parse("ماكغورك").matches(&fold(text)));
+    }
+
+    #[test]
+    fn matches_map_back_to_source_bytes() {
+        let src = "قال المسؤولُ إنَّ الأراضي";
+        let f = Folded::new(src);
+        let q = Query::parse("الاراضي");
+        let m = f.find_all(&q);
+        assert_eq!(m.len(), 1);
+        assert_eq!(src.get(m[0].clone()).unwrap(), "الأراضي");
+        let m = f.find_all(&Query::parse("مسئول"));
+        assert_eq!(
+            src.get(m[0].clone()).unwrap(),
+            "مسؤولُ".trim_end_matches('\u{064F}')
+        );
+        // A match ending in a letter carrying a haraka: the mark follows the letter in the
+        // source and is dropped from the folded text, so the range ends at the letter.
+        let m = f.find_all(&Query::parse("ان"));
+        assert_eq!(
+            src.get(m[0].clone()).unwrap(),
+            "إنَّ".trim_end_matches(['\u{064E}', '\u{0651}'])
+        );
+    }
+
+    #[test]
+    fn words_and_phrases() {
+        let q = Query::parse("  داعش  \"من الأراضي\" «Nov 2017» ");
+        assert_eq!(q.terms, vec!["داعش", "من الاراضي", "nov 2017"]);
+        let text = fold("فقد 95% من الأراضي (Thu - 16 Nov 2017) وداعش");
+        assert!(q.matches(&text));
+        assert!(!Query::parse("\"الاراضي من\"").matches(&text));
+        assert!(
+            Query::parse("الاراضي من").matches(&text),
+            "words in any order"
+        );
+        assert!(
+            !Query::parse("داعش بغداد").matches(&text),
+            "all words must occur"
+        );
+        assert!(Query::parse("   ").is_empty());
+        assert_eq!(
+            Query::parse("\"unclosed phrase").terms,
+            vec!["unclosed phrase"]
+        );
+    }
+
+    #[test]
+    fn snippet_windows_cut_at_words() {
+        let text = "one two three four five six seven eight nine ten eleven twelve";
+        let at = text.find("six").unwrap();
+        let (w, inner) = snippet_window(text, &(at..at + 3), 24);
+        let s = text.get(w.clone()).unwrap();
+        assert!(s.starts_with("four") || s.starts_with("five"), "{s:?}");
+        assert_eq!(s.get(inner).unwrap(), "six");
+        assert!(!s.ends_with(' '));
+        let (w, inner) = snippet_window("ab", &(0..2), 10);
+        assert_eq!((w, inner), (0..2, 0..2));
+    }
+}
