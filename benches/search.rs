@@ -47,6 +47,13 @@ fn search(c: &mut Criterion) {
             b.iter(|| index.search(&q).len());
         });
     }
+    // The costliest keystrokes: one or two letters found in nearly every article.
+    for q in ["ا", "ال", "e"] {
+        let q = Query::parse(q);
+        group.bench_function(format!("one keystroke «{}»", q.terms[0]), |b| {
+            b.iter(|| index.search(&q).len());
+        });
+    }
     group.finish();
 }
 

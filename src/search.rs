@@ -235,6 +235,9 @@ impl Query {
     }
 }
 
+/// Occurrences counted per term and article, at most.
+pub const COUNT_CAP: usize = 64;
+
 /// One article found: its library index and how well it matched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hit {
@@ -242,7 +245,7 @@ pub struct Hit {
     pub index: usize,
     /// How many of the terms occur in the title.
     pub title_terms: usize,
-    /// How many times the terms occur in all.
+    /// How many times the terms occur in all (each term counted up to [`COUNT_CAP`] in the body).
     pub count: usize,
 }
 
@@ -302,7 +305,9 @@ impl Index {
             let mut count = 0;
             for t in &query.terms {
                 let in_title = title.matches(t.as_str()).count();
-                let in_body = body.matches(t.as_str()).count();
+                // Counting stops at COUNT_CAP: a letter or two that is everywhere must not cost
+                // a scan of every occurrence, and ranking gains nothing past it.
+                let in_body = body.matches(t.as_str()).take(COUNT_CAP).count();
                 if in_title + in_body == 0 {
                     return None;
                 }
@@ -315,9 +320,32 @@ impl Index {
                 count,
             })
         };
-        let mut hits: Vec<Hit> = match candidates {
-            Some(c) => c.iter().filter_map(|&i| score(i)).collect(),
-            None => (0..self.docs.len()).filter_map(score).collect(),
+        let all: Vec<usize>;
+        let ids: &[usize] = if let Some(c) = candidates {
+            c
+        } else {
+            all = (0..self.docs.len()).collect();
+            &all
+        };
+        let threads = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZero::get)
+            .clamp(1, 8);
+        let mut hits: Vec<Hit> = if ids.len() < 512 || threads == 1 {
+            ids.iter().filter_map(|&i| score(i)).collect()
+        } else {
+            let chunk = ids.len().div_ceil(threads);
+            std::thread::scope(|s| {
+                let handles: Vec<_> = ids
+                    .chunks(chunk)
+                    .map(|part| {
+                        s.spawn(|| part.iter().filter_map(|&i| score(i)).collect::<Vec<_>>())
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().unwrap_or_default())
+                    .collect()
+            })
         };
         hits.sort_by(|a, b| {
             b.title_terms
