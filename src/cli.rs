@@ -53,6 +53,8 @@ pub enum Command {
     },
     /// Print an article laid out for a terminal: plain UTF-8 lines, RTL lines right-aligned.
     Render(RenderArgs),
+    /// Serve the reader over SSH: readers connect with `ssh -p 2222 read@host`.
+    Serve(ServeArgs),
     /// Search the library (hamza, tashkeel and case do not matter; all words must occur; a
     /// "quoted phrase" matches as a phrase): one line per article, best first, with id, title
     /// and a snippet around the first match, tab-separated.
@@ -68,6 +70,55 @@ pub enum Command {
         #[arg(long)]
         limit: Option<usize>,
     },
+}
+
+/// Options of `qari serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Files or folders to serve (default: the configured library, else the sample library).
+    pub paths: Vec<PathBuf>,
+    /// Address and port to listen on.
+    #[arg(long, default_value = "127.0.0.1:2222")]
+    pub listen: std::net::SocketAddr,
+    /// Only the keys in this OpenSSH `authorized_keys` file get in.
+    #[arg(long, conflicts_with = "open")]
+    pub authorized_keys: Option<PathBuf>,
+    /// Anyone gets in (no password, any key or none), and no reading state is stored.
+    #[arg(long)]
+    pub open: bool,
+    /// The Ed25519 host key (generated there on first run; default: in the state directory).
+    #[arg(long)]
+    pub host_key: Option<PathBuf>,
+    /// Sessions at once.
+    #[arg(long, default_value_t = 64)]
+    pub max_sessions: usize,
+    /// New connections a minute from one address.
+    #[arg(long, default_value_t = 30)]
+    pub rate: usize,
+    /// Close a session after this long without input (e.g. 30m, 90s, 2h).
+    #[arg(long, default_value = "30m", value_parser = parse_duration)]
+    pub idle_timeout: std::time::Duration,
+    /// Where per-user reading state is kept (default: the XDG state directory).
+    #[arg(long)]
+    pub state_dir: Option<PathBuf>,
+    /// Write the log to this file instead of stderr.
+    #[arg(long)]
+    pub log: Option<PathBuf>,
+}
+
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("'{s}' is not a duration like 30m, 90s or 2h"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("'{s}' is not a duration like 30m, 90s or 2h")),
+    };
+    Ok(std::time::Duration::from_secs(secs))
 }
 
 /// Options of `qari render`.
@@ -193,6 +244,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::List { paths, json, sort }) => list(&paths, json, sort.into()),
         Some(Command::Check { paths }) => Ok(check(&paths)),
         Some(Command::Render(args)) => render(&args),
+        Some(Command::Serve(a)) => {
+            crate::ssh::serve(
+                &a.paths,
+                &crate::ssh::ServeOptions {
+                    listen: a.listen,
+                    authorized_keys: a.authorized_keys,
+                    open: a.open,
+                    host_key: a.host_key,
+                    max_sessions: a.max_sessions,
+                    rate_per_minute: a.rate,
+                    idle_timeout: a.idle_timeout,
+                    state_dir: a.state_dir,
+                    log: a.log,
+                },
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Search {
             query,
             paths,

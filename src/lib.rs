@@ -16,6 +16,7 @@
 //! - [`screen`]: drives a ratatui terminal for any backend, scrolling with the terminal's
 //!   scroll regions so a one-line scroll sends one line.
 //! - [`tty`]: the local terminal front end (raw mode, alternate screen, bidi mode, signals).
+//! - [`ssh`]: `qari serve`, the same app served over SSH to many readers at once.
 //! - [`cli`]: the command line on top of them.
 
 pub mod app;
@@ -27,6 +28,7 @@ pub mod layout;
 pub mod library;
 pub mod screen;
 pub mod search;
+pub mod ssh;
 pub mod state;
 pub mod tty;
 pub mod ui;

@@ -2,6 +2,8 @@
 //! end-to-end tests and the bytes-per-key measurement.
 
 use std::io::{Read, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
@@ -17,6 +19,7 @@ pub struct Term {
     pub parser: vt100::Parser,
     /// Every byte the program wrote.
     pub raw: Vec<u8>,
+    paused: Arc<AtomicBool>,
 }
 
 impl Term {
@@ -35,9 +38,14 @@ impl Term {
         let mut reader = pair.master.try_clone_reader().expect("pty reader");
         let writer = pair.master.take_writer().expect("pty writer");
         let (tx, rx) = channel();
+        let paused = Arc::new(AtomicBool::new(false));
+        let pause = Arc::clone(&paused);
         std::thread::spawn(move || {
             let mut buf = vec![0u8; 65536];
             loop {
+                while pause.load(Ordering::SeqCst) {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
                 match reader.read(&mut buf) {
                     Ok(0) | Err(_) => break,
                     Ok(n) => {
@@ -55,7 +63,13 @@ impl Term {
             rx,
             parser: vt100::Parser::new(nonzero(rows), nonzero(cols), 0),
             raw: Vec::new(),
+            paused,
         }
+    }
+
+    /// Stops (or resumes) reading what the program writes: a client that stalls.
+    pub fn pause_reading(&self, paused: bool) {
+        self.paused.store(paused, Ordering::SeqCst);
     }
 
     /// Types `bytes`.

@@ -1,0 +1,304 @@
+//! `qari serve` driven by the real OpenSSH client under pseudo-terminals.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use portable_pty::CommandBuilder;
+
+#[path = "support/pty.rs"]
+#[allow(dead_code, reason = "each user of the harness uses part of it")]
+mod pty;
+
+const SEED: &str = "000_c76da13a58358bbb.txt";
+const WAIT: Duration = Duration::from_secs(20);
+
+struct Server {
+    child: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn key(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn rss_kb(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    }
+
+    fn ssh(&self, key: &str) -> Command {
+        let mut c = Command::new("ssh");
+        c.args(self.ssh_args(key));
+        c
+    }
+
+    fn ssh_args(&self, key: &str) -> Vec<String> {
+        vec![
+            "-p".into(),
+            self.port.to_string(),
+            "-i".into(),
+            self.key(key).display().to_string(),
+            "-o".into(),
+            "StrictHostKeyChecking=no".into(),
+            "-o".into(),
+            "UserKnownHostsFile=/dev/null".into(),
+            "-o".into(),
+            "BatchMode=yes".into(),
+            "-o".into(),
+            "LogLevel=ERROR".into(),
+            "-o".into(),
+            "IdentitiesOnly=yes".into(),
+            "-F".into(),
+            "/dev/null".into(),
+        ]
+    }
+
+    /// `ssh -tt … read@127.0.0.1` under a pty of `cols`×`rows`.
+    fn reader(&self, cols: u16, rows: u16) -> pty::Term {
+        let mut cmd = CommandBuilder::new("ssh");
+        cmd.arg("-tt");
+        for a in self.ssh_args("client") {
+            cmd.arg(a);
+        }
+        cmd.arg("read@127.0.0.1");
+        cmd.env("TERM", "xterm-256color");
+        pty::Term::spawn(cmd, cols, rows)
+    }
+}
+
+fn keygen(path: &Path) {
+    let ok = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", ""])
+        .arg("-f")
+        .arg(path)
+        .status()
+        .expect("ssh-keygen (openssh-client) is installed")
+        .success();
+    assert!(ok);
+}
+
+fn start(extra: &[&str]) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("library");
+    std::fs::create_dir(&lib).unwrap();
+    let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/articles");
+    for f in [SEED, "0100.txt", "0024.txt"] {
+        std::fs::copy(assets.join(f), lib.join(f)).unwrap();
+    }
+    keygen(&dir.path().join("client"));
+    keygen(&dir.path().join("stranger"));
+    std::fs::copy(
+        dir.path().join("client.pub"),
+        dir.path().join("authorized_keys"),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_qari"))
+        .arg("serve")
+        .arg(&lib)
+        .arg("--listen")
+        .arg("127.0.0.1:0")
+        .arg("--authorized-keys")
+        .arg(dir.path().join("authorized_keys"))
+        .arg("--host-key")
+        .arg(dir.path().join("host_key"))
+        .arg("--state-dir")
+        .arg(dir.path().join("state"))
+        .args(extra)
+        .env("QARI_CONFIG", dir.path().join("none.toml"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let first = lines.next().unwrap().unwrap();
+    // "qari: serving N articles on 127.0.0.1:PORT; host key SHA256:…"
+    let port = first
+        .split(" on 127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.split(';').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {first:?}"));
+    assert!(first.contains("host key SHA256:"), "{first}");
+    // Keep draining the log so the server never blocks on it.
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, port, dir }
+}
+
+#[test]
+fn an_authorized_key_reads_opens_scrolls_resizes_and_quits() {
+    let s = start(&[]);
+    let mut t = s.reader(100, 30);
+    assert!(t.wait_for("3 articles", WAIT), "{}", t.screen());
+    let raw = String::from_utf8_lossy(&t.raw).into_owned();
+    assert!(raw.contains("\x1b[8l\x1b[1 k"), "explicit bidi mode");
+    // The seed is the newest article.
+    t.send(b"\r");
+    assert!(t.wait_for("ﻙﺭﻮﻐﻛﺎﻣ ﺖﻳﺮﺑ", WAIT), "{}", t.screen());
+    let before = t.screen();
+    t.send(b"jj");
+    t.settle(Duration::from_millis(300), WAIT);
+    let after = t.screen();
+    assert_eq!(
+        after.lines().nth(1),
+        before.lines().nth(3),
+        "scrolled by two lines"
+    );
+    // window-change: laid out again at 60 columns.
+    t.resize(60, 20);
+    t.settle(Duration::from_millis(400), WAIT);
+    let narrow = t.screen();
+    assert!(
+        narrow
+            .lines()
+            .all(|l| unicode_width::UnicodeWidthStr::width(l) <= 60),
+        "{narrow}"
+    );
+    assert!(narrow.contains('%'), "{narrow}");
+    t.send(b"q");
+    assert_eq!(t.wait_exit(WAIT), Some(0));
+    assert!(!t.parser.screen().alternate_screen());
+    let raw = String::from_utf8_lossy(&t.raw).into_owned();
+    assert!(raw.rfind("\x1b[8h\x1b[0 k").unwrap() > raw.rfind("\x1b[8l\x1b[1 k").unwrap());
+    // The reading state was stored for this key.
+    let users = s.dir.path().join("state/users");
+    let files: Vec<_> = std::fs::read_dir(&users).unwrap().collect();
+    assert_eq!(files.len(), 1);
+    let saved = std::fs::read_to_string(files[0].as_ref().unwrap().path()).unwrap();
+    assert!(saved.contains(SEED), "{saved}");
+}
+
+#[test]
+fn an_unknown_key_exec_and_no_pty_are_refused() {
+    let s = start(&[]);
+    let out = s
+        .ssh("stranger")
+        .arg("-T")
+        .arg("read@127.0.0.1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(255));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Permission denied"));
+
+    let out = s
+        .ssh("client")
+        .args(["read@127.0.0.1", "cat", "/etc/passwd"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("commands are refused"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let out = s
+        .ssh("client")
+        .args(["-T", "read@127.0.0.1"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs a terminal"));
+
+    let out = s
+        .ssh("client")
+        .args(["-s", "read@127.0.0.1", "sftp"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+}
+
+#[test]
+fn twenty_sessions_each_see_their_own_screen() {
+    let s = start(&[]);
+    let rss_before = s.rss_kb();
+    let mut readers: Vec<pty::Term> = (0..20).map(|_| s.reader(80, 24)).collect();
+    for t in &mut readers {
+        assert!(t.wait_for("3 articles", WAIT), "{}", t.screen());
+    }
+    // Reader k opens article k % 3 and scrolls k % 4 lines.
+    for (k, t) in readers.iter_mut().enumerate() {
+        let mut keys = "j".repeat(k % 3);
+        keys.push('\r');
+        keys.push_str(&"j".repeat(k % 4));
+        t.send(keys.as_bytes());
+    }
+    let mut screens = Vec::new();
+    for t in &mut readers {
+        t.settle(Duration::from_millis(300), WAIT);
+        screens.push(t.screen());
+    }
+    for (k, screen) in screens.iter().enumerate() {
+        // The status line names the position of this reader's own scroll.
+        assert!(
+            screen.contains('%'),
+            "reader {k} is not in an article: {screen}"
+        );
+        let same_article_same_scroll = (0..20).filter(|&j| j % 12 == k % 12);
+        for j in same_article_same_scroll {
+            assert_eq!(&screens[j], screen, "readers {j} and {k} did the same");
+        }
+    }
+    assert_ne!(screens[0], screens[1]);
+    assert_ne!(screens[1], screens[5], "same article, different scroll");
+    let rss_during = s.rss_kb();
+    for t in &mut readers {
+        t.send(b"q");
+    }
+    for t in &mut readers {
+        assert_eq!(t.wait_exit(WAIT), Some(0));
+    }
+    eprintln!("server RSS: {rss_before} kB idle, {rss_during} kB with 20 sessions");
+    assert!(
+        rss_during < rss_before + 20 * 8 * 1024,
+        "memory per session stays small: {rss_before} → {rss_during} kB"
+    );
+}
+
+#[test]
+fn a_stalled_client_does_not_stall_the_others() {
+    let s = start(&[]);
+    let mut stalled = s.reader(200, 60);
+    assert!(stalled.wait_for("3 articles", WAIT));
+    stalled.send(b"jj\r");
+    stalled.settle(Duration::from_millis(300), WAIT);
+    // Stop reading, and make that session produce output: a full page each key.
+    stalled.pause_reading(true);
+    let flood: Vec<u8> = b"Gg".repeat(2000);
+    stalled.send(&flood);
+    let mut other = s.reader(80, 24);
+    assert!(other.wait_for("3 articles", WAIT), "{}", other.screen());
+    let start = Instant::now();
+    for _ in 0..10 {
+        other.send(b"j");
+        other.settle(Duration::from_millis(50), WAIT);
+    }
+    other.send(b"\r");
+    assert!(other.wait_for("%", WAIT), "{}", other.screen());
+    eprintln!("the other session's 11 keys took {:?}", start.elapsed());
+    other.send(b"q");
+    assert_eq!(other.wait_exit(WAIT), Some(0));
+    // The stalled client reads again and catches up with the latest frame.
+    stalled.pause_reading(false);
+    stalled.send(b"q");
+    assert_eq!(stalled.wait_exit(WAIT), Some(0));
+}
