@@ -982,7 +982,9 @@ async fn run_server(
         auth_rejection_time: Duration::from_millis(300),
         auth_rejection_time_initial: Some(Duration::ZERO),
         inactivity_timeout: Some(opts.idle_timeout),
-        keepalive_interval: Some(Duration::from_secs(60)),
+        // No keepalives: their replies would count as activity and the idle timeout would
+        // never fire; a dropped connection ends at the idle timeout at the latest.
+        keepalive_interval: None,
         window_size: 1024 * 1024,
         nodelay: true,
         methods: if opts.open {

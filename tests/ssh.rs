@@ -302,3 +302,37 @@ fn a_stalled_client_does_not_stall_the_others() {
     stalled.send(b"q");
     assert_eq!(stalled.wait_exit(WAIT), Some(0));
 }
+
+#[test]
+fn sigterm_says_goodbye_to_every_session() {
+    let s = start(&[]);
+    let mut a = s.reader(80, 24);
+    let mut b = s.reader(80, 24);
+    assert!(a.wait_for("3 articles", WAIT) && b.wait_for("3 articles", WAIT));
+    let ok = Command::new("kill")
+        .args(["-TERM", &s.child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    for t in [&mut a, &mut b] {
+        t.wait_exit(WAIT);
+        let raw = String::from_utf8_lossy(&t.raw).into_owned();
+        assert!(raw.contains("shutting down; goodbye"), "{raw:?}");
+        assert!(!t.parser.screen().alternate_screen());
+        assert!(raw.rfind("\x1b[8h\x1b[0 k").unwrap() > raw.rfind("\x1b[8l\x1b[1 k").unwrap());
+    }
+}
+
+#[test]
+fn an_idle_session_is_closed() {
+    let s = start(&["--idle-timeout", "2s"]);
+    let mut t = s.reader(80, 24);
+    assert!(t.wait_for("3 articles", WAIT));
+    let started = Instant::now();
+    assert!(
+        t.wait_exit(WAIT).is_some(),
+        "the idle session was not closed"
+    );
+    assert!(started.elapsed() >= Duration::from_secs(1));
+}
