@@ -25,6 +25,44 @@ fn rss_kb(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// Starts `qari serve` for `sessions` clients of the key in `dir`; returns it and its port.
+fn start_server(dir: &std::path::Path, sessions: usize) -> (std::process::Child, u16) {
+    let exe = std::env::current_exe().expect("own path");
+    let qari = exe
+        .parent()
+        .and_then(std::path::Path::parent)
+        .expect("target dir")
+        .join("qari");
+    let mut server = Command::new(qari)
+        .args(["serve", "--listen", "127.0.0.1:0", "--rate", "100000"])
+        .arg("--max-sessions")
+        .arg((sessions + 8).to_string())
+        .arg("--authorized-keys")
+        .arg(dir.join("authorized_keys"))
+        .arg("--host-key")
+        .arg(dir.join("host"))
+        .arg("--state-dir")
+        .arg(dir.join("state"))
+        .arg("--log")
+        .arg(dir.join("log"))
+        .env("QARI_CONFIG", dir.join("none.toml"))
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("qari serve");
+    let first = BufReader::new(server.stderr.take().expect("stderr"))
+        .lines()
+        .next()
+        .and_then(Result::ok)
+        .unwrap_or_default();
+    let port: u16 = first
+        .split(" on 127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.split(';').next())
+        .and_then(|p| p.parse().ok())
+        .expect("port");
+    (server, port)
+}
+
 fn main() {
     let args: Vec<usize> = std::env::args()
         .skip(1)
@@ -47,39 +85,7 @@ fn main() {
         dir.path().join("authorized_keys"),
     )
     .expect("authorized_keys");
-    let exe = std::env::current_exe().expect("own path");
-    let qari = exe
-        .parent()
-        .and_then(std::path::Path::parent)
-        .expect("target dir")
-        .join("qari");
-    let mut server = Command::new(qari)
-        .args(["serve", "--listen", "127.0.0.1:0", "--rate", "100000"])
-        .arg("--max-sessions")
-        .arg((sessions + 8).to_string())
-        .arg("--authorized-keys")
-        .arg(dir.path().join("authorized_keys"))
-        .arg("--host-key")
-        .arg(dir.path().join("host"))
-        .arg("--state-dir")
-        .arg(dir.path().join("state"))
-        .arg("--log")
-        .arg(dir.path().join("log"))
-        .env("QARI_CONFIG", dir.path().join("none.toml"))
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("qari serve");
-    let first = BufReader::new(server.stderr.take().expect("stderr"))
-        .lines()
-        .next()
-        .and_then(Result::ok)
-        .unwrap_or_default();
-    let port: u16 = first
-        .split(" on 127.0.0.1:")
-        .nth(1)
-        .and_then(|r| r.split(';').next())
-        .and_then(|p| p.parse().ok())
-        .expect("port");
+    let (mut server, port) = start_server(dir.path(), sessions);
     std::thread::sleep(Duration::from_millis(300));
     let idle = rss_kb(server.id());
     let lat = Arc::new(Mutex::new(Vec::new()));
@@ -141,16 +147,16 @@ fn main() {
     let _ = server.wait();
     let mut l = lat.lock().expect("latencies").clone();
     l.sort();
-    let pick = |q: f64| {
-        let i = ((l.len() as f64 - 1.0) * q).round() as usize;
+    let pick = |percent: usize| {
+        let i = (l.len().saturating_sub(1) * percent).div_ceil(100);
         l.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
     };
     println!("{sessions} sessions × {keys} keys, {} answers", l.len());
     println!(
         "key → screen: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-        pick(0.5),
-        pick(0.99),
-        pick(1.0)
+        pick(50),
+        pick(99),
+        pick(100)
     );
     println!(
         "server RSS: {idle} kB idle, {busy} kB with {sessions} sessions ({:.0} kB a session)",
