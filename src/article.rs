@@ -171,13 +171,30 @@ pub struct WordCounter {
 impl WordCounter {
     /// Counts the words that start in `bytes`.
     pub fn feed(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            let space = b.is_ascii_whitespace();
-            if !space && !self.in_word {
-                self.words += 1;
-            }
-            self.in_word = !space;
+        // 64 bytes at a time as bit masks (fixed-size blocks the compiler turns into vector
+        // compares): a word starts at a non-space byte whose previous byte is a space.
+        fn space(b: u8) -> bool {
+            matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0c)
         }
+        let mut prev_space = !self.in_word;
+        let mut n = 0usize;
+        let mut blocks = bytes.chunks_exact(64);
+        for block in &mut blocks {
+            let mut spaces = 0u64;
+            for (i, &b) in block.iter().enumerate() {
+                spaces |= u64::from(space(b)) << i;
+            }
+            let after_space = (spaces << 1) | u64::from(prev_space);
+            n += (!spaces & after_space).count_ones() as usize;
+            prev_space = spaces >> 63 == 1;
+        }
+        for &b in blocks.remainder() {
+            let sp = space(b);
+            n += usize::from(prev_space) & usize::from(!sp);
+            prev_space = sp;
+        }
+        self.words += n;
+        self.in_word = !prev_space;
     }
 }
 
@@ -212,7 +229,11 @@ pub fn parse(bytes: &[u8], format: Format, id: &str) -> Result<Loaded, ArticleEr
         return Err(ArticleError::Binary);
     }
     let mut warnings = Vec::new();
-    let text = match std::str::from_utf8(bytes) {
+    // SIMD validation first (most files are valid); std's validator finds where a bad one
+    // goes wrong.
+    let text = match simdutf8::basic::from_utf8(bytes)
+        .map_or_else(|_| std::str::from_utf8(bytes), Ok)
+    {
         Ok(s) => std::borrow::Cow::Borrowed(s),
         Err(e) => {
             warnings.push(format!(
@@ -284,17 +305,36 @@ impl RawArticle {
         }
     }
 
+    /// As [`RawArticle::push_block`], keeping the string when it needs no trimming.
+    fn push_block_owned(&mut self, kind: BlockKind, text: String) {
+        if text.trim().len() == text.len() {
+            if !text.is_empty() {
+                self.blocks.push(Block { kind, text });
+            }
+        } else {
+            self.push_block(kind, &text);
+        }
+    }
+
     /// Sanitizes every field, fills in what is missing and splits huge blocks.
     fn finish(self, id: String, file_id: &str) -> Option<Article> {
         let clean = |s: &str| collapse_inline(&sanitize(s));
         let mut blocks = Vec::with_capacity(self.blocks.len());
         for b in self.blocks {
-            let text = sanitize(&b.text);
-            let text = text.trim();
-            if text.is_empty() {
+            // Most blocks are clean, trimmed and not huge: they are kept as they are.
+            let text = match sanitize(&b.text) {
+                std::borrow::Cow::Borrowed(_) => b.text,
+                std::borrow::Cow::Owned(t) => t,
+            };
+            let trimmed = text.trim();
+            if trimmed.is_empty() {
                 continue;
             }
-            split_block(b.kind, text, &mut blocks);
+            if trimmed.len() == text.len() && text.len() <= MAX_BLOCK_BYTES {
+                blocks.push(Block { kind: b.kind, text });
+            } else {
+                split_block(b.kind, trimmed, &mut blocks);
+            }
         }
         let title = self
             .title
@@ -416,14 +456,22 @@ pub fn is_arabic_letter(c: char) -> bool {
 
 /// Counts the script of letters in the title and the first part of the body.
 fn detect_lang(title: &str, blocks: &[Block]) -> Lang {
-    const SAMPLE_CHARS: usize = 1500;
+    const SAMPLE_CHARS: usize = 1000;
     let (mut arabic, mut latin) = (0usize, 0usize);
-    let texts = std::iter::once(title).chain(blocks.iter().map(|b| b.text.as_str()));
-    for c in texts.flat_map(str::chars).take(SAMPLE_CHARS) {
-        if is_arabic_letter(c) {
-            arabic += 1;
-        } else if c.is_alphabetic() && (c.is_ascii() || ('\u{00C0}'..='\u{024F}').contains(&c)) {
-            latin += 1;
+    let mut left = SAMPLE_CHARS;
+    'texts: for text in std::iter::once(title).chain(blocks.iter().map(|b| b.text.as_str())) {
+        for c in text.chars() {
+            if left == 0 {
+                break 'texts;
+            }
+            left -= 1;
+            if c.is_ascii() {
+                latin += usize::from(c.is_ascii_alphabetic());
+            } else if is_arabic_letter(c) {
+                arabic += 1;
+            } else if ('\u{00C0}'..='\u{024F}').contains(&c) && c.is_alphabetic() {
+                latin += 1;
+            }
         }
     }
     let total = arabic + latin;
@@ -484,6 +532,27 @@ fn paragraphs_at_blank_lines(s: &str) -> Vec<&str> {
         out.push(s.get(st..end).unwrap_or("").trim());
     }
     out
+}
+
+#[cfg(test)]
+mod word_tests {
+    use super::WordCounter;
+
+    #[test]
+    fn words_are_counted_across_blocks_and_pieces() {
+        let mut text = String::new();
+        for i in 0..300 {
+            text.push_str(["a", "  bc", "\tdéf\n", " ", "ش ", "x\r\n"][i % 6]);
+        }
+        let want = text.split_ascii_whitespace().count();
+        let bytes = text.as_bytes();
+        for split in [0, 1, 63, 64, 65, 127, 200, bytes.len()] {
+            let mut c = WordCounter::default();
+            c.feed(&bytes[..split]);
+            c.feed(&bytes[split..]);
+            assert_eq!(c.words, want, "split at {split}");
+        }
+    }
 }
 
 #[cfg(test)]

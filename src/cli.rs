@@ -350,7 +350,7 @@ fn list(paths: &[PathBuf], json: bool, sort: SortKey) -> anyhow::Result<ExitCode
     if lib.is_empty() && !paths.is_empty() {
         anyhow::bail!("no article was found in {}", display_paths(paths));
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if json {
         let entries: Vec<JsonEntry<'_>> = lib
             .view(sort, &Filter::default())
@@ -375,6 +375,7 @@ fn list(paths: &[PathBuf], json: bool, sort: SortKey) -> anyhow::Result<ExitCode
     } else {
         list_lines(&lib, sort, &mut out)?;
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -536,7 +537,7 @@ fn search(
     report_problems(&lib, false);
     let index = Index::build(&lib);
     let hits = index.search(&q);
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut rows = Vec::new();
     for h in hits.iter().take(limit.unwrap_or(usize::MAX)) {
         let e = lib.entry(h.index);
@@ -566,6 +567,7 @@ fn search(
             writeln!(out, "{}\t{}\t{}", r.id, r.title, r.snippet)?;
         }
     }
+    out.flush()?;
     Ok(if rows.is_empty() {
         ExitCode::from(1)
     } else {

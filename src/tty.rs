@@ -90,7 +90,9 @@ fn install_panic_hook() {
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        eprintln!(
+        // Never `eprintln!` here: on a terminal that is gone it panics inside the hook.
+        let _ = writeln!(
+            std::io::stderr(),
             "qari: an internal error ({what}{at}) stopped the reader; the terminal was restored."
         );
     }));
@@ -116,7 +118,7 @@ pub fn run(mut app: App, theme: Theme) -> anyhow::Result<Option<i32>> {
     restore();
     let _ = std::panic::take_hook();
     if let Some(e) = save_error {
-        eprintln!("qari: {e}");
+        let _ = writeln!(std::io::stderr(), "qari: {e}");
     }
     result?;
     let sig = signal.load(Ordering::SeqCst);
@@ -128,6 +130,18 @@ fn event_loop(app: &mut App, theme: Theme, signal: &AtomicUsize) -> anyhow::Resu
     let mut screen = Screen::new(backend, theme)?;
     // For terminals that mishandle scroll regions: every frame is then a plain diff.
     screen.scroll_regions = std::env::var_os("QARI_NO_SCROLL_REGIONS").is_none();
+    let result = drive(&mut screen, app, signal);
+    // ratatui's Terminal shows the cursor when dropped and prints (a panic, on a terminal that
+    // is gone) if it cannot; `restore` shows the cursor on every way out instead.
+    std::mem::forget(screen);
+    result
+}
+
+fn drive(
+    screen: &mut Screen<CrosstermBackend<std::io::Stdout>>,
+    app: &mut App,
+    signal: &AtomicUsize,
+) -> anyhow::Result<()> {
     let (w, h) = terminal::size()?;
     app.handle(Input::Resize(w, h));
     let bidi = app.options().mode == BidiMode::App;
@@ -136,7 +150,7 @@ fn event_loop(app: &mut App, theme: Theme, signal: &AtomicUsize) -> anyhow::Resu
         if app.should_quit() {
             return Ok(());
         }
-        // Wait for an event, looking at the signal flag now and then.
+        // Wait for an event, looking at the signal flag and the terminal now and then.
         loop {
             if signal.load(Ordering::SeqCst) != 0 {
                 return Ok(());
@@ -144,11 +158,20 @@ fn event_loop(app: &mut App, theme: Theme, signal: &AtomicUsize) -> anyhow::Resu
             if event::poll(Duration::from_millis(250))? {
                 break;
             }
+            // A terminal that went away without its hangup signal reaching us (its window
+            // closed, its multiplexer killed) reads as end of file forever: stop, saving.
+            if terminal::size().is_err() {
+                return Ok(());
+            }
         }
-        // Take every event that is already there before drawing again (key repeat, paste).
-        loop {
+        // Take the events that are already there before drawing again (key repeat, paste),
+        // but never loop forever on a terminal that keeps saying it has input.
+        for _ in 0..1024 {
             if let Some(input) = to_input(event::read()?) {
                 app.handle(input);
+            }
+            if signal.load(Ordering::SeqCst) != 0 {
+                return Ok(());
             }
             if app.should_quit() || !event::poll(Duration::ZERO)? {
                 break;

@@ -126,3 +126,23 @@ fn terminal_bidi_mode_sends_logical_order_and_no_explicit_mode() {
     let raw = String::from_utf8_lossy(&t.raw).into_owned();
     assert!(!raw.contains("\x1b[8l"));
 }
+
+#[test]
+fn a_closed_terminal_ends_the_reader_and_keeps_the_state() {
+    let lib = library();
+    let state = lib.path().join("state.json");
+    let mut t = pty::Term::spawn(qari(lib.path(), &state), 80, 24);
+    assert!(t.wait_for("2 articles", WAIT), "{}", t.screen());
+    t.send(b"\rjj");
+    t.settle(Duration::from_millis(300), WAIT);
+    t.hang_up(b"j");
+    let start = std::time::Instant::now();
+    while t.exited().is_none() && start.elapsed() < WAIT {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let code = t.exited();
+    assert!(code.is_some(), "qari still runs on a closed terminal");
+    let saved = std::fs::read_to_string(&state)
+        .unwrap_or_else(|e| panic!("state not saved ({e}); exit code {code:?}"));
+    assert!(saved.contains(SEED), "{saved}");
+}

@@ -36,13 +36,19 @@ pub(super) fn parse(text: &str) -> RawArticle {
         raw.byline = rest.pop().map(|s| s.trim().to_owned());
     }
     for p in rest {
-        let joined = p.lines().map(str::trim).collect::<Vec<_>>().join(" ");
+        let mut joined = String::with_capacity(p.len());
+        for line in p.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            if !joined.is_empty() {
+                joined.push(' ');
+            }
+            joined.push_str(line);
+        }
         let kind = if is_quote(&joined) {
             BlockKind::Quote
         } else {
             BlockKind::Paragraph
         };
-        raw.push_block(kind, &joined);
+        raw.push_block_owned(kind, joined);
     }
     raw
 }
@@ -93,6 +99,9 @@ fn is_quote(p: &str) -> bool {
 /// A short last line that names a person: a few words of letters, no digits, no punctuation.
 fn is_byline(p: &str) -> bool {
     let t = p.trim();
+    if t.len() > SHORT_LINE_CHARS * 4 {
+        return false;
+    }
     let words = t.split_whitespace().count();
     (1..=5).contains(&words)
         && t.chars().count() <= SHORT_LINE_CHARS

@@ -11,8 +11,8 @@ use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system}
 
 /// A running program and the screen it drew.
 pub struct Term {
-    master: Box<dyn MasterPty + Send>,
-    writer: Box<dyn Write + Send>,
+    master: Option<Box<dyn MasterPty + Send>>,
+    writer: Option<Box<dyn Write + Send>>,
     child: Box<dyn Child + Send + Sync>,
     rx: Receiver<Vec<u8>>,
     /// The emulated screen.
@@ -20,6 +20,7 @@ pub struct Term {
     /// Every byte the program wrote.
     pub raw: Vec<u8>,
     paused: Arc<AtomicBool>,
+    closing: Arc<AtomicBool>,
 }
 
 impl Term {
@@ -40,11 +41,17 @@ impl Term {
         let (tx, rx) = channel();
         let paused = Arc::new(AtomicBool::new(false));
         let pause = Arc::clone(&paused);
+        let closing = Arc::new(AtomicBool::new(false));
+        let close = Arc::clone(&closing);
         std::thread::spawn(move || {
             let mut buf = vec![0u8; 65536];
             loop {
                 while pause.load(Ordering::SeqCst) {
                     std::thread::sleep(Duration::from_millis(20));
+                }
+                if close.load(Ordering::SeqCst) {
+                    // Let go of the last handle on the terminal.
+                    break;
                 }
                 match reader.read(&mut buf) {
                     Ok(0) | Err(_) => break,
@@ -57,13 +64,14 @@ impl Term {
             }
         });
         Self {
-            master: pair.master,
-            writer,
+            master: Some(pair.master),
+            writer: Some(writer),
             child,
             rx,
             parser: vt100::Parser::new(nonzero(rows), nonzero(cols), 0),
             raw: Vec::new(),
             paused,
+            closing,
         }
     }
 
@@ -74,8 +82,9 @@ impl Term {
 
     /// Types `bytes`.
     pub fn send(&mut self, bytes: &[u8]) {
-        self.writer.write_all(bytes).expect("write to the pty");
-        self.writer.flush().expect("flush the pty");
+        let w = self.writer.as_mut().expect("the terminal is open");
+        w.write_all(bytes).expect("write to the pty");
+        w.flush().expect("flush the pty");
     }
 
     fn take(&mut self, chunk: &[u8]) {
@@ -147,6 +156,8 @@ impl Term {
     /// Resizes the terminal (the program gets SIGWINCH).
     pub fn resize(&mut self, cols: u16, rows: u16) {
         self.master
+            .as_ref()
+            .expect("the terminal is open")
             .resize(PtySize {
                 rows,
                 cols,
@@ -169,6 +180,21 @@ impl Term {
         }
         let _ = self.child.kill();
         None
+    }
+
+    /// Closes the terminal under the program, as closing its window does.
+    /// The reader thread holds a handle too: it lets go after the answer to one last key
+    /// `wake` (which the program must answer with output).
+    pub fn hang_up(&mut self, wake: &[u8]) {
+        self.closing.store(true, Ordering::SeqCst);
+        self.send(wake);
+        self.writer = None;
+        self.master = None;
+    }
+
+    /// Whether the program has ended, without waiting.
+    pub fn exited(&mut self) -> Option<u32> {
+        self.child.try_wait().ok().flatten().map(|s| s.exit_code())
     }
 
     /// The program's process id.
