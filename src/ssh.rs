@@ -696,14 +696,12 @@ async fn run_session(
         tokio::select! {
             ev = rx.recv() => match ev {
                 Some(SessionEvent::Data(bytes)) => {
-                    for input in parser.feed(&bytes) {
-                        app.handle(input);
-                    }
+                    feed(&mut app, &mut parser, &bytes);
                     // Anything else already waiting is handled before the next frame.
                     let mut closed = false;
                     while let Ok(more) = rx.try_recv() {
                         match more {
-                            SessionEvent::Data(b) => parser.feed(&b).into_iter().for_each(|i| app.handle(i)),
+                            SessionEvent::Data(b) => feed(&mut app, &mut parser, &b),
                             SessionEvent::Resize(w, h) => resize(&mut screen, &mut app, w, h)?,
                             SessionEvent::Closed => closed = true,
                         }
@@ -773,6 +771,28 @@ fn leave_sequence(bidi: bool) -> Vec<u8> {
     }
     s.push_str("\x1b[?1049l");
     s.into_bytes()
+}
+
+/// Parses a client's bytes and hands the inputs to its app.
+fn feed(app: &mut App, parser: &mut KeyParser, bytes: &[u8]) {
+    for input in parser.feed(bytes) {
+        test_panic(&input);
+        app.handle(input);
+    }
+}
+
+/// In debug builds with `QARI_TEST_PANIC` set, F12 panics the session: the tests use it to
+/// check that a panic ends only its own session. Release builds have no such key.
+fn test_panic(input: &Input) {
+    #[cfg(debug_assertions)]
+    if let Input::Key(k) = input
+        && k.code == crossterm::event::KeyCode::F(12)
+        && std::env::var_os("QARI_TEST_PANIC").is_some()
+    {
+        panic!("F12 pressed with QARI_TEST_PANIC set");
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = input;
 }
 
 fn send_raw(tx: &mpsc::UnboundedSender<Vec<u8>>, queued: &AtomicUsize, bytes: Vec<u8>) {

@@ -143,6 +143,7 @@ fn start(extra: &[&str]) -> Server {
         .arg(dir.path().join("state"))
         .args(extra)
         .env("QARI_CONFIG", dir.path().join("none.toml"))
+        .env("QARI_TEST_PANIC", "1")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -375,4 +376,35 @@ fn an_idle_session_is_closed() {
         "the idle session was not closed"
     );
     assert!(started.elapsed() >= Duration::from_secs(1));
+}
+
+#[test]
+fn a_panic_ends_only_its_own_session() {
+    if !have_ssh() {
+        return;
+    }
+    let s = start(&[]);
+    let mut doomed = s.reader(80, 24);
+    let mut other = s.reader(80, 24);
+    assert!(doomed.wait_for("3 articles", WAIT) && other.wait_for("3 articles", WAIT));
+    // F12 panics a session of a debug build run with QARI_TEST_PANIC.
+    doomed.send(b"\x1b[24~");
+    doomed.wait_exit(WAIT);
+    let raw = String::from_utf8_lossy(&doomed.raw).into_owned();
+    assert!(
+        raw.contains("an internal error ended this session"),
+        "{raw:?}"
+    );
+    // The other session and the server go on.
+    other.send(b"\r");
+    assert!(other.wait_for("%", WAIT), "{}", other.screen());
+    other.send(b"q");
+    assert_eq!(other.wait_exit(WAIT), Some(0));
+    let mut again = s.reader(80, 24);
+    assert!(
+        again.wait_for("3 articles", WAIT),
+        "the server still serves"
+    );
+    again.send(b"q");
+    assert_eq!(again.wait_exit(WAIT), Some(0));
 }
