@@ -232,6 +232,8 @@ pub struct App {
     hits: Option<Vec<Hit>>,
     index: Option<Arc<Index>>,
     view: Vec<usize>,
+    /// Articles not read, kept current as marks change (the header shows it every frame).
+    unread: usize,
     selected: usize,
     list_top: usize,
     focus: Focus,
@@ -263,6 +265,7 @@ impl App {
             hits: None,
             index: None,
             view: Vec::new(),
+            unread: 0,
             selected: 0,
             list_top: 0,
             focus: Focus::List,
@@ -276,7 +279,23 @@ impl App {
             suspend: false,
         };
         app.refresh_view(None);
+        app.recount_unread();
         app
+    }
+
+    /// Counts the unread articles again (after read marks changed here or on disk).
+    fn recount_unread(&mut self) {
+        let store = &self.store;
+        self.unread = self
+            .lib
+            .entries()
+            .filter(|e| !store.get(&e.id).read)
+            .count();
+    }
+
+    /// How many articles of the library are unread.
+    pub fn unread_count(&self) -> usize {
+        self.unread
     }
 
     // ----- what the UI reads -----
@@ -402,7 +421,10 @@ impl App {
             let (id, pos) = (r.article.id.clone(), r.anchor);
             self.store.update(&id, |s| s.position = Some(pos));
         }
-        match self.store.save() {
+        let saved = self.store.save();
+        // Saving merges what other readers stored: their read marks count too.
+        self.recount_unread();
+        match saved {
             Ok(()) => None,
             Err(e) => {
                 self.message = Some(e.clone());
@@ -629,6 +651,7 @@ impl App {
                 if let Some(id) = self.target_id() {
                     self.store.update(&id, |s| s.read = !s.read);
                     let read = self.store.get(&id).read;
+                    self.recount_unread();
                     self.message = Some(if read { "marked read" } else { "marked unread" }.into());
                 }
             }
@@ -757,6 +780,9 @@ impl App {
                 let id = article.id.clone();
                 let remembered = self.store.get(&id);
                 self.store.update(&id, |s| s.read = true);
+                if !remembered.read {
+                    self.unread = self.unread.saturating_sub(1);
+                }
                 self.reader = Some(Reader {
                     index,
                     article,

@@ -162,10 +162,7 @@ fn too_small(area: Rect, buf: &mut Buffer) {
 
 fn header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let lib = app.library();
-    let unread = lib
-        .entries()
-        .filter(|e| !app.store().get(&e.id).read)
-        .count();
+    let unread = app.unread_count();
     let plural = if lib.len() == 1 { "" } else { "s" };
     let mut text = format!(
         " qari · {} · {} article{plural} · {unread} unread · sort: {}",

@@ -269,10 +269,15 @@ fn read_marks_bookmarks_and_unread_jumps() {
     let mut a = app(80, 24);
     let first = a.library().entry(a.view()[0]).id.clone();
     assert!(!a.store().get(&first).read);
+    let total = a.unread_count();
+    assert_eq!(total, a.library().len());
     a.handle(key(KeyCode::Enter));
     assert!(a.store().get(&first).read, "opening marks read");
+    assert_eq!(a.unread_count(), total - 1);
+    assert!(shot(&a).contains(&format!("{} unread", total - 1)));
     a.handle(ch('m'));
     assert!(!a.store().get(&first).read, "m toggles");
+    assert_eq!(a.unread_count(), total);
     a.handle(ch('B'));
     assert!(a.store().get(&first).bookmark);
     a.handle(key(KeyCode::Esc));
