@@ -473,7 +473,7 @@ fn status(app: &App, theme: &Theme, g: &Geometry, buf: &mut Buffer) {
     let left = if let Some(m) = app.message() {
         format!(" {m}")
     } else {
-        key_hints(app)
+        key_hints(app, left_w)
     };
     let laid = lay_out(
         &left,
@@ -501,8 +501,9 @@ fn status(app: &App, theme: &Theme, g: &Geometry, buf: &mut Buffer) {
     }
 }
 
-/// The keys that matter in the focused pane, from the keymap.
-fn key_hints(app: &App) -> String {
+/// The keys that matter in the focused pane, from the keymap, as many whole hints as fit in
+/// `width` columns.
+fn key_hints(app: &App, width: usize) -> String {
     let actions: &[Action] = if app.focus() == Focus::Reader && app.reader().is_some() {
         &[
             Action::PageDown,
@@ -528,7 +529,12 @@ fn key_hints(app: &App) -> String {
     let mut s = String::new();
     for &a in actions {
         if let Some(c) = km.chords(a).first() {
-            let _ = write!(s, " {c} {} ", a.label());
+            let hint = format!(" {c} {} ", a.label());
+            // Whole hints only: one cut in half reads as a different key.
+            if str_width(&s) + str_width(&hint) > width {
+                break;
+            }
+            s.push_str(&hint);
         }
     }
     s
