@@ -16,7 +16,7 @@ use crate::keymap::{Action, Keymap};
 use crate::layout::Options;
 use crate::layout::document::{DocLine, LineKind, Origin, lay_out_article};
 use crate::library::{Filter, Library, SortKey};
-use crate::search::{self, Hit, Index, Query};
+use crate::search::{self, Hit, Query, SharedIndex};
 use crate::state::{Position, Store};
 
 /// The terminal is too small below this many columns …
@@ -230,7 +230,7 @@ pub struct App {
     filter: String,
     query_terms: Query,
     hits: Option<Vec<Hit>>,
-    index: Option<Arc<Index>>,
+    index: Arc<SharedIndex>,
     view: Vec<usize>,
     /// Articles not read, kept current as marks change (the header shows it every frame).
     unread: usize,
@@ -263,7 +263,7 @@ impl App {
             filter: String::new(),
             query_terms: Query::default(),
             hits: None,
-            index: None,
+            index: Arc::default(),
             view: Vec::new(),
             unread: 0,
             selected: 0,
@@ -340,9 +340,9 @@ impl App {
         self.hits.is_some()
     }
 
-    /// Uses a prebuilt search index (shared by all sessions of a server).
-    pub fn set_index(&mut self, index: Arc<Index>) {
-        self.index = Some(index);
+    /// Shares a search index with other apps on the same library (the sessions of a server).
+    pub fn share_index(&mut self, index: Arc<SharedIndex>) {
+        self.index = index;
     }
 
     /// The library indices of the listed articles, in order.
@@ -554,10 +554,7 @@ impl App {
             self.refresh_view(None);
             return;
         }
-        let index = Arc::clone(
-            self.index
-                .get_or_insert_with(|| Arc::new(Index::build(&self.lib))),
-        );
+        let index = self.index.get_or_build(&self.lib);
         // Typing on: the new query's hits are among the old one's when every old term is
         // inside a new term.
         let narrowing = self.hits.as_ref().filter(|_| {
@@ -663,6 +660,10 @@ impl App {
                 }
             }
             Action::Search => {
+                if !in_reader {
+                    // The index is built while the query is typed.
+                    self.index.build_in_background(Arc::clone(&self.lib));
+                }
                 self.query = Some(QueryLine {
                     text: if in_reader {
                         String::new()

@@ -352,6 +352,7 @@ fn list(paths: &[PathBuf], json: bool, sort: SortKey) -> anyhow::Result<ExitCode
     }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if json {
+        lib.load_all();
         let entries: Vec<JsonEntry<'_>> = lib
             .view(sort, &Filter::default())
             .into_iter()
@@ -365,7 +366,7 @@ fn list(paths: &[PathBuf], json: bool, sort: SortKey) -> anyhow::Result<ExitCode
                     lang: e.lang,
                     direction: e.direction,
                     source: e.source.as_deref(),
-                    blocks: e.blocks,
+                    blocks: lib.article(i).map_or(0, |a| a.blocks.len()),
                     words: e.words,
                 }
             })

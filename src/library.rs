@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 
@@ -46,8 +46,6 @@ pub struct Entry {
     pub direction: Direction,
     /// Where it was published, when known.
     pub source: Option<String>,
-    /// Number of body blocks.
-    pub blocks: usize,
     /// Number of words in the body.
     pub words: usize,
 }
@@ -70,17 +68,16 @@ impl fmt::Display for Problem {
     }
 }
 
-/// Where an article's full text comes from.
-#[derive(Debug, Clone)]
-enum Body {
-    Loaded(Arc<Article>),
-    Lazy { path: PathBuf, index: usize },
-}
-
+/// One article of the catalog: its entry, where it comes from, and its body once parsed.
 #[derive(Debug, Clone)]
 struct Item {
     entry: Entry,
-    body: Body,
+    /// Index of its file in [`Library::sources`].
+    file: usize,
+    /// Its place among the articles of that file.
+    index: usize,
+    /// The parsed article, kept once read (except for huge files, parsed on each open).
+    body: OnceLock<Arc<Article>>,
 }
 
 /// Sort orders of the list.
@@ -127,69 +124,129 @@ pub struct Filter {
 }
 
 /// The catalog of articles.
+///
+/// The catalog reads the head of each article (title, dates, language, word count) and
+/// parses bodies when they are first asked for ([`Library::article`]), so a library of
+/// 100,000 articles lists in well under a second and holds only what was read.
 #[derive(Debug, Clone, Default)]
 pub struct Library {
     name: String,
+    sources: Vec<SourceFile>,
     items: Vec<Item>,
     problems: Vec<Problem>,
-    files: usize,
 }
 
-/// One file to load: its display path, stable id base and where its bytes are.
-struct FileJob {
+/// One file of the library.
+#[derive(Debug, Clone)]
+struct SourceFile {
+    /// The path as shown to the user.
     display: String,
+    /// The stable id of the file (relative to its library root).
     id: String,
     format: Format,
     origin: Origin,
+    /// Catalogued from its head only (a huge file): parsed in full on each open, never kept.
+    huge: bool,
+    /// Source and address given by a folder's manifest.
+    source: Option<String>,
+    url: Option<String>,
 }
 
+#[derive(Clone)]
 enum Origin {
     Disk(PathBuf),
     Embedded(&'static [u8]),
 }
 
+impl fmt::Debug for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Disk(p) => write!(f, "Disk({})", p.display()),
+            Self::Embedded(b) => write!(f, "Embedded({} bytes)", b.len()),
+        }
+    }
+}
+
+/// The manifests of a library: (folder prefix of the ids, rows by file name).
+type Manifests = Vec<(String, HashMap<String, ManifestRow>)>;
+
+/// The source and address the manifests give a file (the first manifest that names it wins).
+fn manifest_row(manifests: &Manifests, file_id: &str) -> ManifestRow {
+    let mut out = ManifestRow::default();
+    for (prefix, rows) in manifests {
+        let Some(row) = file_id
+            .strip_prefix(prefix.as_str())
+            .and_then(|r| rows.get(r))
+        else {
+            continue;
+        };
+        if out.source.is_none() {
+            out.source.clone_from(&row.source);
+        }
+        if out.url.is_none() {
+            out.url.clone_from(&row.url);
+        }
+    }
+    out
+}
+
 impl Library {
     /// The sample library embedded in the binary.
     pub fn embedded() -> Self {
-        let mut jobs = Vec::new();
-        let mut manifest = HashMap::new();
-        for &(path, bytes) in EMBEDDED {
-            if path == MANIFEST {
-                manifest = parse_manifest(&String::from_utf8_lossy(bytes));
-                continue;
-            }
-            if let Some(format) = Format::from_path(Path::new(path)) {
-                jobs.push(FileJob {
+        let manifests: Manifests = EMBEDDED
+            .iter()
+            .filter(|(path, _)| *path == MANIFEST)
+            .map(|(_, bytes)| {
+                (
+                    String::new(),
+                    parse_manifest(&String::from_utf8_lossy(bytes)),
+                )
+            })
+            .collect();
+        let sources = EMBEDDED
+            .iter()
+            .filter_map(|&(path, bytes)| {
+                let format = Format::from_path(Path::new(path))?;
+                let row = manifest_row(&manifests, path);
+                Some(SourceFile {
                     display: format!("(embedded)/{path}"),
                     id: path.to_owned(),
                     format,
                     origin: Origin::Embedded(bytes),
-                });
-            }
-        }
-        let mut lib = Self::load_jobs("sample library".to_owned(), &jobs);
-        lib.apply_manifest(&manifest, "");
-        lib
+                    huge: false,
+                    source: row.source,
+                    url: row.url,
+                })
+            })
+            .collect();
+        Self::catalogue("sample library".to_owned(), sources)
     }
 
     /// Loads every article under `paths` (files, or folders walked recursively; files of
     /// unknown extensions are skipped).
     pub fn open(paths: &[PathBuf]) -> Self {
-        let mut jobs = Vec::new();
-        let mut manifests = Vec::new();
+        // (display path, file id, path) of every file, and the manifests met on the way.
+        let mut found: Vec<(String, String, PathBuf)> = Vec::new();
+        let mut manifests: Manifests = Vec::new();
         let mut problems = Vec::new();
         for root in paths {
             if root.is_dir() {
                 let mut files = Vec::new();
                 walk(root, &mut files, &mut problems);
-                files.sort();
-                for f in files {
-                    let rel = f.strip_prefix(root).unwrap_or(&f);
-                    let id = rel
-                        .components()
-                        .map(|c| c.as_os_str().to_string_lossy())
-                        .collect::<Vec<_>>()
-                        .join("/");
+                let mut files: Vec<(String, PathBuf)> = files
+                    .into_iter()
+                    .map(|f| {
+                        let rel = f.strip_prefix(root).unwrap_or(&f);
+                        let id = rel
+                            .components()
+                            .map(|c| c.as_os_str().to_string_lossy())
+                            .collect::<Vec<_>>()
+                            .join("/");
+                        (id, f)
+                    })
+                    .collect();
+                files.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                for (id, f) in files {
                     if f.file_name().is_some_and(|n| n == MANIFEST) {
                         if let Ok(text) = std::fs::read_to_string(&f) {
                             let prefix = id.strip_suffix(MANIFEST).unwrap_or("").to_owned();
@@ -197,26 +254,14 @@ impl Library {
                         }
                         continue;
                     }
-                    if let Some(format) = Format::from_path(&f) {
-                        jobs.push(FileJob {
-                            display: f.display().to_string(),
-                            id,
-                            format,
-                            origin: Origin::Disk(f),
-                        });
-                    }
+                    found.push((f.display().to_string(), id, f));
                 }
-            } else if let Some(format) = Format::from_path(root) {
+            } else if Format::from_path(root).is_some() {
                 let id = root.file_name().map_or_else(
                     || root.display().to_string(),
                     |n| n.to_string_lossy().into_owned(),
                 );
-                jobs.push(FileJob {
-                    display: root.display().to_string(),
-                    id,
-                    format,
-                    origin: Origin::Disk(root.clone()),
-                });
+                found.push((root.display().to_string(), id, root.clone()));
             } else if root.exists() {
                 problems.push(Problem {
                     path: root.display().to_string(),
@@ -232,6 +277,22 @@ impl Library {
                 });
             }
         }
+        let sources = found
+            .into_iter()
+            .filter_map(|(display, id, path)| {
+                let format = Format::from_path(&path)?;
+                let row = manifest_row(&manifests, &id);
+                Some(SourceFile {
+                    display,
+                    id,
+                    format,
+                    origin: Origin::Disk(path),
+                    huge: false,
+                    source: row.source,
+                    url: row.url,
+                })
+            })
+            .collect();
         let name = match paths {
             [one] => one
                 .canonicalize()
@@ -240,66 +301,43 @@ impl Library {
                 .unwrap_or_else(|| one.display().to_string()),
             _ => format!("{} paths", paths.len()),
         };
-        let mut lib = Self::load_jobs(name, &jobs);
+        let mut lib = Self::catalogue(name, sources);
         problems.append(&mut lib.problems);
         lib.problems = problems;
-        for (prefix, m) in &manifests {
-            lib.apply_manifest(m, prefix);
-        }
         lib
     }
 
-    fn load_jobs(name: String, jobs: &[FileJob]) -> Self {
-        let threads = std::thread::available_parallelism()
-            .map_or(1, std::num::NonZero::get)
-            .min(jobs.len().max(1));
-        let chunk = jobs.len().div_ceil(threads).max(1);
-        let results: Vec<(Vec<Item>, Vec<Problem>)> = std::thread::scope(|s| {
-            let handles: Vec<_> = jobs
-                .chunks(chunk)
-                .map(|part| s.spawn(move || part.iter().map(load_job).collect::<Vec<_>>()))
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
-                .collect()
-        });
+    /// Catalogues `sources` on every core.
+    fn catalogue(name: String, mut sources: Vec<SourceFile>) -> Self {
+        let scanned = par_map(sources.len(), |i| scan_file(&sources[i]));
         let mut lib = Self {
             name,
-            files: jobs.len(),
             ..Self::default()
         };
-        for (items, problems) in results {
-            lib.items.extend(items);
-            lib.problems.extend(problems);
-        }
-        lib
-    }
-
-    fn apply_manifest(&mut self, manifest: &HashMap<String, ManifestRow>, prefix: &str) {
-        if manifest.is_empty() {
-            return;
-        }
-        for item in &mut self.items {
-            let file_id = item.entry.id.split('#').next().unwrap_or("");
-            let Some(rel) = file_id.strip_prefix(prefix) else {
-                continue;
-            };
-            if let Some(row) = manifest.get(rel) {
-                if item.entry.source.is_none() {
-                    item.entry.source.clone_from(&row.source);
+        for (file, result) in scanned.into_iter().enumerate() {
+            let source = &mut sources[file];
+            source.huge = result.huge;
+            lib.problems.extend(result.problems);
+            for (index, (entry, body)) in result.items.into_iter().enumerate() {
+                let mut entry = entry;
+                if entry.source.is_none() {
+                    entry.source.clone_from(&source.source);
                 }
-                if let Body::Loaded(a) = &mut item.body {
-                    let a = Arc::make_mut(a);
-                    if a.source.is_none() {
-                        a.source.clone_from(&row.source);
-                    }
-                    if a.url.is_none() {
-                        a.url.clone_from(&row.url);
-                    }
+                let cell = OnceLock::new();
+                if let Some(mut article) = body {
+                    fill_from_manifest(&mut article, source);
+                    let _ = cell.set(Arc::new(article));
                 }
+                lib.items.push(Item {
+                    entry,
+                    file,
+                    index,
+                    body: cell,
+                });
             }
         }
+        lib.sources = sources;
+        lib
     }
 
     /// The library's name for the header.
@@ -319,7 +357,7 @@ impl Library {
 
     /// Number of files read (whether or not they held articles).
     pub fn files(&self) -> usize {
-        self.files
+        self.sources.len()
     }
 
     /// The catalog entry of article `i`.
@@ -342,42 +380,62 @@ impl Library {
         &self.problems
     }
 
-    /// The article already in memory, if it is (every article but those of huge files).
+    /// The article if it has been parsed already (see [`Library::article`]).
     pub fn loaded(&self, i: usize) -> Option<Arc<Article>> {
-        match &self.items.get(i)?.body {
-            Body::Loaded(a) => Some(Arc::clone(a)),
-            Body::Lazy { .. } => None,
-        }
+        self.items.get(i)?.body.get().cloned()
     }
 
-    /// The full article `i`, reading and parsing its file if it was catalogued lazily.
+    /// The full article `i`, reading and parsing its file the first time it is asked for.
     pub fn article(&self, i: usize) -> Result<Arc<Article>, Problem> {
         let item = &self.items[i];
-        match &item.body {
-            Body::Loaded(a) => Ok(Arc::clone(a)),
-            Body::Lazy { path, index } => {
-                let display = item.entry.path.clone();
-                let fail = |message: String| Problem {
-                    path: display.clone(),
-                    message,
-                    unusable: true,
-                };
-                let bytes = std::fs::read(path).map_err(|e| fail(io_reason(&e)))?;
-                let format = Format::from_path(path).unwrap_or(Format::Txt);
-                let loaded = article::parse(&bytes, format, &item.entry.id)
-                    .map_err(|e| fail(e.to_string()))?;
-                let mut a = loaded
-                    .articles
-                    .into_iter()
-                    .nth(*index)
-                    .ok_or_else(|| fail("the article is no longer in the file".to_owned()))?;
-                a.id.clone_from(&item.entry.id);
-                if a.source.is_none() {
-                    a.source.clone_from(&item.entry.source);
-                }
-                Ok(Arc::new(a))
-            }
+        if let Some(a) = item.body.get() {
+            return Ok(Arc::clone(a));
         }
+        let file = &self.sources[item.file];
+        let fail = |message: String| Problem {
+            path: file.display.clone(),
+            message,
+            unusable: true,
+        };
+        let bytes = match &file.origin {
+            Origin::Disk(path) => {
+                std::borrow::Cow::Owned(std::fs::read(path).map_err(|e| fail(io_reason(&e)))?)
+            }
+            Origin::Embedded(b) => std::borrow::Cow::Borrowed(*b),
+        };
+        let loaded =
+            article::parse(&bytes, file.format, &file.id).map_err(|e| fail(e.to_string()))?;
+        let mut a = loaded
+            .articles
+            .into_iter()
+            .nth(item.index)
+            .ok_or_else(|| fail("the article is no longer in the file".to_owned()))?;
+        a.id.clone_from(&item.entry.id);
+        fill_from_manifest(&mut a, file);
+        let a = Arc::new(a);
+        if !file.huge {
+            // Another thread may have parsed it meanwhile; either copy is the same.
+            let _ = item.body.set(Arc::clone(&a));
+        }
+        Ok(a)
+    }
+
+    /// The article, parsed if it was not yet, unless it comes from a huge file (parsed only
+    /// when opened) or can no longer be read.
+    pub fn kept(&self, i: usize) -> Option<Arc<Article>> {
+        let item = self.items.get(i)?;
+        if self.sources[item.file].huge {
+            return None;
+        }
+        self.article(i).ok()
+    }
+
+    /// Parses every article not parsed yet, on every core (for what needs all the bodies),
+    /// but those of huge files.
+    pub fn load_all(&self) {
+        par_map(self.items.len(), |i| {
+            let _ = self.kept(i);
+        });
     }
 
     /// The indices of the articles that pass `filter`, in `sort` order.
@@ -419,6 +477,42 @@ impl Library {
         });
         v
     }
+}
+
+/// `f(0..n)` on every core, in order. Work is handed out a few indices at a time, so one slow
+/// item does not hold a whole share back.
+pub fn par_map<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    const BATCH: usize = 16;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(n.div_ceil(BATCH).max(1));
+    if threads <= 1 {
+        return (0..n).map(f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let parts: Vec<Vec<(usize, T)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let from = next.fetch_add(BATCH, std::sync::atomic::Ordering::Relaxed);
+                        if from >= n {
+                            break done;
+                        }
+                        done.extend((from..(from + BATCH).min(n)).map(|i| (i, f(i))));
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    let mut all: Vec<(usize, T)> = parts.into_iter().flatten().collect();
+    all.sort_unstable_by_key(|(i, _)| *i);
+    all.into_iter().map(|(_, t)| t).collect()
 }
 
 /// Per-file facts from a folder's `manifest.tsv`.
@@ -494,99 +588,159 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-fn load_job(job: &FileJob) -> (Vec<Item>, Vec<Problem>) {
-    let problem = |message: String, unusable: bool| Problem {
-        path: job.display.clone(),
-        message,
-        unusable,
-    };
-    let (bytes, lazy_path): (std::borrow::Cow<'_, [u8]>, Option<&PathBuf>) = match &job.origin {
-        Origin::Embedded(b) => (std::borrow::Cow::Borrowed(*b), None),
-        Origin::Disk(path) => {
-            let size = std::fs::metadata(path).map_or(0, |m| m.len());
-            let lazy = size > LAZY_BYTES && !matches!(job.format, Format::Json | Format::Jsonl);
-            let read = if lazy {
-                read_head(path)
-            } else {
-                std::fs::read(path)
-            };
-            match read {
-                Ok(b) => (std::borrow::Cow::Owned(b), lazy.then_some(path)),
-                Err(e) => return (Vec::new(), vec![problem(io_reason(&e), true)]),
-            }
+/// What cataloguing one file gave: an entry per article (with the article itself when the
+/// format had to be parsed in full), and the file's problems.
+#[derive(Default)]
+struct Scanned {
+    items: Vec<(Entry, Option<Article>)>,
+    problems: Vec<Problem>,
+    huge: bool,
+}
+
+/// Fills in an article's source and address from the manifest when it does not give them.
+fn fill_from_manifest(a: &mut Article, file: &SourceFile) {
+    if a.source.is_none() {
+        a.source.clone_from(&file.source);
+    }
+    if a.url.is_none() {
+        a.url.clone_from(&file.url);
+    }
+}
+
+/// How much of a file the catalog reads in its first read, into a buffer each thread reuses.
+const FIRST_READ: usize = 64 * 1024;
+
+thread_local! {
+    /// Each cataloguing thread's read buffer (zeroed once, reused for every file).
+    static READ_BUFFER: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; FIRST_READ]);
+}
+
+/// What a file's bytes were read into.
+enum Bytes {
+    /// The whole file is the first `n` bytes of the thread's buffer.
+    InBuffer(usize),
+    /// A larger file, whole or (huge) its head.
+    Owned(Vec<u8>, bool),
+}
+
+/// Reads a file, or only its head when it is huge.
+///
+/// Most articles are small: one read that comes back short of [`FIRST_READ`] has the whole
+/// file, with no `stat`, no allocation and no second read to see the end.
+fn read_file(path: &Path, format: Format, buf: &mut [u8]) -> std::io::Result<Bytes> {
+    let mut f = std::fs::File::open(path)?;
+    let n = loop {
+        match f.read(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            other => break other?,
         }
     };
-    let bytes = if lazy_path.is_some() {
+    if n < buf.len() {
+        return Ok(Bytes::InBuffer(n));
+    }
+    let mut bytes = buf.to_vec();
+    let size = f.metadata().map_or(0, |m| m.len());
+    if size > LAZY_BYTES && !matches!(format, Format::Json | Format::Jsonl) {
+        (&mut f)
+            .take(HEAD_BYTES.saturating_sub(bytes.len()) as u64)
+            .read_to_end(&mut bytes)?;
         // Cut the head at the last whole character, so it decodes cleanly.
         let valid = match std::str::from_utf8(&bytes) {
             Err(e) if e.error_len().is_none() => e.valid_up_to(),
             _ => bytes.len(),
         };
-        std::borrow::Cow::Owned(bytes[..valid].to_vec())
-    } else {
-        bytes
-    };
-    match article::parse(&bytes, job.format, &job.id) {
-        Ok(loaded) => {
-            let mut problems: Vec<Problem> = loaded
-                .warnings
-                .into_iter()
-                .map(|w| problem(w, false))
-                .collect();
-            let words_in_file = lazy_path.map(|p| count_words_in_file(p));
-            let items = loaded
-                .articles
-                .into_iter()
-                .enumerate()
-                .map(|(index, a)| {
-                    let entry = Entry {
-                        id: a.id.clone(),
-                        path: job.display.clone(),
-                        title: a.title.clone(),
-                        date: a.date(),
-                        dates: a.dates.iter().filter_map(|d| d.value).collect(),
-                        date_text: a.dates.first().map(|d| d.original.clone()),
-                        lang: a.lang,
-                        direction: a.direction,
-                        source: a.source.clone(),
-                        blocks: a.blocks.len(),
-                        words: words_in_file.unwrap_or_else(|| a.word_count()),
-                    };
-                    let body = match lazy_path {
-                        Some(p) => Body::Lazy {
-                            path: p.clone(),
-                            index,
-                        },
-                        None => Body::Loaded(Arc::new(a)),
-                    };
-                    Item { entry, body }
-                })
-                .collect();
-            if lazy_path.is_some() {
-                problems.push(problem(
-                    "it is large, so it is parsed in full only when opened".to_owned(),
-                    false,
-                ));
-            }
-            (items, problems)
+        bytes.truncate(valid);
+        return Ok(Bytes::Owned(bytes, true));
+    }
+    bytes.reserve(usize::try_from(size).unwrap_or(0).saturating_sub(n) + 1);
+    f.read_to_end(&mut bytes)?;
+    Ok(Bytes::Owned(bytes, false))
+}
+
+fn scan_file(file: &SourceFile) -> Scanned {
+    match &file.origin {
+        Origin::Embedded(b) => scan_bytes(file, b, false),
+        Origin::Disk(path) => {
+            READ_BUFFER.with_borrow_mut(|buf| match read_file(path, file.format, buf) {
+                Ok(Bytes::InBuffer(n)) => scan_bytes(file, &buf[..n], false),
+                Ok(Bytes::Owned(bytes, huge)) => scan_bytes(file, &bytes, huge),
+                Err(e) => Scanned {
+                    problems: vec![Problem {
+                        path: file.display.clone(),
+                        message: io_reason(&e),
+                        unusable: true,
+                    }],
+                    ..Scanned::default()
+                },
+            })
         }
-        Err(e) => (Vec::new(), vec![problem(e.to_string(), true)]),
     }
 }
 
-fn read_head(path: &Path) -> std::io::Result<Vec<u8>> {
-    let mut f = std::fs::File::open(path)?;
-    let mut buf = vec![0; HEAD_BYTES];
-    let mut n = 0;
-    while n < buf.len() {
-        let got = f.read(&mut buf[n..])?;
-        if got == 0 {
-            break;
+fn scan_bytes(file: &SourceFile, bytes: &[u8], huge: bool) -> Scanned {
+    let problem = |message: String, unusable: bool| Problem {
+        path: file.display.clone(),
+        message,
+        unusable,
+    };
+    let scan = match article::scan(bytes, file.format, &file.id) {
+        Ok(scan) => scan,
+        Err(e) => {
+            return Scanned {
+                problems: vec![problem(e.to_string(), true)],
+                ..Scanned::default()
+            };
         }
-        n += got;
+    };
+    let mut problems: Vec<Problem> = scan
+        .warnings
+        .into_iter()
+        .map(|w| problem(w, false))
+        .collect();
+    let words_in_file = match &file.origin {
+        Origin::Disk(path) if huge => Some(count_words_in_file(path)),
+        _ => None,
+    };
+    // A huge file's articles were parsed from its head only: they are not kept.
+    let mut bodies = scan.articles.filter(|_| !huge).map(Vec::into_iter);
+    let many = scan.heads.len() > 1 || file.format == Format::Jsonl;
+    let items = scan
+        .heads
+        .into_iter()
+        .enumerate()
+        .map(|(index, head)| {
+            let body = bodies.as_mut().and_then(Iterator::next);
+            let id = match &body {
+                Some(a) => a.id.clone(),
+                None if many => format!("{}#{}", file.id, index + 1),
+                None => file.id.clone(),
+            };
+            let entry = Entry {
+                id,
+                path: file.display.clone(),
+                title: head.title,
+                date: head.dates.iter().find_map(|d| d.value),
+                dates: head.dates.iter().filter_map(|d| d.value).collect(),
+                date_text: head.dates.first().map(|d| d.original.clone()),
+                lang: head.lang,
+                direction: head.direction,
+                source: head.source,
+                words: words_in_file.unwrap_or(head.words),
+            };
+            (entry, body)
+        })
+        .collect();
+    if huge {
+        problems.push(problem(
+            "it is large, so it is parsed in full only when opened".to_owned(),
+            false,
+        ));
     }
-    buf.truncate(n);
-    Ok(buf)
+    Scanned {
+        items,
+        problems,
+        huge,
+    }
 }
 
 /// Counts words in a file by streaming it (for huge files).

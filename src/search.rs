@@ -249,6 +249,48 @@ pub struct Hit {
     pub count: usize,
 }
 
+/// A library's search index, built once on first need and shared (by every session of a
+/// server too). It can be built on a background thread ahead of the first search; a search
+/// that comes first waits for that build instead of starting another.
+#[derive(Debug, Default)]
+pub struct SharedIndex {
+    cell: std::sync::OnceLock<std::sync::Arc<Index>>,
+    started: std::sync::atomic::AtomicBool,
+}
+
+impl SharedIndex {
+    /// The index, building it now if no one has.
+    pub fn get_or_build(&self, lib: &Library) -> std::sync::Arc<Index> {
+        std::sync::Arc::clone(
+            self.cell
+                .get_or_init(|| std::sync::Arc::new(Index::build(lib))),
+        )
+    }
+
+    /// True once the index is ready.
+    pub fn is_ready(&self) -> bool {
+        self.cell.get().is_some()
+    }
+
+    /// Starts building the index on a thread of its own, unless that was done already.
+    pub fn build_in_background(self: &std::sync::Arc<Self>, lib: std::sync::Arc<Library>) {
+        if self.is_ready() || self.started.swap(true, std::sync::atomic::Ordering::AcqRel) {
+            return;
+        }
+        let me = std::sync::Arc::clone(self);
+        let spawned = std::thread::Builder::new()
+            .name("qari-index".to_owned())
+            .spawn(move || {
+                me.get_or_build(&lib);
+            });
+        if spawned.is_err() {
+            // No thread to spare: the first search builds it instead.
+            self.started
+                .store(false, std::sync::atomic::Ordering::Release);
+        }
+    }
+}
+
 /// The folded text of every article, built once, searched per keystroke.
 #[derive(Debug, Clone, Default)]
 pub struct Index {
@@ -259,30 +301,10 @@ impl Index {
     /// Folds the title and body of every article of `lib` (articles of huge files, which are
     /// parsed only when opened, are searched by their title).
     pub fn build(lib: &Library) -> Self {
-        let n = lib.len();
-        let threads = std::thread::available_parallelism()
-            .map_or(1, std::num::NonZero::get)
-            .clamp(1, 8);
-        let chunk = n.div_ceil(threads).max(1);
-        let docs = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..n)
-                .step_by(chunk)
-                .map(|from| {
-                    s.spawn(move || {
-                        (from..(from + chunk).min(n))
-                            .map(|i| {
-                                let title = fold(&lib.entry(i).title);
-                                let body = lib.loaded(i).map(|a| fold_body(&a)).unwrap_or_default();
-                                (title, body)
-                            })
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
-                .collect()
+        let docs = crate::library::par_map(lib.len(), |i| {
+            let title = fold(&lib.entry(i).title);
+            let body = lib.kept(i).map(|a| fold_body(&a)).unwrap_or_default();
+            (title, body)
         });
         Self { docs }
     }

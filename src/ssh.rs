@@ -27,7 +27,7 @@ use crate::config::Config;
 use crate::layout::{BidiMode, Options};
 use crate::library::Library;
 use crate::screen::Screen;
-use crate::search::Index;
+use crate::search::SharedIndex;
 use crate::state::Store;
 use crate::tty::{BIDI_ENTER, BIDI_LEAVE};
 use crate::ui::{Colors, Theme};
@@ -65,7 +65,7 @@ pub struct ServeOptions {
 /// What every session shares.
 struct Shared {
     lib: Arc<Library>,
-    index: Mutex<Option<Arc<Index>>>,
+    index: Arc<SharedIndex>,
     config: Config,
     opts: Options,
     keys: Option<Vec<PublicKey>>,
@@ -552,9 +552,7 @@ fn session_app(
     }
     let (store, warning) = user_store(shared, fingerprint);
     let mut app = App::new(Arc::clone(&shared.lib), &shared.config, store, opts);
-    if let Some(index) = shared.index.lock().ok().and_then(|g| g.clone()) {
-        app.set_index(index);
-    }
+    app.share_index(Arc::clone(&shared.index));
     if let Some(w) = warning {
         app.set_message(w);
     }
@@ -940,7 +938,7 @@ pub fn serve(paths: &[PathBuf], opts: &ServeOptions) -> anyhow::Result<()> {
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let shared = Arc::new(Shared {
         lib: Arc::new(lib),
-        index: Mutex::new(None),
+        index: Arc::default(),
         config,
         opts: layout,
         keys,
@@ -986,17 +984,9 @@ async fn run_server(
         }
     );
     tracing::info!(listen = %local, host_key = %fp, articles = shared.lib.len(), "serving");
-    {
-        // Build the search index in the background: the first search in any session is
-        // then instant.
-        let shared = Arc::clone(&shared);
-        tokio::task::spawn_blocking(move || {
-            let index = Arc::new(Index::build(&shared.lib));
-            if let Ok(mut g) = shared.index.lock() {
-                *g = Some(index);
-            }
-        });
-    }
+    // Build the search index in the background: the first search in any session is then
+    // instant.
+    shared.index.build_in_background(Arc::clone(&shared.lib));
     let config = Arc::new(russh::server::Config {
         keys: vec![key],
         auth_rejection_time: Duration::from_millis(300),

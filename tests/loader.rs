@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use proptest::prelude::*;
 use qari::article::{self, BlockKind, Direction, Format, Lang};
 use qari::library::Library;
 
@@ -254,10 +255,124 @@ fn huge_file_is_catalogued_lazily_and_opens() {
     assert_eq!(lib.entry(0).title, "عنوان ضخم");
     assert_eq!(lib.entry(0).words, text.split_whitespace().count());
     let a = lib.article(0).unwrap();
+    assert!(
+        lib.loaded(0).is_none(),
+        "a huge body is not kept after it was opened"
+    );
     assert!(a.body_bytes() > 19 * 1024 * 1024);
     assert!(
         a.blocks
             .iter()
             .all(|b| b.text.len() <= article::MAX_BLOCK_BYTES)
     );
+}
+
+/// What the catalog read of an article must be what the parser reads when it is opened.
+fn assert_entry_matches_article(lib: &Library, i: usize) {
+    let e = lib.entry(i).clone();
+    let a = lib.article(i).unwrap();
+    assert_eq!(e.id, a.id);
+    assert_eq!(e.title, a.title, "{}", e.id);
+    let dates: Vec<_> = a.dates.iter().filter_map(|d| d.value).collect();
+    assert_eq!(e.dates, dates, "{}", e.id);
+    assert_eq!(e.date_text, a.dates.first().map(|d| d.original.clone()));
+    assert_eq!(e.lang, a.lang, "{}", e.id);
+    assert_eq!(e.direction, a.direction, "{}", e.id);
+    assert_eq!(e.source, a.source, "{}", e.id);
+}
+
+#[test]
+fn catalog_heads_agree_with_parsed_articles() {
+    let lib = Library::embedded();
+    for i in 0..lib.len() {
+        assert_entry_matches_article(&lib, i);
+    }
+    let lib = Library::open(&[fixture("formats"), fixture("bad")]);
+    assert!(lib.len() > 8);
+    for i in 0..lib.len() {
+        assert_entry_matches_article(&lib, i);
+    }
+}
+
+#[test]
+fn catalog_parses_bodies_only_when_asked_and_keeps_them() {
+    let dir = tempfile::tempdir().unwrap();
+    for n in 0..3 {
+        std::fs::write(
+            dir.path().join(format!("{n}.txt")),
+            format!("عنوان {n}\n\n16/11/2017\n\nفقرة أولى فيها خمس كلمات.\n\nAnd a second one.\n"),
+        )
+        .unwrap();
+    }
+    let lib = Library::open(&[dir.path().to_path_buf()]);
+    assert_eq!(lib.len(), 3);
+    assert!((0..3).all(|i| lib.loaded(i).is_none()));
+    assert_eq!(lib.entry(0).words, 9);
+    let a = lib.article(0).unwrap();
+    assert_eq!(a.blocks.len(), 2);
+    assert!(std::sync::Arc::ptr_eq(&a, &lib.loaded(0).unwrap()));
+    assert_eq!(a.word_count(), lib.entry(0).words);
+    // A file gone since the catalog was made: one sentence naming it.
+    std::fs::remove_file(dir.path().join("1.txt")).unwrap();
+    let err = lib.article(1).unwrap_err();
+    assert!(err.path.ends_with("1.txt"), "{err}");
+    assert_eq!(err.message, "no such file or folder");
+    lib.load_all();
+    assert!(lib.loaded(2).is_some() && lib.loaded(1).is_none());
+}
+
+fn txt_line() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(String::new()),
+        Just("   ".to_owned()),
+        Just("الخميس - 16 نوفمبر 2017".to_owned()),
+        Just("Thu - 16 Nov 2017".to_owned()),
+        Just("2025-01-07 11:33:25 +1300".to_owned()),
+        Just("## Armed conflicts".to_owned()),
+        Just("- A list item. [AP](https://apnews.com/x)".to_owned()),
+        Just("«حررنا أكثر من 7.5 مليون شخص».".to_owned()),
+        Just("بريت ماكغورك".to_owned()),
+        Just("Jane Doe".to_owned()),
+        Just("\u{202E}abc\u{1b}[2J".to_owned()),
+        proptest::collection::vec(
+            proptest::sample::select(vec![
+                "وقال",
+                "ماكجورك",
+                "إن",
+                "داعش",
+                "BBC",
+                "McGurk",
+                "2014",
+                "95%",
+                "(",
+                ")",
+                "\t",
+            ]),
+            1..12
+        )
+        .prop_map(|w| w.join(" ")),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// For any text in the `.txt` layout, the catalog's head agrees with the full parse.
+    #[test]
+    fn txt_head_scan_agrees_with_parse(lines in proptest::collection::vec(txt_line(), 1..14)) {
+        let text = lines.join("\n");
+        let scan = article::scan(text.as_bytes(), Format::Txt, "x.txt");
+        let parsed = article::parse(text.as_bytes(), Format::Txt, "x.txt");
+        match (scan, parsed) {
+            (Ok(scan), Ok(parsed)) => {
+                prop_assert_eq!(scan.heads.len(), 1);
+                prop_assert!(scan.articles.is_none());
+                let mut from_parse = article::Head::of(&parsed.articles[0]);
+                from_parse.words = scan.heads[0].words;
+                prop_assert_eq!(&scan.heads[0], &from_parse);
+            }
+            (Err(a), Err(b)) => prop_assert_eq!(a, b),
+            (a, b) => prop_assert!(false, "scan {:?} but parse {:?}", a.map(|s| s.heads), b.map(|l| l.articles)),
+        }
+    }
 }

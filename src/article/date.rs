@@ -187,6 +187,14 @@ fn normalize_digits(s: &str) -> String {
 }
 
 fn parse_standard(s: &str) -> Option<DateValue> {
+    // Every standard form starts with a digit, but RFC 2822's optional day name.
+    let first = s.bytes().next()?;
+    if first.is_ascii_alphabetic() {
+        return DateTime::parse_from_rfc2822(s).ok().map(DateValue::Instant);
+    }
+    if !first.is_ascii_digit() {
+        return None;
+    }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(DateValue::Instant(t));
     }

@@ -1,33 +1,118 @@
 //! The plain-text newspaper layout: a title line, date lines, blank-line separated paragraphs,
 //! and an optional byline as the last, short line.
 
-use super::{BlockKind, RawArticle, markdown, paragraphs_at_blank_lines, parse_date};
+use super::{
+    BlockKind, Direction, Lang, RawArticle, direction_of, guess_lang, markdown,
+    paragraphs_at_blank_lines, parse_date,
+};
 
 /// The longest line still taken for a date line or a byline.
 const SHORT_LINE_CHARS: usize = 60;
 
-pub(super) fn parse(text: &str) -> RawArticle {
-    let mut raw = RawArticle::default();
-    let paragraphs = paragraphs_at_blank_lines(text);
-    let mut rest: Vec<&str> = Vec::with_capacity(paragraphs.len());
-    // The title is the first line; other lines of its paragraph are checked as dates too.
-    let mut lines_of_head: Vec<&str> = Vec::new();
-    let mut iter = paragraphs.into_iter();
-    if let Some(first) = iter.next() {
+/// The head of a `.txt` article, found without reading further than its first body paragraph.
+pub(super) struct Head<'a> {
+    /// The title line, without Markdown heading marks.
+    pub title: &'a str,
+    /// The date lines, trimmed.
+    pub dates: Vec<&'a str>,
+    /// The body paragraphs met while looking for dates.
+    pub body: Vec<&'a str>,
+    /// The text after those, holding the other paragraphs.
+    pub rest: &'a str,
+}
+
+impl<'a> Head<'a> {
+    /// The stored text of the article after its head, in pieces, in order.
+    pub fn body_text(&self) -> impl Iterator<Item = &'a str> + Clone + '_ {
+        self.body.iter().copied().chain(std::iter::once(self.rest))
+    }
+
+    /// Language and direction, read from the title and the stored body text.
+    pub fn guess(&self) -> (Lang, Direction) {
+        let texts = std::iter::once(self.title).chain(self.body_text());
+        let lang = guess_lang(texts.clone());
+        (lang, direction_of(lang, texts))
+    }
+}
+
+/// Reads the title and date lines: the first line is the title; the other lines of its
+/// paragraph, and the paragraphs after it, are date lines for as long as they parse as dates.
+pub(super) fn head(text: &str) -> Head<'_> {
+    let mut paragraphs = Paragraphs { text, pos: 0 };
+    let mut head = Head {
+        title: "",
+        dates: Vec::new(),
+        body: Vec::new(),
+        rest: "",
+    };
+    if let Some(first) = paragraphs.next() {
         let mut lines = first.lines();
-        raw.title = lines.next().map(|l| strip_heading_marks(l).to_owned());
-        lines_of_head.extend(lines);
-    }
-    // Date lines follow the title, alone or as a paragraph of date lines.
-    let mut in_head = true;
-    for p in lines_of_head.into_iter().chain(iter) {
-        if in_head && is_date_paragraph(p) {
-            raw.dates.extend(p.lines().map(|l| l.trim().to_owned()));
-            continue;
+        head.title = strip_heading_marks(lines.next().unwrap_or(""));
+        let mut in_head = true;
+        for line in lines {
+            if in_head && is_date_paragraph(line) {
+                head.dates.push(line.trim());
+            } else {
+                in_head = false;
+                head.body.push(line);
+            }
         }
-        in_head = false;
-        rest.push(p);
+        if in_head {
+            for p in paragraphs.by_ref() {
+                if is_date_paragraph(p) {
+                    head.dates.extend(p.lines().map(str::trim));
+                } else {
+                    head.body.push(p);
+                    break;
+                }
+            }
+        }
     }
+    head.rest = text.get(paragraphs.pos..).unwrap_or("");
+    head
+}
+
+/// Blank-line separated paragraphs, trimmed, read one at a time.
+struct Paragraphs<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Iterator for Paragraphs<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.text.get(self.pos..)?;
+        let mut start = None;
+        let mut end = self.pos;
+        let mut at = self.pos;
+        for line in rest.split_inclusive('\n') {
+            let blank = line.trim().is_empty();
+            at += line.len();
+            if blank {
+                if start.is_some() {
+                    break;
+                }
+            } else {
+                start.get_or_insert(at - line.len());
+                end = at;
+            }
+        }
+        self.pos = at;
+        start.map(|s| self.text.get(s..end).unwrap_or("").trim())
+    }
+}
+
+pub(super) fn parse(text: &str) -> RawArticle {
+    let head = head(text);
+    let mut raw = RawArticle {
+        title: Some(head.title.to_owned()),
+        dates: head.dates.iter().map(|&d| d.to_owned()).collect(),
+        guessed: Some(head.guess()),
+        ..RawArticle::default()
+    };
+    let mut rest = head.body.clone();
+    rest.extend(paragraphs_at_blank_lines(head.rest));
     if looks_like_markdown(&rest) {
         markdown::parse_body(&rest.join("\n\n"), &mut raw);
         return raw;
@@ -66,7 +151,9 @@ fn strip_heading_marks(line: &str) -> &str {
 fn is_date_paragraph(p: &str) -> bool {
     p.lines().all(|l| {
         let l = l.trim();
-        l.chars().count() <= SHORT_LINE_CHARS && parse_date(l).is_some()
+        l.len() <= SHORT_LINE_CHARS * 4
+            && l.chars().count() <= SHORT_LINE_CHARS
+            && parse_date(l).is_some()
     })
 }
 
