@@ -441,7 +441,7 @@ impl Library {
     /// The indices of the articles that pass `filter`, in `sort` order.
     pub fn view(&self, sort: SortKey, filter: &Filter) -> Vec<usize> {
         let needle = filter.title.as_ref().map(|t| t.to_lowercase());
-        let mut v: Vec<usize> = (0..self.items.len())
+        let v: Vec<usize> = (0..self.items.len())
             .filter(|&i| {
                 let e = &self.items[i].entry;
                 filter.lang.is_none_or(|l| e.lang == l)
@@ -450,32 +450,30 @@ impl Library {
                         .is_none_or(|n| e.title.to_lowercase().contains(n.as_str()))
             })
             .collect();
-        let newest = |a: &Entry, b: &Entry| {
-            let ka = a.date.map(DateValue::sort_key);
-            let kb = b.date.map(DateValue::sort_key);
-            match (ka, kb) {
-                (Some(x), Some(y)) => y.cmp(&x),
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (None, None) => std::cmp::Ordering::Equal,
-            }
+        // Keys are computed once per article, not once per comparison; ties go by id.
+        let newest = |e: &Entry| {
+            let t = e.date.map(DateValue::sort_key);
+            (t.is_none(), std::cmp::Reverse(t.unwrap_or(0)))
         };
-        v.sort_by(|&a, &b| {
-            let (ea, eb) = (&self.items[a].entry, &self.items[b].entry);
-            let primary = match sort {
-                SortKey::Date => newest(ea, eb),
-                SortKey::Title => ea.title.to_lowercase().cmp(&eb.title.to_lowercase()),
-                SortKey::Source => match (&ea.source, &eb.source) {
-                    (Some(x), Some(y)) => x.cmp(y),
-                    (Some(_), None) => std::cmp::Ordering::Less,
-                    (None, Some(_)) => std::cmp::Ordering::Greater,
-                    (None, None) => std::cmp::Ordering::Equal,
-                }
-                .then_with(|| newest(ea, eb)),
-            };
-            primary.then_with(|| ea.id.cmp(&eb.id))
+        match sort {
+            SortKey::Date => self.sorted_by_key(v, newest),
+            SortKey::Title => self.sorted_by_key(v, |e| e.title.to_lowercase()),
+            SortKey::Source => self.sorted_by_key(v, |e| {
+                (e.source.is_none(), e.source.clone().unwrap_or_default(), newest(e))
+            }),
+        }
+    }
+
+    fn sorted_by_key<K: Ord>(&self, v: Vec<usize>, key: impl Fn(&Entry) -> K) -> Vec<usize> {
+        let mut keyed: Vec<(K, usize)> = v
+            .into_iter()
+            .map(|i| (key(&self.items[i].entry), i))
+            .collect();
+        keyed.sort_unstable_by(|(ka, a), (kb, b)| {
+            ka.cmp(kb)
+                .then_with(|| self.items[*a].entry.id.cmp(&self.items[*b].entry.id))
         });
-        v
+        keyed.into_iter().map(|(_, i)| i).collect()
     }
 }
 
