@@ -30,15 +30,24 @@ fn corpus_at_80(c: &mut Criterion) {
 }
 
 fn one_megabyte(c: &mut Criterion) {
+    // One article of 1 MB of paragraphs, laid out as the reader does on a resize.
     let text = corpus::paragraphs(1_000_000);
+    let file = format!("مقال طويل\n\n{}", text.replace('\n', "\n\n"));
+    let article = qari::article::parse(file.as_bytes(), qari::article::Format::Txt, "long.txt")
+        .expect("the article parses")
+        .articles
+        .remove(0);
     let mut group = c.benchmark_group("layout 1 MB article");
     group.throughput(Throughput::Bytes(text.len() as u64));
     group.sample_size(20);
     for width in [80, 200] {
         group.bench_with_input(BenchmarkId::from_parameter(width), &width, |b, &w| {
-            b.iter(|| lay_out(&text, w, Options::default()).len());
+            b.iter(|| lay_out_article(&article, w, Options::default()).len());
         });
     }
+    group.bench_function("80, one block on one core", |b| {
+        b.iter(|| lay_out(&text, 80, Options::default()).len());
+    });
     group.finish();
 }
 

@@ -473,15 +473,32 @@ fn render(args: &RenderArgs) -> anyhow::Result<ExitCode> {
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.plain {
-        let text = String::from_utf8_lossy(&bytes);
+        let text = simdutf8::basic::from_utf8(&bytes).map_or_else(
+            |_| String::from_utf8_lossy(&bytes),
+            std::borrow::Cow::Borrowed,
+        );
         let text = article::sanitize(&text);
-        for input_line in text.lines() {
-            let lines = layout::lay_out(input_line, width, opts);
-            if lines.is_empty() {
-                writeln!(out)?;
-            }
-            for l in lines {
-                writeln!(out, "{}", l.padded_text().trim_end())?;
+        // Lines are independent: lay them out on every core, a batch at a time, and print
+        // them in order.
+        let input: Vec<&str> = text.lines().collect();
+        for batch in input.chunks(4096) {
+            let printed = crate::par::par_map(batch.len(), |i| {
+                let mut s = String::new();
+                let lines = layout::lay_out(batch[i], width, opts);
+                if lines.is_empty() {
+                    s.push('\n');
+                }
+                for l in lines {
+                    let start = s.len();
+                    l.push_padded(&mut s);
+                    let kept = s.get(start..).map_or(0, |t| t.trim_end().len());
+                    s.truncate(start + kept);
+                    s.push('\n');
+                }
+                s
+            });
+            for s in printed {
+                out.write_all(s.as_bytes())?;
             }
         }
         out.flush()?;

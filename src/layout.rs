@@ -139,9 +139,17 @@ impl VisualLine {
 
     /// The line as printed: `offset` spaces, then the cells.
     pub fn padded_text(&self) -> String {
-        let mut s = " ".repeat(self.offset);
-        s.push_str(&self.visual_text());
+        let mut s = String::with_capacity(self.offset + self.text.len());
+        self.push_padded(&mut s);
         s
+    }
+
+    /// Appends the line as printed (`offset` spaces, then the cells) to `out`.
+    pub fn push_padded(&self, out: &mut String) {
+        out.extend(std::iter::repeat_n(' ', self.offset));
+        for c in &self.cells {
+            out.push_str(self.cell_text(c));
+        }
     }
 
     /// A line of one cell, "…", that comes from no source text.
@@ -286,7 +294,17 @@ fn lay_out_paragraph(
         let order: Vec<usize> = if reorder {
             let classes: Vec<BidiClass> = line.iter().map(|c| c.class).collect();
             apply_l1(&mut levels, &classes, para_level);
-            visual_order(&levels)
+            match levels.first() {
+                // One level throughout: the line reads as it is, or reversed.
+                Some(&l) if levels.iter().all(|&x| x == l) => {
+                    if l % 2 == 1 {
+                        (0..line.len()).rev().collect()
+                    } else {
+                        (0..line.len()).collect()
+                    }
+                }
+                _ => visual_order(&levels),
+            }
         } else {
             levels.fill(para_level);
             (0..line.len()).collect()
@@ -305,7 +323,8 @@ fn lay_out_paragraph(
             let level = levels[i];
             let start = vl.text.len() as u32;
             let text = shaped.get(c.text.clone()).unwrap_or("");
-            let mirrored = if reorder && level % 2 == 1 {
+            // Only ON characters mirror (a test checks the table), so letters skip the look-up.
+            let mirrored = if reorder && level % 2 == 1 && c.class == BidiClass::ON {
                 mirror_cluster(text)
             } else {
                 None
@@ -328,7 +347,9 @@ fn lay_out_paragraph(
 
 /// Splits the paragraph into shaped grapheme clusters, dropping bidi controls.
 fn clusters(para: &str, para_level: u8, reorder: bool, shape: bool) -> (Vec<Cluster>, String) {
-    let info = reorder.then(|| {
+    // Most paragraphs of news text resolve to one level throughout; only the others need
+    // unicode-bidi's full resolution.
+    let info = (reorder && uniform_level(para, para_level).is_none()).then(|| {
         let level = if para_level == 1 {
             Level::rtl()
         } else {
@@ -346,8 +367,8 @@ fn clusters(para: &str, para_level: u8, reorder: bool, shape: bool) -> (Vec<Clus
     let mut buf = String::with_capacity(para.len() + 8);
     let mut ci = 0; // index into `chars`
     let mut pending_break = false;
-    for (start, g) in para.grapheme_indices(true) {
-        let end = start + g.len();
+    for (start, end) in grapheme_ranges(para) {
+        let g = para.get(start..end).unwrap_or("");
         while let Some(&(at, _)) = breaks.peek() {
             if at > start {
                 break;
@@ -413,6 +434,116 @@ fn clusters(para: &str, para_level: u8, reorder: bool, shape: bool) -> (Vec<Clus
         });
     }
     (out, buf)
+}
+
+/// How a character takes part in grapheme clustering, for the characters news text is made
+/// of. Learnt from unicode-segmentation itself (see [`grapheme_class`]), never typed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GraphemeClass {
+    /// Starts a cluster, and the next character may attach to it.
+    Base,
+    /// Attaches to the character before it (marks, ZWNJ, ZWJ, spacing marks).
+    Extend,
+    /// A cluster of its own (tab, bidi controls, BOM): nothing attaches to it.
+    Control,
+    /// Takes part in rules this fast path does not follow (prepended concatenation marks,
+    /// emoji sequences, CR): the paragraph goes to unicode-segmentation.
+    Complex,
+}
+
+/// The ranges the fast path knows: Latin to Arabic Supplement, general punctuation (with
+/// the joiners and bidi controls), and the Arabic presentation forms to the BOM.
+const GRAPHEME_RANGES: [(u32, u32); 3] = [(0, 0x800), (0x2000, 0x2070), (0xFB50, 0xFF00)];
+
+/// The class of `c`, or `None` outside [`GRAPHEME_RANGES`].
+fn grapheme_class(c: char) -> Option<GraphemeClass> {
+    static TABLE: OnceLock<Vec<GraphemeClass>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        GRAPHEME_RANGES
+            .iter()
+            .flat_map(|&(lo, hi)| lo..hi)
+            .map(|u| char::from_u32(u).map_or(GraphemeClass::Complex, probe_grapheme_class))
+            .collect()
+    });
+    let u = u32::from(c);
+    let mut base = 0;
+    for &(lo, hi) in &GRAPHEME_RANGES {
+        if (lo..hi).contains(&u) {
+            return table.get(base + (u - lo) as usize).copied();
+        }
+        base += (hi - lo) as usize;
+    }
+    None
+}
+
+/// Asks unicode-segmentation how `c` clusters with its neighbours.
+fn probe_grapheme_class(c: char) -> GraphemeClass {
+    let one = |s: String| s.graphemes(true).count() == 1;
+    if c == '\r' {
+        GraphemeClass::Complex
+    } else if one(format!("a{c}")) {
+        GraphemeClass::Extend
+    } else if one(format!("{c}a")) || one(format!("{c}\u{200D}{c}")) {
+        // Prepend (joins what follows), or an emoji that joins across a ZWJ.
+        GraphemeClass::Complex
+    } else if !one(format!("{c}\u{0301}")) {
+        GraphemeClass::Control
+    } else {
+        GraphemeClass::Base
+    }
+}
+
+/// The byte ranges of the paragraph's grapheme clusters (UAX #29 extended clusters). Text made
+/// only of characters with a known [`GraphemeClass`] is split in one pass (a cluster starts at
+/// every base or control, and after a control); anything else goes to unicode-segmentation.
+fn grapheme_ranges(para: &str) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::with_capacity(para.len() / 2 + 1);
+    let mut prev_control = false;
+    for (i, c) in para.char_indices() {
+        let class = if c.is_ascii() && c != '\r' && c != '\t' && !c.is_ascii_control() {
+            GraphemeClass::Base
+        } else {
+            match grapheme_class(c) {
+                Some(GraphemeClass::Complex) | None => {
+                    return para
+                        .grapheme_indices(true)
+                        .map(|(s, g)| (s, s + g.len()))
+                        .collect();
+                }
+                Some(k) => k,
+            }
+        };
+        let starts = class != GraphemeClass::Extend || prev_control || out.is_empty();
+        if starts {
+            if let Some(last) = out.last_mut() {
+                last.1 = i;
+            }
+            out.push((i, para.len()));
+        }
+        prev_control = class == GraphemeClass::Control;
+    }
+    out
+}
+
+/// The one level every character of the paragraph resolves to, when UAX #9 needs no more
+/// than a look at its classes: an LTR paragraph without right-to-left letters, Arabic
+/// numbers or explicit formatting is all level 0 (European numbers among Latin letters
+/// become L by W7); an RTL paragraph without left-to-right letters, numbers or explicit
+/// formatting is all level 1. `None` when the full algorithm must run.
+fn uniform_level(para: &str, para_level: u8) -> Option<u8> {
+    use BidiClass::{AL, AN, BN, EN, FSI, L, LRE, LRI, LRO, PDF, PDI, R, RLE, RLI, RLO};
+    for c in para.chars() {
+        let bail = match bidi_class(c) {
+            L | EN => para_level == 1,
+            R | AL => para_level == 0,
+            AN | BN | LRE | RLE | LRO | RLO | PDF | LRI | RLI | FSI | PDI => true,
+            _ => false,
+        };
+        if bail {
+            return None;
+        }
+    }
+    Some(para_level)
 }
 
 /// The bidi class of a character, from a table for the Basic Multilingual Plane (built once
@@ -555,6 +686,33 @@ pub fn visual_order(levels: &[u8]) -> Vec<usize> {
 
 /// The mirrored glyph of a character (BidiMirroring.txt), if it has one.
 pub fn mirror(c: char) -> Option<char> {
+    // Below the first mirrored character past Latin-1 (the Arabic blocks among them), only
+    // the few ASCII and Latin-1 ones need the search.
+    const FIRST_BEYOND: u32 = {
+        let mut i = 0;
+        while i < tables::MIRRORS.len() && tables::MIRRORS[i].0 <= 0xFF {
+            i += 1;
+        }
+        if i < tables::MIRRORS.len() {
+            tables::MIRRORS[i].0
+        } else {
+            u32::MAX
+        }
+    };
+    /// Which of U+0000–U+00FF have a mirror.
+    const LATIN1: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut i = 0;
+        while i < tables::MIRRORS.len() && tables::MIRRORS[i].0 <= 0xFF {
+            t[tables::MIRRORS[i].0 as usize] = true;
+            i += 1;
+        }
+        t
+    };
+    let cp = u32::from(c);
+    if cp <= 0xFF && !LATIN1[cp as usize] || cp > 0xFF && cp < FIRST_BEYOND {
+        return None;
+    }
     tables::MIRRORS
         .binary_search_by_key(&u32::from(c), |&(a, _)| a)
         .ok()
@@ -575,6 +733,83 @@ fn mirror_cluster(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// Where the one-level shortcut answers, it answers what unicode-bidi resolves.
+        #[test]
+        fn uniform_levels_agree_with_unicode_bidi(
+            chars in proptest::collection::vec(proptest::sample::select(vec![
+                'a', 'Z', 'é', 'ب', 'ل', 'ا', '\u{05D0}', '1', '9', '\u{0661}', '\u{06F1}', ' ',
+                '\t', '.', ',', ':', '%', '$', '-', '+', '/', '(', ')', '[', ']', '«', '»', '"',
+                '!', '\u{064E}', '\u{0651}', '\u{200C}', '\u{00A0}', '\u{2022}',
+            ]), 0..40),
+            rtl in proptest::prelude::any::<bool>(),
+        ) {
+            let text: String = chars.into_iter().collect();
+            let level = u8::from(rtl);
+            if let Some(uniform) = uniform_level(&text, level) {
+                let dir = if rtl { Direction::Rtl } else { Direction::Ltr };
+                for (l, _) in char_levels(&text, dir) {
+                    proptest::prop_assert_eq!(l, Some(uniform), "{:?}", text);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_mirrored_character_is_other_neutral() {
+        for &(c, _) in tables::MIRRORS {
+            let c = char::from_u32(c).unwrap();
+            assert_eq!(bidi_class(c), BidiClass::ON, "{c:?}");
+        }
+    }
+
+    fn library_ranges(s: &str) -> Vec<(usize, usize)> {
+        s.grapheme_indices(true)
+            .map(|(i, g)| (i, i + g.len()))
+            .collect()
+    }
+
+    #[test]
+    fn fast_grapheme_clusters_agree_with_unicode_segmentation() {
+        // Every character the fast path knows, before, after and between neighbours of each
+        // class (and the characters it leaves to the library, which must take over).
+        let neighbours = [
+            'a', 'ب', ' ', '\t', '\u{064E}', '\u{0651}', '\u{200C}', '\u{200D}', '\u{200F}',
+            '\u{2067}', '\u{FEFF}', '\u{FEFB}', '\u{0600}', '\u{00A9}', '\r', '가', '😀',
+        ];
+        let mut checked = 0;
+        for &(lo, hi) in &GRAPHEME_RANGES {
+            for c in (lo..hi).filter_map(char::from_u32) {
+                for &n in &neighbours {
+                    for s in [
+                        format!("{n}{c}"),
+                        format!("{c}{n}"),
+                        format!("{n}{c}{n}"),
+                        format!("{c}{c}{n}{c}"),
+                    ] {
+                        assert_eq!(grapheme_ranges(&s), library_ranges(&s), "{s:?}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 100_000);
+        // The fast path does cover news text.
+        assert_eq!(grapheme_class('ب'), Some(GraphemeClass::Base));
+        assert_eq!(grapheme_class('«'), Some(GraphemeClass::Base));
+        assert_eq!(grapheme_class('\u{064E}'), Some(GraphemeClass::Extend));
+        assert_eq!(grapheme_class('\u{200C}'), Some(GraphemeClass::Extend));
+        assert_eq!(grapheme_class('\u{200F}'), Some(GraphemeClass::Control));
+        assert_eq!(grapheme_class('\u{0600}'), Some(GraphemeClass::Complex));
+        assert_eq!(grapheme_class('가'), None);
+        let seed = include_str!("../assets/articles/000_c76da13a58358bbb.txt");
+        for line in seed.lines() {
+            assert_eq!(grapheme_ranges(line), library_ranges(line));
+        }
+    }
 
     fn rtl_opts() -> Options {
         Options {

@@ -6,6 +6,7 @@
 //! - [`layout`]: pure; the bidi layout engine, one block of logical text and a width to visual
 //!   lines of cells that keep their source byte ranges.
 //! - [`library`]: the catalog of a folder tree (or the embedded sample library): sort, filter.
+//! - [`par`]: work spread over every core (the catalog, the search index, long articles).
 //! - [`config`]: the TOML settings file over embedded defaults; [`keymap`]: the actions and
 //!   the keys bound to them (one table handles keys and writes the help).
 //! - [`search`]: Arabic-aware folding (hamza, tashkeel, digits, case), queries, the library
@@ -26,6 +27,7 @@ pub mod config;
 pub mod keymap;
 pub mod layout;
 pub mod library;
+pub mod par;
 pub mod screen;
 pub mod search;
 pub mod ssh;

@@ -123,18 +123,34 @@ pub fn lay_out_article(article: &Article, width: usize, opts: Options) -> Vec<Do
     if let Some(b) = &article.byline {
         push_block(&mut out, b, LineKind::Meta, Origin::Head, width, opts);
     }
-    for (i, block) in article.blocks.iter().enumerate() {
-        out.push(blank(Origin::Block(i), article.direction));
+    let block_lines = |i: usize| {
+        let block = &article.blocks[i];
+        let mut lines = vec![blank(Origin::Block(i), article.direction)];
         let kind = match block.kind {
             BlockKind::Heading(n) => LineKind::Heading(n),
             BlockKind::Paragraph => LineKind::Paragraph,
             BlockKind::Quote => LineKind::Quote,
             BlockKind::ListItem => LineKind::ListItem,
         };
-        push_block(&mut out, &block.text, kind, Origin::Block(i), width, opts);
+        push_block(&mut lines, &block.text, kind, Origin::Block(i), width, opts);
+        lines
+    };
+    let n = article.blocks.len();
+    if article.body_bytes() >= PARALLEL_BYTES {
+        // Blocks are laid out independently: a long article uses every core.
+        for lines in crate::par::par_map(n, block_lines) {
+            out.extend(lines);
+        }
+    } else {
+        for i in 0..n {
+            out.extend(block_lines(i));
+        }
     }
     out
 }
+
+/// Articles with at least this much body text are laid out on every core.
+const PARALLEL_BYTES: usize = 64 * 1024;
 
 fn blank(origin: Origin, dir: Direction) -> DocLine {
     DocLine {
