@@ -2,7 +2,7 @@
 //! work a resize does).
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use qari::layout::document::lay_out_article;
+use qari::layout::document::{PreparedArticle, lay_out_article};
 use qari::layout::{Options, lay_out};
 
 #[path = "support/corpus.rs"]
@@ -43,6 +43,13 @@ fn one_megabyte(c: &mut Criterion) {
     for width in [80, 200] {
         group.bench_with_input(BenchmarkId::from_parameter(width), &width, |b, &w| {
             b.iter(|| lay_out_article(&article, w, Options::default()).len());
+        });
+    }
+    // A resize: the prepared article wrapped and reordered for a new width.
+    let prepared = PreparedArticle::new(&article, Options::default());
+    for width in [80, 200] {
+        group.bench_with_input(BenchmarkId::new("resize to", width), &width, |b, &w| {
+            b.iter(|| prepared.lay_out(w).len());
         });
     }
     group.bench_function("80, one block on one core", |b| {

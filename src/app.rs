@@ -14,7 +14,7 @@ use crate::article::Article;
 use crate::config::Config;
 use crate::keymap::{Action, Keymap};
 use crate::layout::Options;
-use crate::layout::document::{DocLine, LineKind, Origin, lay_out_article};
+use crate::layout::document::{DocLine, LineKind, Origin, PreparedArticle};
 use crate::library::{Filter, Library, SortKey};
 use crate::search::{self, Hit, Query, SharedIndex};
 use crate::state::{Position, Store};
@@ -29,6 +29,9 @@ pub const SIDE_BY_SIDE: u16 = 120;
 pub const MEASURE: u16 = 100;
 /// Laid-out widths kept per open article.
 const CACHED_WIDTHS: usize = 4;
+/// Articles up to this much body text keep their prepared layout (about 24 bytes a
+/// character) for fast re-layout on resize.
+const PREPARED_BYTES: usize = 16 * 1024 * 1024;
 
 /// What a front end feeds the app.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,6 +141,9 @@ pub struct Reader {
     width: usize,
     lines: Arc<Vec<DocLine>>,
     cache: Vec<(usize, Arc<Vec<DocLine>>)>,
+    /// The width-independent layout work, kept so that a resize only wraps and reorders
+    /// (not kept for articles over [`PREPARED_BYTES`], to bound memory).
+    prepared: Option<Arc<PreparedArticle>>,
     /// The first line shown.
     pub top: usize,
     /// The source position at the top, kept across widths.
@@ -202,7 +208,17 @@ impl Reader {
         let lines = if let Some((_, l)) = self.cache.iter().find(|(w, _)| *w == width) {
             Arc::clone(l)
         } else {
-            let l = Arc::new(lay_out_article(&self.article, width, opts));
+            let prepared = match &self.prepared {
+                Some(p) => Arc::clone(p),
+                None => {
+                    let p = Arc::new(PreparedArticle::new(&self.article, opts));
+                    if self.article.body_bytes() <= PREPARED_BYTES {
+                        self.prepared = Some(Arc::clone(&p));
+                    }
+                    p
+                }
+            };
+            let l = Arc::new(prepared.lay_out(width));
             if self.cache.len() >= CACHED_WIDTHS {
                 self.cache.remove(0);
             }
@@ -790,6 +806,7 @@ impl App {
                     width: 0,
                     lines: Arc::new(Vec::new()),
                     cache: Vec::new(),
+                    prepared: None,
                     top: 0,
                     anchor: remembered.position.unwrap_or_default(),
                     matches: Vec::new(),

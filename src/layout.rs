@@ -218,17 +218,52 @@ pub fn str_width(s: &str) -> usize {
 
 /// Lays out one block. `width` 0 means no wrapping (one visual line per paragraph).
 pub fn lay_out(text: &str, width: usize, opts: Options) -> Vec<VisualLine> {
-    let max = if width == 0 { usize::MAX } else { width };
-    let mut out = Vec::new();
-    if text.is_empty() {
-        return out;
+    prepare(text, opts).lay_out(width)
+}
+
+/// One block with all the work that does not depend on the width done: paragraph directions,
+/// bidi levels, shaping, grapheme clusters and their widths, line-break opportunities.
+/// [`Prepared::lay_out`] then wraps and reorders it for any width, which is all a resize
+/// has to do.
+#[derive(Debug, Clone, Default)]
+pub struct Prepared {
+    paragraphs: Vec<PreparedParagraph>,
+}
+
+#[derive(Debug, Clone)]
+struct PreparedParagraph {
+    /// Where the paragraph starts in the block.
+    base: usize,
+    len: usize,
+    rtl: bool,
+    reorder: bool,
+    clusters: Vec<Cluster>,
+    shaped: String,
+}
+
+/// Prepares one block for layout at any width.
+pub fn prepare(text: &str, opts: Options) -> Prepared {
+    let mut paragraphs = Vec::new();
+    if !text.is_empty() {
+        let mut start = 0;
+        for para in text.split('\n') {
+            paragraphs.push(prepare_paragraph(para, start, opts));
+            start += para.len() + 1;
+        }
     }
-    let mut start = 0;
-    for para in text.split('\n') {
-        lay_out_paragraph(para, start, max, opts, &mut out);
-        start += para.len() + 1;
+    Prepared { paragraphs }
+}
+
+impl Prepared {
+    /// The visual lines for `width` columns (0: no wrapping).
+    pub fn lay_out(&self, width: usize) -> Vec<VisualLine> {
+        let max = if width == 0 { usize::MAX } else { width };
+        let mut out = Vec::new();
+        for p in &self.paragraphs {
+            p.lay_out(max, &mut out);
+        }
+        out
     }
-    out
 }
 
 /// The direction of one paragraph.
@@ -248,10 +283,10 @@ pub fn paragraph_direction(text: &str, base: BaseDir, fallback: Direction) -> Di
 #[derive(Debug, Clone)]
 struct Cluster {
     /// Source bytes, relative to the paragraph.
-    src: Range<usize>,
+    src: Range<u32>,
     /// What to draw: a range of the paragraph's shaped text.
-    text: Range<usize>,
-    width: usize,
+    text: Range<u32>,
+    width: u8,
     level: u8,
     class: BidiClass,
     /// A line may break before this cluster.
@@ -260,88 +295,108 @@ struct Cluster {
     space: bool,
 }
 
-fn lay_out_paragraph(
-    para: &str,
-    base: usize,
-    max: usize,
-    opts: Options,
-    out: &mut Vec<VisualLine>,
-) {
+fn prepare_paragraph(para: &str, base: usize, opts: Options) -> PreparedParagraph {
     let dir = paragraph_direction(para, opts.base, opts.fallback);
     let rtl = dir == Direction::Rtl;
     let para_level: u8 = u8::from(rtl);
     let reorder = opts.mode == BidiMode::App;
     let shape = opts.shape && opts.mode != BidiMode::Terminal;
     let (clusters, shaped) = clusters(para, para_level, reorder, shape);
-    if clusters.is_empty() {
-        out.push(VisualLine {
-            rtl,
-            src: base..base + para.len(),
-            ..VisualLine::default()
-        });
-        return;
+    PreparedParagraph {
+        base,
+        len: para.len(),
+        rtl,
+        reorder,
+        clusters,
+        shaped,
     }
-    for range in wrap(&clusters, max) {
-        let line_src = clusters[range.start].src.start
-            ..clusters.get(range.end).map_or(para.len(), |c| c.src.start);
-        // Trailing whitespace is never drawn.
-        let mut end = range.end;
-        while end > range.start && clusters[end - 1].space {
-            end -= 1;
-        }
-        let line = &clusters[range.start..end];
-        let mut levels: Vec<u8> = line.iter().map(|c| c.level).collect();
-        let order: Vec<usize> = if reorder {
-            let classes: Vec<BidiClass> = line.iter().map(|c| c.class).collect();
-            apply_l1(&mut levels, &classes, para_level);
-            match levels.first() {
-                // One level throughout: the line reads as it is, or reversed.
-                Some(&l) if levels.iter().all(|&x| x == l) => {
-                    if l % 2 == 1 {
-                        (0..line.len()).rev().collect()
-                    } else {
-                        (0..line.len()).collect()
-                    }
-                }
-                _ => visual_order(&levels),
-            }
-        } else {
-            levels.fill(para_level);
-            (0..line.len()).collect()
-        };
-        let mut vl = VisualLine {
-            text: String::with_capacity(line.iter().map(|c| c.text.len()).sum()),
+}
 
-            cells: Vec::with_capacity(line.len()),
-            offset: 0,
-            width: 0,
+impl PreparedParagraph {
+    fn lay_out(&self, max: usize, out: &mut Vec<VisualLine>) {
+        let Self {
+            base,
+            len,
             rtl,
-            src: base + line_src.start..base + line_src.end,
-        };
-        for i in order {
-            let c = &line[i];
-            let level = levels[i];
-            let start = vl.text.len() as u32;
-            let text = shaped.get(c.text.clone()).unwrap_or("");
-            // Only ON characters mirror (a test checks the table), so letters skip the look-up.
-            let mirrored = if reorder && level % 2 == 1 && c.class == BidiClass::ON {
-                mirror_cluster(text)
-            } else {
-                None
-            };
-            vl.text.push_str(mirrored.as_deref().unwrap_or(text));
-            vl.cells.push(Cell {
-                text: start..vl.text.len() as u32,
-                width: c.width as u8,
-                level,
-                src: base + c.src.start..base + c.src.end,
+            reorder,
+            ref clusters,
+            ref shaped,
+        } = *self;
+        let para_level = u8::from(rtl);
+        if clusters.is_empty() {
+            out.push(VisualLine {
+                rtl,
+                src: base..base + len,
+                ..VisualLine::default()
             });
-            vl.width += c.width;
+            return;
         }
-        if rtl && max != usize::MAX {
-            vl.offset = max.saturating_sub(vl.width);
+        for range in wrap(&clusters, max) {
+            let line_src = clusters[range.start].src.start as usize
+                ..clusters
+                    .get(range.end)
+                    .map_or(len, |c| c.src.start as usize);
+            // Trailing whitespace is never drawn.
+            let mut end = range.end;
+            while end > range.start && clusters[end - 1].space {
+                end -= 1;
+            }
+            let line = &clusters[range.start..end];
+            let mut levels: Vec<u8> = line.iter().map(|c| c.level).collect();
+            let order: Vec<usize> = if reorder {
+                let classes: Vec<BidiClass> = line.iter().map(|c| c.class).collect();
+                apply_l1(&mut levels, &classes, para_level);
+                match levels.first() {
+                    // One level throughout: the line reads as it is, or reversed.
+                    Some(&l) if levels.iter().all(|&x| x == l) => {
+                        if l % 2 == 1 {
+                            (0..line.len()).rev().collect()
+                        } else {
+                            (0..line.len()).collect()
+                        }
+                    }
+                    _ => visual_order(&levels),
+                }
+            } else {
+                levels.fill(para_level);
+                (0..line.len()).collect()
+            };
+            let mut vl = VisualLine {
+                text: String::with_capacity(line.iter().map(|c| c.text.len()).sum()),
+
+                cells: Vec::with_capacity(line.len()),
+                offset: 0,
+                width: 0,
+                rtl,
+                src: base + line_src.start..base + line_src.end,
+            };
+            for i in order {
+                let c = &line[i];
+                let level = levels[i];
+                let start = vl.text.len() as u32;
+                let text = shaped
+                    .get(c.text.start as usize..c.text.end as usize)
+                    .unwrap_or("");
+                // Only ON characters mirror (a test checks the table), so letters skip the look-up.
+                let mirrored = if reorder && level % 2 == 1 && c.class == BidiClass::ON {
+                    mirror_cluster(text)
+                } else {
+                    None
+                };
+                vl.text.push_str(mirrored.as_deref().unwrap_or(text));
+                vl.cells.push(Cell {
+                    text: start..vl.text.len() as u32,
+                    width: c.width,
+                    level,
+                    src: base + c.src.start as usize..base + c.src.end as usize,
+                });
+                vl.width += usize::from(c.width);
+            }
+            if rtl && max != usize::MAX {
+                vl.offset = max.saturating_sub(vl.width);
+            }
+            out.push(vl);
         }
-        out.push(vl);
     }
 }
 
@@ -404,8 +459,8 @@ fn clusters(para: &str, para_level: u8, reorder: bool, shape: bool) -> (Vec<Clus
         if absorbed && let Some(prev) = out.last_mut() {
             // The alef of a lam-alef ligature: its marks join the ligature's cell (the
             // ligature is the last text written, so they follow it in the buffer).
-            prev.text.end = buf.len();
-            prev.src.end = end;
+            prev.text.end = buf.len() as u32;
+            prev.src.end = end as u32;
             continue;
         }
         if !visible || buf.len() == text_start {
@@ -424,9 +479,9 @@ fn clusters(para: &str, para_level: u8, reorder: bool, shape: bool) -> (Vec<Clus
         };
         let space = g.chars().all(|c| c == ' ' || c == '\u{3000}' || c == '\t');
         out.push(Cluster {
-            src: start..end,
-            text: text_start..buf.len(),
-            width: width.min(2),
+            src: start as u32..end as u32,
+            text: text_start as u32..buf.len() as u32,
+            width: width.min(2) as u8,
             level,
             class,
             break_before: std::mem::take(&mut pending_break),
@@ -582,8 +637,8 @@ fn wrap(clusters: &[Cluster], max: usize) -> Vec<Range<usize>> {
         if i > start && c.break_before {
             last_break = Some(i);
         }
-        if c.space || used + c.width <= max {
-            used += c.width;
+        if c.space || used + usize::from(c.width) <= max {
+            used += usize::from(c.width);
             i += 1;
             continue;
         }
@@ -596,7 +651,10 @@ fn wrap(clusters: &[Cluster], max: usize) -> Vec<Range<usize>> {
         lines.push(start..at);
         start = at;
         last_break = None;
-        used = clusters[start..i.max(start)].iter().map(|c| c.width).sum();
+        used = clusters[start..i.max(start)]
+            .iter()
+            .map(|c| usize::from(c.width))
+            .sum();
         i = i.max(start);
     }
     if start < clusters.len() || lines.is_empty() {

@@ -223,3 +223,24 @@ fn a_megabyte_article_lays_out() {
     }
     assert!(lines.iter().all(|l| l.offset + l.width <= 80));
 }
+
+/// A resize lays out the prepared article again: the same lines as a fresh layout, at any
+/// width, whichever width came first.
+#[test]
+fn prepared_article_lays_out_like_a_fresh_layout_at_every_width() {
+    use qari::layout::document::{PreparedArticle, lay_out_article};
+    let lib = qari::library::Library::embedded();
+    for i in (0..lib.len()).step_by(7) {
+        let a = lib.article(i).unwrap();
+        let prepared = PreparedArticle::new(&a, Options::default());
+        for width in [61, 20, 0, 80, 33] {
+            let fresh = lay_out_article(&a, width, Options::default());
+            let again = prepared.lay_out(width);
+            assert_eq!(fresh.len(), again.len(), "{} at {width}", a.id);
+            for (x, y) in fresh.iter().zip(&again) {
+                assert_eq!(x.line, y.line, "{} at {width}", a.id);
+                assert_eq!((x.kind, x.origin, x.lead), (y.kind, y.origin, y.lead));
+            }
+        }
+    }
+}

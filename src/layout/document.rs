@@ -1,7 +1,7 @@
 //! A whole article laid out: title, dates, byline, then each block, with blank lines between
 //! blocks, list markers and quote margins on the side where the line starts.
 
-use super::{Options, VisualLine, lay_out, str_width};
+use super::{Options, Prepared, VisualLine, prepare, str_width};
 use crate::article::{Article, BlockKind, Direction};
 
 /// What a document line shows.
@@ -97,56 +97,82 @@ impl DocLine {
 
 /// Lays out a whole article for `width` columns (0: no wrapping).
 pub fn lay_out_article(article: &Article, width: usize, opts: Options) -> Vec<DocLine> {
-    let opts = Options {
-        fallback: article.direction,
-        ..opts
-    };
-    let mut out = Vec::new();
-    push_block(
-        &mut out,
-        &article.title,
-        LineKind::Title,
-        Origin::Head,
-        width,
-        opts,
-    );
-    for d in &article.dates {
-        push_block(
-            &mut out,
-            &d.original,
-            LineKind::Meta,
-            Origin::Head,
-            width,
-            opts,
-        );
-    }
-    if let Some(b) = &article.byline {
-        push_block(&mut out, b, LineKind::Meta, Origin::Head, width, opts);
-    }
-    let block_lines = |i: usize| {
-        let block = &article.blocks[i];
-        let mut lines = vec![blank(Origin::Block(i), article.direction)];
-        let kind = match block.kind {
-            BlockKind::Heading(n) => LineKind::Heading(n),
-            BlockKind::Paragraph => LineKind::Paragraph,
-            BlockKind::Quote => LineKind::Quote,
-            BlockKind::ListItem => LineKind::ListItem,
+    PreparedArticle::new(article, opts).lay_out(width)
+}
+
+/// An article with the work that does not depend on the width done for every block (see
+/// [`Prepared`]): laying it out again at another width, as a resize does, only wraps and
+/// reorders lines.
+#[derive(Debug, Clone)]
+pub struct PreparedArticle {
+    direction: Direction,
+    /// The title, dates and byline, then the body blocks, each with its kind and origin.
+    blocks: Vec<(LineKind, Origin, Prepared)>,
+    body_bytes: usize,
+}
+
+impl PreparedArticle {
+    /// Prepares every block of `article`.
+    pub fn new(article: &Article, opts: Options) -> Self {
+        let opts = Options {
+            fallback: article.direction,
+            ..opts
         };
-        push_block(&mut lines, &block.text, kind, Origin::Block(i), width, opts);
-        lines
-    };
-    let n = article.blocks.len();
-    if article.body_bytes() >= PARALLEL_BYTES {
-        // Blocks are laid out independently: a long article uses every core.
-        for lines in crate::par::par_map(n, block_lines) {
+        let mut blocks = vec![(LineKind::Title, Origin::Head, prepare(&article.title, opts))];
+        for d in &article.dates {
+            blocks.push((LineKind::Meta, Origin::Head, prepare(&d.original, opts)));
+        }
+        if let Some(b) = &article.byline {
+            blocks.push((LineKind::Meta, Origin::Head, prepare(b, opts)));
+        }
+        let body_bytes = article.body_bytes();
+        let prepare_block = |i: usize| {
+            let block = &article.blocks[i];
+            let kind = match block.kind {
+                BlockKind::Heading(n) => LineKind::Heading(n),
+                BlockKind::Paragraph => LineKind::Paragraph,
+                BlockKind::Quote => LineKind::Quote,
+                BlockKind::ListItem => LineKind::ListItem,
+            };
+            (kind, Origin::Block(i), prepare(&block.text, opts))
+        };
+        let n = article.blocks.len();
+        if body_bytes >= PARALLEL_BYTES {
+            // Blocks are independent: a long article uses every core.
+            blocks.extend(crate::par::par_map(n, prepare_block));
+        } else {
+            blocks.extend((0..n).map(prepare_block));
+        }
+        Self {
+            direction: article.direction,
+            blocks,
+            body_bytes,
+        }
+    }
+
+    /// The article's lines for `width` columns (0: no wrapping).
+    pub fn lay_out(&self, width: usize) -> Vec<DocLine> {
+        let block_lines = |i: usize| {
+            let (kind, origin, prepared) = &self.blocks[i];
+            let mut lines = Vec::new();
+            if let Origin::Block(_) = origin {
+                lines.push(blank(*origin, self.direction));
+            }
+            push_block(&mut lines, prepared, *kind, *origin, width);
+            lines
+        };
+        let n = self.blocks.len();
+        let parts = if self.body_bytes >= PARALLEL_BYTES {
+            crate::par::par_map(n, block_lines)
+        } else {
+            (0..n).map(block_lines).collect()
+        };
+        let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+        for lines in parts {
             out.extend(lines);
         }
-    } else {
-        for i in 0..n {
-            out.extend(block_lines(i));
-        }
+        out
     }
-    out
 }
 
 /// Articles with at least this much body text are laid out on every core.
@@ -167,11 +193,10 @@ fn blank(origin: Origin, dir: Direction) -> DocLine {
 
 fn push_block(
     out: &mut Vec<DocLine>,
-    text: &str,
+    prepared: &Prepared,
     kind: LineKind,
     origin: Origin,
     width: usize,
-    opts: Options,
 ) {
     let (lead, marker) = match kind {
         LineKind::Quote => (2, Some("┃")),
@@ -183,7 +208,7 @@ fn push_block(
     } else {
         width.saturating_sub(lead).max(1)
     };
-    for (n, line) in lay_out(text, inner, opts).into_iter().enumerate() {
+    for (n, line) in prepared.lay_out(inner).into_iter().enumerate() {
         let marker = match kind {
             LineKind::ListItem if n > 0 => None,
             _ => marker,
