@@ -208,15 +208,14 @@ impl Reader {
         let lines = if let Some((_, l)) = self.cache.iter().find(|(w, _)| *w == width) {
             Arc::clone(l)
         } else {
-            let prepared = match &self.prepared {
-                Some(p) => Arc::clone(p),
-                None => {
-                    let p = Arc::new(PreparedArticle::new(&self.article, opts));
-                    if self.article.body_bytes() <= PREPARED_BYTES {
-                        self.prepared = Some(Arc::clone(&p));
-                    }
-                    p
+            let prepared = if let Some(p) = &self.prepared {
+                Arc::clone(p)
+            } else {
+                let p = Arc::new(PreparedArticle::new(&self.article, opts));
+                if self.article.body_bytes() <= PREPARED_BYTES {
+                    self.prepared = Some(Arc::clone(&p));
                 }
+                p
             };
             let l = Arc::new(prepared.lay_out(width));
             if self.cache.len() >= CACHED_WIDTHS {

@@ -331,7 +331,7 @@ impl PreparedParagraph {
             });
             return;
         }
-        for range in wrap(&clusters, max) {
+        for range in wrap(clusters, max) {
             let line_src = clusters[range.start].src.start as usize
                 ..clusters
                     .get(range.end)
@@ -342,42 +342,20 @@ impl PreparedParagraph {
                 end -= 1;
             }
             let line = &clusters[range.start..end];
-            let mut levels: Vec<u8> = line.iter().map(|c| c.level).collect();
-            let order: Vec<usize> = if reorder {
-                let classes: Vec<BidiClass> = line.iter().map(|c| c.class).collect();
-                apply_l1(&mut levels, &classes, para_level);
-                match levels.first() {
-                    // One level throughout: the line reads as it is, or reversed.
-                    Some(&l) if levels.iter().all(|&x| x == l) => {
-                        if l % 2 == 1 {
-                            (0..line.len()).rev().collect()
-                        } else {
-                            (0..line.len()).collect()
-                        }
-                    }
-                    _ => visual_order(&levels),
-                }
-            } else {
-                levels.fill(para_level);
-                (0..line.len()).collect()
-            };
             let mut vl = VisualLine {
                 text: String::with_capacity(line.iter().map(|c| c.text.len()).sum()),
-
                 cells: Vec::with_capacity(line.len()),
                 offset: 0,
                 width: 0,
                 rtl,
                 src: base + line_src.start..base + line_src.end,
             };
-            for i in order {
-                let c = &line[i];
-                let level = levels[i];
+            let mut push = |c: &Cluster, level: u8| {
                 let start = vl.text.len() as u32;
                 let text = shaped
                     .get(c.text.start as usize..c.text.end as usize)
                     .unwrap_or("");
-                // Only ON characters mirror (a test checks the table), so letters skip the look-up.
+                // Only ON characters mirror (a test checks the table): letters skip the look-up.
                 let mirrored = if reorder && level % 2 == 1 && c.class == BidiClass::ON {
                     mirror_cluster(text)
                 } else {
@@ -391,6 +369,26 @@ impl PreparedParagraph {
                     src: base + c.src.start as usize..base + c.src.end as usize,
                 });
                 vl.width += usize::from(c.width);
+            };
+            if !reorder || line.iter().all(|c| c.level == para_level) {
+                // The whole line at the paragraph level (L1 can only set that level): it
+                // reads as it is, or reversed.
+                if reorder && para_level == 1 {
+                    for c in line.iter().rev() {
+                        push(c, para_level);
+                    }
+                } else {
+                    for c in line {
+                        push(c, para_level);
+                    }
+                }
+            } else {
+                let mut levels: Vec<u8> = line.iter().map(|c| c.level).collect();
+                let classes: Vec<BidiClass> = line.iter().map(|c| c.class).collect();
+                apply_l1(&mut levels, &classes, para_level);
+                for i in visual_order(&levels) {
+                    push(&line[i], levels[i]);
+                }
             }
             if rtl && max != usize::MAX {
                 vl.offset = max.saturating_sub(vl.width);
