@@ -203,8 +203,9 @@ impl VisualLine {
 /// Columns a character takes in a terminal, after shaping: 0 for marks and format characters,
 /// 2 for wide characters, else 1. The project's one width function: a line's width is the sum
 /// of its cells', measured this way.
+#[inline]
 pub fn cell_width(c: char) -> usize {
-    if c == '\t' {
+    if c == '\t' || (' '..='~').contains(&c) {
         return 1;
     }
     c.width().unwrap_or(0)
@@ -237,6 +238,8 @@ struct PreparedParagraph {
     len: usize,
     rtl: bool,
     reorder: bool,
+    /// The sum of the clusters' widths (to size the output).
+    total_width: usize,
     clusters: Vec<Cluster>,
     shaped: String,
 }
@@ -258,7 +261,12 @@ impl Prepared {
     /// The visual lines for `width` columns (0: no wrapping).
     pub fn lay_out(&self, width: usize) -> Vec<VisualLine> {
         let max = if width == 0 { usize::MAX } else { width };
-        let mut out = Vec::new();
+        let estimate = self
+            .paragraphs
+            .iter()
+            .map(|p| p.total_width / max + 1)
+            .sum();
+        let mut out = Vec::with_capacity(estimate);
         for p in &self.paragraphs {
             p.lay_out(max, &mut out);
         }
@@ -307,6 +315,7 @@ fn prepare_paragraph(para: &str, base: usize, opts: Options) -> PreparedParagrap
         len: para.len(),
         rtl,
         reorder,
+        total_width: clusters.iter().map(|c| usize::from(c.width)).sum(),
         clusters,
         shaped,
     }
@@ -319,6 +328,7 @@ impl PreparedParagraph {
             len,
             rtl,
             reorder,
+            total_width: _,
             ref clusters,
             ref shaped,
         } = *self;
@@ -361,7 +371,10 @@ impl PreparedParagraph {
                 } else {
                     None
                 };
-                vl.text.push_str(mirrored.as_deref().unwrap_or(text));
+                // Character by character: cells are a few bytes, too short for a copy call.
+                for ch in mirrored.as_deref().unwrap_or(text).chars() {
+                    vl.text.push(ch);
+                }
                 vl.cells.push(Cell {
                     text: start..vl.text.len() as u32,
                     width: c.width,

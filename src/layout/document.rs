@@ -208,7 +208,9 @@ fn push_block(
     } else {
         width.saturating_sub(lead).max(1)
     };
-    for (n, line) in prepared.lay_out(inner).into_iter().enumerate() {
+    let lines = prepared.lay_out(inner);
+    out.reserve(lines.len());
+    for (n, line) in lines.into_iter().enumerate() {
         let marker = match kind {
             LineKind::ListItem if n > 0 => None,
             _ => marker,

@@ -145,12 +145,30 @@ pub fn shape(chars: &[char]) -> Vec<Shaped> {
     out
 }
 
+/// The presentation forms of `c` (isolated, final, initial, medial; 0 where none), by table
+/// for the Arabic block (built once from [`FORMS`]) and by search elsewhere.
+fn forms_of(c: char) -> Option<[u32; 4]> {
+    const FAST: std::ops::Range<u32> = 0x0600..0x0700;
+    static TABLE: std::sync::OnceLock<Vec<Option<[u32; 4]>>> = std::sync::OnceLock::new();
+    let search = |cp: u32| {
+        FORMS
+            .binary_search_by_key(&cp, |&(base, _)| base)
+            .ok()
+            .map(|i| FORMS[i].1)
+    };
+    let cp = u32::from(c);
+    if FAST.contains(&cp) {
+        let table = TABLE.get_or_init(|| FAST.map(search).collect());
+        return table[(cp - FAST.start) as usize];
+    }
+    search(cp)
+}
+
 /// The presentation form of `c` for its joins, falling back to a form that exists.
 fn form(c: char, joins_prev: bool, joins_next: bool) -> char {
-    let Ok(i) = FORMS.binary_search_by_key(&u32::from(c), |&(base, _)| base) else {
+    let Some([iso, fin, ini, med]) = forms_of(c) else {
         return c;
     };
-    let [iso, fin, ini, med] = FORMS[i].1;
     let pick = match (joins_prev, joins_next) {
         (true, true) => [med, fin, ini, iso],
         (true, false) => [fin, iso, 0, 0],
