@@ -27,6 +27,8 @@ pub const MIN_HEIGHT: u16 = 6;
 pub const SIDE_BY_SIDE: u16 = 120;
 /// The longest line of running text, in columns (wider panes centre the text).
 pub const MEASURE: u16 = 100;
+/// Libraries up to this many articles get their search index built as soon as the list is up.
+pub const EAGER_INDEX_ARTICLES: usize = 20_000;
 /// Laid-out widths kept per open article.
 const CACHED_WIDTHS: usize = 4;
 /// Articles up to this much body text keep their prepared layout (about 24 bytes a
@@ -353,6 +355,15 @@ impl App {
     /// Whether the list shows search results (two rows each: title and snippet).
     pub fn searching(&self) -> bool {
         self.hits.is_some()
+    }
+
+    /// Starts building the library's search index in the background, so the first search
+    /// does not wait for it: at once for libraries of up to [`EAGER_INDEX_ARTICLES`] articles,
+    /// else when the query line is first opened (the index holds every body in memory).
+    pub fn prepare_search(&self) {
+        if self.lib.len() <= EAGER_INDEX_ARTICLES {
+            self.index.build_in_background(Arc::clone(&self.lib));
+        }
     }
 
     /// Shares a search index with other apps on the same library (the sessions of a server).

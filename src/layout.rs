@@ -294,6 +294,8 @@ struct Cluster {
     src: Range<u32>,
     /// What to draw: a range of the paragraph's shaped text.
     text: Range<u32>,
+    /// The first character of `text` (most clusters are that one character).
+    first: char,
     width: u8,
     level: u8,
     class: BidiClass,
@@ -362,6 +364,19 @@ impl PreparedParagraph {
             };
             let mut push = |c: &Cluster, level: u8| {
                 let start = vl.text.len() as u32;
+                let mirrors = reorder && level % 2 == 1 && c.class == BidiClass::ON;
+                if !mirrors && (c.text.end - c.text.start) as usize == c.first.len_utf8() {
+                    // One character: no slicing, no copy call.
+                    vl.text.push(c.first);
+                    vl.cells.push(Cell {
+                        text: start..vl.text.len() as u32,
+                        width: c.width,
+                        level,
+                        src: base + c.src.start as usize..base + c.src.end as usize,
+                    });
+                    vl.width += usize::from(c.width);
+                    return;
+                }
                 let text = shaped
                     .get(c.text.start as usize..c.text.end as usize)
                     .unwrap_or("");
@@ -489,7 +504,12 @@ fn clusters(para: &str, para_level: u8, reorder: bool, shape: bool) -> (Vec<Clus
             None => (para_level, bidi_class(chars[first_ci].1)),
         };
         let space = g.chars().all(|c| c == ' ' || c == '\u{3000}' || c == '\t');
+        let first_char = buf
+            .get(text_start..)
+            .and_then(|t| t.chars().next())
+            .unwrap_or(' ');
         out.push(Cluster {
+            first: first_char,
             src: start as u32..end as u32,
             text: text_start as u32..buf.len() as u32,
             width: width.min(2) as u8,

@@ -145,8 +145,13 @@ fn drive(
     let (w, h) = terminal::size()?;
     app.handle(Input::Resize(w, h));
     let bidi = app.options().mode == BidiMode::App;
+    let mut first = true;
     loop {
         screen.draw(app)?;
+        if std::mem::take(&mut first) {
+            // With the list on screen, ready the search index in the background.
+            app.prepare_search();
+        }
         if app.should_quit() {
             return Ok(());
         }
