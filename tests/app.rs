@@ -1,14 +1,10 @@
 //! The real app on ratatui's `TestBackend`: snapshots of the screens, and behaviour driven by
 //! actions and keys, with no terminal.
 
-use std::sync::Arc;
-
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use qari::app::{App, Focus, Input};
 use qari::config::Config;
 use qari::keymap::Action;
-use qari::layout::Options;
-use qari::library::Library;
 use qari::screen::Screen;
 use qari::state::Store;
 use qari::ui::{self, Colors, Theme};
@@ -18,25 +14,14 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier};
 
-const SEED: &str = "000_c76da13a58358bbb.txt";
+#[path = "support/app.rs"]
+#[allow(dead_code, reason = "each test file uses part of the shared helpers")]
+mod support;
 
-fn app_with(store: Store, w: u16, h: u16) -> App {
-    let lib = Arc::new(Library::embedded());
-    let mut app = App::new(lib, &Config::default(), store, Options::default());
-    app.handle(Input::Resize(w, h));
-    app
-}
+use support::{SEED, app_with, ch, key, text};
 
 fn app(w: u16, h: u16) -> App {
     app_with(Store::in_memory(), w, h)
-}
-
-fn key(code: KeyCode) -> Input {
-    Input::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn ch(c: char) -> Input {
-    key(KeyCode::Char(c))
 }
 
 fn seed_index(app: &App) -> usize {
@@ -60,24 +45,6 @@ fn screen(app: &App, theme: &Theme) -> Buffer {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     t.draw(|f| ui::draw(app, theme, f)).unwrap();
     t.backend().buffer().clone()
-}
-
-fn text(buf: &Buffer) -> String {
-    let mut s = String::new();
-    for y in 0..buf.area.height {
-        let mut skip = 0;
-        for x in 0..buf.area.width {
-            if skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            let sym = buf[(x, y)].symbol();
-            skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
-            s.push_str(sym);
-        }
-        s.push('\n');
-    }
-    s
 }
 
 fn shot(app: &App) -> String {

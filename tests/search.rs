@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use assert_cmd::Command;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use qari::app::{App, Focus, Input};
 use qari::config::Config;
 use qari::keymap::Action;
@@ -12,12 +12,14 @@ use qari::layout::Options;
 use qari::library::Library;
 use qari::search::{Index, Query};
 use qari::state::Store;
-use qari::ui::{self, Theme};
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier};
 
-const SEED: &str = "000_c76da13a58358bbb.txt";
+#[path = "support/app.rs"]
+#[allow(dead_code, reason = "each test file uses part of the shared helpers")]
+mod support;
+
+use support::{SEED, key, render, row, type_text};
 
 fn ids(lib: &Library, index: &Index, q: &str) -> Vec<String> {
     index
@@ -116,24 +118,6 @@ fn search_command_prints_id_title_and_snippet() {
     assert_eq!(v.as_array().unwrap().len(), 2);
 }
 
-fn key(code: KeyCode) -> Input {
-    Input::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn type_text(app: &mut App, s: &str) {
-    for c in s.chars() {
-        app.handle(key(KeyCode::Char(c)));
-    }
-}
-
-fn render(app: &App) -> Buffer {
-    let (w, h) = app.size();
-    let area = Rect::new(0, 0, w, h);
-    let mut buf = Buffer::empty(area);
-    ui::render(app, &Theme::default(), area, &mut buf);
-    buf
-}
-
 fn is_highlighted(cell: &ratatui::buffer::Cell) -> bool {
     cell.bg == Color::Yellow || cell.modifier.contains(Modifier::REVERSED)
 }
@@ -145,10 +129,6 @@ fn highlighted(buf: &Buffer, y: u16) -> String {
         .filter(|c| is_highlighted(c))
         .map(ratatui::buffer::Cell::symbol)
         .collect()
-}
-
-fn row(buf: &Buffer, y: u16) -> String {
-    (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect()
 }
 
 /// A reader on a one-article library holding `body`, `width` columns wide, searched for `q`.
