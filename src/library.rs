@@ -591,18 +591,20 @@ enum Bytes {
 
 /// Reads a file, or only its head when it is huge.
 ///
-/// Most articles are small: one read that comes back short of [`FIRST_READ`] has the whole
-/// file, with no `stat`, no allocation and no second read to see the end.
+/// Most articles are small: they are read whole into the thread's buffer of [`FIRST_READ`]
+/// bytes, with no `stat` and no allocation.
 fn read_file(path: &Path, format: Format, buf: &mut [u8]) -> std::io::Result<Bytes> {
     let mut f = std::fs::File::open(path)?;
-    let n = loop {
-        match f.read(buf) {
+    // Read until the buffer is full or the file ends (a read of 0; a short read alone does not
+    // prove the end on every file system).
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..]) {
+            Ok(0) => return Ok(Bytes::InBuffer(n)),
+            Ok(got) => n += got,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            other => break other?,
+            Err(e) => return Err(e),
         }
-    };
-    if n < buf.len() {
-        return Ok(Bytes::InBuffer(n));
     }
     let mut bytes = buf.to_vec();
     let size = f.metadata().map_or(0, |m| m.len());
