@@ -430,7 +430,8 @@ impl PreparedParagraph {
 fn clusters(para: &str, para_level: u8, reorder: bool, shape: bool) -> (Vec<Cluster>, String) {
     // Most paragraphs of news text resolve to one level throughout; only the others need
     // unicode-bidi's full resolution.
-    let info = (reorder && uniform_level(para, para_level).is_none()).then(|| {
+    let chars: Vec<(usize, char)> = para.char_indices().collect();
+    let info = (reorder && uniform_level(&chars, para_level).is_none()).then(|| {
         let level = if para_level == 1 {
             Level::rtl()
         } else {
@@ -438,17 +439,15 @@ fn clusters(para: &str, para_level: u8, reorder: bool, shape: bool) -> (Vec<Clus
         };
         ParagraphBidiInfo::new_with_data_source(&FastClasses, para, Some(level))
     });
-    let chars: Vec<(usize, char)> = para.char_indices().collect();
-    let shaped: Option<Vec<Shaped>> = shape.then(|| {
-        let cs: Vec<char> = chars.iter().map(|&(_, c)| c).collect();
-        shaping::shape(&cs)
-    });
+    // Text with no byte from U+0600 up (the Arabic blocks, the joiners) has nothing to shape.
+    let shaped: Option<Vec<Shaped>> =
+        (shape && para.bytes().any(|b| b >= 0xD8)).then(|| shaping::shape_indexed(&chars));
     let mut breaks = unicode_linebreak::linebreaks(para).peekable();
     let mut out: Vec<Cluster> = Vec::with_capacity(para.len() / 2);
     let mut buf = String::with_capacity(para.len() + 8);
     let mut ci = 0; // index into `chars`
     let mut pending_break = false;
-    for (start, end) in grapheme_ranges(para) {
+    for (start, end) in grapheme_ranges(para, &chars) {
         let g = para.get(start..end).unwrap_or("");
         while let Some(&(at, _)) = breaks.peek() {
             if at > start {
@@ -582,10 +581,10 @@ fn probe_grapheme_class(c: char) -> GraphemeClass {
 /// The byte ranges of the paragraph's grapheme clusters (UAX #29 extended clusters). Text made
 /// only of characters with a known [`GraphemeClass`] is split in one pass (a cluster starts at
 /// every base or control, and after a control); anything else goes to unicode-segmentation.
-fn grapheme_ranges(para: &str) -> Vec<(usize, usize)> {
-    let mut out: Vec<(usize, usize)> = Vec::with_capacity(para.len() / 2 + 1);
+fn grapheme_ranges(para: &str, chars: &[(usize, char)]) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::with_capacity(chars.len() + 1);
     let mut prev_control = false;
-    for (i, c) in para.char_indices() {
+    for &(i, c) in chars {
         let class = if c.is_ascii() && c != '\r' && c != '\t' && !c.is_ascii_control() {
             GraphemeClass::Base
         } else {
@@ -616,9 +615,9 @@ fn grapheme_ranges(para: &str) -> Vec<(usize, usize)> {
 /// numbers or explicit formatting is all level 0 (European numbers among Latin letters
 /// become L by W7); an RTL paragraph without left-to-right letters, numbers or explicit
 /// formatting is all level 1. `None` when the full algorithm must run.
-fn uniform_level(para: &str, para_level: u8) -> Option<u8> {
+fn uniform_level(chars: &[(usize, char)], para_level: u8) -> Option<u8> {
     use BidiClass::{AL, AN, BN, EN, FSI, L, LRE, LRI, LRO, PDF, PDI, R, RLE, RLI, RLO};
-    for c in para.chars() {
+    for &(_, c) in chars {
         let bail = match bidi_class(c) {
             L | EN => para_level == 1,
             R | AL => para_level == 0,
@@ -838,7 +837,8 @@ mod tests {
         ) {
             let text: String = chars.into_iter().collect();
             let level = u8::from(rtl);
-            if let Some(uniform) = uniform_level(&text, level) {
+            let chars: Vec<(usize, char)> = text.char_indices().collect();
+            if let Some(uniform) = uniform_level(&chars, level) {
                 let dir = if rtl { Direction::Rtl } else { Direction::Ltr };
                 for (l, _) in char_levels(&text, dir) {
                     proptest::prop_assert_eq!(l, Some(uniform), "{:?}", text);
@@ -853,6 +853,11 @@ mod tests {
             let c = char::from_u32(c).unwrap();
             assert_eq!(bidi_class(c), BidiClass::ON, "{c:?}");
         }
+    }
+
+    fn fast_ranges(s: &str) -> Vec<(usize, usize)> {
+        let chars: Vec<(usize, char)> = s.char_indices().collect();
+        grapheme_ranges(s, &chars)
     }
 
     fn library_ranges(s: &str) -> Vec<(usize, usize)> {
@@ -879,7 +884,7 @@ mod tests {
                         format!("{n}{c}{n}"),
                         format!("{c}{c}{n}{c}"),
                     ] {
-                        assert_eq!(grapheme_ranges(&s), library_ranges(&s), "{s:?}");
+                        assert_eq!(fast_ranges(&s), library_ranges(&s), "{s:?}");
                         checked += 1;
                     }
                 }
@@ -896,7 +901,7 @@ mod tests {
         assert_eq!(grapheme_class('가'), None);
         let seed = include_str!("../assets/articles/000_c76da13a58358bbb.txt");
         for line in seed.lines() {
-            assert_eq!(grapheme_ranges(line), library_ranges(line));
+            assert_eq!(fast_ranges(line), library_ranges(line));
         }
     }
 

@@ -81,12 +81,22 @@ pub enum Shaped {
 
 /// Shapes `chars` (one paragraph, logical order) and returns what to draw for each.
 pub fn shape(chars: &[char]) -> Vec<Shaped> {
-    let types: Vec<Joining> = chars.iter().map(|&c| joining(c)).collect();
-    let mut out = Vec::with_capacity(chars.len());
+    shape_by(chars.len(), |i| chars[i])
+}
+
+/// As [`shape`], for characters kept with their byte offsets (as the layout keeps them).
+pub fn shape_indexed(chars: &[(usize, char)]) -> Vec<Shaped> {
+    shape_by(chars.len(), |i| chars[i].1)
+}
+
+fn shape_by(n: usize, char_at: impl Fn(usize) -> char) -> Vec<Shaped> {
+    let types: Vec<Joining> = (0..n).map(|i| joining(char_at(i))).collect();
+    let mut out = Vec::with_capacity(n);
     // The index of the previous non-transparent character, and whether it joins forward.
     let mut prev_joins_forward = false;
     let mut absorbed_alef: Option<usize> = None;
-    for (i, &c) in chars.iter().enumerate() {
+    for i in 0..n {
+        let c = char_at(i);
         let t = types[i];
         if absorbed_alef == Some(i) {
             out.push(Shaped::Absorbed);
@@ -123,13 +133,13 @@ pub fn shape(chars: &[char]) -> Vec<Shaped> {
             }
             Joining::Right | Joining::Left | Joining::Dual => {}
         }
-        let next = (i + 1..chars.len()).find(|&k| types[k] != Joining::Transparent);
+        let next = (i + 1..n).find(|&k| types[k] != Joining::Transparent);
         let next_type = next.map_or(Joining::NonJoining, |k| types[k]);
         let joins_prev = prev_joins_forward && matches!(t, Joining::Right | Joining::Dual);
         // Lam followed by an alef: the mandatory ligature, in the lam's place.
         if c == LAM
             && let Some(k) = next
-            && let Some([iso, fin]) = lam_alef(chars[k])
+            && let Some([iso, fin]) = lam_alef(char_at(k))
         {
             let lig = if joins_prev { fin } else { iso };
             out.push(Shaped::Ligature(char::from_u32(lig).unwrap_or(c)));
