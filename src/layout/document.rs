@@ -2,7 +2,7 @@
 //! blocks, list markers and quote margins on the side where the line starts.
 
 use super::{Options, Prepared, VisualLine, prepare, str_width};
-use crate::article::{Article, BlockKind, Direction};
+use crate::article::{Article, ArticleDate, BlockKind, Direction};
 
 /// What a document line shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,7 +120,7 @@ impl PreparedArticle {
         };
         let mut blocks = vec![(LineKind::Title, Origin::Head, prepare(&article.title, opts))];
         for d in &article.dates {
-            blocks.push((LineKind::Meta, Origin::Head, prepare(&d.original, opts)));
+            blocks.push((LineKind::Meta, Origin::Head, prepare(&shown_date(d), opts)));
         }
         if let Some(b) = &article.byline {
             blocks.push((LineKind::Meta, Origin::Head, prepare(b, opts)));
@@ -172,6 +172,16 @@ impl PreparedArticle {
             out.extend(lines);
         }
         out
+    }
+}
+
+/// A date line as the reader shows it: a machine timestamp from metadata
+/// (`2017-06-18T13:50:00+01:00`) reads `2017-06-18 13:50 +01:00` (with no Latin letter, it
+/// also takes the article's direction); any other date as the article writes it.
+fn shown_date(d: &ArticleDate) -> std::borrow::Cow<'_, str> {
+    match chrono::DateTime::parse_from_rfc3339(d.original.trim()) {
+        Ok(t) => t.format("%Y-%m-%d %H:%M %:z").to_string().into(),
+        Err(_) => d.original.as_str().into(),
     }
 }
 
@@ -239,6 +249,23 @@ pub fn render_plain(article: &Article, width: usize, opts: Options) -> String {
 mod tests {
     use super::*;
     use crate::article::{Format, parse};
+
+    #[test]
+    fn machine_timestamps_read_as_date_and_time() {
+        let d = |s: &str| ArticleDate {
+            value: crate::article::parse_date(s),
+            original: s.to_owned(),
+        };
+        assert_eq!(
+            shown_date(&d("2017-06-18T13:50:00+01:00")),
+            "2017-06-18 13:50 +01:00"
+        );
+        assert_eq!(shown_date(&d("Thu - 16 Nov 2017")), "Thu - 16 Nov 2017");
+        assert_eq!(
+            shown_date(&d("الخميس - 16 نوفمبر 2017")),
+            "الخميس - 16 نوفمبر 2017"
+        );
+    }
 
     #[test]
     fn markers_sit_on_the_starting_side() {
