@@ -176,11 +176,12 @@ impl PreparedArticle {
 }
 
 /// A date line as the reader shows it: a machine timestamp from metadata
-/// (`2017-06-18T13:50:00+01:00`) reads `2017-06-18 13:50 +01:00` (with no Latin letter, it
-/// also takes the article's direction); any other date as the article writes it.
+/// (`2017-06-18T13:50:00+01:00`) reads `2017-06-18 13:50 +01:00`, kept in that order by a
+/// left-to-right isolate and aligned with the article (the isolate is never drawn); any
+/// other date as the article writes it.
 fn shown_date(d: &ArticleDate) -> std::borrow::Cow<'_, str> {
     match chrono::DateTime::parse_from_rfc3339(d.original.trim()) {
-        Ok(t) => t.format("%Y-%m-%d %H:%M %:z").to_string().into(),
+        Ok(t) => format!("\u{2066}{}\u{2069}", t.format("%Y-%m-%d %H:%M %:z")).into(),
         Err(_) => d.original.as_str().into(),
     }
 }
@@ -258,8 +259,15 @@ mod tests {
         };
         assert_eq!(
             shown_date(&d("2017-06-18T13:50:00+01:00")),
-            "2017-06-18 13:50 +01:00"
+            "\u{2066}2017-06-18 13:50 +01:00\u{2069}"
         );
+        // In an Arabic article: right-aligned, read in its own order.
+        let md = "---\ntitle: عنوان\ndate: 2017-06-18T13:50:00+01:00\n---\n\nنص.\n";
+        let a = &parse(md.as_bytes(), Format::Markdown, "x.md")
+            .unwrap()
+            .articles[0];
+        let text = render_plain(a, 30, Options::default());
+        assert_eq!(text.lines().nth(1), Some("       2017-06-18 13:50 +01:00"));
         assert_eq!(shown_date(&d("Thu - 16 Nov 2017")), "Thu - 16 Nov 2017");
         assert_eq!(
             shown_date(&d("الخميس - 16 نوفمبر 2017")),
