@@ -1,9 +1,11 @@
 //! The library: the catalog of every article under the given paths (or the embedded sample
 //! library), sorted and filtered for the list.
 //!
-//! Files are read and parsed on all cores at start. Files larger than [`LAZY_BYTES`] are
-//! catalogued from their head and parsed in full only when opened, so one huge file neither
-//! holds the list up nor fills memory.
+//! Files are catalogued on all cores at start: for the `.txt` layout only the head of each
+//! article is read (see [`crate::article::scan`]); bodies are parsed when first asked for
+//! and kept. Files larger than [`LAZY_BYTES`] are catalogued from their head and parsed in full
+//! each time they are opened, never kept, so one huge file neither holds the list up nor fills
+//! memory.
 
 use std::collections::HashMap;
 use std::fmt;
