@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::article::{self, Article, DateValue, Direction, Format, Lang};
 
-/// Files over this size are catalogued from their first [`HEAD_BYTES`] and loaded on open.
+/// Files over this size are catalogued from their first 256 KiB and loaded on open.
 pub const LAZY_BYTES: u64 = 16 * 1024 * 1024;
 /// How much of a large file is read to catalogue it.
 const HEAD_BYTES: usize = 256 * 1024;
