@@ -293,10 +293,10 @@ pub fn scan(bytes: &[u8], format: Format, id: &str) -> Result<Scan, ArticleError
         counter.feed(piece.as_bytes());
         counter.feed(b" ");
     }
-    let title = Some(head.title.to_owned())
-        .map(|t| clean_inline(&t))
-        .filter(|t| !t.is_empty())
-        .unwrap_or_else(|| title_from_file_name(id));
+    let mut title = clean_inline(head.title);
+    if title.is_empty() {
+        title = title_from_file_name(id);
+    }
     Ok(Scan {
         heads: vec![Head {
             title,
@@ -480,22 +480,16 @@ impl RawArticle {
         }
         let title = title.unwrap_or_else(|| title_from_file_name(file_id));
         let dates = finish_dates(self.dates.iter().map(String::as_str));
+        let texts = std::iter::once(title.as_str()).chain(blocks.iter().map(|b| b.text.as_str()));
         let lang = self
             .lang
             .as_deref()
             .and_then(lang_from_code)
             .or(self.guessed.map(|(lang, _)| lang))
-            .unwrap_or_else(|| {
-                guess_lang(
-                    std::iter::once(title.as_str()).chain(blocks.iter().map(|b| b.text.as_str())),
-                )
-            });
+            .unwrap_or_else(|| guess_lang(texts.clone()));
         let direction = match self.guessed {
             Some((guessed, direction)) if guessed == lang => direction,
-            _ => direction_of(
-                lang,
-                std::iter::once(title.as_str()).chain(blocks.iter().map(|b| b.text.as_str())),
-            ),
+            _ => direction_of(lang, texts),
         };
         Some(Article {
             id,

@@ -364,31 +364,20 @@ impl PreparedParagraph {
             };
             let mut push = |c: &Cluster, level: u8| {
                 let start = vl.text.len() as u32;
+                // Only ON characters mirror (a test checks the table): letters skip the look-up.
                 let mirrors = reorder && level % 2 == 1 && c.class == BidiClass::ON;
                 if !mirrors && (c.text.end - c.text.start) as usize == c.first.len_utf8() {
-                    // One character: no slicing, no copy call.
+                    // One character: no slicing.
                     vl.text.push(c.first);
-                    vl.cells.push(Cell {
-                        text: start..vl.text.len() as u32,
-                        width: c.width,
-                        level,
-                        src: base + c.src.start as usize..base + c.src.end as usize,
-                    });
-                    vl.width += usize::from(c.width);
-                    return;
-                }
-                let text = shaped
-                    .get(c.text.start as usize..c.text.end as usize)
-                    .unwrap_or("");
-                // Only ON characters mirror (a test checks the table): letters skip the look-up.
-                let mirrored = if reorder && level % 2 == 1 && c.class == BidiClass::ON {
-                    mirror_cluster(text)
                 } else {
-                    None
-                };
-                // Character by character: cells are a few bytes, too short for a copy call.
-                for ch in mirrored.as_deref().unwrap_or(text).chars() {
-                    vl.text.push(ch);
+                    let text = shaped
+                        .get(c.text.start as usize..c.text.end as usize)
+                        .unwrap_or("");
+                    let mirrored = if mirrors { mirror_cluster(text) } else { None };
+                    // Character by character: cells are a few bytes, too short for a copy call.
+                    for ch in mirrored.as_deref().unwrap_or(text).chars() {
+                        vl.text.push(ch);
+                    }
                 }
                 vl.cells.push(Cell {
                     text: start..vl.text.len() as u32,

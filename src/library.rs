@@ -320,8 +320,7 @@ impl Library {
             let source = &mut sources[file];
             source.huge = result.huge;
             lib.problems.extend(result.problems);
-            for (index, (entry, body)) in result.items.into_iter().enumerate() {
-                let mut entry = entry;
+            for (index, (mut entry, body)) in result.items.into_iter().enumerate() {
                 if entry.source.is_none() {
                     entry.source.clone_from(&source.source);
                 }

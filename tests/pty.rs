@@ -37,7 +37,7 @@ fn open_the_seed_scroll_resize_and_quit() {
     let mut t = pty::Term::spawn(qari(lib.path(), &state), 100, 30);
     assert!(t.wait_for("2 articles", WAIT), "{}", t.screen());
     assert!(t.parser.screen().alternate_screen());
-    let raw = String::from_utf8_lossy(&t.raw).into_owned();
+    let raw = t.raw_text();
     assert!(
         raw.contains("\x1b[8l\x1b[1 k"),
         "explicit bidi mode requested"
@@ -79,7 +79,7 @@ fn open_the_seed_scroll_resize_and_quit() {
         !t.parser.screen().alternate_screen(),
         "alternate screen left"
     );
-    let raw = String::from_utf8_lossy(&t.raw).into_owned();
+    let raw = t.raw_text();
     let enter = raw.rfind("\x1b[8l\x1b[1 k").unwrap();
     let leave = raw.rfind("\x1b[8h\x1b[0 k").expect("BDSM restored");
     assert!(leave > enter);
@@ -106,7 +106,7 @@ fn sigterm_restores_the_terminal() {
     let code = t.wait_exit(WAIT);
     assert_eq!(code, Some(128 + 15));
     assert!(!t.parser.screen().alternate_screen());
-    let raw = String::from_utf8_lossy(&t.raw).into_owned();
+    let raw = t.raw_text();
     assert!(raw.rfind("\x1b[8h\x1b[0 k").unwrap() > raw.rfind("\x1b[8l\x1b[1 k").unwrap());
 }
 
@@ -123,7 +123,7 @@ fn terminal_bidi_mode_sends_logical_order_and_no_explicit_mode() {
     assert!(t.wait_for("بريت ماكغورك", WAIT), "{}", t.screen());
     t.send(b"q");
     t.wait_exit(WAIT);
-    let raw = String::from_utf8_lossy(&t.raw).into_owned();
+    let raw = t.raw_text();
     assert!(!raw.contains("\x1b[8l"));
 }
 

@@ -172,7 +172,7 @@ fn an_authorized_key_reads_opens_scrolls_resizes_and_quits() {
     let s = start(&[]);
     let mut t = s.reader(100, 30);
     assert!(t.wait_for("3 articles", WAIT), "{}", t.screen());
-    let raw = String::from_utf8_lossy(&t.raw).into_owned();
+    let raw = t.raw_text();
     assert!(raw.contains("\x1b[8l\x1b[1 k"), "explicit bidi mode");
     // The seed is the newest article.
     t.send(b"\r");
@@ -200,7 +200,7 @@ fn an_authorized_key_reads_opens_scrolls_resizes_and_quits() {
     t.send(b"q");
     assert_eq!(t.wait_exit(WAIT), Some(0));
     assert!(!t.parser.screen().alternate_screen());
-    let raw = String::from_utf8_lossy(&t.raw).into_owned();
+    let raw = t.raw_text();
     assert!(raw.rfind("\x1b[8h\x1b[0 k").unwrap() > raw.rfind("\x1b[8l\x1b[1 k").unwrap());
     // The reading state was stored for this key.
     let users = s.dir.path().join("state/users");
@@ -355,7 +355,7 @@ fn sigterm_says_goodbye_to_every_session() {
     assert!(ok);
     for t in [&mut a, &mut b] {
         t.wait_exit(WAIT);
-        let raw = String::from_utf8_lossy(&t.raw).into_owned();
+        let raw = t.raw_text();
         assert!(raw.contains("shutting down; goodbye"), "{raw:?}");
         assert!(!t.parser.screen().alternate_screen());
         assert!(raw.rfind("\x1b[8h\x1b[0 k").unwrap() > raw.rfind("\x1b[8l\x1b[1 k").unwrap());
@@ -390,7 +390,7 @@ fn a_panic_ends_only_its_own_session() {
     // F12 panics a session of a debug build run with QARI_TEST_PANIC.
     doomed.send(b"\x1b[24~");
     doomed.wait_exit(WAIT);
-    let raw = String::from_utf8_lossy(&doomed.raw).into_owned();
+    let raw = doomed.raw_text();
     assert!(
         raw.contains("an internal error ended this session"),
         "{raw:?}"

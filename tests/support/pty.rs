@@ -148,6 +148,11 @@ impl Term {
         }
     }
 
+    /// Every byte the program wrote so far, as text.
+    pub fn raw_text(&self) -> String {
+        String::from_utf8_lossy(&self.raw).into_owned()
+    }
+
     /// The screen's text, row by row.
     pub fn screen(&self) -> String {
         self.parser.screen().contents()
