@@ -1,8 +1,8 @@
-//! Benchmarks of the layout engine: the bundled corpus at width 80, and one 1 MB article (the
-//! work a resize does).
+//! Benchmarks of the layout engine: the bundled corpus at width 80 (every line's cells made),
+//! and one 1 MB article as the reader opens it and as a resize lays it out again.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use qari::layout::document::{PreparedArticle, lay_out_article};
+use qari::layout::document::PreparedArticle;
 use qari::layout::{Options, lay_out};
 
 #[path = "support/corpus.rs"]
@@ -22,11 +22,30 @@ fn corpus_at_80(c: &mut Criterion) {
         b.iter(|| {
             articles
                 .iter()
-                .map(|a| lay_out_article(a, 80, Options::default()).len())
+                .map(|a| lay_out_every_line(a, 80))
                 .sum::<usize>()
         });
     });
     group.finish();
+}
+
+/// An article laid out at `width` with the cells of every line made, as `qari render` does.
+fn lay_out_every_line(article: &qari::article::Article, width: usize) -> usize {
+    let prepared = PreparedArticle::new(article, Options::default());
+    prepared
+        .lay_out(width)
+        .iter()
+        .map(|l| prepared.visual(l).cells.len())
+        .sum()
+}
+
+/// The cells of one screen of lines from `top` (30 rows), as the reader draws them.
+fn one_screen(prepared: &PreparedArticle, lines: &[qari::layout::document::DocLine]) -> usize {
+    lines
+        .iter()
+        .take(30)
+        .map(|l| prepared.visual(l).cells.len())
+        .sum()
 }
 
 fn one_megabyte(c: &mut Criterion) {
@@ -40,18 +59,30 @@ fn one_megabyte(c: &mut Criterion) {
     let mut group = c.benchmark_group("layout 1 MB article");
     group.throughput(Throughput::Bytes(text.len() as u64));
     group.sample_size(20);
+    // Opening the article: every block prepared, every line broken, the first screen's cells.
     for width in [80, 200] {
-        group.bench_with_input(BenchmarkId::from_parameter(width), &width, |b, &w| {
-            b.iter(|| lay_out_article(&article, w, Options::default()).len());
+        group.bench_with_input(BenchmarkId::new("open at", width), &width, |b, &w| {
+            b.iter(|| {
+                let prepared = PreparedArticle::new(&article, Options::default());
+                let lines = prepared.lay_out(w);
+                lines.len() + one_screen(&prepared, &lines)
+            });
         });
     }
-    // A resize: the prepared article wrapped and reordered for a new width.
+    // A resize: the prepared article's lines broken again for a new width, and a screen drawn.
     let prepared = PreparedArticle::new(&article, Options::default());
     for width in [80, 200] {
         group.bench_with_input(BenchmarkId::new("resize to", width), &width, |b, &w| {
-            b.iter(|| prepared.lay_out(w).len());
+            b.iter(|| {
+                let lines = prepared.lay_out(w);
+                lines.len() + one_screen(&prepared, &lines)
+            });
         });
     }
+    // Every line's cells, as `qari render` makes them.
+    group.bench_function("every line's cells at 80", |b| {
+        b.iter(|| lay_out_every_line(&article, 80));
+    });
     group.bench_function("80, one block on one core", |b| {
         b.iter(|| lay_out(&text, 80, Options::default()).len());
     });

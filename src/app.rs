@@ -13,8 +13,8 @@ use ratatui::layout::Rect;
 use crate::article::Article;
 use crate::config::Config;
 use crate::keymap::{Action, Keymap};
-use crate::layout::Options;
 use crate::layout::document::{DocLine, LineKind, Origin, PreparedArticle};
+use crate::layout::{Options, VisualLine};
 use crate::library::{Filter, Library, SortKey};
 use crate::search::{self, Hit, Query, SharedIndex};
 use crate::state::{Position, Store};
@@ -31,9 +31,6 @@ pub const MEASURE: u16 = 100;
 pub const EAGER_INDEX_ARTICLES: usize = 20_000;
 /// Laid-out widths kept per open article.
 const CACHED_WIDTHS: usize = 4;
-/// Articles up to this much body text keep their prepared layout (about 24 bytes a
-/// character) for fast re-layout on resize.
-const PREPARED_BYTES: usize = 16 * 1024 * 1024;
 
 /// What a front end feeds the app.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,8 +140,8 @@ pub struct Reader {
     width: usize,
     lines: Arc<Vec<DocLine>>,
     cache: Vec<(usize, Arc<Vec<DocLine>>)>,
-    /// The width-independent layout work, kept so that a resize only wraps and reorders
-    /// (not kept for articles over [`PREPARED_BYTES`], to bound memory).
+    /// The width-independent layout work: a resize only wraps it again, and the lines on
+    /// screen take their cells from it.
     prepared: Option<Arc<PreparedArticle>>,
     /// The first line shown.
     pub top: usize,
@@ -160,6 +157,13 @@ impl Reader {
     /// The laid-out lines at the current width.
     pub fn lines(&self) -> &[DocLine] {
         &self.lines
+    }
+
+    /// The cells of one of [`Self::lines`].
+    pub fn visual(&self, line: &DocLine) -> VisualLine {
+        self.prepared
+            .as_ref()
+            .map_or_else(VisualLine::default, |p| p.visual(line))
     }
 
     /// The width the lines were laid out for.
@@ -210,15 +214,9 @@ impl Reader {
         let lines = if let Some((_, l)) = self.cache.iter().find(|(w, _)| *w == width) {
             Arc::clone(l)
         } else {
-            let prepared = if let Some(p) = &self.prepared {
-                Arc::clone(p)
-            } else {
-                let p = Arc::new(PreparedArticle::new(&self.article, opts));
-                if self.article.body_bytes() <= PREPARED_BYTES {
-                    self.prepared = Some(Arc::clone(&p));
-                }
-                p
-            };
+            let prepared = self
+                .prepared
+                .get_or_insert_with(|| Arc::new(PreparedArticle::new(&self.article, opts)));
             let l = Arc::new(prepared.lay_out(width));
             if self.cache.len() >= CACHED_WIDTHS {
                 self.cache.remove(0);

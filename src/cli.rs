@@ -484,13 +484,14 @@ fn render(args: &RenderArgs) -> anyhow::Result<ExitCode> {
         for batch in input.chunks(4096) {
             let printed = crate::par::par_map(batch.len(), |i| {
                 let mut s = String::new();
-                let lines = layout::lay_out(batch[i], width, opts);
+                let prepared = layout::prepare(batch[i], opts);
+                let lines = prepared.wrap(width);
                 if lines.is_empty() {
                     s.push('\n');
                 }
-                for l in lines {
+                for l in &lines {
                     let start = s.len();
-                    l.push_padded(&mut s);
+                    prepared.push_plain(l, &mut s);
                     let kept = s.get(start..).map_or(0, |t| t.trim_end().len());
                     s.truncate(start + kept);
                     s.push('\n');

@@ -260,6 +260,12 @@ pub fn prepare(text: &str, opts: Options) -> Prepared {
 impl Prepared {
     /// The visual lines for `width` columns (0: no wrapping).
     pub fn lay_out(&self, width: usize) -> Vec<VisualLine> {
+        self.wrap(width).iter().map(|l| self.visual(l)).collect()
+    }
+
+    /// Where the lines break for `width` columns (0: no wrapping), and where each sits; the
+    /// cells of a line are made when it is drawn ([`Self::visual`], [`Self::push_plain`]).
+    pub fn wrap(&self, width: usize) -> Vec<LineRef> {
         let max = if width == 0 { usize::MAX } else { width };
         let estimate = self
             .paragraphs
@@ -267,11 +273,76 @@ impl Prepared {
             .map(|p| p.total_width / max + 1)
             .sum();
         let mut out = Vec::with_capacity(estimate);
-        for p in &self.paragraphs {
-            p.lay_out(max, &mut out);
+        for (n, p) in self.paragraphs.iter().enumerate() {
+            p.wrap(n as u32, max, &mut out);
         }
         out
     }
+
+    /// The cells of `line`, left to right.
+    pub fn visual(&self, line: &LineRef) -> VisualLine {
+        let mut vl = VisualLine {
+            text: String::new(),
+            cells: Vec::new(),
+            offset: line.offset,
+            width: line.width,
+            rtl: line.rtl,
+            src: line.src.clone(),
+        };
+        let Some(p) = self.paragraph(line) else {
+            return vl;
+        };
+        let clusters = &p.clusters[line.clusters.start as usize..line.clusters.end as usize];
+        vl.text.reserve(clusters.iter().map(|c| c.text.len()).sum());
+        vl.cells.reserve(clusters.len());
+        p.each_cell(clusters, |c, level| {
+            let start = vl.text.len() as u32;
+            p.push_cell_text(c, level, &mut vl.text);
+            vl.cells.push(Cell {
+                text: start..vl.text.len() as u32,
+                width: c.width,
+                level,
+                src: p.base + c.src.start as usize..p.base + c.src.end as usize,
+            });
+        });
+        vl
+    }
+
+    /// Appends `line` as printed (`offset` spaces, then the cells) to `out`.
+    pub fn push_plain(&self, line: &LineRef, out: &mut String) {
+        out.extend(std::iter::repeat_n(' ', line.offset));
+        if let Some(p) = self.paragraph(line) {
+            let clusters = &p.clusters[line.clusters.start as usize..line.clusters.end as usize];
+            p.each_cell(clusters, |c, level| p.push_cell_text(c, level, out));
+        }
+    }
+
+    /// The paragraph `line` draws from, if it draws anything.
+    fn paragraph(&self, line: &LineRef) -> Option<&PreparedParagraph> {
+        if line.clusters.is_empty() {
+            return None;
+        }
+        self.paragraphs
+            .get(line.para as usize)
+            .filter(|p| line.clusters.end as usize <= p.clusters.len())
+    }
+}
+
+/// One line of a [`Prepared`] block at some width: which clusters of which paragraph, where
+/// it sits and what it covers. [`Prepared::visual`] makes its cells.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LineRef {
+    para: u32,
+    /// The clusters drawn (trailing whitespace left out), in logical order.
+    clusters: Range<u32>,
+    /// Blank columns before the first cell (right alignment of RTL lines).
+    pub offset: usize,
+    /// The sum of the cells' widths.
+    pub width: usize,
+    /// Whether the paragraph is right to left.
+    pub rtl: bool,
+    /// The source bytes the line covers, in logical order (trailing spaces included).
+    pub src: Range<usize>,
 }
 
 /// The direction of one paragraph.
@@ -288,7 +359,7 @@ pub fn paragraph_direction(text: &str, base: BaseDir, fallback: Direction) -> Di
 }
 
 /// A grapheme cluster of the paragraph, in logical order, shaped.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Cluster {
     /// Source bytes, relative to the paragraph.
     src: Range<u32>,
@@ -324,190 +395,445 @@ fn prepare_paragraph(para: &str, base: usize, opts: Options) -> PreparedParagrap
 }
 
 impl PreparedParagraph {
-    fn lay_out(&self, max: usize, out: &mut Vec<VisualLine>) {
-        let Self {
-            base,
-            len,
-            rtl,
-            reorder,
-            total_width: _,
-            ref clusters,
-            ref shaped,
-        } = *self;
-        let para_level = u8::from(rtl);
-        if clusters.is_empty() {
-            out.push(VisualLine {
-                rtl,
-                src: base..base + len,
-                ..VisualLine::default()
+    fn wrap(&self, para: u32, max: usize, out: &mut Vec<LineRef>) {
+        let base = self.base;
+        if self.clusters.is_empty() {
+            out.push(LineRef {
+                para,
+                rtl: self.rtl,
+                src: base..base + self.len,
+                ..LineRef::default()
             });
             return;
         }
+        let clusters = &self.clusters;
         for range in wrap(clusters, max) {
-            let line_src = clusters[range.start].src.start as usize
-                ..clusters
-                    .get(range.end)
-                    .map_or(len, |c| c.src.start as usize);
+            let src_end = clusters
+                .get(range.end)
+                .map_or(self.len, |c| c.src.start as usize);
             // Trailing whitespace is never drawn.
             let mut end = range.end;
             while end > range.start && clusters[end - 1].space {
                 end -= 1;
             }
-            let line = &clusters[range.start..end];
-            let mut vl = VisualLine {
-                text: String::with_capacity(line.iter().map(|c| c.text.len()).sum()),
-                cells: Vec::with_capacity(line.len()),
-                offset: 0,
-                width: 0,
-                rtl,
-                src: base + line_src.start..base + line_src.end,
-            };
-            let mut push = |c: &Cluster, level: u8| {
-                let start = vl.text.len() as u32;
-                // Only ON characters mirror (a test checks the table): letters skip the look-up.
-                let mirrors = reorder && level % 2 == 1 && c.class == BidiClass::ON;
-                if !mirrors && (c.text.end - c.text.start) as usize == c.first.len_utf8() {
-                    // One character: no slicing.
-                    vl.text.push(c.first);
-                } else {
-                    let text = shaped
-                        .get(c.text.start as usize..c.text.end as usize)
-                        .unwrap_or("");
-                    let mirrored = if mirrors { mirror_cluster(text) } else { None };
-                    // Character by character: cells are a few bytes, too short for a copy call.
-                    for ch in mirrored.as_deref().unwrap_or(text).chars() {
-                        vl.text.push(ch);
-                    }
-                }
-                vl.cells.push(Cell {
-                    text: start..vl.text.len() as u32,
-                    width: c.width,
-                    level,
-                    src: base + c.src.start as usize..base + c.src.end as usize,
-                });
-                vl.width += usize::from(c.width);
-            };
-            if !reorder || line.iter().all(|c| c.level == para_level) {
-                // The whole line at the paragraph level (L1 can only set that level): it
-                // reads as it is, or reversed.
-                if reorder && para_level == 1 {
-                    for c in line.iter().rev() {
-                        push(c, para_level);
-                    }
-                } else {
-                    for c in line {
-                        push(c, para_level);
-                    }
-                }
+            let width: usize = clusters[range.start..end]
+                .iter()
+                .map(|c| usize::from(c.width))
+                .sum();
+            let offset = if self.rtl && max != usize::MAX {
+                max.saturating_sub(width)
             } else {
-                let mut levels: Vec<u8> = line.iter().map(|c| c.level).collect();
-                let classes: Vec<BidiClass> = line.iter().map(|c| c.class).collect();
-                apply_l1(&mut levels, &classes, para_level);
-                for i in visual_order(&levels) {
-                    push(&line[i], levels[i]);
-                }
+                0
+            };
+            out.push(LineRef {
+                para,
+                clusters: range.start as u32..end as u32,
+                offset,
+                width,
+                rtl: self.rtl,
+                src: base + clusters[range.start].src.start as usize..base + src_end,
+            });
+        }
+    }
+
+    /// Calls `f` with each cluster of one line (a run of `self.clusters`) and its level, in
+    /// left-to-right screen order: UAX #9 L1 and L2 with the paragraph's levels.
+    fn each_cell(&self, line: &[Cluster], mut f: impl FnMut(&Cluster, u8)) {
+        let para_level = u8::from(self.rtl);
+        if !self.reorder || line.iter().all(|c| c.level == para_level) {
+            // The whole line at the paragraph level (L1 can only set that level): it reads
+            // as it is, or reversed.
+            if self.reorder && para_level == 1 {
+                line.iter().rev().for_each(|c| f(c, para_level));
+            } else {
+                line.iter().for_each(|c| f(c, para_level));
             }
-            if rtl && max != usize::MAX {
-                vl.offset = max.saturating_sub(vl.width);
+        } else {
+            let mut levels: Vec<u8> = line.iter().map(|c| c.level).collect();
+            let classes: Vec<BidiClass> = line.iter().map(|c| c.class).collect();
+            apply_l1(&mut levels, &classes, para_level);
+            for i in visual_order(&levels) {
+                f(&line[i], levels[i]);
             }
-            out.push(vl);
+        }
+    }
+
+    /// Appends what cluster `c` draws at `level` to `out`: its shaped text, with its mirror
+    /// glyph at odd levels (L4).
+    #[inline]
+    fn push_cell_text(&self, c: &Cluster, level: u8, out: &mut String) {
+        // Only ON characters mirror (a test checks the table): letters skip the look-up.
+        let mirrors = self.reorder && level % 2 == 1 && c.class == BidiClass::ON;
+        if !mirrors && (c.text.end - c.text.start) as usize == c.first.len_utf8() {
+            // One character: no slicing.
+            out.push(c.first);
+            return;
+        }
+        let text = self
+            .shaped
+            .get(c.text.start as usize..c.text.end as usize)
+            .unwrap_or("");
+        let mut chars = text.chars();
+        if mirrors && let Some(m) = chars.next().and_then(mirror) {
+            out.push(m);
+        } else {
+            chars = text.chars();
+        }
+        // Character by character: cells are a few bytes, too short for a copy call.
+        for ch in chars {
+            out.push(ch);
         }
     }
 }
 
-/// Splits the paragraph into shaped grapheme clusters, dropping bidi controls.
+/// Splits the paragraph into shaped grapheme clusters, dropping bidi controls. Text the fast
+/// grapheme table knows goes in one pass; other text again with the boundaries from
+/// unicode-segmentation.
 fn clusters(para: &str, para_level: u8, reorder: bool, shape: bool) -> (Vec<Cluster>, String) {
-    // Most paragraphs of news text resolve to one level throughout; only the others need
-    // unicode-bidi's full resolution.
-    let chars: Vec<(usize, char)> = para.char_indices().collect();
-    let info = (reorder && uniform_level(&chars, para_level).is_none()).then(|| {
-        let level = if para_level == 1 {
-            Level::rtl()
-        } else {
-            Level::ltr()
-        };
-        ParagraphBidiInfo::new_with_data_source(&FastClasses, para, Some(level))
-    });
-    // Text with no byte from U+0600 up (the Arabic blocks, the joiners) has nothing to shape.
-    let shaped: Option<Vec<Shaped>> =
-        (shape && para.bytes().any(|b| b >= 0xD8)).then(|| shaping::shape_indexed(&chars));
-    let mut breaks = unicode_linebreak::linebreaks(para).peekable();
-    let mut out: Vec<Cluster> = Vec::with_capacity(para.len() / 2);
-    let mut buf = String::with_capacity(para.len() + 8);
-    let mut ci = 0; // index into `chars`
-    let mut pending_break = false;
-    for (start, end) in grapheme_ranges(para, &chars) {
-        let g = para.get(start..end).unwrap_or("");
-        while let Some(&(at, _)) = breaks.peek() {
-            if at > start {
-                break;
-            }
-            if at == start && start > 0 {
-                pending_break = true;
-            }
-            breaks.next();
-        }
-        let text_start = buf.len();
-        let mut width = 0;
-        let mut absorbed = false;
-        let mut visible = false;
-        let first_ci = ci;
-        while ci < chars.len() && chars[ci].0 < end {
-            let c = chars[ci].1;
-            let s = shaped.as_ref().map_or(Shaped::Char(c), |v| v[ci]);
-            ci += 1;
-            if is_bidi_control(c) {
-                continue;
-            }
-            match s {
-                Shaped::Char(d) | Shaped::Ligature(d) => {
-                    let d = if d == '\t' { ' ' } else { d };
-                    width += cell_width(d);
-                    buf.push(d);
-                    visible = true;
-                }
-                Shaped::Absorbed => absorbed = true,
-                Shaped::Hidden => {}
-            }
-        }
-        if absorbed && let Some(prev) = out.last_mut() {
-            // The alef of a lam-alef ligature: its marks join the ligature's cell (the
-            // ligature is the last text written, so they follow it in the buffer).
+    build_clusters(para, para_level, reorder, shape, Sources::FAST)
+        .or_else(|| build_clusters(para, para_level, reorder, shape, Sources::LIBRARY_GRAPHEMES))
+        .unwrap_or_default()
+}
+
+/// Where the grapheme boundaries and the bidi levels come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Sources {
+    /// Boundaries from the classes learnt from unicode-segmentation ([`grapheme_class`]),
+    /// else from unicode-segmentation itself.
+    fast_graphemes: bool,
+    /// Levels from a look at the paragraph's classes where that settles them
+    /// ([`ClassSummary::quick`]), else always from unicode-bidi.
+    quick_levels: bool,
+}
+
+impl Sources {
+    const FAST: Self = Self {
+        fast_graphemes: true,
+        quick_levels: true,
+    };
+    const LIBRARY_GRAPHEMES: Self = Self {
+        fast_graphemes: false,
+        quick_levels: true,
+    };
+}
+
+/// The cluster being read.
+struct OpenCluster {
+    start: usize,
+    text_start: usize,
+    width: usize,
+    class: BidiClass,
+    absorbed: bool,
+    visible: bool,
+    space: bool,
+}
+
+impl OpenCluster {
+    /// Ends the cluster at byte `end`: it becomes a cell, joins the ligature before it (the
+    /// alef of a lam-alef), or is dropped (nothing visible: bidi controls, joiners).
+    fn close(self, end: usize, out: &mut Vec<Cluster>, buf: &mut String, pending_break: &mut bool) {
+        if self.absorbed
+            && let Some(prev) = out.last_mut()
+        {
+            // The alef's marks join the ligature's cell (the ligature is the last text
+            // written, so they follow it in the buffer).
             prev.text.end = buf.len() as u32;
             prev.src.end = end as u32;
-            continue;
+            return;
         }
-        if !visible || buf.len() == text_start {
-            buf.truncate(text_start);
-            continue;
+        if !self.visible || buf.len() == self.text_start {
+            buf.truncate(self.text_start);
+            return;
         }
+        let mut width = self.width;
         if width == 0 {
             // A mark with no base (a leading haraka): give it a blank cell to sit on.
-            buf.insert(text_start, ' ');
+            buf.insert(self.text_start, ' ');
             width = 1;
         }
-        let first = chars[first_ci].0;
-        let (level, class) = match &info {
-            Some(info) => (info.levels[first].number(), info.original_classes[first]),
-            None => (para_level, bidi_class(chars[first_ci].1)),
-        };
-        let space = g.chars().all(|c| c == ' ' || c == '\u{3000}' || c == '\t');
-        let first_char = buf
-            .get(text_start..)
+        let first = buf
+            .get(self.text_start..)
             .and_then(|t| t.chars().next())
             .unwrap_or(' ');
         out.push(Cluster {
-            first: first_char,
-            src: start as u32..end as u32,
-            text: text_start as u32..buf.len() as u32,
+            first,
+            src: self.start as u32..end as u32,
+            text: self.text_start as u32..buf.len() as u32,
             width: width.min(2) as u8,
-            level,
-            class,
-            break_before: std::mem::take(&mut pending_break),
-            space,
+            level: 0,
+            class: self.class,
+            break_before: std::mem::take(pending_break),
+            space: self.space,
         });
     }
-    (out, buf)
+}
+
+/// One pass over the paragraph's characters: grapheme clusters, Arabic shaping, line-break
+/// opportunities (unicode-linebreak, alongside) and a summary of the bidi classes; then the
+/// levels, from that summary where it settles them, else from unicode-bidi. `None` when
+/// `sources` asks for fast grapheme boundaries and the text has a character the table does not
+/// know.
+fn build_clusters(
+    para: &str,
+    para_level: u8,
+    reorder: bool,
+    shape: bool,
+    sources: Sources,
+) -> Option<(Vec<Cluster>, String)> {
+    // Text with no byte from U+0600 up (the Arabic blocks, the joiners) has nothing to shape.
+    let shape = shape && para.bytes().any(|b| b >= 0xD8);
+    let mut library_starts =
+        (!sources.fast_graphemes).then(|| para.grapheme_indices(true).map(|(i, _)| i).peekable());
+    let mut breaks = unicode_linebreak::linebreaks(para)
+        .map(|(at, _)| at)
+        .peekable();
+    let mut out: Vec<Cluster> = Vec::with_capacity(para.len() / 2 + 1);
+    let mut buf = String::with_capacity(para.len() + 8);
+    let mut summary = ClassSummary::default();
+    let mut joiner = shaping::Joiner::default();
+    let mut open: Option<OpenCluster> = None;
+    let mut pending_break = false;
+    let mut prev_control = false;
+    for (i, c) in para.char_indices() {
+        let class = bidi_class(c);
+        summary.add(class);
+        let starts = match &mut library_starts {
+            None => {
+                let g = fast_grapheme_class(c)?;
+                let starts = starts_cluster(g, prev_control, open.is_none());
+                prev_control = g == GraphemeClass::Control;
+                starts
+            }
+            Some(starts) => starts.next_if_eq(&i).is_some(),
+        };
+        if starts {
+            if let Some(o) = open.take() {
+                o.close(i, &mut out, &mut buf, &mut pending_break);
+            }
+            while let Some(at) = breaks.next_if(|&at| at <= i) {
+                if at == i && i > 0 {
+                    pending_break = true;
+                }
+            }
+        } else if let Some(o) = &open
+            && matches!(o.class, BidiClass::ES | BidiClass::CS)
+        {
+            summary.marked_separator = true;
+        }
+        let o = open.get_or_insert(OpenCluster {
+            start: i,
+            text_start: buf.len(),
+            width: 0,
+            class,
+            absorbed: false,
+            visible: false,
+            space: true,
+        });
+        let shaped = if shape {
+            joiner.step(i, c, shaping::joining(c), || {
+                next_joining(para, i + c.len_utf8())
+            })
+        } else {
+            Shaped::Char(c)
+        };
+        o.space &= matches!(c, ' ' | '\u{3000}' | '\t');
+        if is_bidi_control(c) {
+            // Dropped from the clusters, so the quick levels could not see it.
+            summary.explicit = true;
+            continue;
+        }
+        match shaped {
+            Shaped::Char(d) | Shaped::Ligature(d) => {
+                let d = if d == '\t' { ' ' } else { d };
+                o.width += cell_width(d);
+                buf.push(d);
+                o.visible = true;
+            }
+            Shaped::Absorbed => o.absorbed = true,
+            Shaped::Hidden => {}
+        }
+    }
+    if let Some(o) = open {
+        o.close(para.len(), &mut out, &mut buf, &mut pending_break);
+    }
+    let quick = if reorder {
+        sources
+            .quick_levels
+            .then(|| summary.quick(para_level))
+            .flatten()
+    } else {
+        Some(Quick::Uniform(para_level))
+    };
+    match quick {
+        Some(Quick::Uniform(level)) => {
+            for c in &mut out {
+                c.level = level;
+            }
+        }
+        Some(Quick::RtlNumbers) => rtl_number_levels(&mut out),
+        None => {
+            let level = if para_level == 1 {
+                Level::rtl()
+            } else {
+                Level::ltr()
+            };
+            let info = ParagraphBidiInfo::new_with_data_source(&FastClasses, para, Some(level));
+            for c in &mut out {
+                c.level = info.levels[c.src.start as usize].number();
+            }
+        }
+    }
+    Some((out, buf))
+}
+
+/// The next character from byte `from` on that is not transparent to joining, with its index.
+fn next_joining(para: &str, from: usize) -> Option<(usize, char)> {
+    para.get(from..)?
+        .char_indices()
+        .find(|&(_, c)| shaping::joining(c) != shaping::Joining::Transparent)
+        .map(|(k, c)| (from + k, c))
+}
+
+/// Which bidi classes a paragraph has, as far as telling whether its levels need unicode-bidi.
+#[derive(Debug, Clone, Copy, Default)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent facts about one paragraph, not a state machine"
+)]
+struct ClassSummary {
+    /// Left-to-right letters (L).
+    ltr: bool,
+    /// Right-to-left letters (R, AL).
+    rtl: bool,
+    /// European or Arabic numbers (EN, AN).
+    numbers: bool,
+    /// Arabic numbers (AN).
+    arabic_numbers: bool,
+    /// Explicit embeddings, overrides and isolates, boundary neutrals, paragraph separators,
+    /// bidi marks.
+    explicit: bool,
+    /// A separator (ES, CS) carrying a mark, which rule W4 would read differently cluster by
+    /// cluster than character by character.
+    marked_separator: bool,
+}
+
+/// Levels settled by a look at the classes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quick {
+    /// Every character resolves to this level.
+    Uniform(u8),
+    /// An RTL paragraph whose only strong letters are right to left: see [`rtl_number_levels`].
+    RtlNumbers,
+}
+
+impl ClassSummary {
+    #[inline]
+    fn add(&mut self, class: BidiClass) {
+        use BidiClass::{AL, AN, B, BN, EN, FSI, L, LRE, LRI, LRO, PDF, PDI, R, RLE, RLI, RLO};
+        match class {
+            L => self.ltr = true,
+            R | AL => self.rtl = true,
+            EN => self.numbers = true,
+            AN => {
+                self.numbers = true;
+                self.arabic_numbers = true;
+            }
+            BN | LRE | RLE | LRO | RLO | PDF | LRI | RLI | FSI | PDI | B => self.explicit = true,
+            _ => {}
+        }
+    }
+
+    /// The levels, when UAX #9 needs no more than these facts: an LTR paragraph without
+    /// right-to-left letters, Arabic numbers or explicit formatting is all level 0 (European
+    /// numbers among Latin letters become L by W7); an RTL paragraph without left-to-right
+    /// letters or explicit formatting is all level 1 but for its numbers. `None` when the
+    /// full algorithm must run.
+    fn quick(self, para_level: u8) -> Option<Quick> {
+        if self.explicit {
+            None
+        } else if para_level == 0 {
+            (!self.rtl && !self.arabic_numbers).then_some(Quick::Uniform(0))
+        } else if self.ltr {
+            None
+        } else if !self.numbers {
+            Some(Quick::Uniform(1))
+        } else if self.marked_separator {
+            None
+        } else {
+            Some(Quick::RtlNumbers)
+        }
+    }
+}
+
+/// UAX #9 for an RTL paragraph with no left-to-right letter and no explicit formatting, by
+/// cluster (a cluster's marks take its base's type, W1). Every neutral sits between
+/// right-to-left letters, numbers (which count as R for N1) or the paragraph's edges (R), so
+/// it resolves to R: level 1. What ends up a number after the weak rules is at level 2: a
+/// European number after an Arabic letter becomes Arabic (W2); a single separator between two
+/// numbers of its kind joins them (W4); terminators next to a European number join it (W5).
+fn rtl_number_levels(clusters: &mut [Cluster]) {
+    const OTHER: u8 = 0;
+    const EN: u8 = 1;
+    const AN: u8 = 2;
+    const ES: u8 = 3;
+    const CS: u8 = 4;
+    const ET: u8 = 5;
+    // W1–W3, the resolved type kept in `level` for now.
+    let mut after_arabic = false;
+    let mut prev = OTHER;
+    for c in clusters.iter_mut() {
+        let t = match c.class {
+            BidiClass::AL => {
+                after_arabic = true;
+                OTHER
+            }
+            BidiClass::R => {
+                after_arabic = false;
+                OTHER
+            }
+            BidiClass::EN if after_arabic => AN,
+            BidiClass::EN => EN,
+            BidiClass::AN => AN,
+            BidiClass::ES => ES,
+            BidiClass::CS => CS,
+            BidiClass::ET => ET,
+            BidiClass::NSM => prev,
+            _ => OTHER,
+        };
+        c.level = t;
+        prev = t;
+    }
+    // W4.
+    for k in 1..clusters.len().saturating_sub(1) {
+        let (before, after) = (clusters[k - 1].level, clusters[k + 1].level);
+        let t = clusters[k].level;
+        if before == after && (before == EN && (t == ES || t == CS) || before == AN && t == CS) {
+            clusters[k].level = before;
+        }
+    }
+    // W5.
+    let mut k = 0;
+    while k < clusters.len() {
+        if clusters[k].level != ET {
+            k += 1;
+            continue;
+        }
+        let start = k;
+        while k < clusters.len() && clusters[k].level == ET {
+            k += 1;
+        }
+        let next_to_en = start > 0 && clusters[start - 1].level == EN
+            || clusters.get(k).is_some_and(|c| c.level == EN);
+        if next_to_en {
+            for c in &mut clusters[start..k] {
+                c.level = EN;
+            }
+        }
+    }
+    // I2: numbers go up to 2, the rest stays at the paragraph's 1.
+    for c in clusters {
+        c.level = if c.level == EN || c.level == AN { 2 } else { 1 };
+    }
 }
 
 /// How a character takes part in grapheme clustering, for the characters news text is made
@@ -567,57 +893,24 @@ fn probe_grapheme_class(c: char) -> GraphemeClass {
     }
 }
 
-/// The byte ranges of the paragraph's grapheme clusters (UAX #29 extended clusters). Text made
-/// only of characters with a known [`GraphemeClass`] is split in one pass (a cluster starts at
-/// every base or control, and after a control); anything else goes to unicode-segmentation.
-fn grapheme_ranges(para: &str, chars: &[(usize, char)]) -> Vec<(usize, usize)> {
-    let mut out: Vec<(usize, usize)> = Vec::with_capacity(chars.len() + 1);
-    let mut prev_control = false;
-    for &(i, c) in chars {
-        let class = if c.is_ascii() && c != '\r' && c != '\t' && !c.is_ascii_control() {
-            GraphemeClass::Base
-        } else {
-            match grapheme_class(c) {
-                Some(GraphemeClass::Complex) | None => {
-                    return para
-                        .grapheme_indices(true)
-                        .map(|(s, g)| (s, s + g.len()))
-                        .collect();
-                }
-                Some(k) => k,
-            }
-        };
-        let starts = class != GraphemeClass::Extend || prev_control || out.is_empty();
-        if starts {
-            if let Some(last) = out.last_mut() {
-                last.1 = i;
-            }
-            out.push((i, para.len()));
-        }
-        prev_control = class == GraphemeClass::Control;
+/// The grapheme class of `c` for the fast path, `None` for what it leaves to
+/// unicode-segmentation.
+#[inline]
+fn fast_grapheme_class(c: char) -> Option<GraphemeClass> {
+    if (' '..='~').contains(&c) {
+        return Some(GraphemeClass::Base);
     }
-    out
+    match grapheme_class(c) {
+        Some(GraphemeClass::Complex) | None => None,
+        known => known,
+    }
 }
 
-/// The one level every character of the paragraph resolves to, when UAX #9 needs no more
-/// than a look at its classes: an LTR paragraph without right-to-left letters, Arabic
-/// numbers or explicit formatting is all level 0 (European numbers among Latin letters
-/// become L by W7); an RTL paragraph without left-to-right letters, numbers or explicit
-/// formatting is all level 1. `None` when the full algorithm must run.
-fn uniform_level(chars: &[(usize, char)], para_level: u8) -> Option<u8> {
-    use BidiClass::{AL, AN, BN, EN, FSI, L, LRE, LRI, LRO, PDF, PDI, R, RLE, RLI, RLO};
-    for &(_, c) in chars {
-        let bail = match bidi_class(c) {
-            L | EN => para_level == 1,
-            R | AL => para_level == 0,
-            AN | BN | LRE | RLE | LRO | RLO | PDF | LRI | RLI | FSI | PDI => true,
-            _ => false,
-        };
-        if bail {
-            return None;
-        }
-    }
-    Some(para_level)
+/// Whether a character of class `class` starts a cluster: every base and control does, and
+/// whatever follows a control or opens the paragraph.
+#[inline]
+fn starts_cluster(class: GraphemeClass, prev_control: bool, first: bool) -> bool {
+    first || prev_control || class != GraphemeClass::Extend
 }
 
 /// The bidi class of a character, from a table for the Basic Multilingual Plane (built once
@@ -796,17 +1089,6 @@ pub fn mirror(c: char) -> Option<char> {
         .and_then(|i| char::from_u32(tables::MIRRORS[i].1))
 }
 
-/// A cluster whose base character has a mirror, with the mirror in its place.
-fn mirror_cluster(text: &str) -> Option<String> {
-    let mut chars = text.chars();
-    let first = chars.next()?;
-    let m = mirror(first)?;
-    let mut s = String::with_capacity(text.len());
-    s.push(m);
-    s.extend(chars);
-    Some(s)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -814,24 +1096,51 @@ mod tests {
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
 
-        /// Where the one-level shortcut answers, it answers what unicode-bidi resolves.
+        /// The fast ways (grapheme boundaries from the learnt table, levels from a look at
+        /// the classes) give the clusters the libraries give: unicode-segmentation's
+        /// boundaries and unicode-bidi's levels.
         #[test]
-        fn uniform_levels_agree_with_unicode_bidi(
+        fn fast_clusters_agree_with_the_libraries(
             chars in proptest::collection::vec(proptest::sample::select(vec![
-                'a', 'Z', 'é', 'ب', 'ل', 'ا', '\u{05D0}', '1', '9', '\u{0661}', '\u{06F1}', ' ',
-                '\t', '.', ',', ':', '%', '$', '-', '+', '/', '(', ')', '[', ']', '«', '»', '"',
-                '!', '\u{064E}', '\u{0651}', '\u{200C}', '\u{00A0}', '\u{2022}',
+                'a', 'Z', 'é', 'ب', 'ل', 'ا', 'أ', 'ـ', '\u{05D0}', '1', '9', '\u{0661}',
+                '\u{06F1}', ' ', '\t', '.', ',', ':', '%', '$', '#', '-', '+', '/', '(', ')',
+                '[', ']', '«', '»', '"', '!', '\u{064E}', '\u{0651}', '\u{0301}', '\u{200C}',
+                '\u{200D}', '\u{00A0}', '\u{2022}', '\u{200F}', '\u{2067}', '\u{2069}',
+                '\u{202B}', '\u{202C}', '\u{061C}', '\u{FEFF}', '\u{3000}', '😀',
             ]), 0..40),
             rtl in proptest::prelude::any::<bool>(),
+            reorder in proptest::prelude::any::<bool>(),
         ) {
             let text: String = chars.into_iter().collect();
             let level = u8::from(rtl);
-            let chars: Vec<(usize, char)> = text.char_indices().collect();
-            if let Some(uniform) = uniform_level(&chars, level) {
-                let dir = if rtl { Direction::Rtl } else { Direction::Ltr };
-                for (l, _) in char_levels(&text, dir) {
-                    proptest::prop_assert_eq!(l, Some(uniform), "{:?}", text);
+            let libraries = Sources { fast_graphemes: false, quick_levels: false };
+            let reference = build_clusters(&text, level, reorder, true, libraries);
+            proptest::prop_assert!(reference.is_some());
+            for sources in [Sources::FAST, Sources::LIBRARY_GRAPHEMES] {
+                if let Some(got) = build_clusters(&text, level, reorder, true, sources) {
+                    proptest::prop_assert_eq!(&Some(got), &reference, "{:?} {:?}", text, sources);
                 }
+            }
+        }
+
+        /// Paragraphs of Arabic letters, numbers, separators and terminators: the quick
+        /// levels are unicode-bidi's, character by character.
+        #[test]
+        fn rtl_number_levels_agree_with_unicode_bidi(
+            chars in proptest::collection::vec(proptest::sample::select(vec![
+                'ب', 'ل', 'ا', '\u{05D0}', '1', '9', '\u{0661}', '\u{06F1}', ' ', '.', ',',
+                ':', '%', '$', '#', '-', '+', '/', '(', ')', '«', '»', '\u{064E}', '\u{066A}',
+                '\u{060C}', '\u{00B0}', '\u{2212}',
+            ]), 1..40),
+        ) {
+            let text: String = chars.into_iter().collect();
+            let (clusters, _) =
+                build_clusters(&text, 1, true, false, Sources::LIBRARY_GRAPHEMES).unwrap();
+            let levels = char_levels(&text, Direction::Rtl);
+            let starts: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+            for c in &clusters {
+                let k = starts.binary_search(&(c.src.start as usize)).unwrap();
+                proptest::prop_assert_eq!(levels[k].0, Some(c.level), "{:?} at {}", text, k);
             }
         }
     }
@@ -844,9 +1153,23 @@ mod tests {
         }
     }
 
+    /// The clusters the fast table makes of `s`, or unicode-segmentation's where it declines.
     fn fast_ranges(s: &str) -> Vec<(usize, usize)> {
-        let chars: Vec<(usize, char)> = s.char_indices().collect();
-        grapheme_ranges(s, &chars)
+        let mut out: Vec<(usize, usize)> = Vec::new();
+        let mut prev_control = false;
+        for (i, c) in s.char_indices() {
+            let Some(class) = fast_grapheme_class(c) else {
+                return library_ranges(s);
+            };
+            if starts_cluster(class, prev_control, out.is_empty()) {
+                if let Some(last) = out.last_mut() {
+                    last.1 = i;
+                }
+                out.push((i, s.len()));
+            }
+            prev_control = class == GraphemeClass::Control;
+        }
+        out
     }
 
     fn library_ranges(s: &str) -> Vec<(usize, usize)> {

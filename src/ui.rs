@@ -416,12 +416,13 @@ fn draw_reader(app: &App, theme: &Theme, pane: Rect, text: Rect, buf: &mut Buffe
                 )
             })
             .collect();
-        put_line(buf, x, y, text.width, &line.line, |cell| {
-            match matches.iter().find(|(_, m)| overlaps(m, &cell.src)) {
-                Some((true, _)) => base.patch(theme.current),
-                Some((false, _)) => base.patch(theme.matched),
-                None => base,
-            }
+        put_line(buf, x, y, text.width, &r.visual(line), |cell| match matches
+            .iter()
+            .find(|(_, m)| overlaps(m, &cell.src))
+        {
+            Some((true, _)) => base.patch(theme.current),
+            Some((false, _)) => base.patch(theme.matched),
+            None => base,
         });
     }
 }

@@ -454,7 +454,7 @@ fn every_cell_of_a_rendered_article_comes_from_the_engine() {
         "RTL title ends at the right edge"
     );
     let r = a.reader().unwrap();
-    let title = &r.lines()[0].line;
+    let title = r.visual(&r.lines()[0]);
     let last = title.cells.last().unwrap();
     assert_eq!(buf[(right, title_row)].symbol(), title.cell_text(last));
     assert_eq!(Rect::new(1, 1, 78, 22), text_rect);

@@ -224,22 +224,45 @@ fn a_megabyte_article_lays_out() {
     assert!(lines.iter().all(|l| l.offset + l.width <= 80));
 }
 
-/// A resize lays out the prepared article again: the same lines as a fresh layout, at any
-/// width, whichever width came first.
+/// The lines of a prepared article, at any width and in any order of widths, are where they
+/// say they are: the cells made for a line have its width, offset, side and source, every
+/// line fits, and each block's lines cover its text in order.
 #[test]
-fn prepared_article_lays_out_like_a_fresh_layout_at_every_width() {
-    use qari::layout::document::{PreparedArticle, lay_out_article};
+fn article_lines_match_their_cells_at_every_width() {
+    use qari::layout::document::{LineKind, Origin, PreparedArticle};
     let lib = qari::library::Library::embedded();
     for i in (0..lib.len()).step_by(7) {
         let a = lib.article(i).unwrap();
         let prepared = PreparedArticle::new(&a, Options::default());
         for width in [61, 20, 0, 80, 33] {
-            let fresh = lay_out_article(&a, width, Options::default());
-            let again = prepared.lay_out(width);
-            assert_eq!(fresh.len(), again.len(), "{} at {width}", a.id);
-            for (x, y) in fresh.iter().zip(&again) {
-                assert_eq!(x.line, y.line, "{} at {width}", a.id);
-                assert_eq!((x.kind, x.origin, x.lead), (y.kind, y.origin, y.lead));
+            let lines = prepared.lay_out(width);
+            let mut next: Option<(Origin, usize)> = None;
+            for l in &lines {
+                let v = prepared.visual(l);
+                assert_eq!(v.width, l.line.width, "{} at {width}", a.id);
+                assert_eq!(v.offset, l.line.offset);
+                assert_eq!(v.rtl, l.line.rtl);
+                assert_eq!(v.src, l.line.src);
+                assert_eq!(
+                    v.width,
+                    v.cells.iter().map(|c| usize::from(c.width)).sum::<usize>()
+                );
+                if width > 0 {
+                    assert!(
+                        l.lead + l.line.offset + l.line.width <= width,
+                        "{} at {width}",
+                        a.id
+                    );
+                    assert!(qari::layout::str_width(&prepared.plain(l, width)) <= width);
+                }
+                if let (Origin::Block(b), LineKind::Paragraph) = (l.origin, l.kind) {
+                    if let Some((Origin::Block(p), end)) = next
+                        && p == b
+                    {
+                        assert_eq!(l.line.src.start, end, "{} block {b} at {width}", a.id);
+                    }
+                    next = Some((l.origin, l.line.src.end));
+                }
             }
         }
     }

@@ -1,7 +1,7 @@
 //! A whole article laid out: title, dates, byline, then each block, with blank lines between
 //! blocks, list markers and quote margins on the side where the line starts.
 
-use super::{Options, Prepared, VisualLine, prepare, str_width};
+use super::{LineRef, Options, Prepared, VisualLine, prepare, str_width};
 use crate::article::{Article, ArticleDate, BlockKind, Direction};
 
 /// What a document line shows.
@@ -32,19 +32,23 @@ pub enum Origin {
     Block(usize),
 }
 
-/// One line of a laid-out article.
-#[derive(Debug, Clone)]
+/// One line of a laid-out article. Its cells are made when it is drawn
+/// ([`PreparedArticle::visual`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocLine {
     /// What the line shows.
     pub kind: LineKind,
     /// Which text it comes from (source ranges of the cells are relative to that text).
     pub origin: Origin,
-    /// The cells; `line.offset` counts from the start of the text area (after `lead` for LTR).
-    pub line: VisualLine,
+    /// Where the line breaks and sits; `line.offset` counts from the start of the text area
+    /// (after `lead` for LTR).
+    pub line: LineRef,
     /// Columns reserved on the side where the line starts (quote margin, list marker).
     pub lead: usize,
     /// The list marker or quote bar drawn in the lead, if any.
     pub marker: Option<&'static str>,
+    /// The prepared block it comes from.
+    block: usize,
 }
 
 impl DocLine {
@@ -66,38 +70,6 @@ impl DocLine {
             0
         })
     }
-
-    /// The line as plain text, `width` columns wide at most, with no trailing spaces.
-    pub fn plain(&self, width: usize) -> String {
-        let mut cols: Vec<(usize, String)> = self
-            .line
-            .columns()
-            .map(|(x, c)| {
-                let x = if self.line.rtl { x } else { x + self.lead };
-                (x, self.line.cell_text(c).to_owned())
-            })
-            .collect();
-        if let (Some(m), Some(x)) = (self.marker, self.marker_column(width)) {
-            cols.push((x, m.to_owned()));
-            cols.sort_by_key(|&(x, _)| x);
-        }
-        let mut out = String::new();
-        let mut at = 0;
-        for (x, text) in cols {
-            if x > at {
-                out.extend(std::iter::repeat_n(' ', x - at));
-                at = x;
-            }
-            at += str_width(&text).max(1);
-            out.push_str(&text);
-        }
-        out.trim_end().to_owned()
-    }
-}
-
-/// Lays out a whole article for `width` columns (0: no wrapping).
-pub fn lay_out_article(article: &Article, width: usize, opts: Options) -> Vec<DocLine> {
-    PreparedArticle::new(article, opts).lay_out(width)
 }
 
 /// An article with the work that does not depend on the width done for every block (see
@@ -150,15 +122,15 @@ impl PreparedArticle {
         }
     }
 
-    /// The article's lines for `width` columns (0: no wrapping).
+    /// The article's lines for `width` columns (0: no wrapping): where each breaks and sits.
     pub fn lay_out(&self, width: usize) -> Vec<DocLine> {
         let block_lines = |i: usize| {
             let (kind, origin, prepared) = &self.blocks[i];
             let mut lines = Vec::new();
             if let Origin::Block(_) = origin {
-                lines.push(blank(*origin, self.direction));
+                lines.push(blank(*origin, i, self.direction));
             }
-            push_block(&mut lines, prepared, *kind, *origin, width);
+            push_block(&mut lines, prepared, *kind, *origin, i, width);
             lines
         };
         let n = self.blocks.len();
@@ -171,6 +143,45 @@ impl PreparedArticle {
         for lines in parts {
             out.extend(lines);
         }
+        out
+    }
+
+    /// The cells of `line` (a line this article laid out).
+    pub fn visual(&self, line: &DocLine) -> VisualLine {
+        match self.blocks.get(line.block) {
+            Some((_, _, prepared)) => prepared.visual(&line.line),
+            None => VisualLine {
+                rtl: line.line.rtl,
+                ..VisualLine::default()
+            },
+        }
+    }
+
+    /// `line` as plain text, `width` columns wide at most, with no trailing spaces.
+    pub fn plain(&self, line: &DocLine, width: usize) -> String {
+        let visual = self.visual(line);
+        let mut cols: Vec<(usize, &str)> = visual
+            .columns()
+            .map(|(x, c)| {
+                let x = if line.line.rtl { x } else { x + line.lead };
+                (x, visual.cell_text(c))
+            })
+            .collect();
+        if let (Some(m), Some(x)) = (line.marker, line.marker_column(width)) {
+            cols.push((x, m));
+            cols.sort_by_key(|&(x, _)| x);
+        }
+        let mut out = String::new();
+        let mut at = 0;
+        for (x, text) in cols {
+            if x > at {
+                out.extend(std::iter::repeat_n(' ', x - at));
+                at = x;
+            }
+            at += str_width(text).max(1);
+            out.push_str(text);
+        }
+        out.truncate(out.trim_end().len());
         out
     }
 }
@@ -189,16 +200,17 @@ fn shown_date(d: &ArticleDate) -> std::borrow::Cow<'_, str> {
 /// Articles with at least this much body text are laid out on every core.
 const PARALLEL_BYTES: usize = 64 * 1024;
 
-fn blank(origin: Origin, dir: Direction) -> DocLine {
+fn blank(origin: Origin, block: usize, dir: Direction) -> DocLine {
     DocLine {
         kind: LineKind::Blank,
         origin,
-        line: VisualLine {
+        line: LineRef {
             rtl: dir == Direction::Rtl,
-            ..VisualLine::default()
+            ..LineRef::default()
         },
         lead: 0,
         marker: None,
+        block,
     }
 }
 
@@ -207,6 +219,7 @@ fn push_block(
     prepared: &Prepared,
     kind: LineKind,
     origin: Origin,
+    block: usize,
     width: usize,
 ) {
     let (lead, marker) = match kind {
@@ -219,7 +232,7 @@ fn push_block(
     } else {
         width.saturating_sub(lead).max(1)
     };
-    let lines = prepared.lay_out(inner);
+    let lines = prepared.wrap(inner);
     out.reserve(lines.len());
     for (n, line) in lines.into_iter().enumerate() {
         let marker = match kind {
@@ -232,15 +245,17 @@ fn push_block(
             line,
             lead,
             marker,
+            block,
         });
     }
 }
 
 /// The article as plain text lines, as `qari render` prints it.
 pub fn render_plain(article: &Article, width: usize, opts: Options) -> String {
+    let prepared = PreparedArticle::new(article, opts);
     let mut s = String::new();
-    for l in lay_out_article(article, width, opts) {
-        s.push_str(&l.plain(width));
+    for l in prepared.lay_out(width) {
+        s.push_str(&prepared.plain(&l, width));
         s.push('\n');
     }
     s

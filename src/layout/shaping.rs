@@ -91,68 +91,80 @@ pub fn shape_indexed(chars: &[(usize, char)]) -> Vec<Shaped> {
 
 fn shape_by(n: usize, char_at: impl Fn(usize) -> char) -> Vec<Shaped> {
     let types: Vec<Joining> = (0..n).map(|i| joining(char_at(i))).collect();
-    let mut out = Vec::with_capacity(n);
-    // The index of the previous non-transparent character, and whether it joins forward.
-    let mut prev_joins_forward = false;
-    let mut absorbed_alef: Option<usize> = None;
-    for i in 0..n {
-        let c = char_at(i);
-        let t = types[i];
-        if absorbed_alef == Some(i) {
-            out.push(Shaped::Absorbed);
+    let mut joiner = Joiner::default();
+    (0..n)
+        .map(|i| {
+            joiner.step(i, char_at(i), types[i], || {
+                (i + 1..n)
+                    .find(|&k| types[k] != Joining::Transparent)
+                    .map(|k| (k, char_at(k)))
+            })
+        })
+        .collect()
+}
+
+/// Arabic joining as a machine fed one character at a time, in logical order.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Joiner {
+    /// Whether the last non-transparent character joins to the one after it.
+    joins_forward: bool,
+    /// The index of the alef a lam-alef ligature took in, if one is coming.
+    absorbed: Option<usize>,
+}
+
+impl Joiner {
+    /// What to draw for `c` (of joining type `t`) at index `i`. `next` finds the next
+    /// character that is not transparent, with its index; it is asked only for letters.
+    pub fn step(
+        &mut self,
+        i: usize,
+        c: char,
+        t: Joining,
+        next: impl FnOnce() -> Option<(usize, char)>,
+    ) -> Shaped {
+        if self.absorbed == Some(i) {
+            self.absorbed = None;
             // An alef joins nothing after it.
-            prev_joins_forward = false;
-            continue;
+            self.joins_forward = false;
+            return Shaped::Absorbed;
         }
-        match t {
-            Joining::Transparent => {
-                out.push(if c == '\u{200D}' {
-                    Shaped::Hidden
-                } else {
-                    Shaped::Char(c)
-                });
-                continue;
+        let hidden_or = |c: char| {
+            if c == '\u{200D}' || c == '\u{200C}' {
+                Shaped::Hidden
+            } else {
+                Shaped::Char(c)
             }
+        };
+        match t {
+            Joining::Transparent => return hidden_or(c),
             Joining::NonJoining => {
-                out.push(if c == '\u{200C}' {
-                    Shaped::Hidden
-                } else {
-                    Shaped::Char(c)
-                });
-                prev_joins_forward = false;
-                continue;
+                self.joins_forward = false;
+                return hidden_or(c);
             }
             Joining::Causing => {
-                out.push(if c == '\u{200D}' {
-                    Shaped::Hidden
-                } else {
-                    Shaped::Char(c)
-                });
-                prev_joins_forward = true;
-                continue;
+                self.joins_forward = true;
+                return hidden_or(c);
             }
             Joining::Right | Joining::Left | Joining::Dual => {}
         }
-        let next = (i + 1..n).find(|&k| types[k] != Joining::Transparent);
-        let next_type = next.map_or(Joining::NonJoining, |k| types[k]);
-        let joins_prev = prev_joins_forward && matches!(t, Joining::Right | Joining::Dual);
+        let next = next();
+        let next_type = next.map_or(Joining::NonJoining, |(_, n)| joining(n));
+        let joins_prev = self.joins_forward && matches!(t, Joining::Right | Joining::Dual);
         // Lam followed by an alef: the mandatory ligature, in the lam's place.
         if c == LAM
-            && let Some(k) = next
-            && let Some([iso, fin]) = lam_alef(char_at(k))
+            && let Some((k, n)) = next
+            && let Some([iso, fin]) = lam_alef(n)
         {
             let lig = if joins_prev { fin } else { iso };
-            out.push(Shaped::Ligature(char::from_u32(lig).unwrap_or(c)));
-            absorbed_alef = Some(k);
-            prev_joins_forward = false;
-            continue;
+            self.absorbed = Some(k);
+            self.joins_forward = false;
+            return Shaped::Ligature(char::from_u32(lig).unwrap_or(c));
         }
         let joins_next = matches!(t, Joining::Left | Joining::Dual)
             && matches!(next_type, Joining::Right | Joining::Dual | Joining::Causing);
-        out.push(Shaped::Char(form(c, joins_prev, joins_next)));
-        prev_joins_forward = matches!(t, Joining::Left | Joining::Dual);
+        self.joins_forward = matches!(t, Joining::Left | Joining::Dual);
+        Shaped::Char(form(c, joins_prev, joins_next))
     }
-    out
 }
 
 /// The presentation forms of `c` (isolated, final, initial, medial; 0 where none), by table
