@@ -444,9 +444,13 @@ impl PreparedParagraph {
             // The whole line at the paragraph level (L1 can only set that level): it reads
             // as it is, or reversed.
             if self.reorder && para_level == 1 {
-                line.iter().rev().for_each(|c| f(c, para_level));
+                for c in line.iter().rev() {
+                    f(c, para_level);
+                }
             } else {
-                line.iter().for_each(|c| f(c, para_level));
+                for c in line {
+                    f(c, para_level);
+                }
             }
         } else {
             let mut levels: Vec<u8> = line.iter().map(|c| c.level).collect();
@@ -664,13 +668,20 @@ fn build_clusters(
     } else {
         Some(Quick::Uniform(para_level))
     };
+    resolve_levels(para, para_level, quick, &mut out);
+    Some((out, buf))
+}
+
+/// Sets the level of every cluster: from the quick answer if there is one, else from
+/// unicode-bidi's resolution of the whole paragraph.
+fn resolve_levels(para: &str, para_level: u8, quick: Option<Quick>, out: &mut [Cluster]) {
     match quick {
         Some(Quick::Uniform(level)) => {
-            for c in &mut out {
+            for c in out {
                 c.level = level;
             }
         }
-        Some(Quick::RtlNumbers) => rtl_number_levels(&mut out),
+        Some(Quick::RtlNumbers) => rtl_number_levels(out),
         None => {
             let level = if para_level == 1 {
                 Level::rtl()
@@ -678,12 +689,11 @@ fn build_clusters(
                 Level::ltr()
             };
             let info = ParagraphBidiInfo::new_with_data_source(&FastClasses, para, Some(level));
-            for c in &mut out {
+            for c in out {
                 c.level = info.levels[c.src.start as usize].number();
             }
         }
     }
-    Some((out, buf))
 }
 
 /// The next character from byte `from` on that is not transparent to joining, with its index.
