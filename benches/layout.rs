@@ -59,9 +59,39 @@ fn one_megabyte(c: &mut Criterion) {
     let mut group = c.benchmark_group("layout 1 MB article");
     group.throughput(Throughput::Bytes(text.len() as u64));
     group.sample_size(20);
-    // Opening the article: every block prepared, every line broken, the first screen's cells.
+    // The reader opening the article, to its first frame drawn (100x30): the first part laid
+    // out at once, the whole prepared by a background thread meanwhile (its work, in the same
+    // run, competes for the cores; it is waited for after the clock stops).
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("long.txt"), &file).expect("write the article");
+    let lib = std::sync::Arc::new(qari::library::Library::open(&[dir.path().to_path_buf()]));
+    group.bench_function("first frame in the reader", |b| {
+        b.iter_custom(|iters| {
+            let mut clock = std::time::Duration::ZERO;
+            for _ in 0..iters {
+                let mut app = qari::app::App::new(
+                    std::sync::Arc::clone(&lib),
+                    &qari::config::Config::default(),
+                    qari::state::Store::in_memory(),
+                    Options::default(),
+                );
+                app.handle(qari::app::Input::Resize(100, 30));
+                let area = ratatui::layout::Rect::new(0, 0, 100, 30);
+                let mut buf = ratatui::buffer::Buffer::empty(area);
+                let start = std::time::Instant::now();
+                app.open(0);
+                qari::ui::render(&app, &qari::ui::Theme::default(), area, &mut buf);
+                clock += start.elapsed();
+                // Any input takes over the whole article (waiting for it).
+                app.handle(qari::app::Input::Resize(100, 30));
+                assert!(!app.reader().expect("open").is_partial());
+            }
+            clock
+        });
+    });
+    // Every block prepared, every line broken, the first screen's cells: the whole work.
     for width in [80, 200] {
-        group.bench_with_input(BenchmarkId::new("open at", width), &width, |b, &w| {
+        group.bench_with_input(BenchmarkId::new("whole at", width), &width, |b, &w| {
             b.iter(|| {
                 let prepared = PreparedArticle::new(&article, Options::default());
                 let lines = prepared.lay_out(w);

@@ -5,7 +5,7 @@
 //! width, so a resize costs one layout and the reading position (an offset into the source
 //! text, not a line number) stays at the top.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
@@ -31,6 +31,12 @@ pub const MEASURE: u16 = 100;
 pub const EAGER_INDEX_ARTICLES: usize = 20_000;
 /// Laid-out widths kept per open article.
 const CACHED_WIDTHS: usize = 4;
+/// Articles with this much body text open on their first part, laid out at once, while the
+/// whole is prepared in the background.
+const PROGRESSIVE_BYTES: usize = 256 * 1024;
+/// Body text in that first part after the block the reader opens on: many screens at any
+/// width.
+const FIRST_PART_BYTES: usize = 32 * 1024;
 
 /// What a front end feeds the app.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,6 +149,9 @@ pub struct Reader {
     /// The width-independent layout work: a resize only wraps it again, and the lines on
     /// screen take their cells from it.
     prepared: Option<Arc<PreparedArticle>>,
+    /// The whole article, being prepared in the background while `prepared` holds its first
+    /// part (a long article, just opened).
+    rest: Option<Arc<OnceLock<Arc<PreparedArticle>>>>,
     /// The first line shown.
     pub top: usize,
     /// The source position at the top, kept across widths.
@@ -214,9 +223,14 @@ impl Reader {
         let lines = if let Some((_, l)) = self.cache.iter().find(|(w, _)| *w == width) {
             Arc::clone(l)
         } else {
-            let prepared = self
-                .prepared
-                .get_or_insert_with(|| Arc::new(PreparedArticle::new(&self.article, opts)));
+            let prepared = match &self.prepared {
+                Some(p) => Arc::clone(p),
+                None => {
+                    let p = self.start_preparing(opts);
+                    self.prepared = Some(Arc::clone(&p));
+                    p
+                }
+            };
             let l = Arc::new(prepared.lay_out(width));
             if self.cache.len() >= CACHED_WIDTHS {
                 self.cache.remove(0);
@@ -227,6 +241,67 @@ impl Reader {
         self.lines = lines;
         self.width = width;
         self.top = self.line_of(self.anchor);
+    }
+
+    /// Prepares the article for layout: all of it, or for a long article the part from the
+    /// block the reader opens on, with the whole prepared in the background
+    /// ([`Self::complete`] takes it over).
+    fn start_preparing(&mut self, opts: Options) -> Arc<PreparedArticle> {
+        let whole = || Arc::new(PreparedArticle::new(&self.article, opts));
+        if self.article.body_bytes() < PROGRESSIVE_BYTES {
+            return whole();
+        }
+        let from = self.anchor.block.unwrap_or(0);
+        let first = Arc::new(PreparedArticle::first_part(
+            &self.article,
+            opts,
+            from,
+            FIRST_PART_BYTES,
+        ));
+        if first.is_whole() {
+            return first;
+        }
+        let rest = Arc::new(OnceLock::new());
+        let (article, cell, fallback) = (
+            Arc::clone(&self.article),
+            Arc::clone(&rest),
+            Arc::clone(&first),
+        );
+        let spawned = std::thread::Builder::new()
+            .name("qari-layout".to_owned())
+            .spawn(move || {
+                // The cell is always set, so that no reader waits for ever.
+                let prepared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    PreparedArticle::new(&article, opts)
+                }));
+                let _ = cell.set(prepared.map_or(fallback, Arc::new));
+            });
+        if spawned.is_ok() {
+            self.rest = Some(rest);
+            first
+        } else {
+            whole()
+        }
+    }
+
+    /// Whether only the first part of the article is laid out yet.
+    pub fn is_partial(&self) -> bool {
+        self.rest.is_some()
+    }
+
+    /// Takes over the whole article's preparation, when only its first part is laid out
+    /// (waiting for the background work if it is still running), and lays it out at the
+    /// same width and place. Returns whether there was anything to take over.
+    fn complete(&mut self, opts: Options) -> bool {
+        let Some(rest) = self.rest.take() else {
+            return false;
+        };
+        self.prepared = Some(Arc::clone(rest.wait()));
+        self.cache.clear();
+        self.lines = Arc::new(Vec::new());
+        let width = self.width;
+        self.lay_out(width, opts);
+        true
     }
 }
 
@@ -481,6 +556,7 @@ impl App {
 
     /// Handles one input from the front end.
     pub fn handle(&mut self, input: Input) {
+        self.take_over_whole();
         match input {
             Input::Resize(w, h) => self.resize(w, h),
             Input::Paste(text) => {
@@ -606,6 +682,7 @@ impl App {
 
     /// Carries out one action.
     pub fn apply(&mut self, action: Action) {
+        self.take_over_whole();
         if self.help {
             // Any key closes the help; quitting still quits.
             self.help = false;
@@ -723,6 +800,15 @@ impl App {
         self.keep_selection_visible();
     }
 
+    /// A long article opened on its first part: from the first input on, the whole.
+    fn take_over_whole(&mut self) {
+        if let Some(r) = &mut self.reader
+            && r.complete(self.opts)
+        {
+            self.relayout();
+        }
+    }
+
     fn relayout(&mut self) {
         let width = self.geometry().text.map(|t| usize::from(t.width));
         let page = self.page();
@@ -815,6 +901,7 @@ impl App {
                     lines: Arc::new(Vec::new()),
                     cache: Vec::new(),
                     prepared: None,
+                    rest: None,
                     top: 0,
                     anchor: remembered.position.unwrap_or_default(),
                     matches: Vec::new(),
@@ -827,6 +914,8 @@ impl App {
                 self.focus = Focus::Reader;
                 self.relayout();
                 if self.searching() {
+                    // Going to a match needs every line.
+                    self.take_over_whole();
                     let q = self.query_terms.clone();
                     self.find_query(&q, true);
                 }
@@ -945,9 +1034,10 @@ impl App {
         }
     }
 
-    /// Reading progress of the open article: (percent, last line shown, lines).
+    /// Reading progress of the open article: (percent, last line shown, lines); none while
+    /// only its first part is laid out.
     pub fn progress(&self) -> Option<(usize, usize, usize)> {
-        let r = self.reader.as_ref()?;
+        let r = self.reader.as_ref().filter(|r| !r.is_partial())?;
         let total = r.lines.len();
         let shown = (r.top + self.page()).min(total);
         let pct = (shown * 100).checked_div(total).unwrap_or(100);

@@ -240,8 +240,7 @@ struct PreparedParagraph {
     reorder: bool,
     /// The sum of the clusters' widths (to size the output).
     total_width: usize,
-    clusters: Vec<Cluster>,
-    shaped: String,
+    clusters: Clusters,
 }
 
 /// Prepares one block for layout at any width.
@@ -292,17 +291,19 @@ impl Prepared {
         let Some(p) = self.paragraph(line) else {
             return vl;
         };
-        let clusters = &p.clusters[line.clusters.start as usize..line.clusters.end as usize];
-        vl.text.reserve(clusters.iter().map(|c| c.text.len()).sum());
-        vl.cells.reserve(clusters.len());
-        p.each_cell(clusters, |c, level| {
+        let range = line.clusters.start as usize..line.clusters.end as usize;
+        let cs = &p.clusters;
+        vl.text.reserve(cs.text_span(range.clone()).len());
+        vl.cells.reserve(range.len());
+        p.each_cell(range, |i, level| {
             let start = vl.text.len() as u32;
-            p.push_cell_text(c, level, &mut vl.text);
+            p.push_cell_text(i, level, &mut vl.text);
+            let src = &cs.src[i];
             vl.cells.push(Cell {
                 text: start..vl.text.len() as u32,
-                width: c.width,
+                width: cs.flags[i] & WIDTH,
                 level,
-                src: p.base + c.src.start as usize..p.base + c.src.end as usize,
+                src: p.base + src.start as usize..p.base + src.end as usize,
             });
         });
         vl
@@ -312,8 +313,8 @@ impl Prepared {
     pub fn push_plain(&self, line: &LineRef, out: &mut String) {
         out.extend(std::iter::repeat_n(' ', line.offset));
         if let Some(p) = self.paragraph(line) {
-            let clusters = &p.clusters[line.clusters.start as usize..line.clusters.end as usize];
-            p.each_cell(clusters, |c, level| p.push_cell_text(c, level, out));
+            let range = line.clusters.start as usize..line.clusters.end as usize;
+            p.each_cell(range, |i, level| p.push_cell_text(i, level, out));
         }
     }
 
@@ -324,7 +325,7 @@ impl Prepared {
         }
         self.paragraphs
             .get(line.para as usize)
-            .filter(|p| line.clusters.end as usize <= p.clusters.len())
+            .filter(|p| line.clusters.end as usize <= p.clusters.flags.len())
     }
 }
 
@@ -358,22 +359,50 @@ pub fn paragraph_direction(text: &str, base: BaseDir, fallback: Direction) -> Di
     }
 }
 
-/// A grapheme cluster of the paragraph, in logical order, shaped.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Cluster {
+/// The shaped grapheme clusters of one paragraph, in logical order, a column per property
+/// (wrapping reads one byte a cluster). Each cluster becomes one cell.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Clusters {
+    /// Columns (the [`WIDTH`] bits), and [`SPACE`] and [`BREAK`].
+    flags: Vec<u8>,
+    /// The resolved bidi level.
+    levels: Vec<u8>,
+    /// The bidi class of the first character.
+    classes: Vec<BidiClass>,
     /// Source bytes, relative to the paragraph.
-    src: Range<u32>,
-    /// What to draw: a range of the paragraph's shaped text.
-    text: Range<u32>,
-    /// The first character of `text` (most clusters are that one character).
-    first: char,
-    width: u8,
-    level: u8,
-    class: BidiClass,
-    /// A line may break before this cluster.
-    break_before: bool,
-    /// Whitespace that may hang past the edge and is not drawn at a soft break.
-    space: bool,
+    src: Vec<Range<u32>>,
+    /// Where the cluster's text starts in `shaped`; it ends where the next one's starts.
+    text: Vec<u32>,
+    /// What the clusters draw, one after another.
+    shaped: String,
+}
+
+/// The bits of a cluster's flags that hold its width in columns (1 or 2).
+const WIDTH: u8 = 0b11;
+/// Whitespace that may hang past the edge and is not drawn at a soft break.
+const SPACE: u8 = 0b100;
+/// A line may break before this cluster.
+const BREAK: u8 = 0b1000;
+
+impl Clusters {
+    fn with_capacity(clusters: usize, bytes: usize) -> Self {
+        Self {
+            flags: Vec::with_capacity(clusters),
+            levels: Vec::with_capacity(clusters),
+            classes: Vec::with_capacity(clusters),
+            src: Vec::with_capacity(clusters),
+            text: Vec::with_capacity(clusters),
+            shaped: String::with_capacity(bytes),
+        }
+    }
+
+    /// The shaped text of the clusters in `range`.
+    fn text_span(&self, range: Range<usize>) -> &str {
+        let at = |i: usize| self.text.get(i).map_or(self.shaped.len(), |&t| t as usize);
+        self.shaped
+            .get(at(range.start)..at(range.end))
+            .unwrap_or("")
+    }
 }
 
 fn prepare_paragraph(para: &str, base: usize, opts: Options) -> PreparedParagraph {
@@ -382,22 +411,21 @@ fn prepare_paragraph(para: &str, base: usize, opts: Options) -> PreparedParagrap
     let para_level: u8 = u8::from(rtl);
     let reorder = opts.mode == BidiMode::App;
     let shape = opts.shape && opts.mode != BidiMode::Terminal;
-    let (clusters, shaped) = clusters(para, para_level, reorder, shape);
+    let clusters = clusters(para, para_level, reorder, shape);
     PreparedParagraph {
         base,
         len: para.len(),
         rtl,
         reorder,
-        total_width: clusters.iter().map(|c| usize::from(c.width)).sum(),
+        total_width: clusters.flags.iter().map(|&f| usize::from(f & WIDTH)).sum(),
         clusters,
-        shaped,
     }
 }
 
 impl PreparedParagraph {
     fn wrap(&self, para: u32, max: usize, out: &mut Vec<LineRef>) {
         let base = self.base;
-        if self.clusters.is_empty() {
+        if self.clusters.flags.is_empty() {
             out.push(LineRef {
                 para,
                 rtl: self.rtl,
@@ -406,78 +434,63 @@ impl PreparedParagraph {
             });
             return;
         }
-        let clusters = &self.clusters;
-        for range in wrap(clusters, max) {
-            let src_end = clusters
-                .get(range.end)
-                .map_or(self.len, |c| c.src.start as usize);
-            // Trailing whitespace is never drawn.
-            let mut end = range.end;
-            while end > range.start && clusters[end - 1].space {
-                end -= 1;
-            }
-            let width: usize = clusters[range.start..end]
-                .iter()
-                .map(|c| usize::from(c.width))
-                .sum();
+        let src = &self.clusters.src;
+        wrap(&self.clusters.flags, max, |w| {
+            let src_end = src.get(w.end).map_or(self.len, |s| s.start as usize);
             let offset = if self.rtl && max != usize::MAX {
-                max.saturating_sub(width)
+                max.saturating_sub(w.width)
             } else {
                 0
             };
             out.push(LineRef {
                 para,
-                clusters: range.start as u32..end as u32,
+                clusters: w.start as u32..w.drawn as u32,
                 offset,
-                width,
+                width: w.width,
                 rtl: self.rtl,
-                src: base + clusters[range.start].src.start as usize..base + src_end,
+                src: base + src[w.start].start as usize..base + src_end,
             });
-        }
+        });
     }
 
-    /// Calls `f` with each cluster of one line (a run of `self.clusters`) and its level, in
+    /// Calls `f` with each cluster of one line (a range of the clusters) and its level, in
     /// left-to-right screen order: UAX #9 L1 and L2 with the paragraph's levels.
-    fn each_cell(&self, line: &[Cluster], mut f: impl FnMut(&Cluster, u8)) {
+    fn each_cell(&self, line: Range<usize>, mut f: impl FnMut(usize, u8)) {
         let para_level = u8::from(self.rtl);
-        if !self.reorder || line.iter().all(|c| c.level == para_level) {
+        let levels = &self.clusters.levels[line.clone()];
+        if !self.reorder || levels.iter().all(|&l| l == para_level) {
             // The whole line at the paragraph level (L1 can only set that level): it reads
             // as it is, or reversed.
             if self.reorder && para_level == 1 {
-                for c in line.iter().rev() {
-                    f(c, para_level);
+                for i in line.rev() {
+                    f(i, para_level);
                 }
             } else {
-                for c in line {
-                    f(c, para_level);
+                for i in line {
+                    f(i, para_level);
                 }
             }
         } else {
-            let mut levels: Vec<u8> = line.iter().map(|c| c.level).collect();
-            let classes: Vec<BidiClass> = line.iter().map(|c| c.class).collect();
-            apply_l1(&mut levels, &classes, para_level);
-            for i in visual_order(&levels) {
-                f(&line[i], levels[i]);
+            let mut levels = levels.to_vec();
+            apply_l1(
+                &mut levels,
+                &self.clusters.classes[line.clone()],
+                para_level,
+            );
+            for k in visual_order(&levels) {
+                f(line.start + k, levels[k]);
             }
         }
     }
 
-    /// Appends what cluster `c` draws at `level` to `out`: its shaped text, with its mirror
+    /// Appends what cluster `i` draws at `level` to `out`: its shaped text, with its mirror
     /// glyph at odd levels (L4).
     #[inline]
-    fn push_cell_text(&self, c: &Cluster, level: u8, out: &mut String) {
-        // Only ON characters mirror (a test checks the table): letters skip the look-up.
-        let mirrors = self.reorder && level % 2 == 1 && c.class == BidiClass::ON;
-        if !mirrors && (c.text.end - c.text.start) as usize == c.first.len_utf8() {
-            // One character: no slicing.
-            out.push(c.first);
-            return;
-        }
-        let text = self
-            .shaped
-            .get(c.text.start as usize..c.text.end as usize)
-            .unwrap_or("");
+    fn push_cell_text(&self, i: usize, level: u8, out: &mut String) {
+        let text = self.clusters.text_span(i..i + 1);
         let mut chars = text.chars();
+        // Only ON characters mirror (a test checks the table): letters skip the look-up.
+        let mirrors = self.reorder && level % 2 == 1 && self.clusters.classes[i] == BidiClass::ON;
         if mirrors && let Some(m) = chars.next().and_then(mirror) {
             out.push(m);
         } else {
@@ -493,7 +506,7 @@ impl PreparedParagraph {
 /// Splits the paragraph into shaped grapheme clusters, dropping bidi controls. Text the fast
 /// grapheme table knows goes in one pass; other text again with the boundaries from
 /// unicode-segmentation.
-fn clusters(para: &str, para_level: u8, reorder: bool, shape: bool) -> (Vec<Cluster>, String) {
+fn clusters(para: &str, para_level: u8, reorder: bool, shape: bool) -> Clusters {
     build_clusters(para, para_level, reorder, shape, Sources::FAST)
         .or_else(|| build_clusters(para, para_level, reorder, shape, Sources::LIBRARY_GRAPHEMES))
         .unwrap_or_default()
@@ -535,40 +548,38 @@ struct OpenCluster {
 impl OpenCluster {
     /// Ends the cluster at byte `end`: it becomes a cell, joins the ligature before it (the
     /// alef of a lam-alef), or is dropped (nothing visible: bidi controls, joiners).
-    fn close(self, end: usize, out: &mut Vec<Cluster>, buf: &mut String, pending_break: &mut bool) {
+    #[inline]
+    fn close(self, end: usize, out: &mut Clusters, pending_break: &mut bool) {
         if self.absorbed
-            && let Some(prev) = out.last_mut()
+            && let Some(prev) = out.src.last_mut()
         {
-            // The alef's marks join the ligature's cell (the ligature is the last text
-            // written, so they follow it in the buffer).
-            prev.text.end = buf.len() as u32;
-            prev.src.end = end as u32;
+            // The alef's marks join the ligature's cell: the ligature is the last text
+            // written, so they follow it.
+            prev.end = end as u32;
             return;
         }
-        if !self.visible || buf.len() == self.text_start {
-            buf.truncate(self.text_start);
+        if !self.visible || out.shaped.len() == self.text_start {
+            out.shaped.truncate(self.text_start);
             return;
         }
         let mut width = self.width;
         if width == 0 {
             // A mark with no base (a leading haraka): give it a blank cell to sit on.
-            buf.insert(self.text_start, ' ');
+            out.shaped.insert(self.text_start, ' ');
             width = 1;
         }
-        let first = buf
-            .get(self.text_start..)
-            .and_then(|t| t.chars().next())
-            .unwrap_or(' ');
-        out.push(Cluster {
-            first,
-            src: self.start as u32..end as u32,
-            text: self.text_start as u32..buf.len() as u32,
-            width: width.min(2) as u8,
-            level: 0,
-            class: self.class,
-            break_before: std::mem::take(pending_break),
-            space: self.space,
-        });
+        let mut flags = width.min(2) as u8;
+        if self.space {
+            flags |= SPACE;
+        }
+        if std::mem::take(pending_break) {
+            flags |= BREAK;
+        }
+        out.flags.push(flags);
+        out.levels.push(0);
+        out.classes.push(self.class);
+        out.src.push(self.start as u32..end as u32);
+        out.text.push(self.text_start as u32);
     }
 }
 
@@ -583,23 +594,49 @@ fn build_clusters(
     reorder: bool,
     shape: bool,
     sources: Sources,
-) -> Option<(Vec<Cluster>, String)> {
+) -> Option<Clusters> {
     // Text with no byte from U+0600 up (the Arabic blocks, the joiners) has nothing to shape.
     let shape = shape && para.bytes().any(|b| b >= 0xD8);
     let mut library_starts =
         (!sources.fast_graphemes).then(|| para.grapheme_indices(true).map(|(i, _)| i).peekable());
-    let mut breaks = unicode_linebreak::linebreaks(para)
-        .map(|(at, _)| at)
-        .peekable();
-    let mut out: Vec<Cluster> = Vec::with_capacity(para.len() / 2 + 1);
-    let mut buf = String::with_capacity(para.len() + 8);
+    let mut breaks = unicode_linebreak::linebreaks(para).map(|(at, _)| at);
+    let mut next_break = breaks.next().unwrap_or(usize::MAX);
+    let classes = bmp_classes();
+    let mut out = Clusters::with_capacity(para.len() / 2 + 1, para.len() + 8);
     let mut summary = ClassSummary::default();
     let mut joiner = shaping::Joiner::default();
     let mut open: Option<OpenCluster> = None;
     let mut pending_break = false;
     let mut prev_control = false;
     for (i, c) in para.char_indices() {
-        let class = bidi_class(c);
+        if library_starts.is_none() && (' '..='~').contains(&c) {
+            // Printable ASCII: a cluster of its own, one column, joining nothing.
+            let class = classes[c as usize];
+            summary.add(class);
+            if let Some(o) = open.take() {
+                o.close(i, &mut out, &mut pending_break);
+            }
+            next_break = advance_breaks(&mut breaks, next_break, i, &mut pending_break);
+            if shape {
+                joiner.non_joining();
+            }
+            prev_control = false;
+            open = Some(OpenCluster {
+                start: i,
+                text_start: out.shaped.len(),
+                width: 1,
+                class,
+                absorbed: false,
+                visible: true,
+                space: c == ' ',
+            });
+            out.shaped.push(c);
+            continue;
+        }
+        let class = classes
+            .get(c as usize)
+            .copied()
+            .unwrap_or_else(|| unicode_bidi::bidi_class(c));
         summary.add(class);
         let starts = match &mut library_starts {
             None => {
@@ -612,13 +649,9 @@ fn build_clusters(
         };
         if starts {
             if let Some(o) = open.take() {
-                o.close(i, &mut out, &mut buf, &mut pending_break);
+                o.close(i, &mut out, &mut pending_break);
             }
-            while let Some(at) = breaks.next_if(|&at| at <= i) {
-                if at == i && i > 0 {
-                    pending_break = true;
-                }
-            }
+            next_break = advance_breaks(&mut breaks, next_break, i, &mut pending_break);
         } else if let Some(o) = &open
             && matches!(o.class, BidiClass::ES | BidiClass::CS)
         {
@@ -626,7 +659,7 @@ fn build_clusters(
         }
         let o = open.get_or_insert(OpenCluster {
             start: i,
-            text_start: buf.len(),
+            text_start: out.shaped.len(),
             width: 0,
             class,
             absorbed: false,
@@ -650,7 +683,7 @@ fn build_clusters(
             Shaped::Char(d) | Shaped::Ligature(d) => {
                 let d = if d == '\t' { ' ' } else { d };
                 o.width += cell_width(d);
-                buf.push(d);
+                out.shaped.push(d);
                 o.visible = true;
             }
             Shaped::Absorbed => o.absorbed = true,
@@ -658,7 +691,7 @@ fn build_clusters(
         }
     }
     if let Some(o) = open {
-        o.close(para.len(), &mut out, &mut buf, &mut pending_break);
+        o.close(para.len(), &mut out, &mut pending_break);
     }
     let quick = if reorder {
         sources
@@ -669,19 +702,33 @@ fn build_clusters(
         Some(Quick::Uniform(para_level))
     };
     resolve_levels(para, para_level, quick, &mut out);
-    Some((out, buf))
+    Some(out)
+}
+
+/// Moves past the break opportunities up to byte `i`, where a cluster starts, and notes one
+/// right there (other than at the paragraph's start). Returns the next opportunity after `i`.
+#[inline]
+fn advance_breaks(
+    breaks: &mut impl Iterator<Item = usize>,
+    mut next: usize,
+    i: usize,
+    pending_break: &mut bool,
+) -> usize {
+    while next <= i {
+        if next == i && i > 0 {
+            *pending_break = true;
+        }
+        next = breaks.next().unwrap_or(usize::MAX);
+    }
+    next
 }
 
 /// Sets the level of every cluster: from the quick answer if there is one, else from
 /// unicode-bidi's resolution of the whole paragraph.
-fn resolve_levels(para: &str, para_level: u8, quick: Option<Quick>, out: &mut [Cluster]) {
+fn resolve_levels(para: &str, para_level: u8, quick: Option<Quick>, out: &mut Clusters) {
     match quick {
-        Some(Quick::Uniform(level)) => {
-            for c in out {
-                c.level = level;
-            }
-        }
-        Some(Quick::RtlNumbers) => rtl_number_levels(out),
+        Some(Quick::Uniform(level)) => out.levels.fill(level),
+        Some(Quick::RtlNumbers) => rtl_number_levels(&out.classes, &mut out.levels),
         None => {
             let level = if para_level == 1 {
                 Level::rtl()
@@ -689,8 +736,8 @@ fn resolve_levels(para: &str, para_level: u8, quick: Option<Quick>, out: &mut [C
                 Level::ltr()
             };
             let info = ParagraphBidiInfo::new_with_data_source(&FastClasses, para, Some(level));
-            for c in out {
-                c.level = info.levels[c.src.start as usize].number();
+            for (level, src) in out.levels.iter_mut().zip(&out.src) {
+                *level = info.levels[src.start as usize].number();
             }
         }
     }
@@ -781,18 +828,18 @@ impl ClassSummary {
 /// it resolves to R: level 1. What ends up a number after the weak rules is at level 2: a
 /// European number after an Arabic letter becomes Arabic (W2); a single separator between two
 /// numbers of its kind joins them (W4); terminators next to a European number join it (W5).
-fn rtl_number_levels(clusters: &mut [Cluster]) {
+fn rtl_number_levels(classes: &[BidiClass], levels: &mut [u8]) {
     const OTHER: u8 = 0;
     const EN: u8 = 1;
     const AN: u8 = 2;
     const ES: u8 = 3;
     const CS: u8 = 4;
     const ET: u8 = 5;
-    // W1–W3, the resolved type kept in `level` for now.
+    // W1–W3, the resolved type kept in `levels` for now.
     let mut after_arabic = false;
     let mut prev = OTHER;
-    for c in clusters.iter_mut() {
-        let t = match c.class {
+    for (level, &class) in levels.iter_mut().zip(classes) {
+        let t = match class {
             BidiClass::AL => {
                 after_arabic = true;
                 OTHER
@@ -810,39 +857,35 @@ fn rtl_number_levels(clusters: &mut [Cluster]) {
             BidiClass::NSM => prev,
             _ => OTHER,
         };
-        c.level = t;
+        *level = t;
         prev = t;
     }
     // W4.
-    for k in 1..clusters.len().saturating_sub(1) {
-        let (before, after) = (clusters[k - 1].level, clusters[k + 1].level);
-        let t = clusters[k].level;
+    for k in 1..levels.len().saturating_sub(1) {
+        let (before, after, t) = (levels[k - 1], levels[k + 1], levels[k]);
         if before == after && (before == EN && (t == ES || t == CS) || before == AN && t == CS) {
-            clusters[k].level = before;
+            levels[k] = before;
         }
     }
     // W5.
     let mut k = 0;
-    while k < clusters.len() {
-        if clusters[k].level != ET {
+    while k < levels.len() {
+        if levels[k] != ET {
             k += 1;
             continue;
         }
         let start = k;
-        while k < clusters.len() && clusters[k].level == ET {
+        while k < levels.len() && levels[k] == ET {
             k += 1;
         }
-        let next_to_en = start > 0 && clusters[start - 1].level == EN
-            || clusters.get(k).is_some_and(|c| c.level == EN);
+        let next_to_en = start > 0 && levels[start - 1] == EN || levels.get(k) == Some(&EN);
         if next_to_en {
-            for c in &mut clusters[start..k] {
-                c.level = EN;
-            }
+            levels[start..k].fill(EN);
         }
     }
     // I2: numbers go up to 2, the rest stays at the paragraph's 1.
-    for c in clusters {
-        c.level = if c.level == EN || c.level == AN { 2 } else { 1 };
+    for level in levels {
+        *level = if *level == EN || *level == AN { 2 } else { 1 };
     }
 }
 
@@ -926,16 +969,20 @@ fn starts_cluster(class: GraphemeClass, prev_control: bool, first: bool) -> bool
 /// The bidi class of a character, from a table for the Basic Multilingual Plane (built once
 /// from unicode-bidi's own data) and unicode-bidi's search above it.
 pub fn bidi_class(c: char) -> BidiClass {
-    static BMP: OnceLock<Box<[BidiClass]>> = OnceLock::new();
-    let table = BMP.get_or_init(|| {
-        (0..=0xFFFF_u32)
-            .map(|u| char::from_u32(u).map_or(BidiClass::L, unicode_bidi::bidi_class))
-            .collect()
-    });
-    table
+    bmp_classes()
         .get(c as usize)
         .copied()
         .unwrap_or_else(|| unicode_bidi::bidi_class(c))
+}
+
+/// The bidi classes of U+0000–U+FFFF, built once from unicode-bidi's data.
+fn bmp_classes() -> &'static [BidiClass] {
+    static BMP: OnceLock<Box<[BidiClass]>> = OnceLock::new();
+    BMP.get_or_init(|| {
+        (0..=0xFFFF_u32)
+            .map(|u| char::from_u32(u).map_or(BidiClass::L, unicode_bidi::bidi_class))
+            .collect()
+    })
 }
 
 /// unicode-bidi's data with the fast class lookup of [`bidi_class`].
@@ -947,42 +994,97 @@ impl unicode_bidi::BidiDataSource for FastClasses {
     }
 }
 
-/// Greedy line filling: the cluster ranges of each line.
-fn wrap(clusters: &[Cluster], max: usize) -> Vec<Range<usize>> {
-    let mut lines = Vec::new();
+/// One line found by [`wrap`]: clusters `start..end`, of which `start..drawn` are drawn
+/// (trailing whitespace is not), `width` columns wide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Wrapped {
+    start: usize,
+    drawn: usize,
+    end: usize,
+    width: usize,
+}
+
+/// The width of a run of clusters and of the whitespace at its end.
+#[derive(Debug, Clone, Copy, Default)]
+struct Fill {
+    used: usize,
+    trail: usize,
+    trail_clusters: usize,
+}
+
+impl Fill {
+    fn add(&mut self, flags: u8) {
+        let w = usize::from(flags & WIDTH);
+        self.used += w;
+        if flags & SPACE != 0 {
+            self.trail += w;
+            self.trail_clusters += 1;
+        } else {
+            self.trail = 0;
+            self.trail_clusters = 0;
+        }
+    }
+}
+
+/// Greedy line filling in one pass: each line ends at the last break opportunity that fits
+/// (whitespace may hang past the edge), else between clusters; a cluster wider than the line
+/// stands alone.
+fn wrap(clusters: &[u8], max: usize, mut emit: impl FnMut(Wrapped)) {
     let mut start = 0;
-    let mut used = 0;
-    let mut last_break: Option<usize> = None;
+    let mut fill = Fill::default();
+    // The last break opportunity on this line, and the fill of the line before it.
+    let mut last_break: Option<(usize, Fill)> = None;
     let mut i = 0;
     while i < clusters.len() {
-        let c = &clusters[i];
-        if i > start && c.break_before {
-            last_break = Some(i);
+        let c = clusters[i];
+        if i > start && c & BREAK != 0 {
+            last_break = Some((i, fill));
         }
-        if c.space || used + usize::from(c.width) <= max {
-            used += usize::from(c.width);
+        if c & SPACE != 0 || fill.used + usize::from(c & WIDTH) <= max {
+            fill.add(c);
             i += 1;
             continue;
         }
         // Over the edge: break at the last opportunity, else between clusters.
-        let at = match last_break {
-            Some(b) if b > start => b,
-            _ if i > start => i,
-            _ => i + 1, // a cluster wider than the line: alone on its own line
+        let (at, line) = match last_break {
+            Some((b, before)) if b > start => (b, before),
+            _ if i > start => (i, fill),
+            _ => {
+                // A cluster wider than the line: alone on its own line.
+                let mut alone = Fill::default();
+                alone.add(c);
+                (i + 1, alone)
+            }
         };
-        lines.push(start..at);
+        emit(Wrapped {
+            start,
+            drawn: at - line.trail_clusters,
+            end: at,
+            width: line.used - line.trail,
+        });
+        // What is left of this line (from the break to `i`) starts the next one.
+        fill = if at < i {
+            let rest = fill.used - line.used;
+            Fill {
+                used: rest,
+                trail: fill.trail.min(rest),
+                trail_clusters: fill.trail_clusters.min(i - at),
+            }
+        } else {
+            Fill::default()
+        };
         start = at;
         last_break = None;
-        used = clusters[start..i.max(start)]
-            .iter()
-            .map(|c| usize::from(c.width))
-            .sum();
         i = i.max(start);
     }
-    if start < clusters.len() || lines.is_empty() {
-        lines.push(start..clusters.len());
+    if start < clusters.len() || start == 0 {
+        emit(Wrapped {
+            start,
+            drawn: clusters.len() - fill.trail_clusters,
+            end: clusters.len(),
+            width: fill.used - fill.trail,
+        });
     }
-    lines
 }
 
 /// The resolved level and original bidi class of each character of one paragraph (before L1),
@@ -1144,13 +1246,13 @@ mod tests {
             ]), 1..40),
         ) {
             let text: String = chars.into_iter().collect();
-            let (clusters, _) =
+            let clusters =
                 build_clusters(&text, 1, true, false, Sources::LIBRARY_GRAPHEMES).unwrap();
             let levels = char_levels(&text, Direction::Rtl);
             let starts: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
-            for c in &clusters {
-                let k = starts.binary_search(&(c.src.start as usize)).unwrap();
-                proptest::prop_assert_eq!(levels[k].0, Some(c.level), "{:?} at {}", text, k);
+            for (src, &level) in clusters.src.iter().zip(&clusters.levels) {
+                let k = starts.binary_search(&(src.start as usize)).unwrap();
+                proptest::prop_assert_eq!(levels[k].0, Some(level), "{:?} at {}", text, k);
             }
         }
     }

@@ -459,3 +459,116 @@ fn every_cell_of_a_rendered_article_comes_from_the_engine() {
     assert_eq!(buf[(right, title_row)].symbol(), title.cell_text(last));
     assert_eq!(Rect::new(1, 1, 78, 22), text_rect);
 }
+
+/// A library of one long article (over 300 KB of the seed's paragraphs, numbered), its id.
+fn long_library(dir: &std::path::Path) -> (std::sync::Arc<qari::library::Library>, String) {
+    let seed = include_str!("../assets/articles/000_c76da13a58358bbb.txt");
+    let paragraphs: Vec<&str> = seed
+        .split("\n\n")
+        .skip(1)
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    let mut body = String::new();
+    let mut n = 0;
+    while body.len() < 300_000 {
+        body.push_str(&format!(
+            "{n}. {}\n\n",
+            paragraphs[n % paragraphs.len()].trim()
+        ));
+        n += 1;
+    }
+    std::fs::write(dir.join("long.txt"), format!("مقال طويل\n\n{body}")).unwrap();
+    let lib = qari::library::Library::open(&[dir.to_path_buf()]);
+    let id = lib.entry(0).id.clone();
+    (std::sync::Arc::new(lib), id)
+}
+
+/// A long article opens on its first part at once and shows what the whole shows; the first
+/// input takes over the whole, at the same place.
+#[test]
+fn a_long_article_opens_on_its_first_part_then_the_whole() {
+    use qari::layout::document::PreparedArticle;
+    let dir = tempfile::tempdir().unwrap();
+    let (lib, _) = long_library(dir.path());
+    let whole = PreparedArticle::new(&lib.article(0).unwrap(), qari::layout::Options::default());
+    let mut a = App::new(
+        std::sync::Arc::clone(&lib),
+        &Config::default(),
+        Store::in_memory(),
+        qari::layout::Options::default(),
+    );
+    a.handle(Input::Resize(80, 24));
+    a.open(0);
+    let r = a.reader().unwrap();
+    assert!(r.is_partial(), "300 KB opens on its first part");
+    let width = r.width();
+    let all = whole.lay_out(width);
+    assert!(r.lines().len() < all.len());
+    assert_eq!(
+        r.lines(),
+        &all[..r.lines().len()],
+        "the first part's lines are the whole's"
+    );
+    assert!(
+        a.progress().is_none(),
+        "no percentage before the whole is laid out"
+    );
+    let first = text(&support::render(&a));
+    a.handle(Input::Resize(80, 24));
+    let r = a.reader().unwrap();
+    assert!(!r.is_partial());
+    assert_eq!(r.lines(), &all[..]);
+    assert_eq!(
+        text(&support::render(&a))
+            .lines()
+            .take(22)
+            .collect::<Vec<_>>(),
+        first.lines().take(22).collect::<Vec<_>>(),
+        "same rows"
+    );
+    assert!(a.progress().is_some_and(|(_, _, total)| total == all.len()));
+    // Then scrolling to the end reaches the last line.
+    a.apply(Action::Bottom);
+    assert!(
+        a.progress()
+            .is_some_and(|(pct, shown, total)| pct == 100 && shown == total)
+    );
+}
+
+/// A long article reopened where its reader left it, deep inside: the first part starts
+/// there, and the whole keeps the place.
+#[test]
+fn a_long_article_reopens_deep_inside_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (lib, id) = long_library(dir.path());
+    let mut store = Store::in_memory();
+    let block = lib.article(0).unwrap().blocks.len() * 3 / 4;
+    store.update(&id, |s| {
+        s.position = Some(qari::state::Position {
+            block: Some(block),
+            offset: 0,
+        });
+    });
+    let mut a = App::new(
+        lib,
+        &Config::default(),
+        store,
+        qari::layout::Options::default(),
+    );
+    a.handle(Input::Resize(80, 24));
+    a.open(0);
+    let top = |a: &App| {
+        let r = a.reader().unwrap();
+        r.lines()[r.top].origin
+    };
+    assert!(a.reader().unwrap().is_partial());
+    assert_eq!(top(&a), qari::layout::document::Origin::Block(block));
+    let first = text(&support::render(&a));
+    a.handle(Input::Resize(80, 24));
+    assert!(!a.reader().unwrap().is_partial());
+    assert_eq!(top(&a), qari::layout::document::Origin::Block(block));
+    let whole = text(&support::render(&a));
+    // The status line differs (the percentage appears); the article's rows do not.
+    let rows = |s: &str| s.lines().take(20).map(str::to_owned).collect::<Vec<_>>();
+    assert_eq!(rows(&first), rows(&whole));
+}

@@ -80,12 +80,40 @@ pub struct PreparedArticle {
     direction: Direction,
     /// The title, dates and byline, then the body blocks, each with its kind and origin.
     blocks: Vec<(LineKind, Origin, Prepared)>,
+    /// The body text of the blocks prepared.
     body_bytes: usize,
+    /// Whether every block of the article is prepared (see [`Self::first_part`]).
+    whole: bool,
 }
 
 impl PreparedArticle {
     /// Prepares every block of `article`.
     pub fn new(article: &Article, opts: Options) -> Self {
+        Self::blocks(article, opts, 0..article.blocks.len())
+    }
+
+    /// Prepares the head of `article` and the body blocks from `block` on, until `bytes` of
+    /// their text: enough to show the top of a long article, or the place its reader left
+    /// it, at once, while [`Self::new`] prepares the whole. (Its lines go from the head
+    /// straight to `block`: a screen is drawn from them, not scrolled.)
+    pub fn first_part(article: &Article, opts: Options, block: usize, bytes: usize) -> Self {
+        let from = block.min(article.blocks.len());
+        let mut to = from;
+        let mut taken = 0;
+        while to < article.blocks.len() && taken < bytes {
+            taken += article.blocks[to].text.len();
+            to += 1;
+        }
+        Self::blocks(article, opts, from..to)
+    }
+
+    /// Whether every block of the article is prepared.
+    pub fn is_whole(&self) -> bool {
+        self.whole
+    }
+
+    /// Prepares the head and the body blocks in `range`.
+    fn blocks(article: &Article, opts: Options, range: std::ops::Range<usize>) -> Self {
         let opts = Options {
             fallback: article.direction,
             ..opts
@@ -97,7 +125,11 @@ impl PreparedArticle {
         if let Some(b) = &article.byline {
             blocks.push((LineKind::Meta, Origin::Head, prepare(b, opts)));
         }
-        let body_bytes = article.body_bytes();
+        let whole = range.len() == article.blocks.len();
+        let body_bytes: usize = article.blocks[range.clone()]
+            .iter()
+            .map(|b| b.text.len())
+            .sum();
         let prepare_block = |i: usize| {
             let block = &article.blocks[i];
             let kind = match block.kind {
@@ -108,17 +140,19 @@ impl PreparedArticle {
             };
             (kind, Origin::Block(i), prepare(&block.text, opts))
         };
-        let n = article.blocks.len();
         if body_bytes >= PARALLEL_BYTES {
             // Blocks are independent: a long article uses every core.
-            blocks.extend(crate::par::par_map(n, prepare_block));
+            blocks.extend(crate::par::par_map(range.len(), |k| {
+                prepare_block(range.start + k)
+            }));
         } else {
-            blocks.extend((0..n).map(prepare_block));
+            blocks.extend(range.map(prepare_block));
         }
         Self {
             direction: article.direction,
             blocks,
             body_bytes,
+            whole,
         }
     }
 

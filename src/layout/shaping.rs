@@ -113,6 +113,13 @@ pub struct Joiner {
 }
 
 impl Joiner {
+    /// A character that joins nothing (U), known to be one without asking: what
+    /// [`Self::step`] does for it.
+    #[inline]
+    pub fn non_joining(&mut self) {
+        self.joins_forward = false;
+    }
+
     /// What to draw for `c` (of joining type `t`) at index `i`. `next` finds the next
     /// character that is not transparent, with its index; it is asked only for letters.
     pub fn step(
