@@ -223,13 +223,12 @@ impl Reader {
         let lines = if let Some((_, l)) = self.cache.iter().find(|(w, _)| *w == width) {
             Arc::clone(l)
         } else {
-            let prepared = match &self.prepared {
-                Some(p) => Arc::clone(p),
-                None => {
-                    let p = self.start_preparing(opts);
-                    self.prepared = Some(Arc::clone(&p));
-                    p
-                }
+            let prepared = if let Some(p) = &self.prepared {
+                Arc::clone(p)
+            } else {
+                let p = self.start_preparing(opts);
+                self.prepared = Some(Arc::clone(&p));
+                p
             };
             let l = Arc::new(prepared.lay_out(width));
             if self.cache.len() >= CACHED_WIDTHS {

@@ -546,6 +546,20 @@ struct OpenCluster {
 }
 
 impl OpenCluster {
+    /// A cluster that starts at byte `start` with a character of class `class`, its text at
+    /// `text_start` of the shaped text.
+    fn new(start: usize, text_start: usize, class: BidiClass) -> Self {
+        Self {
+            start,
+            text_start,
+            width: 0,
+            class,
+            absorbed: false,
+            visible: false,
+            space: true,
+        }
+    }
+
     /// Ends the cluster at byte `end`: it becomes a cell, joins the ligature before it (the
     /// alef of a lam-alef), or is dropped (nothing visible: bidi controls, joiners).
     #[inline]
@@ -621,15 +635,10 @@ fn build_clusters(
                 joiner.non_joining();
             }
             prev_control = false;
-            open = Some(OpenCluster {
-                start: i,
-                text_start: out.shaped.len(),
-                width: 1,
-                class,
-                absorbed: false,
-                visible: true,
-                space: c == ' ',
-            });
+            let o = open.insert(OpenCluster::new(i, out.shaped.len(), class));
+            o.width = 1;
+            o.visible = true;
+            o.space = c == ' ';
             out.shaped.push(c);
             continue;
         }
@@ -657,15 +666,7 @@ fn build_clusters(
         {
             summary.marked_separator = true;
         }
-        let o = open.get_or_insert(OpenCluster {
-            start: i,
-            text_start: out.shaped.len(),
-            width: 0,
-            class,
-            absorbed: false,
-            visible: false,
-            space: true,
-        });
+        let o = open.get_or_insert_with(|| OpenCluster::new(i, out.shaped.len(), class));
         let shaped = if shape {
             joiner.step(i, c, shaping::joining(c), || {
                 next_joining(para, i + c.len_utf8())
@@ -693,13 +694,10 @@ fn build_clusters(
     if let Some(o) = open {
         o.close(para.len(), &mut out, &mut pending_break);
     }
-    let quick = if reorder {
-        sources
-            .quick_levels
-            .then(|| summary.quick(para_level))
-            .flatten()
-    } else {
-        Some(Quick::Uniform(para_level))
+    let quick = match (reorder, sources.quick_levels) {
+        (false, _) => Some(Quick::Uniform(para_level)),
+        (true, true) => summary.quick(para_level),
+        (true, false) => None,
     };
     resolve_levels(para, para_level, quick, &mut out);
     Some(out)

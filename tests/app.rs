@@ -462,6 +462,7 @@ fn every_cell_of_a_rendered_article_comes_from_the_engine() {
 
 /// A library of one long article (over 300 KB of the seed's paragraphs, numbered), its id.
 fn long_library(dir: &std::path::Path) -> (std::sync::Arc<qari::library::Library>, String) {
+    use std::fmt::Write as _;
     let seed = include_str!("../assets/articles/000_c76da13a58358bbb.txt");
     let paragraphs: Vec<&str> = seed
         .split("\n\n")
@@ -471,10 +472,7 @@ fn long_library(dir: &std::path::Path) -> (std::sync::Arc<qari::library::Library
     let mut body = String::new();
     let mut n = 0;
     while body.len() < 300_000 {
-        body.push_str(&format!(
-            "{n}. {}\n\n",
-            paragraphs[n % paragraphs.len()].trim()
-        ));
+        let _ = writeln!(body, "{n}. {}\n", paragraphs[n % paragraphs.len()].trim());
         n += 1;
     }
     std::fs::write(dir.join("long.txt"), format!("مقال طويل\n\n{body}")).unwrap();
