@@ -314,7 +314,14 @@ impl Prepared {
         out.extend(std::iter::repeat_n(' ', line.offset));
         if let Some(p) = self.paragraph(line) {
             let range = line.clusters.start as usize..line.clusters.end as usize;
-            p.each_cell(range, |i, level| p.push_cell_text(i, level, out));
+            let in_order =
+                !p.reorder || !p.rtl && p.clusters.levels[range.clone()].iter().all(|&l| l == 0);
+            if in_order {
+                // Cells in logical order, none mirrored: the shaped text as it is.
+                out.push_str(p.clusters.text_span(range));
+            } else {
+                p.each_cell(range, |i, level| p.push_cell_text(i, level, out));
+            }
         }
     }
 
@@ -488,17 +495,14 @@ impl PreparedParagraph {
     #[inline]
     fn push_cell_text(&self, i: usize, level: u8, out: &mut String) {
         let text = self.clusters.text_span(i..i + 1);
-        let mut chars = text.chars();
         // Only ON characters mirror (a test checks the table): letters skip the look-up.
         let mirrors = self.reorder && level % 2 == 1 && self.clusters.classes[i] == BidiClass::ON;
+        let mut chars = text.chars();
         if mirrors && let Some(m) = chars.next().and_then(mirror) {
             out.push(m);
+            out.push_str(chars.as_str());
         } else {
-            chars = text.chars();
-        }
-        // Character by character: cells are a few bytes, too short for a copy call.
-        for ch in chars {
-            out.push(ch);
+            out.push_str(text);
         }
     }
 }
@@ -515,7 +519,7 @@ fn clusters(para: &str, para_level: u8, reorder: bool, shape: bool) -> Clusters 
 /// Where the grapheme boundaries and the bidi levels come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Sources {
-    /// Boundaries from the classes learnt from unicode-segmentation ([`grapheme_class`]),
+    /// Boundaries from the classes learnt from unicode-segmentation ([`char_info`]),
     /// else from unicode-segmentation itself.
     fast_graphemes: bool,
     /// Levels from a look at the paragraph's classes where that settles them
@@ -622,7 +626,8 @@ fn build_clusters(
     let mut open: Option<OpenCluster> = None;
     let mut pending_break = false;
     let mut prev_control = false;
-    for (i, c) in para.char_indices() {
+    let mut chars = para.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
         if library_starts.is_none() && (' '..='~').contains(&c) {
             // Printable ASCII: a cluster of its own, one column, joining nothing.
             let class = classes[c as usize];
@@ -647,9 +652,10 @@ fn build_clusters(
             .copied()
             .unwrap_or_else(|| unicode_bidi::bidi_class(c));
         summary.add(class);
+        let info = char_info(c);
         let starts = match &mut library_starts {
             None => {
-                let g = fast_grapheme_class(c)?;
+                let g = fast_grapheme_class(info)?;
                 let starts = starts_cluster(g, prev_control, open.is_none());
                 prev_control = g == GraphemeClass::Control;
                 starts
@@ -668,8 +674,12 @@ fn build_clusters(
         }
         let o = open.get_or_insert_with(|| OpenCluster::new(i, out.shaped.len(), class));
         let shaped = if shape {
-            joiner.step(i, c, shaping::joining(c), || {
-                next_joining(para, i + c.len_utf8())
+            let joining = info.map_or_else(|| shaping::joining(c), |i| i.joining);
+            joiner.step(i, c, joining, || match chars.peek() {
+                // Most often the very next character (already decoded).
+                Some(&(j, d)) if joining_of(d) != shaping::Joining::Transparent => Some((j, d)),
+                Some(&(j, _)) => next_joining(para, j),
+                None => None,
             })
         } else {
             Shaped::Char(c)
@@ -683,7 +693,10 @@ fn build_clusters(
         match shaped {
             Shaped::Char(d) | Shaped::Ligature(d) => {
                 let d = if d == '\t' { ' ' } else { d };
-                o.width += cell_width(d);
+                o.width += match char_info(d) {
+                    Some(info) => usize::from(info.width),
+                    None => cell_width(d),
+                };
                 out.shaped.push(d);
                 o.visible = true;
             }
@@ -745,8 +758,14 @@ fn resolve_levels(para: &str, para_level: u8, quick: Option<Quick>, out: &mut Cl
 fn next_joining(para: &str, from: usize) -> Option<(usize, char)> {
     para.get(from..)?
         .char_indices()
-        .find(|&(_, c)| shaping::joining(c) != shaping::Joining::Transparent)
+        .find(|&(_, c)| joining_of(c) != shaping::Joining::Transparent)
         .map(|(k, c)| (from + k, c))
+}
+
+/// The joining type of `c`, from [`char_info`] where it has it.
+#[inline]
+fn joining_of(c: char) -> shaping::Joining {
+    char_info(c).map_or_else(|| shaping::joining(c), |i| i.joining)
 }
 
 /// Which bidi classes a paragraph has, as far as telling whether its levels need unicode-bidi.
@@ -888,7 +907,7 @@ fn rtl_number_levels(classes: &[BidiClass], levels: &mut [u8]) {
 }
 
 /// How a character takes part in grapheme clustering, for the characters news text is made
-/// of. Learnt from unicode-segmentation itself (see [`grapheme_class`]), never typed in.
+/// of. Learnt from unicode-segmentation itself (see [`char_info`]), never typed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum GraphemeClass {
     /// Starts a cluster, and the next character may attach to it.
@@ -906,14 +925,36 @@ enum GraphemeClass {
 /// the joiners and bidi controls), and the Arabic presentation forms to the BOM.
 const GRAPHEME_RANGES: [(u32, u32); 3] = [(0, 0x800), (0x2000, 0x2070), (0xFB50, 0xFF00)];
 
-/// The class of `c`, or `None` outside [`GRAPHEME_RANGES`].
-fn grapheme_class(c: char) -> Option<GraphemeClass> {
-    static TABLE: OnceLock<Vec<GraphemeClass>> = OnceLock::new();
+/// What the one-pass clustering asks of a character of [`GRAPHEME_RANGES`], in one look-up:
+/// its grapheme class (learnt from unicode-segmentation), its width ([`cell_width`]) and its
+/// joining type ([`shaping::joining`]).
+#[derive(Debug, Clone, Copy)]
+struct CharInfo {
+    grapheme: GraphemeClass,
+    width: u8,
+    joining: shaping::Joining,
+}
+
+/// The [`CharInfo`] of `c`, or `None` outside [`GRAPHEME_RANGES`].
+#[inline]
+fn char_info(c: char) -> Option<CharInfo> {
+    static TABLE: OnceLock<Vec<CharInfo>> = OnceLock::new();
     let table = TABLE.get_or_init(|| {
         GRAPHEME_RANGES
             .iter()
             .flat_map(|&(lo, hi)| lo..hi)
-            .map(|u| char::from_u32(u).map_or(GraphemeClass::Complex, probe_grapheme_class))
+            .map(|u| match char::from_u32(u) {
+                Some(c) => CharInfo {
+                    grapheme: probe_grapheme_class(c),
+                    width: cell_width(c) as u8,
+                    joining: shaping::joining(c),
+                },
+                None => CharInfo {
+                    grapheme: GraphemeClass::Complex,
+                    width: 0,
+                    joining: shaping::Joining::NonJoining,
+                },
+            })
             .collect()
     });
     let u = u32::from(c);
@@ -947,13 +988,10 @@ fn probe_grapheme_class(c: char) -> GraphemeClass {
 /// The grapheme class of `c` for the fast path, `None` for what it leaves to
 /// unicode-segmentation.
 #[inline]
-fn fast_grapheme_class(c: char) -> Option<GraphemeClass> {
-    if (' '..='~').contains(&c) {
-        return Some(GraphemeClass::Base);
-    }
-    match grapheme_class(c) {
-        Some(GraphemeClass::Complex) | None => None,
-        known => known,
+fn fast_grapheme_class(info: Option<CharInfo>) -> Option<GraphemeClass> {
+    match info?.grapheme {
+        GraphemeClass::Complex => None,
+        known => Some(known),
     }
 }
 
@@ -1268,7 +1306,7 @@ mod tests {
         let mut out: Vec<(usize, usize)> = Vec::new();
         let mut prev_control = false;
         for (i, c) in s.char_indices() {
-            let Some(class) = fast_grapheme_class(c) else {
+            let Some(class) = fast_grapheme_class(char_info(c)) else {
                 return library_ranges(s);
             };
             if starts_cluster(class, prev_control, out.is_empty()) {
@@ -1280,6 +1318,10 @@ mod tests {
             prev_control = class == GraphemeClass::Control;
         }
         out
+    }
+
+    fn grapheme_class(c: char) -> Option<GraphemeClass> {
+        char_info(c).map(|i| i.grapheme)
     }
 
     fn library_ranges(s: &str) -> Vec<(usize, usize)> {

@@ -174,27 +174,37 @@ impl Joiner {
     }
 }
 
-/// The presentation forms of `c` (isolated, final, initial, medial; 0 where none), by table
-/// for the Arabic block (built once from [`FORMS`]) and by search elsewhere.
+/// The presentation forms of `c` (isolated, final, initial, medial; 0 where none).
 fn forms_of(c: char) -> Option<[u32; 4]> {
-    const FAST: std::ops::Range<u32> = 0x0600..0x0700;
-    static TABLE: std::sync::OnceLock<Vec<Option<[u32; 4]>>> = std::sync::OnceLock::new();
-    let search = |cp: u32| {
-        FORMS
-            .binary_search_by_key(&cp, |&(base, _)| base)
-            .ok()
-            .map(|i| FORMS[i].1)
-    };
     let cp = u32::from(c);
-    if FAST.contains(&cp) {
-        let table = TABLE.get_or_init(|| FAST.map(search).collect());
-        return table[(cp - FAST.start) as usize];
-    }
-    search(cp)
+    FORMS
+        .binary_search_by_key(&cp, |&(base, _)| base)
+        .ok()
+        .map(|i| FORMS[i].1)
 }
 
-/// The presentation form of `c` for its joins, falling back to a form that exists.
+/// The presentation form of `c` for its joins, falling back to a form that exists: by a table
+/// of every join for the Arabic block (built once), by search elsewhere.
 fn form(c: char, joins_prev: bool, joins_next: bool) -> char {
+    const FAST: std::ops::Range<u32> = 0x0600..0x0700;
+    static TABLE: std::sync::OnceLock<Vec<[char; 4]>> = std::sync::OnceLock::new();
+    let cp = u32::from(c);
+    let joins = usize::from(joins_prev) << 1 | usize::from(joins_next);
+    if FAST.contains(&cp) {
+        let table = TABLE.get_or_init(|| {
+            FAST.filter_map(char::from_u32)
+                .map(|c| {
+                    [(false, false), (false, true), (true, false), (true, true)]
+                        .map(|(p, n)| search_form(c, p, n))
+                })
+                .collect()
+        });
+        return table[(cp - FAST.start) as usize][joins];
+    }
+    search_form(c, joins_prev, joins_next)
+}
+
+fn search_form(c: char, joins_prev: bool, joins_next: bool) -> char {
     let Some([iso, fin, ini, med]) = forms_of(c) else {
         return c;
     };
