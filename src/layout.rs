@@ -314,8 +314,7 @@ impl Prepared {
         out.extend(std::iter::repeat_n(' ', line.offset));
         if let Some(p) = self.paragraph(line) {
             let range = line.clusters.start as usize..line.clusters.end as usize;
-            let in_order =
-                !p.reorder || !p.rtl && p.clusters.levels[range.clone()].iter().all(|&l| l == 0);
+            let in_order = !p.reorder || !p.rtl && p.clusters.all_at(range.clone(), 0);
             if in_order {
                 // Cells in logical order, none mirrored: the shaped text as it is.
                 out.push_str(p.clusters.text_span(range));
@@ -374,6 +373,8 @@ struct Clusters {
     flags: Vec<u8>,
     /// The resolved bidi level.
     levels: Vec<u8>,
+    /// The level of every cluster when `levels` is empty (most paragraphs have one level).
+    level: u8,
     /// The bidi class of the first character.
     classes: Vec<BidiClass>,
     /// Source bytes, relative to the paragraph.
@@ -395,11 +396,36 @@ impl Clusters {
     fn with_capacity(clusters: usize, bytes: usize) -> Self {
         Self {
             flags: Vec::with_capacity(clusters),
-            levels: Vec::with_capacity(clusters),
+            levels: Vec::new(),
+            level: 0,
             classes: Vec::with_capacity(clusters),
             src: Vec::with_capacity(clusters),
             text: Vec::with_capacity(clusters),
             shaped: String::with_capacity(bytes),
+        }
+    }
+
+    /// The resolved level of cluster `i`.
+    fn level(&self, i: usize) -> u8 {
+        self.levels.get(i).copied().unwrap_or(self.level)
+    }
+
+    /// Whether every cluster in `range` is at `level`.
+    fn all_at(&self, range: Range<usize>, level: u8) -> bool {
+        match self.levels.get(range) {
+            Some(levels) if !self.levels.is_empty() => levels.iter().all(|&l| l == level),
+            _ => self.level == level,
+        }
+    }
+
+    /// Sets the levels, kept as one when they are all the same.
+    fn set_levels(&mut self, levels: Vec<u8>) {
+        match levels.first() {
+            Some(&first) if levels.iter().any(|&l| l != first) => self.levels = levels,
+            first => {
+                self.level = first.copied().unwrap_or(0);
+                self.levels = Vec::new();
+            }
         }
     }
 
@@ -464,8 +490,7 @@ impl PreparedParagraph {
     /// left-to-right screen order: UAX #9 L1 and L2 with the paragraph's levels.
     fn each_cell(&self, line: Range<usize>, mut f: impl FnMut(usize, u8)) {
         let para_level = u8::from(self.rtl);
-        let levels = &self.clusters.levels[line.clone()];
-        if !self.reorder || levels.iter().all(|&l| l == para_level) {
+        if !self.reorder || self.clusters.all_at(line.clone(), para_level) {
             // The whole line at the paragraph level (L1 can only set that level): it reads
             // as it is, or reversed.
             if self.reorder && para_level == 1 {
@@ -478,7 +503,7 @@ impl PreparedParagraph {
                 }
             }
         } else {
-            let mut levels = levels.to_vec();
+            let mut levels: Vec<u8> = line.clone().map(|i| self.clusters.level(i)).collect();
             apply_l1(
                 &mut levels,
                 &self.clusters.classes[line.clone()],
@@ -594,7 +619,6 @@ impl OpenCluster {
             flags |= BREAK;
         }
         out.flags.push(flags);
-        out.levels.push(0);
         out.classes.push(self.class);
         out.src.push(self.start as u32..end as u32);
         out.text.push(self.text_start as u32);
@@ -620,7 +644,9 @@ fn build_clusters(
     let mut breaks = unicode_linebreak::linebreaks(para).map(|(at, _)| at);
     let mut next_break = breaks.next().unwrap_or(usize::MAX);
     let classes = bmp_classes();
-    let mut out = Clusters::with_capacity(para.len() / 2 + 1, para.len() + 8);
+    // At most a cluster a character.
+    let chars = para.bytes().filter(|&b| b & 0xC0 != 0x80).count();
+    let mut out = Clusters::with_capacity(chars, para.len() + 8);
     let mut summary = ClassSummary::default();
     let mut joiner = shaping::Joiner::default();
     let mut open: Option<OpenCluster> = None;
@@ -738,8 +764,16 @@ fn advance_breaks(
 /// unicode-bidi's resolution of the whole paragraph.
 fn resolve_levels(para: &str, para_level: u8, quick: Option<Quick>, out: &mut Clusters) {
     match quick {
-        Some(Quick::Uniform(level)) => out.levels.fill(level),
-        Some(Quick::RtlNumbers) => rtl_number_levels(&out.classes, &mut out.levels),
+        Some(Quick::Uniform(level)) => {
+            // (Nothing drawn, no level: 0, as `set_levels` gives it.)
+            out.level = if out.flags.is_empty() { 0 } else { level };
+            out.levels = Vec::new();
+        }
+        Some(Quick::RtlNumbers) => {
+            let mut levels = vec![0; out.classes.len()];
+            rtl_number_levels(&out.classes, &mut levels);
+            out.set_levels(levels);
+        }
         None => {
             let level = if para_level == 1 {
                 Level::rtl()
@@ -747,9 +781,12 @@ fn resolve_levels(para: &str, para_level: u8, quick: Option<Quick>, out: &mut Cl
                 Level::ltr()
             };
             let info = ParagraphBidiInfo::new_with_data_source(&FastClasses, para, Some(level));
-            for (level, src) in out.levels.iter_mut().zip(&out.src) {
-                *level = info.levels[src.start as usize].number();
-            }
+            let levels = out
+                .src
+                .iter()
+                .map(|src| info.levels[src.start as usize].number())
+                .collect();
+            out.set_levels(levels);
         }
     }
 }
@@ -1286,9 +1323,9 @@ mod tests {
                 build_clusters(&text, 1, true, false, Sources::LIBRARY_GRAPHEMES).unwrap();
             let levels = char_levels(&text, Direction::Rtl);
             let starts: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
-            for (src, &level) in clusters.src.iter().zip(&clusters.levels) {
+            for (i, src) in clusters.src.iter().enumerate() {
                 let k = starts.binary_search(&(src.start as usize)).unwrap();
-                proptest::prop_assert_eq!(levels[k].0, Some(level), "{:?} at {}", text, k);
+                proptest::prop_assert_eq!(levels[k].0, Some(clusters.level(i)), "{:?} at {}", text, k);
             }
         }
     }
