@@ -591,7 +591,12 @@ impl OpenCluster {
 
     /// Ends the cluster at byte `end`: it becomes a cell, joins the ligature before it (the
     /// alef of a lam-alef), or is dropped (nothing visible: bidi controls, joiners).
-    #[inline]
+    #[expect(
+        clippy::inline_always,
+        reason = "called once a cluster from the hot loop; measured: 6% fewer instructions \
+                  for a layout when inlined, which the compiler does not choose by itself"
+    )]
+    #[inline(always)]
     fn close(self, end: usize, out: &mut Clusters, pending_break: &mut bool) {
         if self.absorbed
             && let Some(prev) = out.src.last_mut()
