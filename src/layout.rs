@@ -718,7 +718,7 @@ fn build_clusters(
         o.space &= matches!(c, ' ' | '\u{3000}' | '\t');
         if is_bidi_control(c) {
             // Dropped from the clusters, so the quick levels could not see it.
-            summary.explicit = true;
+            summary.dropped_control = true;
             continue;
         }
         match shaped {
@@ -812,22 +812,11 @@ fn joining_of(c: char) -> shaping::Joining {
 
 /// Which bidi classes a paragraph has, as far as telling whether its levels need unicode-bidi.
 #[derive(Debug, Clone, Copy, Default)]
-#[expect(
-    clippy::struct_excessive_bools,
-    reason = "independent facts about one paragraph, not a state machine"
-)]
 struct ClassSummary {
-    /// Left-to-right letters (L).
-    ltr: bool,
-    /// Right-to-left letters (R, AL).
-    rtl: bool,
-    /// European or Arabic numbers (EN, AN).
-    numbers: bool,
-    /// Arabic numbers (AN).
-    arabic_numbers: bool,
-    /// Explicit embeddings, overrides and isolates, boundary neutrals, paragraph separators,
-    /// bidi marks.
-    explicit: bool,
+    /// A bit for each class seen (`1 << class`).
+    seen: u32,
+    /// Bidi marks and other controls the clusters drop, which the quick levels could not see.
+    dropped_control: bool,
     /// A separator (ES, CS) carrying a mark, which rule W4 would read differently cluster by
     /// cluster than character by character.
     marked_separator: bool,
@@ -845,33 +834,30 @@ enum Quick {
 impl ClassSummary {
     #[inline]
     fn add(&mut self, class: BidiClass) {
-        use BidiClass::{AL, AN, B, BN, EN, FSI, L, LRE, LRI, LRO, PDF, PDI, R, RLE, RLI, RLO};
-        match class {
-            L => self.ltr = true,
-            R | AL => self.rtl = true,
-            EN => self.numbers = true,
-            AN => {
-                self.numbers = true;
-                self.arabic_numbers = true;
-            }
-            BN | LRE | RLE | LRO | RLO | PDF | LRI | RLI | FSI | PDI | B => self.explicit = true,
-            _ => {}
-        }
+        self.seen |= 1 << class as u32;
     }
 
-    /// The levels, when UAX #9 needs no more than these facts: an LTR paragraph without
-    /// right-to-left letters, Arabic numbers or explicit formatting is all level 0 (European
-    /// numbers among Latin letters become L by W7); an RTL paragraph without left-to-right
-    /// letters or explicit formatting is all level 1 but for its numbers. `None` when the
-    /// full algorithm must run.
+    /// Whether any of `classes` was seen.
+    fn has(self, classes: &[BidiClass]) -> bool {
+        classes.iter().any(|&c| self.seen & 1 << c as u32 != 0)
+    }
+
+    /// The levels, when UAX #9 needs no more than a look at the classes: an LTR paragraph
+    /// without right-to-left letters, Arabic numbers or explicit formatting is all level 0
+    /// (European numbers among Latin letters become L by W7); an RTL paragraph without
+    /// left-to-right letters or explicit formatting is all level 1 but for its numbers.
+    /// `None` when the full algorithm must run.
     fn quick(self, para_level: u8) -> Option<Quick> {
-        if self.explicit {
+        use BidiClass::{AL, AN, B, BN, EN, FSI, L, LRE, LRI, LRO, PDF, PDI, R, RLE, RLI, RLO};
+        // Explicit embeddings, overrides and isolates, boundary neutrals, paragraph separators.
+        let explicit = [BN, LRE, RLE, LRO, RLO, PDF, LRI, RLI, FSI, PDI, B];
+        if self.dropped_control || self.has(&explicit) {
             None
         } else if para_level == 0 {
-            (!self.rtl && !self.arabic_numbers).then_some(Quick::Uniform(0))
-        } else if self.ltr {
+            (!self.has(&[R, AL, AN])).then_some(Quick::Uniform(0))
+        } else if self.has(&[L]) {
             None
-        } else if !self.numbers {
+        } else if !self.has(&[EN, AN]) {
             Some(Quick::Uniform(1))
         } else if self.marked_separator {
             None
