@@ -318,6 +318,23 @@ impl Prepared {
             if in_order {
                 // Cells in logical order, none mirrored: the shaped text as it is.
                 out.push_str(p.clusters.text_span(range));
+            } else if p.reorder && p.rtl && p.clusters.all_at(range.clone(), 1) {
+                // A right-to-left line at the paragraph's level: its cells reversed, each
+                // copied from the shaped text (mirrored if it must be).
+                let cs = &p.clusters;
+                let mut end = cs
+                    .text
+                    .get(range.end)
+                    .map_or(cs.shaped.len(), |&t| t as usize);
+                for i in range.rev() {
+                    let start = cs.text[i] as usize;
+                    if cs.classes[i] == BidiClass::ON {
+                        p.push_cell_text(i, 1, out);
+                    } else {
+                        out.push_str(cs.shaped.get(start..end).unwrap_or(""));
+                    }
+                    end = start;
+                }
             } else {
                 p.each_cell(range, |i, level| p.push_cell_text(i, level, out));
             }

@@ -197,6 +197,27 @@ proptest! {
         }
     }
 
+    /// What `qari render` prints of a line (its shortcuts: lines in logical order copied
+    /// whole, right-to-left lines reversed span by span) is what the line's cells show, in
+    /// every mode and direction.
+    #[test]
+    fn printed_lines_are_their_cells(
+        s in text(),
+        w in 0usize..50,
+        mode in proptest::sample::select(vec![BidiMode::App, BidiMode::Terminal, BidiMode::Off]),
+        base in proptest::sample::select(vec![BaseDir::Auto, BaseDir::Rtl, BaseDir::Ltr]),
+        tab in proptest::prelude::any::<bool>(),
+    ) {
+        let s = if tab { s.replacen(' ', "\t", 2) } else { s };
+        let o = Options { mode, base, ..opts() };
+        let prepared = layout::prepare(&s, o);
+        for line in prepared.wrap(w) {
+            let mut printed = String::new();
+            prepared.push_plain(&line, &mut printed);
+            prop_assert_eq!(&printed, &prepared.visual(&line).padded_text(), "{:?} at {}", s, w);
+        }
+    }
+
     #[test]
     fn rtl_text_without_breaks_comes_out_reversed(
         letters in proptest::collection::vec(proptest::sample::select(vec!["ب", "ت", "م", "ع", "ي", "ن", "س"]), 1..40)
