@@ -12,9 +12,15 @@ use std::borrow::Cow;
 /// Bidi controls are kept: they steer the layout, which never prints them. Text without
 /// anything to replace is returned borrowed.
 pub fn sanitize(s: &str) -> Cow<'_, str> {
-    if !needs_sanitizing(s.as_bytes()) {
-        return Cow::Borrowed(s);
+    if needs_sanitizing(s.as_bytes()) {
+        Cow::Owned(replace_controls(s))
+    } else {
+        Cow::Borrowed(s)
     }
+}
+
+/// The replacements of [`sanitize`], character by character.
+fn replace_controls(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 16);
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
@@ -34,7 +40,7 @@ pub fn sanitize(s: &str) -> Cow<'_, str> {
             _ => out.push(c),
         }
     }
-    Cow::Owned(out)
+    out
 }
 
 /// Bytes that may start something to replace: C0 but tab and newline, DEL, and the lead
@@ -52,20 +58,43 @@ const SUSPECT: [bool; 256] = {
     t
 };
 
-/// One pass over the bytes, looking closer only at suspect ones.
+/// One pass over the bytes, 32 at a time: a chunk without a suspect byte (most of them) is
+/// passed by a test the compiler vectorizes; only the suspect bytes of the others are looked at
+/// closer.
 fn needs_sanitizing(bytes: &[u8]) -> bool {
-    let mut rest = bytes;
-    while let Some(i) = rest.iter().position(|&b| SUSPECT[usize::from(b)]) {
-        let tail = &rest[i..];
-        match tail {
-            [0xC2, n, ..] if (0x80..=0x9f).contains(n) => return true,
-            [0xE2, 0x80, 0xA8 | 0xA9, ..] => return true,
-            [0xC2 | 0xE2, ..] => {}
-            _ => return true,
+    const CHUNK: usize = 32;
+    for (k, chunk) in bytes.chunks(CHUNK).enumerate() {
+        if !chunk.iter().fold(false, |any, &b| any | suspect(b)) {
+            continue;
         }
-        rest = &tail[1..];
+        let base = k * CHUNK;
+        for (i, &b) in chunk.iter().enumerate() {
+            if SUSPECT[usize::from(b)] && replaced_at(bytes.get(base + i..).unwrap_or(&[])) {
+                return true;
+            }
+        }
     }
     false
+}
+
+/// [`SUSPECT`] as arithmetic, for the vectorized test.
+#[inline]
+#[expect(
+    clippy::needless_bitwise_bool,
+    reason = "no branches, so that the test over a chunk is vectorized"
+)]
+fn suspect(b: u8) -> bool {
+    (b < 0x20) & (b != b'\t') & (b != b'\n') | (b == 0x7f) | (b == 0xC2) | (b == 0xE2)
+}
+
+/// Whether the text from a suspect byte on starts something [`sanitize`] replaces.
+fn replaced_at(tail: &[u8]) -> bool {
+    match tail {
+        [0xC2, n, ..] if (0x80..=0x9f).contains(n) => true,
+        [0xE2, 0x80, 0xA8 | 0xA9, ..] => true,
+        [0xC2 | 0xE2, ..] => false,
+        _ => true,
+    }
 }
 
 /// Bidi formatting characters: they steer the algorithm and are never drawn.
@@ -81,6 +110,26 @@ pub fn is_bidi_control(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The fast scan says there is something to replace exactly when the replacements
+        /// change the text.
+        #[test]
+        fn the_scan_finds_exactly_what_is_replaced(
+            chars in proptest::collection::vec(proptest::sample::select(vec![
+                'a', ' ', '\t', '\n', '\r', '\u{1b}', '\0', '\u{7f}', '\u{80}', '\u{9b}',
+                '\u{9f}', '\u{a0}', '«', '»', '\u{2028}', '\u{2029}', '\u{2027}', '—', '…',
+                'ب', 'ل', '\u{064E}', '\u{202B}', '\u{FEFF}',
+            ]), 0..100),
+        ) {
+            let text: String = chars.into_iter().collect();
+            proptest::prop_assert_eq!(
+                needs_sanitizing(text.as_bytes()),
+                replace_controls(&text) != text,
+                "{:?}", text
+            );
+        }
+    }
 
     #[test]
     fn escape_sequences_become_visible() {
