@@ -318,23 +318,6 @@ impl Prepared {
             if in_order {
                 // Cells in logical order, none mirrored: the shaped text as it is.
                 out.push_str(p.clusters.text_span(range));
-            } else if p.reorder && p.rtl && p.clusters.all_at(range.clone(), 1) {
-                // A right-to-left line at the paragraph's level: its cells reversed, each
-                // copied from the shaped text (mirrored if it must be).
-                let cs = &p.clusters;
-                let mut end = cs
-                    .text
-                    .get(range.end)
-                    .map_or(cs.shaped.len(), |&t| t as usize);
-                for i in range.rev() {
-                    let start = cs.text[i] as usize;
-                    if cs.classes[i] == BidiClass::ON {
-                        p.push_cell_text(i, 1, out);
-                    } else {
-                        out.push_str(cs.shaped.get(start..end).unwrap_or(""));
-                    }
-                    end = start;
-                }
             } else {
                 p.each_cell(range, |i, level| p.push_cell_text(i, level, out));
             }
@@ -439,11 +422,14 @@ impl Clusters {
     fn set_levels(&mut self, levels: Vec<u8>) {
         match levels.first() {
             Some(&first) if levels.iter().any(|&l| l != first) => self.levels = levels,
-            first => {
-                self.level = first.copied().unwrap_or(0);
-                self.levels = Vec::new();
-            }
+            first => self.set_uniform(first.copied().unwrap_or(0)),
         }
+    }
+
+    /// Puts every cluster at `level` (a paragraph with nothing drawn has no level: 0).
+    fn set_uniform(&mut self, level: u8) {
+        self.level = if self.flags.is_empty() { 0 } else { level };
+        self.levels = Vec::new();
     }
 
     /// The shaped text of the clusters in `range`.
@@ -786,11 +772,7 @@ fn advance_breaks(
 /// unicode-bidi's resolution of the whole paragraph.
 fn resolve_levels(para: &str, para_level: u8, quick: Option<Quick>, out: &mut Clusters) {
     match quick {
-        Some(Quick::Uniform(level)) => {
-            // (Nothing drawn, no level: 0, as `set_levels` gives it.)
-            out.level = if out.flags.is_empty() { 0 } else { level };
-            out.levels = Vec::new();
-        }
+        Some(Quick::Uniform(level)) => out.set_uniform(level),
         Some(Quick::RtlNumbers) => {
             let mut levels = vec![0; out.classes.len()];
             rtl_number_levels(&out.classes, &mut levels);

@@ -197,9 +197,8 @@ proptest! {
         }
     }
 
-    /// What `qari render` prints of a line (its shortcuts: lines in logical order copied
-    /// whole, right-to-left lines reversed span by span) is what the line's cells show, in
-    /// every mode and direction.
+    /// What `qari render` prints of a line (its shortcut: a line in logical order copied
+    /// whole) is what the line's cells show, in every mode and direction.
     #[test]
     fn printed_lines_are_their_cells(
         s in text(),

@@ -81,23 +81,16 @@ pub enum Shaped {
 
 /// Shapes `chars` (one paragraph, logical order) and returns what to draw for each.
 pub fn shape(chars: &[char]) -> Vec<Shaped> {
-    shape_by(chars.len(), |i| chars[i])
-}
-
-/// As [`shape`], for characters kept with their byte offsets (as the layout keeps them).
-pub fn shape_indexed(chars: &[(usize, char)]) -> Vec<Shaped> {
-    shape_by(chars.len(), |i| chars[i].1)
-}
-
-fn shape_by(n: usize, char_at: impl Fn(usize) -> char) -> Vec<Shaped> {
-    let types: Vec<Joining> = (0..n).map(|i| joining(char_at(i))).collect();
+    let types: Vec<Joining> = chars.iter().map(|&c| joining(c)).collect();
     let mut joiner = Joiner::default();
-    (0..n)
-        .map(|i| {
-            joiner.step(i, char_at(i), types[i], || {
-                (i + 1..n)
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            joiner.step(i, c, types[i], || {
+                (i + 1..chars.len())
                     .find(|&k| types[k] != Joining::Transparent)
-                    .map(|k| (k, char_at(k)))
+                    .map(|k| (k, chars[k]))
             })
         })
         .collect()
