@@ -6,6 +6,8 @@
 //! - [`layout`]: pure; the bidi layout engine, one block of logical text and a width to visual
 //!   lines of cells that keep their source byte ranges.
 //! - [`library`]: the catalog of a folder tree (or the embedded sample library): sort, filter.
+//! - [`escape`]: the one sanitizer for names, paths and log fields from outside (one line,
+//!   no control or bidi override reaches a terminal or a log).
 //! - [`par`]: work spread over every core (the catalog, the search index, long articles).
 //! - [`config`]: the TOML settings file over embedded defaults; [`keymap`]: the actions and
 //!   the keys bound to them (one table handles keys and writes the help).
@@ -24,6 +26,7 @@ pub mod app;
 pub mod article;
 pub mod cli;
 pub mod config;
+pub mod escape;
 pub mod keymap;
 pub mod layout;
 pub mod library;

@@ -13,6 +13,19 @@ use ratatui::buffer::{Buffer, Cell};
 use crate::app::{App, Focus};
 use crate::ui::{self, Theme};
 
+/// The widest screen qari draws, in columns: a terminal (or an SSH client's pty request) that
+/// says it is wider is drawn at this width, so no peer can make a session allocate more than
+/// `MAX_COLS × MAX_ROWS` cells.
+pub const MAX_COLS: u16 = 1000;
+/// The tallest screen qari draws, in rows (see [`MAX_COLS`]).
+pub const MAX_ROWS: u16 = 500;
+
+/// A size reported from outside (a local terminal, a pty request, a window change), held to
+/// [`MAX_COLS`] × [`MAX_ROWS`].
+pub fn clamp_size(cols: u16, rows: u16) -> (u16, u16) {
+    (cols.min(MAX_COLS), rows.min(MAX_ROWS))
+}
+
 /// What decides whether a frame can scroll the previous one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct FrameKey {
@@ -163,6 +176,13 @@ fn shift_rows(buf: &mut Buffer, rows: (u16, u16), delta: isize) {
 mod tests {
     use super::*;
     use ratatui::layout::Rect;
+
+    #[test]
+    fn sizes_from_outside_are_held_to_the_cap() {
+        assert_eq!(clamp_size(65535, 65535), (MAX_COLS, MAX_ROWS));
+        assert_eq!(clamp_size(80, 24), (80, 24));
+        assert_eq!(clamp_size(8000, 20), (MAX_COLS, 20));
+    }
 
     #[test]
     fn rows_shift_both_ways() {
