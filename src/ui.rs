@@ -438,7 +438,14 @@ fn status(app: &App, theme: &Theme, g: &Geometry, buf: &mut Buffer) {
     if let Some(q) = app.query() {
         let prompt = if q.list { "filter: " } else { "find: " };
         let line = format!(" {prompt}{}▏", q.text);
-        let hint = "  Enter done · Esc cancel";
+        let mut hint = String::from("  ");
+        for note in [app.message(), app.background_status()]
+            .into_iter()
+            .flatten()
+        {
+            let _ = write!(hint, "{note} · ");
+        }
+        hint.push_str("Enter done · Esc cancel");
         let shown = format!("{line}{hint}");
         // The query may be Arabic: lay it out so it reads right, as one LTR-based line.
         let laid = lay_out(
@@ -468,7 +475,8 @@ fn status(app: &App, theme: &Theme, g: &Geometry, buf: &mut Buffer) {
     let right = app
         .progress()
         .filter(|_| g.reader.is_some())
-        .map(|(pct, shown, total)| format!("{found} {pct:>3}% {shown}/{total} "));
+        .map(|(pct, shown, total)| format!("{found} {pct:>3}% {shown}/{total} "))
+        .or_else(|| app.background_status().map(|b| format!("{found} {b} ")));
     let right_w = right.as_deref().map_or(0, str_width);
     let left_w = usize::from(area.width).saturating_sub(right_w);
     let left = if let Some(m) = app.message() {

@@ -18,7 +18,7 @@ use ratatui::style::{Color, Modifier};
 #[allow(dead_code, reason = "each test file uses part of the shared helpers")]
 mod support;
 
-use support::{SEED, app_with, ch, key, text};
+use support::{SEED, app_with, ch, key, settle, text};
 
 fn app(w: u16, h: u16) -> App {
     app_with(Store::in_memory(), w, h)
@@ -367,6 +367,7 @@ fn find_in_the_article_and_step_through_matches() {
         a.handle(ch(c));
     }
     a.handle(key(KeyCode::Enter));
+    settle(&mut a);
     let r = a.reader().unwrap();
     assert!(r.matches.len() > 3);
     assert_eq!(r.current, Some(0));
@@ -481,8 +482,8 @@ fn long_library(dir: &std::path::Path) -> (std::sync::Arc<qari::library::Library
     (std::sync::Arc::new(lib), id)
 }
 
-/// A long article opens on its first part at once and shows what the whole shows; the first
-/// input takes over the whole, at the same place.
+/// A long article opens on its first part at once and shows what the whole shows; the whole,
+/// prepared in the background, is taken over when it is ready, at the same place.
 #[test]
 fn a_long_article_opens_on_its_first_part_then_the_whole() {
     use qari::layout::document::PreparedArticle;
@@ -512,7 +513,7 @@ fn a_long_article_opens_on_its_first_part_then_the_whole() {
         "no percentage before the whole is laid out"
     );
     let first = text(&support::render(&a));
-    a.handle(Input::Resize(80, 24));
+    settle(&mut a);
     let r = a.reader().unwrap();
     assert!(!r.is_partial());
     assert_eq!(r.lines(), &all[..]);
@@ -562,7 +563,7 @@ fn a_long_article_reopens_deep_inside_at_once() {
     assert!(a.reader().unwrap().is_partial());
     assert_eq!(top(&a), qari::layout::document::Origin::Block(block));
     let first = text(&support::render(&a));
-    a.handle(Input::Resize(80, 24));
+    settle(&mut a);
     assert!(!a.reader().unwrap().is_partial());
     assert_eq!(top(&a), qari::layout::document::Origin::Block(block));
     let whole = text(&support::render(&a));

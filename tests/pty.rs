@@ -146,3 +146,21 @@ fn a_closed_terminal_ends_the_reader_and_keeps_the_state() {
         .unwrap_or_else(|e| panic!("state not saved ({e}); exit code {code:?}"));
     assert!(saved.contains(SEED), "{saved}");
 }
+
+/// A search runs in the background: its hits reach the screen with no key after the query.
+#[test]
+fn search_hits_appear_without_another_key() {
+    let lib = library();
+    let state = lib.path().join("state.json");
+    let mut t = pty::Term::spawn(qari(lib.path(), &state), 100, 30);
+    assert!(t.wait_for("2 articles", WAIT), "{}", t.screen());
+    t.send("/ماكجورك".as_bytes());
+    assert!(t.wait_for("1 found", WAIT), "{}", t.screen());
+    assert!(t.screen().contains("ماكجورك") || t.screen().contains("ﻙﺭﻮﺠﻛﺎﻣ"));
+    t.send(b"\x1b");
+    t.settle(Duration::from_millis(100), WAIT);
+    t.send(b"\x1b");
+    t.settle(Duration::from_millis(100), WAIT);
+    t.send(b"q");
+    assert_eq!(t.wait_exit(WAIT), Some(0));
+}
