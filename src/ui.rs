@@ -437,7 +437,6 @@ fn status(app: &App, theme: &Theme, g: &Geometry, buf: &mut Buffer) {
     buf.set_style(area, theme.bar);
     if let Some(q) = app.query() {
         let prompt = if q.list { "filter: " } else { "find: " };
-        let line = format!(" {prompt}{}▏", q.text);
         let mut hint = String::from("  ");
         for note in [app.message(), app.background_status()]
             .into_iter()
@@ -446,6 +445,12 @@ fn status(app: &App, theme: &Theme, g: &Geometry, buf: &mut Buffer) {
             let _ = write!(hint, "{note} · ");
         }
         hint.push_str("Enter done · Esc cancel");
+        // A query longer than the line shows its end, where the typing is.
+        let width = usize::from(area.width);
+        let room = width
+            .saturating_sub(str_width(prompt) + 3 + str_width(&hint).min(width / 2))
+            .max(8);
+        let line = format!(" {prompt}{}▏", tail(&q.text, room));
         let shown = format!("{line}{hint}");
         // The query may be Arabic: lay it out so it reads right, as one LTR-based line.
         let laid = lay_out(
@@ -512,6 +517,23 @@ fn status(app: &App, theme: &Theme, g: &Geometry, buf: &mut Buffer) {
 
 /// The keys that matter in the focused pane, from the keymap, as many whole hints as fit in
 /// `width` columns.
+/// The end of `text` that fits in `room` columns, after an ellipsis when cut.
+fn tail(text: &str, room: usize) -> std::borrow::Cow<'_, str> {
+    if str_width(text) <= room {
+        return text.into();
+    }
+    let mut used = 1;
+    let mut start = text.len();
+    for (i, c) in text.char_indices().rev() {
+        used += str_width(c.encode_utf8(&mut [0; 4]));
+        if used > room {
+            break;
+        }
+        start = i;
+    }
+    format!("…{}", text.get(start..).unwrap_or_default()).into()
+}
+
 fn key_hints(app: &App, width: usize) -> String {
     let actions: &[Action] = if app.focus() == Focus::Reader && app.reader().is_some() {
         &[

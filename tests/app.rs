@@ -571,3 +571,54 @@ fn a_long_article_reopens_deep_inside_at_once() {
     let rows = |s: &str| s.lines().take(20).map(str::to_owned).collect::<Vec<_>>();
     assert_eq!(rows(&first), rows(&whole));
 }
+
+/// A backend bigger than the cap: the app and the frame are held to it, the cells past it
+/// are never drawn, and the screen follows the app's size as it changes.
+#[test]
+fn a_screen_bigger_than_the_cap_is_drawn_at_the_cap() {
+    use qari::screen::{MAX_COLS, MAX_ROWS};
+    let mut a = app(1200, 600);
+    assert_eq!(a.size(), (MAX_COLS, MAX_ROWS));
+    let mut s = Screen::new(TestBackend::new(1200, 600), Theme::default()).unwrap();
+    assert_eq!(s.size(), (MAX_COLS, MAX_ROWS));
+    s.draw(&a).unwrap();
+    let buf = s.backend().buffer().clone();
+    let status = support::row(&buf, MAX_ROWS - 1);
+    assert!(status.contains('?'), "{status}");
+    for y in 0..600 {
+        for x in 0..1200 {
+            if x >= MAX_COLS || y >= MAX_ROWS {
+                assert_eq!(buf[(x, y)].symbol(), " ", "({x}, {y}) drawn past the cap");
+            }
+        }
+    }
+    a.handle(Input::Resize(80, 24));
+    s.draw(&a).unwrap();
+    assert_eq!(s.size(), (80, 24));
+    assert_eq!(
+        support::row(s.backend().buffer(), 23)
+            .get(..80)
+            .map(str::trim_end),
+        support::row(&screen(&a, &Theme::default()), 23)
+            .get(..80)
+            .map(str::trim_end)
+    );
+}
+
+/// A long query shows its end on the query line, and the cut is said.
+#[test]
+fn a_long_query_shows_its_end() {
+    let mut a = app(80, 24);
+    a.handle(ch('/'));
+    support::type_text(&mut a, &"ab".repeat(600));
+    support::type_text(&mut a, "z");
+    let q = a.query().unwrap();
+    assert_eq!(q.text.chars().count(), qari::app::MAX_QUERY_CHARS);
+    assert!(q.text.ends_with("ab"), "the z past the cap is dropped");
+    let s = shot(&a);
+    let status = s.lines().nth(23).unwrap();
+    assert!(status.contains(" filter: …"), "{status}");
+    assert!(status.contains("ab▏"), "{status}");
+    assert!(status.contains("cut at 1024"), "{status}");
+    settle(&mut a);
+}
