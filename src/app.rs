@@ -287,17 +287,17 @@ impl Reader {
             .name("qari-layout".to_owned())
             .spawn(move || {
                 notifier.hold();
-                if notifier.stopped.load(Ordering::Acquire) {
-                    return;
-                }
-                // Something is always sent, so that the reader does not stay partial.
+                // Stopped with the app's background work; else something is always sent, so
+                // that the reader does not stay partial.
                 let prepared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    PreparedArticle::new(&article, opts)
+                    PreparedArticle::new_cancellable(&article, opts, &notifier.stopped)
                 }));
-                notifier.send(Done::Whole {
-                    job,
-                    prepared: prepared.map_or(fallback, Arc::new),
-                });
+                let prepared = match prepared {
+                    Ok(Some(p)) => Arc::new(p),
+                    Ok(None) => return,
+                    Err(_) => fallback,
+                };
+                notifier.send(Done::Whole { job, prepared });
             });
         if spawned.is_ok() {
             self.whole = Some(job);
@@ -1803,6 +1803,27 @@ mod tests {
         gate.release();
         assert!(app.wait_background(Duration::from_secs(60)));
         assert!(!app.reader().unwrap().is_partial());
+    }
+
+    #[test]
+    fn the_preparation_of_the_whole_stops_with_the_app() {
+        let dir = tempfile::tempdir().unwrap();
+        let lib = long_library(dir.path());
+        let article = lib.article(0).unwrap();
+        let stop = AtomicBool::new(true);
+        assert!(PreparedArticle::new_cancellable(&article, Options::default(), &stop).is_none());
+        stop.store(false, Ordering::Release);
+        let whole = PreparedArticle::new_cancellable(&article, Options::default(), &stop);
+        assert!(whole.is_some_and(|p| p.is_whole()));
+        // The app's flag is the one its preparation looks at.
+        let gate = Arc::new(Gate::default());
+        let mut app = held_app(lib, &gate);
+        app.open(0);
+        let stopped = Arc::clone(&app.bg.notifier.stopped);
+        assert!(!stopped.load(Ordering::Acquire));
+        drop(app);
+        assert!(stopped.load(Ordering::Acquire));
+        gate.release();
     }
 
     #[test]
