@@ -301,6 +301,11 @@ impl SharedIndex {
             if cancel.load(Ordering::Acquire) {
                 return None;
             }
+            if !self.started.load(Ordering::Acquire) {
+                // The build in the background failed.
+                drop(guard);
+                return Some(self.get_or_build(lib));
+            }
             // The build notifies; the timeout only bounds how late a cancel is seen.
             guard = self
                 .built
@@ -332,7 +337,16 @@ impl SharedIndex {
         let spawned = std::thread::Builder::new()
             .name("qari-index".to_owned())
             .spawn(move || {
-                me.get_or_build(&lib);
+                let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    me.get_or_build(&lib);
+                }));
+                if built.is_err() {
+                    // Whoever waits builds it (and reports the failure) instead.
+                    me.started
+                        .store(false, std::sync::atomic::Ordering::Release);
+                    drop(me.lock.lock());
+                    me.built.notify_all();
+                }
             });
         if spawned.is_err() {
             // No thread to spare: the first search builds it instead.

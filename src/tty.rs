@@ -81,6 +81,11 @@ pub fn restore() {
 
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
+        if std::thread::current().name() != Some("main") {
+            // The app's background threads catch their panics and the reader goes on (a
+            // search that failed says so): the terminal stays as it is.
+            return;
+        }
         restore();
         let what = info
             .payload()
@@ -175,9 +180,11 @@ fn spawn_reader(tx: std::sync::mpsc::SyncSender<Msg>) -> std::io::Result<()> {
         .name("qari-input".to_owned())
         .spawn(move || {
             loop {
-                let msg = match event::read() {
-                    Ok(ev) => Msg::Event(ev),
-                    Err(_) => Msg::Gone,
+                let read = std::panic::catch_unwind(event::read);
+                // An error or a panic reading: the terminal is as good as gone.
+                let msg = match read {
+                    Ok(Ok(ev)) => Msg::Event(ev),
+                    Ok(Err(_)) | Err(_) => Msg::Gone,
                 };
                 let gone = matches!(msg, Msg::Gone);
                 if tx.send(msg).is_err() || gone {
