@@ -364,6 +364,12 @@ enum Done {
     },
     /// A job ended in a panic: nothing will come of it.
     Failed { job: u64 },
+    /// Library article `index`, read and parsed (or why it could not be).
+    Opened {
+        job: u64,
+        index: usize,
+        article: Result<Arc<Article>, String>,
+    },
 }
 
 /// A search to run on the app's worker.
@@ -504,6 +510,8 @@ struct Background {
     awaited: Option<(u64, Awaited)>,
     /// Open the first hit when the awaited library search answers (Enter came first).
     open_first: bool,
+    /// The article being read from a huge file, to open when it is parsed: job, index.
+    opening: Option<(u64, usize)>,
 }
 
 impl std::fmt::Debug for Background {
@@ -512,6 +520,7 @@ impl std::fmt::Debug for Background {
             .field("jobs", &self.jobs)
             .field("awaited", &self.awaited)
             .field("open_first", &self.open_first)
+            .field("opening", &self.opening)
             .finish_non_exhaustive()
     }
 }
@@ -533,6 +542,7 @@ impl Background {
             jobs: 0,
             awaited: None,
             open_first: false,
+            opening: None,
         }
     }
 
@@ -778,12 +788,17 @@ impl App {
     /// Whether background work this app waits for is under way (a search, the index, the
     /// whole of the open article).
     pub fn busy(&self) -> bool {
-        self.bg.awaited.is_some() || self.reader.as_ref().is_some_and(Reader::is_partial)
+        self.bg.awaited.is_some()
+            || self.bg.opening.is_some()
+            || self.reader.as_ref().is_some_and(Reader::is_partial)
     }
 
     /// What the background is doing, for the status line: none when it does nothing the
     /// reader waits for.
     pub fn background_status(&self) -> Option<&'static str> {
+        if self.bg.opening.is_some() {
+            return Some("opening the article…");
+        }
         match self.bg.awaited.map(|(_, a)| a) {
             Some(Awaited::Index | Awaited::Library) if !self.index.is_ready() => {
                 Some("indexing the library…")
@@ -875,6 +890,21 @@ impl App {
                 self.relayout();
                 if let Some(from_start) = go {
                     self.go_to_first_match(from_start);
+                }
+                true
+            }
+            Done::Opened {
+                job,
+                index,
+                article,
+            } => {
+                if self.bg.opening != Some((job, index)) {
+                    return false;
+                }
+                self.bg.opening = None;
+                match article {
+                    Ok(a) => self.show_article(index, a),
+                    Err(problem) => self.message = Some(problem),
                 }
                 true
             }
@@ -1235,7 +1265,9 @@ impl App {
                 }
             }
             Action::Back => {
-                if self.focus == Focus::Reader {
+                if self.bg.opening.take().is_some() {
+                    self.message = Some("the article was not opened".into());
+                } else if self.focus == Focus::Reader {
                     self.focus = Focus::List;
                     if let Some(e) = self.save() {
                         self.message = Some(e);
@@ -1398,43 +1430,87 @@ impl App {
             self.focus = Focus::Reader;
             return;
         }
+        if self.lib.loaded(index).is_none() && self.lib.is_huge(index) {
+            self.open_in_background(index);
+            return;
+        }
+        // Opening another article at once: one being read is not wanted any more.
+        self.bg.opening = None;
+        match self.lib.article(index) {
+            Ok(article) => self.show_article(index, article),
+            Err(problem) => self.message = Some(problem.to_string()),
+        }
+    }
+
+    /// Reads and parses an article of a huge file on a thread of its own: the reader shows
+    /// it when it is ready (keys work on meanwhile; Esc gives it up).
+    fn open_in_background(&mut self, index: usize) {
+        if self.bg.opening.is_some_and(|(_, i)| i == index) {
+            return;
+        }
+        let job = self.bg.next_job();
+        let (lib, notifier) = (Arc::clone(&self.lib), self.bg.notifier.clone());
+        let spawned = std::thread::Builder::new()
+            .name("qari-open".to_owned())
+            .spawn(move || {
+                notifier.hold();
+                if notifier.stopped.load(Ordering::Acquire) {
+                    return;
+                }
+                let article =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lib.article(index)))
+                        .map_or_else(
+                            |_| Err("the article could not be read (an internal error)".into()),
+                            |r| r.map_err(|p| p.to_string()),
+                        );
+                notifier.send(Done::Opened {
+                    job,
+                    index,
+                    article,
+                });
+            });
+        match spawned {
+            Ok(_) => self.bg.opening = Some((job, index)),
+            Err(_) => {
+                self.message = Some("the article could not be opened: no thread is left".into());
+            }
+        }
+    }
+
+    /// Shows `article` (library article `index`) in the reader, at its remembered position.
+    fn show_article(&mut self, index: usize, article: Arc<Article>) {
         if self.reader.is_some() {
             self.save();
         }
-        match self.lib.article(index) {
-            Ok(article) => {
-                let id = article.id.clone();
-                let remembered = self.store.get(&id);
-                self.store.update(&id, |s| s.read = true);
-                if !remembered.read {
-                    self.unread = self.unread.saturating_sub(1);
-                }
-                self.reader = Some(Reader {
-                    index,
-                    article,
-                    width: 0,
-                    lines: Arc::new(Vec::new()),
-                    cache: Vec::new(),
-                    prepared: None,
-                    whole: None,
-                    go_when_whole: None,
-                    top: 0,
-                    anchor: remembered.position.unwrap_or_default(),
-                    matches: Vec::new(),
-                    current: None,
-                });
-                if let Some(pos) = self.view.iter().position(|&i| i == index) {
-                    self.selected = pos;
-                    self.keep_selection_visible();
-                }
-                self.focus = Focus::Reader;
-                self.relayout();
-                if self.searching() {
-                    let q = self.query_terms.clone();
-                    self.find_query(String::new(), q, true);
-                }
-            }
-            Err(problem) => self.message = Some(problem.to_string()),
+        let id = article.id.clone();
+        let remembered = self.store.get(&id);
+        self.store.update(&id, |s| s.read = true);
+        if !remembered.read {
+            self.unread = self.unread.saturating_sub(1);
+        }
+        self.reader = Some(Reader {
+            index,
+            article,
+            width: 0,
+            lines: Arc::new(Vec::new()),
+            cache: Vec::new(),
+            prepared: None,
+            whole: None,
+            go_when_whole: None,
+            top: 0,
+            anchor: remembered.position.unwrap_or_default(),
+            matches: Vec::new(),
+            current: None,
+        });
+        if let Some(pos) = self.view.iter().position(|&i| i == index) {
+            self.selected = pos;
+            self.keep_selection_visible();
+        }
+        self.focus = Focus::Reader;
+        self.relayout();
+        if self.searching() {
+            let q = self.query_terms.clone();
+            self.find_query(String::new(), q, true);
         }
     }
 
@@ -1824,6 +1900,39 @@ mod tests {
         drop(app);
         assert!(stopped.load(Ordering::Acquire));
         gate.release();
+    }
+
+    #[test]
+    fn an_article_of_a_huge_file_is_read_off_the_input_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let para = "قال المبعوث إن داعش فقد معظم الأراضي التي سيطر عليها منذ 2014.\n\n";
+        let big = usize::try_from(crate::library::LAZY_BYTES).unwrap() + 1024;
+        let body = para.repeat(big / para.len() + 1);
+        std::fs::write(dir.path().join("huge.txt"), format!("مقال ضخم\n\n{body}")).unwrap();
+        let lib = Arc::new(Library::open(&[dir.path().to_path_buf()]));
+        assert!(lib.is_huge(0));
+        let gate = Arc::new(Gate::default());
+        let mut app = held_app(Arc::clone(&lib), &gate);
+        app.open(0);
+        // Held: the list is still there, the status says why, keys work.
+        assert!(app.reader().is_none());
+        assert_eq!(app.background_status(), Some("opening the article…"));
+        app.handle(key(KeyCode::Esc));
+        assert!(app.bg.opening.is_none(), "Esc gives it up");
+        app.open(0);
+        app.handle(key(KeyCode::Char('q')));
+        assert!(app.should_quit(), "q is answered while the file is read");
+        assert!(app.reader().is_none());
+        gate.release();
+        let end = Instant::now() + Duration::from_secs(120);
+        while app.reader().is_none() && Instant::now() < end {
+            app.poll_background();
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let r = app.reader().expect("the article opens once read");
+        assert_eq!(r.index, 0);
+        assert_eq!(app.focus(), Focus::Reader);
+        assert!(r.is_partial(), "a huge article opens on its first part");
     }
 
     #[test]
