@@ -40,6 +40,13 @@ const PROGRESSIVE_BYTES: usize = 256 * 1024;
 /// Body text in that first part after the block the reader opens on: many screens at any
 /// width.
 const FIRST_PART_BYTES: usize = 32 * 1024;
+/// Articles with this much body text are wrapped again in the background on a resize (on
+/// their first part meanwhile): past it wrapping takes more than a frame.
+#[cfg(not(test))]
+const REWRAP_BYTES: usize = 4 * 1024 * 1024;
+/// (Lower in the unit tests, so that their articles stay small.)
+#[cfg(test)]
+const REWRAP_BYTES: usize = PROGRESSIVE_BYTES;
 
 /// The longest query, in characters: what is typed or pasted past it is dropped, with a
 /// message.
@@ -233,6 +240,8 @@ impl Reader {
         best.unwrap_or(0)
     }
 
+    /// Lays the article out for `width` columns: from the cache, at once for a short
+    /// article, else on its first part at once with the whole laid out in the background.
     fn lay_out(&mut self, width: usize, opts: Options, bg: &mut Background) {
         if width == self.width && !self.lines.is_empty() {
             return;
@@ -240,12 +249,15 @@ impl Reader {
         let lines = if let Some((_, l)) = self.cache.iter().find(|(w, _)| *w == width) {
             Arc::clone(l)
         } else {
-            let prepared = if let Some(p) = &self.prepared {
-                Arc::clone(p)
-            } else {
-                let p = self.start_preparing(opts, bg);
-                self.prepared = Some(Arc::clone(&p));
-                p
+            let prepared = match &self.prepared {
+                Some(p) if p.is_whole() && self.article.body_bytes() >= REWRAP_BYTES => {
+                    // Wrapping a long article again takes long: its first part from the top
+                    // of the pane now, the whole in the background.
+                    let whole = Arc::clone(p);
+                    self.start_partial(Source::Prepared(whole), width, opts, bg)
+                }
+                Some(p) => Arc::clone(p),
+                None => self.start_preparing(width, opts, bg),
             };
             let l = Arc::new(prepared.lay_out(width));
             if self.cache.len() >= CACHED_WIDTHS {
@@ -260,13 +272,32 @@ impl Reader {
     }
 
     /// Prepares the article for layout: all of it, or for a long article the part from the
-    /// block the reader opens on, with the whole prepared in the background (it comes in
-    /// through [`App::poll_background`]).
-    fn start_preparing(&mut self, opts: Options, bg: &mut Background) -> Arc<PreparedArticle> {
-        let whole = || Arc::new(PreparedArticle::new(&self.article, opts));
+    /// block the reader opens on, with the whole prepared and laid out in the background (it
+    /// comes in through [`App::poll_background`]).
+    fn start_preparing(
+        &mut self,
+        width: usize,
+        opts: Options,
+        bg: &mut Background,
+    ) -> Arc<PreparedArticle> {
         if self.article.body_bytes() < PROGRESSIVE_BYTES {
-            return whole();
+            let whole = Arc::new(PreparedArticle::new(&self.article, opts));
+            self.prepared = Some(Arc::clone(&whole));
+            return whole;
         }
+        let article = Arc::clone(&self.article);
+        self.start_partial(Source::Article(article), width, opts, bg)
+    }
+
+    /// Makes the first part from the block at the top of the pane the article shown, and
+    /// starts the work that brings the whole, laid out at `width`, from `source`.
+    fn start_partial(
+        &mut self,
+        source: Source,
+        width: usize,
+        opts: Options,
+        bg: &mut Background,
+    ) -> Arc<PreparedArticle> {
         let from = self.anchor.block.unwrap_or(0);
         let first = Arc::new(PreparedArticle::first_part(
             &self.article,
@@ -274,37 +305,73 @@ impl Reader {
             from,
             FIRST_PART_BYTES,
         ));
-        if first.is_whole() {
-            return first;
-        }
-        let job = bg.next_job();
-        let (article, notifier, fallback) = (
-            Arc::clone(&self.article),
-            bg.notifier.clone(),
-            Arc::clone(&first),
-        );
-        let spawned = std::thread::Builder::new()
-            .name("qari-layout".to_owned())
-            .spawn(move || {
-                notifier.hold();
-                // Stopped with the app's background work; else something is always sent, so
-                // that the reader does not stay partial.
-                let prepared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    PreparedArticle::new_cancellable(&article, opts, &notifier.stopped)
-                }));
-                let prepared = match prepared {
-                    Ok(Some(p)) => Arc::new(p),
-                    Ok(None) => return,
-                    Err(_) => fallback,
-                };
-                notifier.send(Done::Whole { job, prepared });
-            });
-        if spawned.is_ok() {
+        self.cache.clear();
+        let shown = if first.is_whole() {
+            first
+        } else if let Some(job) =
+            Self::spawn_whole(source.clone(), width, opts, bg, Arc::clone(&first))
+        {
             self.whole = Some(job);
             first
         } else {
-            whole()
-        }
+            // No thread to spare: the whole, here.
+            match source {
+                Source::Article(a) => Arc::new(PreparedArticle::new(&a, opts)),
+                Source::Prepared(p) => p,
+            }
+        };
+        self.prepared = Some(Arc::clone(&shown));
+        shown
+    }
+
+    /// Starts a thread that prepares the whole article (or takes it prepared) and lays it
+    /// out at `width`; its job number, or none when no thread could be started. On a panic
+    /// it sends `fallback` (the first part) as the whole, so the reader never waits for ever.
+    fn spawn_whole(
+        source: Source,
+        width: usize,
+        opts: Options,
+        bg: &mut Background,
+        fallback: Arc<PreparedArticle>,
+    ) -> Option<u64> {
+        let job = bg.next_job();
+        let notifier = bg.notifier.clone();
+        std::thread::Builder::new()
+            .name("qari-layout".to_owned())
+            .spawn(move || {
+                notifier.hold();
+                let stopped = &notifier.stopped;
+                let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let prepared = match source {
+                        Source::Article(a) => {
+                            Arc::new(PreparedArticle::new_cancellable(&a, opts, stopped)?)
+                        }
+                        Source::Prepared(p) => p,
+                    };
+                    if stopped.load(Ordering::Acquire) {
+                        return None;
+                    }
+                    let lines = Arc::new(prepared.lay_out(width));
+                    Some((prepared, lines))
+                }));
+                let (prepared, lines) = match made {
+                    Ok(Some(made)) => made,
+                    // Cancelled with the app's background work.
+                    Ok(None) => return,
+                    Err(_) => {
+                        let lines = Arc::new(fallback.lay_out(width));
+                        (fallback, lines)
+                    }
+                };
+                notifier.send(Done::Whole {
+                    job,
+                    prepared,
+                    width,
+                    lines,
+                });
+            })
+            .ok()
+            .map(|_| job)
     }
 
     /// Whether only the first part of the article is laid out yet.
@@ -312,12 +379,14 @@ impl Reader {
         self.whole.is_some()
     }
 
-    /// Takes over the whole article's preparation from job `job`, when it is the one this
-    /// reader waits for, and lays it out at the same width and place.
+    /// Takes over the whole article and its lines at `width` from job `job`, when it is the
+    /// one this reader waits for, keeping the place. When the pane's width changed
+    /// meanwhile, the whole is wrapped again in the background (and false returned).
     fn complete(
         &mut self,
         job: u64,
         prepared: Arc<PreparedArticle>,
+        (width, lines): (usize, Arc<Vec<DocLine>>),
         opts: Options,
         bg: &mut Background,
     ) -> bool {
@@ -325,13 +394,34 @@ impl Reader {
             return false;
         }
         self.whole = None;
+        let lines = if width == self.width {
+            lines
+        } else {
+            let first = self
+                .prepared
+                .clone()
+                .unwrap_or_else(|| Arc::clone(&prepared));
+            let again = Source::Prepared(Arc::clone(&prepared));
+            if let Some(j) = Self::spawn_whole(again, self.width, opts, bg, first) {
+                self.whole = Some(j);
+                return false;
+            }
+            Arc::new(prepared.lay_out(self.width))
+        };
         self.prepared = Some(prepared);
         self.cache.clear();
-        self.lines = Arc::new(Vec::new());
-        let width = self.width;
-        self.lay_out(width, opts, bg);
+        self.cache.push((self.width, Arc::clone(&lines)));
+        self.lines = lines;
+        self.top = self.line_of(self.anchor);
         true
     }
+}
+
+/// Where the whole of a long article comes from: the article, to prepare, or prepared.
+#[derive(Clone)]
+enum Source {
+    Article(Arc<Article>),
+    Prepared(Arc<PreparedArticle>),
 }
 
 // ----- background work -----
@@ -357,10 +447,12 @@ enum Done {
         matches: Vec<Match>,
         from_start: bool,
     },
-    /// The whole of a long article opened on its first part.
+    /// The whole of a long article shown on its first part, and its lines at `width`.
     Whole {
         job: u64,
         prepared: Arc<PreparedArticle>,
+        width: usize,
+        lines: Arc<Vec<DocLine>>,
     },
     /// A job ended in a panic: nothing will come of it.
     Failed { job: u64 },
@@ -878,12 +970,17 @@ impl App {
                 self.show_matches(&text, matches, from_start);
                 true
             }
-            Done::Whole { job, prepared } => {
+            Done::Whole {
+                job,
+                prepared,
+                width,
+                lines,
+            } => {
                 let opts = self.opts;
                 let Some(r) = &mut self.reader else {
                     return false;
                 };
-                if !r.complete(job, prepared, opts, &mut self.bg) {
+                if !r.complete(job, prepared, (width, lines), opts, &mut self.bg) {
                     return false;
                 }
                 let go = r.go_when_whole.take();
@@ -1933,6 +2030,41 @@ mod tests {
         assert_eq!(r.index, 0);
         assert_eq!(app.focus(), Focus::Reader);
         assert!(r.is_partial(), "a huge article opens on its first part");
+    }
+
+    #[test]
+    fn a_long_article_is_wrapped_again_in_the_background() {
+        let dir = tempfile::tempdir().unwrap();
+        let lib = long_library(dir.path());
+        let article = lib.article(0).unwrap();
+        let whole = PreparedArticle::new(&article, Options::default());
+        let gate = Arc::new(Gate::default());
+        gate.release();
+        let mut app = held_app(lib, &gate);
+        app.open(0);
+        assert!(app.wait_background(Duration::from_secs(60)));
+        for _ in 0..400 {
+            app.apply(Action::Down);
+        }
+        let at = app.reader().unwrap().position();
+        let held = Arc::new(Gate::default());
+        app.bg.notifier.gate = Some(Arc::clone(&held));
+        app.handle(Input::Resize(62, 30));
+        let r = app.reader().unwrap();
+        assert!(r.is_partial(), "the first part, at once");
+        assert_eq!(r.position().block, at.block, "at the same text");
+        // Another width while the whole is wrapped for the first: one job, redone after.
+        app.handle(Input::Resize(72, 30));
+        assert!(app.reader().unwrap().is_partial());
+        app.handle(key(KeyCode::Char('q')));
+        assert!(app.should_quit(), "keys never wait for the wrapping");
+        held.release();
+        assert!(app.wait_background(Duration::from_secs(60)));
+        let r = app.reader().unwrap();
+        assert!(!r.is_partial());
+        assert_eq!(r.width(), 70);
+        assert_eq!(r.lines(), &whole.lay_out(70)[..]);
+        assert_eq!(r.position().block, at.block);
     }
 
     #[test]
