@@ -266,3 +266,20 @@ fn a_paste_is_one_capped_input() {
     assert_eq!(t.wait_exit(WAIT), Some(0));
     assert_restored(&t);
 }
+
+/// An article of a huge file (over 16 MiB) is read, parsed and prepared in the background:
+/// `Esc` gives the open up, and `q` right after `Enter` quits without waiting for any of it.
+#[test]
+fn q_quits_at_once_while_a_huge_article_is_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let para = "قال المبعوث إن داعش فقد معظم الأراضي التي سيطر عليها منذ 2014.\n\n";
+    let body = para.repeat(17 * 1024 * 1024 / para.len() + 1);
+    std::fs::write(dir.path().join("huge.txt"), format!("مقال ضخم\n\n{body}")).unwrap();
+    let state = dir.path().join("state.json");
+    let mut t = pty::Term::spawn(qari(dir.path(), &state), 100, 30);
+    assert!(t.wait_for("1 article", WAIT), "{}", t.screen());
+    t.send(b"\r");
+    t.send(b"q");
+    assert_eq!(t.wait_exit(WAIT), Some(0), "{}", t.screen());
+    assert_restored(&t);
+}
