@@ -283,3 +283,29 @@ fn q_quits_at_once_while_a_huge_article_is_opened() {
     assert_eq!(t.wait_exit(WAIT), Some(0), "{}", t.screen());
     assert_restored(&t);
 }
+
+/// Ctrl-Z gives the terminal back and takes it again (here, with no job control, the stop
+/// is discarded and the reader resumes at once): the screen is drawn whole again, and keys
+/// still work.
+#[test]
+fn suspend_and_resume_redraw_the_screen() {
+    let lib = library();
+    let state = lib.path().join("state.json");
+    let mut t = pty::Term::spawn(qari(lib.path(), &state), 80, 24);
+    assert!(t.wait_for("2 articles", WAIT), "{}", t.screen());
+    let before = t.raw.len();
+    t.send(b"\x1a");
+    t.settle(Duration::from_millis(300), WAIT);
+    let after = String::from_utf8_lossy(&t.raw[before..]).into_owned();
+    let left = after
+        .find("\x1b[?1049l")
+        .expect("the alternate screen is left");
+    let back = after.rfind("\x1b[?1049h").expect("and entered again");
+    assert!(left < back);
+    assert!(t.screen().contains("2 articles"), "{}", t.screen());
+    t.send(b"j");
+    t.settle(Duration::from_millis(100), WAIT);
+    t.send(b"q");
+    assert_eq!(t.wait_exit(WAIT), Some(0));
+    assert_restored(&t);
+}
