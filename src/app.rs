@@ -4,6 +4,13 @@
 //! [`App::handle`]; [`crate::ui`] draws the state. The app keeps the laid-out article per
 //! width, so a resize costs one layout and the reading position (an offset into the source
 //! text, not a line number) stays at the top.
+//!
+//! Nothing in [`App::handle`] waits for slow work: library searches and finds in an article
+//! run on one worker per app (each keystroke cancels the running search), the whole of a long
+//! article is prepared and laid out on a thread while its first part is shown, and an article
+//! of a huge file is read on a thread while the list stays live. The app calls the front
+//! end's [`Waker`] when a result is ready; the front end then calls [`App::poll_background`].
+//! Dropping the app (or [`App::cancel_background`]) cancels its work.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
