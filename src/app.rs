@@ -578,7 +578,9 @@ impl Notifier {
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
         if let Some(wake) = waker {
-            wake();
+            // A front end's waker that panics must not take the worker down with a job
+            // queued: the result is in the channel, the next poll takes it.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| wake()));
         }
     }
 }
@@ -1923,6 +1925,25 @@ mod tests {
         drop(app);
         assert!(flag.load(Ordering::Acquire) && stopped.load(Ordering::Acquire));
         gate.release();
+    }
+
+    #[test]
+    fn a_waker_that_panics_does_not_stop_later_searches() {
+        let gate = Arc::new(Gate::default());
+        gate.release();
+        let mut app = held_app(Arc::new(Library::embedded()), &gate);
+        app.set_waker(Arc::new(|| panic!("a front end's waker failed")));
+        app.handle(key(KeyCode::Char('/')));
+        type_text(&mut app, "hostage");
+        assert!(app.wait_background(Duration::from_secs(60)));
+        assert_eq!(app.view().len(), 3);
+        app.set_waker(Arc::new(|| {}));
+        app.handle(key(KeyCode::Backspace));
+        assert!(
+            app.wait_background(Duration::from_secs(60)),
+            "a new worker runs"
+        );
+        assert_eq!(app.filter(), "hostag");
     }
 
     #[test]
