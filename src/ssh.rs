@@ -1618,6 +1618,55 @@ mod tests {
     }
 
     #[test]
+    fn a_term_is_a_short_name_or_escaped() {
+        assert_eq!(clean_term("xterm-256color".to_owned()), "xterm-256color");
+        assert_eq!(
+            clean_term("screen.xterm+x_y".to_owned()),
+            "screen.xterm+x_y"
+        );
+        assert_eq!(
+            clean_term("x\u{1b}]52;c;eA==\u{7}".to_owned()),
+            "x\\u{1b}]52;c;eA==\\u{7}"
+        );
+        let long = clean_term("A".repeat(30_000));
+        assert!(
+            long.len() < 100 && long.ends_with("…(30000 bytes)"),
+            "{long}"
+        );
+    }
+
+    #[test]
+    fn zero_limits_are_refused() {
+        let opts = ServeOptions {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            authorized_keys: None,
+            open: true,
+            host_key: None,
+            max_sessions: 1,
+            rate_per_minute: 1,
+            idle_timeout: Duration::from_secs(1),
+            state_dir: None,
+            log: None,
+            login_grace_time: Duration::from_secs(1),
+            max_startups: 1,
+            max_startups_per_address: 1,
+        };
+        assert!(check_limits(&opts).is_ok());
+        let e = check_limits(&ServeOptions {
+            max_startups: 0,
+            ..opts.clone()
+        })
+        .unwrap_err();
+        assert_eq!(e.to_string(), "--max-startups must be at least 1");
+        let e = check_limits(&ServeOptions {
+            login_grace_time: Duration::ZERO,
+            ..opts
+        })
+        .unwrap_err();
+        assert_eq!(e.to_string(), "--login-grace-time must be longer than 0");
+    }
+
+    #[test]
     fn rate_limit_per_address() {
         let mut r = RateLimit {
             per_minute: 3,

@@ -741,3 +741,44 @@ fn sigterm_ends_the_server_promptly_with_work_in_flight() {
     assert!(!idle.parser.screen().alternate_screen());
     busy.wait_exit(WAIT);
 }
+
+#[test]
+fn open_lets_anyone_in_and_logs_it() {
+    if !have_ssh() {
+        return;
+    }
+    let d = Dir::new();
+    let mut c = Command::new(env!("CARGO_BIN_EXE_qari"));
+    c.arg("serve")
+        .arg(d.path("library"))
+        .args(["--listen", "127.0.0.1:0", "--open", "--host-key"])
+        .arg(d.path("host_key"))
+        .arg("--log")
+        .arg(d.path("log"))
+        .env("QARI_CONFIG", d.path("none.toml"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    let port = first
+        .split(" on 127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.split(';').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("the server did not start: {first:?}"));
+    let s = Server {
+        child,
+        port,
+        log: d.path("log"),
+        dir: d.path(""),
+    };
+    let mut t = s.reader("stranger", "xterm-256color", &[]);
+    assert!(t.wait_for("3 articles", WAIT), "{}", t.screen());
+    t.send(b"q");
+    assert_eq!(t.wait_exit(WAIT), Some(0));
+    s.log_line(&[
+        "INFO auth ok: from 127.0.0.1 port",
+        "method none user \"read\" key -",
+    ]);
+}
