@@ -240,9 +240,15 @@ impl Mailbox {
             if ready || now >= deadline {
                 break;
             }
+            // A size that came during the wait is due at `resize_at`.
+            let until = if inbox.size.is_some() {
+                deadline.min(resize_at)
+            } else {
+                deadline
+            };
             inbox = self
                 .wake
-                .wait_timeout(inbox, deadline - now)
+                .wait_timeout(inbox, until - now)
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
         }
@@ -464,6 +470,21 @@ mod tests {
         assert!(start.elapsed() >= Duration::from_millis(30));
         m.sent();
         m.wait(Instant::now() + Duration::from_secs(60), true, start);
+        // A size that comes during a wait wakes it when the size is due, not at the deadline.
+        let start = Instant::now();
+        let m2 = std::sync::Arc::clone(&m);
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(5));
+            m2.resize((100, 30));
+        });
+        m.wait(
+            start + Duration::from_secs(5),
+            false,
+            start + Duration::from_millis(30),
+        );
+        t.join().unwrap();
+        assert!(start.elapsed() < Duration::from_secs(5));
+        assert_eq!(m.take(true).size, Some((100, 30)));
     }
 
     #[test]
