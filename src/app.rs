@@ -5,7 +5,10 @@
 //! width, so a resize costs one layout and the reading position (an offset into the source
 //! text, not a line number) stays at the top.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
@@ -37,6 +40,17 @@ const PROGRESSIVE_BYTES: usize = 256 * 1024;
 /// Body text in that first part after the block the reader opens on: many screens at any
 /// width.
 const FIRST_PART_BYTES: usize = 32 * 1024;
+
+/// The longest query, in characters: what is typed or pasted past it is dropped, with a
+/// message.
+pub const MAX_QUERY_CHARS: usize = 1024;
+/// The most of one paste taken in, in bytes (a paste is one input; the rest is dropped).
+pub const MAX_PASTE_BYTES: usize = 64 * 1024;
+
+/// How a front end is told that background work finished: the app calls it from the thread
+/// that did the work, and the front end then calls [`App::poll_background`] on its own
+/// thread. It must be quick and must not block (send on a channel, notify a task).
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
 
 /// What a front end feeds the app.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,9 +163,12 @@ pub struct Reader {
     /// The width-independent layout work: a resize only wraps it again, and the lines on
     /// screen take their cells from it.
     prepared: Option<Arc<PreparedArticle>>,
-    /// The whole article, being prepared in the background while `prepared` holds its first
-    /// part (a long article, just opened).
-    rest: Option<Arc<OnceLock<Arc<PreparedArticle>>>>,
+    /// The job preparing the whole article in the background while `prepared` holds its
+    /// first part (a long article, just opened).
+    whole: Option<u64>,
+    /// Go to the first match (from the top of the article when true) once the whole is laid
+    /// out: matches that came in while only the first part was.
+    go_when_whole: Option<bool>,
     /// The first line shown.
     pub top: usize,
     /// The source position at the top, kept across widths.
@@ -216,7 +233,7 @@ impl Reader {
         best.unwrap_or(0)
     }
 
-    fn lay_out(&mut self, width: usize, opts: Options) {
+    fn lay_out(&mut self, width: usize, opts: Options, bg: &mut Background) {
         if width == self.width && !self.lines.is_empty() {
             return;
         }
@@ -226,7 +243,7 @@ impl Reader {
             let prepared = if let Some(p) = &self.prepared {
                 Arc::clone(p)
             } else {
-                let p = self.start_preparing(opts);
+                let p = self.start_preparing(opts, bg);
                 self.prepared = Some(Arc::clone(&p));
                 p
             };
@@ -243,9 +260,9 @@ impl Reader {
     }
 
     /// Prepares the article for layout: all of it, or for a long article the part from the
-    /// block the reader opens on, with the whole prepared in the background
-    /// ([`Self::complete`] takes it over).
-    fn start_preparing(&mut self, opts: Options) -> Arc<PreparedArticle> {
+    /// block the reader opens on, with the whole prepared in the background (it comes in
+    /// through [`App::poll_background`]).
+    fn start_preparing(&mut self, opts: Options, bg: &mut Background) -> Arc<PreparedArticle> {
         let whole = || Arc::new(PreparedArticle::new(&self.article, opts));
         if self.article.body_bytes() < PROGRESSIVE_BYTES {
             return whole();
@@ -260,23 +277,30 @@ impl Reader {
         if first.is_whole() {
             return first;
         }
-        let rest = Arc::new(OnceLock::new());
-        let (article, cell, fallback) = (
+        let job = bg.next_job();
+        let (article, notifier, fallback) = (
             Arc::clone(&self.article),
-            Arc::clone(&rest),
+            bg.notifier.clone(),
             Arc::clone(&first),
         );
         let spawned = std::thread::Builder::new()
             .name("qari-layout".to_owned())
             .spawn(move || {
-                // The cell is always set, so that no reader waits for ever.
+                notifier.hold();
+                // Stopped with the app's background work; else something is always sent, so
+                // that the reader does not stay partial.
                 let prepared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    PreparedArticle::new(&article, opts)
+                    PreparedArticle::new_cancellable(&article, opts, &notifier.stopped)
                 }));
-                let _ = cell.set(prepared.map_or(fallback, Arc::new));
+                let prepared = match prepared {
+                    Ok(Some(p)) => Arc::new(p),
+                    Ok(None) => return,
+                    Err(_) => fallback,
+                };
+                notifier.send(Done::Whole { job, prepared });
             });
         if spawned.is_ok() {
-            self.rest = Some(rest);
+            self.whole = Some(job);
             first
         } else {
             whole()
@@ -285,22 +309,303 @@ impl Reader {
 
     /// Whether only the first part of the article is laid out yet.
     pub fn is_partial(&self) -> bool {
-        self.rest.is_some()
+        self.whole.is_some()
     }
 
-    /// Takes over the whole article's preparation, when only its first part is laid out
-    /// (waiting for the background work if it is still running), and lays it out at the
-    /// same width and place. Returns whether there was anything to take over.
-    fn complete(&mut self, opts: Options) -> bool {
-        let Some(rest) = self.rest.take() else {
+    /// Takes over the whole article's preparation from job `job`, when it is the one this
+    /// reader waits for, and lays it out at the same width and place.
+    fn complete(
+        &mut self,
+        job: u64,
+        prepared: Arc<PreparedArticle>,
+        opts: Options,
+        bg: &mut Background,
+    ) -> bool {
+        if self.whole != Some(job) {
             return false;
-        };
-        self.prepared = Some(Arc::clone(rest.wait()));
+        }
+        self.whole = None;
+        self.prepared = Some(prepared);
         self.cache.clear();
         self.lines = Arc::new(Vec::new());
         let width = self.width;
-        self.lay_out(width, opts);
+        self.lay_out(width, opts, bg);
         true
+    }
+}
+
+// ----- background work -----
+
+/// A match in the open article: its origin and source byte range.
+type Match = (Origin, std::ops::Range<usize>);
+
+/// Work finished off the input path, for the app that asked for it.
+enum Done {
+    /// The library's hits for `query` (typed as `text`).
+    Hits {
+        job: u64,
+        text: String,
+        query: Query,
+        hits: Vec<Hit>,
+    },
+    /// The index is built (what a job with an empty query waits for).
+    Indexed { job: u64 },
+    /// Every match of a query in the open article.
+    Matches {
+        job: u64,
+        text: String,
+        matches: Vec<Match>,
+        from_start: bool,
+    },
+    /// The whole of a long article opened on its first part.
+    Whole {
+        job: u64,
+        prepared: Arc<PreparedArticle>,
+    },
+    /// A job ended in a panic: nothing will come of it.
+    Failed { job: u64 },
+}
+
+/// A search to run on the app's worker.
+enum Job {
+    /// Waits for the index, then searches the library (an empty query only waits).
+    Library {
+        lib: Arc<Library>,
+        index: Arc<SharedIndex>,
+        text: String,
+        query: Query,
+        /// The hits of a shorter query the new one extends: the only articles to look at.
+        candidates: Option<Vec<usize>>,
+    },
+    /// Finds every match in an article.
+    Article {
+        article: Arc<Article>,
+        text: String,
+        query: Query,
+        from_start: bool,
+    },
+}
+
+impl Job {
+    /// Runs the job; `None` when it was cancelled.
+    fn run(self, job: u64, cancel: &AtomicBool) -> Option<Done> {
+        match self {
+            Self::Library {
+                lib,
+                index,
+                text,
+                query,
+                candidates,
+            } => {
+                let index = index.wait(&lib, cancel)?;
+                if query.is_empty() {
+                    return Some(Done::Indexed { job });
+                }
+                let hits = index.search_cancellable(&query, candidates.as_deref(), cancel)?;
+                Some(Done::Hits {
+                    job,
+                    text,
+                    query,
+                    hits,
+                })
+            }
+            Self::Article {
+                article,
+                text,
+                query,
+                from_start,
+            } => {
+                let matches = search::all_matches_cancellable(&article, &query, cancel)?
+                    .into_iter()
+                    .map(|(b, range)| (b.map_or(Origin::Head, Origin::Block), range))
+                    .collect();
+                Some(Done::Matches {
+                    job,
+                    text,
+                    matches,
+                    from_start,
+                })
+            }
+        }
+    }
+}
+
+/// What the worker does next, and whether it runs.
+#[derive(Default)]
+struct Slot {
+    /// The job to run next, with its number and cancel flag (a newer one replaces it).
+    next: Option<(u64, Job, Arc<AtomicBool>)>,
+    running: bool,
+}
+
+/// How background threads hand their results to the app.
+#[derive(Clone)]
+struct Notifier {
+    tx: Sender<Done>,
+    waker: Arc<Mutex<Option<Waker>>>,
+    /// Set when the app's background work is cancelled: nothing more is sent.
+    stopped: Arc<AtomicBool>,
+    /// What the unit tests hold background work at, to see the app while it runs.
+    #[cfg(test)]
+    gate: Option<Arc<tests::Gate>>,
+}
+
+impl Notifier {
+    /// Where background work starts: the unit tests may hold it there.
+    #[cfg_attr(
+        not(test),
+        allow(clippy::unused_self, reason = "the gate exists in unit tests only")
+    )]
+    fn hold(&self) {
+        #[cfg(test)]
+        if let Some(g) = &self.gate {
+            g.pass();
+        }
+    }
+
+    fn send(&self, done: Done) {
+        if self.stopped.load(Ordering::Acquire) || self.tx.send(done).is_err() {
+            return;
+        }
+        let waker = self
+            .waker
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Some(wake) = waker {
+            wake();
+        }
+    }
+}
+
+/// The search awaited, by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Awaited {
+    /// The index only (the query is empty).
+    Index,
+    /// The library's hits.
+    Library,
+    /// The matches in the open article.
+    Article,
+}
+
+/// One app's background work: at most one search worker (a keystroke cancels the running
+/// search and queues the next; the worker ends when nothing is queued) and the preparation
+/// of the article opened on its first part.
+struct Background {
+    notifier: Notifier,
+    rx: Receiver<Done>,
+    slot: Arc<Mutex<Slot>>,
+    /// The cancel flag of the search queued or running.
+    cancel: Option<Arc<AtomicBool>>,
+    /// The last job number given out.
+    jobs: u64,
+    /// The search whose answer is awaited.
+    awaited: Option<(u64, Awaited)>,
+    /// Open the first hit when the awaited library search answers (Enter came first).
+    open_first: bool,
+}
+
+impl std::fmt::Debug for Background {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Background")
+            .field("jobs", &self.jobs)
+            .field("awaited", &self.awaited)
+            .field("open_first", &self.open_first)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Background {
+    fn new() -> Self {
+        let (tx, rx) = std::sync::mpsc::channel();
+        Self {
+            notifier: Notifier {
+                tx,
+                waker: Arc::default(),
+                stopped: Arc::default(),
+                #[cfg(test)]
+                gate: None,
+            },
+            rx,
+            slot: Arc::default(),
+            cancel: None,
+            jobs: 0,
+            awaited: None,
+            open_first: false,
+        }
+    }
+
+    fn next_job(&mut self) -> u64 {
+        self.jobs += 1;
+        self.jobs
+    }
+
+    /// Cancels the search queued or running, and awaits none.
+    fn cancel_search(&mut self) {
+        if let Some(c) = self.cancel.take() {
+            c.store(true, Ordering::Release);
+        }
+        self.awaited = None;
+        self.open_first = false;
+    }
+
+    /// Cancels the running search and hands `job` to the worker, starting one when none
+    /// runs. False when no thread could be started.
+    fn submit(&mut self, job: Job, awaited: Awaited) -> bool {
+        self.cancel_search();
+        let (n, cancel) = (self.next_job(), Arc::new(AtomicBool::new(false)));
+        let mut slot = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
+        slot.next = Some((n, job, Arc::clone(&cancel)));
+        if !slot.running {
+            let (work, notifier) = (Arc::clone(&self.slot), self.notifier.clone());
+            let spawned = std::thread::Builder::new()
+                .name("qari-search".to_owned())
+                .spawn(move || run_jobs(&work, &notifier));
+            if spawned.is_err() {
+                slot.next = None;
+                return false;
+            }
+            slot.running = true;
+        }
+        drop(slot);
+        self.cancel = Some(cancel);
+        self.awaited = Some((n, awaited));
+        true
+    }
+
+    /// Takes `job`'s answer when it is the one awaited.
+    fn take(&mut self, job: u64) -> bool {
+        if self.awaited.is_some_and(|(n, _)| n == job) {
+            self.awaited = None;
+            self.cancel = None;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// The worker: runs the queued job until none is left.
+fn run_jobs(slot: &Mutex<Slot>, notifier: &Notifier) {
+    loop {
+        let (n, job, cancel) = {
+            let mut s = slot.lock().unwrap_or_else(PoisonError::into_inner);
+            let Some(next) = s.next.take() else {
+                s.running = false;
+                return;
+            };
+            next
+        };
+        notifier.hold();
+        if cancel.load(Ordering::Acquire) || notifier.stopped.load(Ordering::Acquire) {
+            continue;
+        }
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(n, &cancel))) {
+            Ok(Some(done)) => notifier.send(done),
+            Ok(None) => {}
+            Err(_) => notifier.send(Done::Failed { job: n }),
+        }
     }
 }
 
@@ -334,6 +639,7 @@ pub struct App {
     mouse: bool,
     quit: bool,
     suspend: bool,
+    bg: Background,
 }
 
 impl App {
@@ -366,6 +672,7 @@ impl App {
             mouse: config.mouse,
             quit: false,
             suspend: false,
+            bg: Background::new(),
         };
         app.refresh_view(None);
         app.recount_unread();
@@ -441,6 +748,144 @@ impl App {
     /// Shares a search index with other apps on the same library (the sessions of a server).
     pub fn share_index(&mut self, index: Arc<SharedIndex>) {
         self.index = index;
+    }
+
+    // ----- background work -----
+
+    /// Sets what the app calls, from a background thread, when a result is ready (a search's
+    /// hits, the whole of an article opened on its first part, the index built): the front
+    /// end then calls [`Self::poll_background`]. Replaces the waker set before.
+    pub fn set_waker(&mut self, waker: Waker) {
+        *self
+            .bg
+            .notifier
+            .waker
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(waker);
+    }
+
+    /// Takes in the background work that finished (never waiting for any): returns true when
+    /// the screen must be drawn again. A front end calls it after a wake, and may call it at
+    /// any time.
+    pub fn poll_background(&mut self) -> bool {
+        let mut redraw = false;
+        while let Ok(done) = self.bg.rx.try_recv() {
+            redraw |= self.take_in(done);
+        }
+        redraw
+    }
+
+    /// Whether background work this app waits for is under way (a search, the index, the
+    /// whole of the open article).
+    pub fn busy(&self) -> bool {
+        self.bg.awaited.is_some() || self.reader.as_ref().is_some_and(Reader::is_partial)
+    }
+
+    /// What the background is doing, for the status line: none when it does nothing the
+    /// reader waits for.
+    pub fn background_status(&self) -> Option<&'static str> {
+        match self.bg.awaited.map(|(_, a)| a) {
+            Some(Awaited::Index | Awaited::Library) if !self.index.is_ready() => {
+                Some("indexing the library…")
+            }
+            Some(Awaited::Library) => Some("searching…"),
+            Some(Awaited::Article) => Some("finding…"),
+            Some(Awaited::Index) | None => self
+                .reader
+                .as_ref()
+                .filter(|r| r.is_partial() && self.focus == Focus::Reader)
+                .map(|_| "preparing the whole article…"),
+        }
+    }
+
+    /// Waits up to `max` for the background work under way ([`Self::busy`]), taking in what
+    /// finishes; true when none is left. For tests and batch use: a front end never waits,
+    /// it polls on a wake.
+    pub fn wait_background(&mut self, max: Duration) -> bool {
+        let end = Instant::now() + max;
+        while self.busy() {
+            let left = end.saturating_duration_since(Instant::now());
+            match self.bg.rx.recv_timeout(left) {
+                Ok(done) => {
+                    self.take_in(done);
+                }
+                Err(_) => return !self.busy(),
+            }
+        }
+        true
+    }
+
+    /// Cancels the background work of this app: the running search stops at its next check,
+    /// and nothing started before is taken in any more (an article still being prepared
+    /// stays on its first part). Dropping the app does the same.
+    pub fn cancel_background(&mut self) {
+        self.bg.cancel_search();
+        self.bg.notifier.stopped.store(true, Ordering::Release);
+        // A fresh channel and flag for what is started from now on.
+        let waker = Arc::clone(&self.bg.notifier.waker);
+        self.bg = Background::new();
+        self.bg.notifier.waker = waker;
+        if let Some(r) = &mut self.reader {
+            r.whole = None;
+            r.go_when_whole = None;
+        }
+    }
+
+    /// Takes in one finished piece of background work; true when the screen changes.
+    fn take_in(&mut self, done: Done) -> bool {
+        match done {
+            Done::Hits {
+                job,
+                text,
+                query,
+                hits,
+            } => {
+                if !self.bg.take(job) {
+                    return false;
+                }
+                let open = std::mem::take(&mut self.bg.open_first);
+                self.show_hits(text, query, hits);
+                if open && self.searching() {
+                    self.open_selected();
+                }
+                true
+            }
+            Done::Indexed { job } => self.bg.take(job),
+            Done::Matches {
+                job,
+                text,
+                matches,
+                from_start,
+            } => {
+                if !self.bg.take(job) {
+                    return false;
+                }
+                self.show_matches(&text, matches, from_start);
+                true
+            }
+            Done::Whole { job, prepared } => {
+                let opts = self.opts;
+                let Some(r) = &mut self.reader else {
+                    return false;
+                };
+                if !r.complete(job, prepared, opts, &mut self.bg) {
+                    return false;
+                }
+                let go = r.go_when_whole.take();
+                self.relayout();
+                if let Some(from_start) = go {
+                    self.go_to_first_match(from_start);
+                }
+                true
+            }
+            Done::Failed { job } => {
+                if !self.bg.take(job) {
+                    return false;
+                }
+                self.message = Some("the search stopped on an internal error".into());
+                true
+            }
+        }
     }
 
     /// The library indices of the listed articles, in order.
@@ -553,18 +998,14 @@ impl App {
 
     // ----- input -----
 
-    /// Handles one input from the front end.
+    /// Handles one input from the front end. Nothing here waits for background work: a
+    /// search is started on the worker (cancelling the one running), an article still being
+    /// prepared is read on its first part.
     pub fn handle(&mut self, input: Input) {
-        self.take_over_whole();
+        self.poll_background();
         match input {
             Input::Resize(w, h) => self.resize(w, h),
-            Input::Paste(text) => {
-                if let Some(q) = &mut self.query {
-                    let clean = crate::article::sanitize(&text);
-                    q.text.extend(clean.chars().filter(|c| !c.is_control()));
-                    self.query_changed();
-                }
-            }
+            Input::Paste(text) => self.paste(&text),
             Input::ScrollUp | Input::ScrollDown if self.mouse && !self.help => {
                 let d = if input == Input::ScrollUp { -3 } else { 3 };
                 match self.focus {
@@ -575,6 +1016,46 @@ impl App {
             Input::ScrollUp | Input::ScrollDown => {}
             Input::Key(ev) => self.key(ev),
         }
+    }
+
+    /// A paste: one input, into the query line only, at most [`MAX_PASTE_BYTES`] of it, its
+    /// line breaks and tabs made spaces and every other control character dropped.
+    fn paste(&mut self, text: &str) {
+        if self.query.is_none() {
+            return;
+        }
+        let mut end = text.len().min(MAX_PASTE_BYTES);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let cut = end < text.len();
+        let clean = crate::article::sanitize(text.get(..end).unwrap_or_default());
+        let chars = clean
+            .chars()
+            .map(|c| if c.is_whitespace() { ' ' } else { c })
+            .filter(|c| !c.is_control());
+        let dropped = self.extend_query(chars);
+        if cut || dropped {
+            self.message = Some(format!("the query is cut at {MAX_QUERY_CHARS} characters"));
+        }
+        self.query_changed();
+    }
+
+    /// Adds `chars` to the query line up to [`MAX_QUERY_CHARS`]; true when some were
+    /// dropped.
+    fn extend_query(&mut self, chars: impl Iterator<Item = char>) -> bool {
+        let Some(q) = &mut self.query else {
+            return false;
+        };
+        let mut room = MAX_QUERY_CHARS.saturating_sub(q.text.chars().count());
+        for c in chars {
+            if room == 0 {
+                return true;
+            }
+            q.text.push(c);
+            room -= 1;
+        }
+        false
     }
 
     fn key(&mut self, ev: KeyEvent) {
@@ -596,15 +1077,20 @@ impl App {
         match ev.code {
             KeyCode::Char('c') if ctrl => self.quit = true,
             KeyCode::Esc => {
+                self.message = None;
                 let q = self.query.take();
                 if q.is_some_and(|q| q.list) {
                     self.clear_search();
                 }
             }
             KeyCode::Enter => {
+                self.message = None;
                 if let Some(q) = self.query.take() {
                     if q.list {
-                        if self.searching() {
+                        if matches!(self.bg.awaited, Some((_, Awaited::Library))) {
+                            // The hits are on their way: open the first when they come.
+                            self.bg.open_first = true;
+                        } else if self.searching() {
                             self.open_selected();
                         }
                     } else {
@@ -613,22 +1099,26 @@ impl App {
                 }
             }
             KeyCode::Backspace => {
+                self.message = None;
                 if let Some(q) = &mut self.query {
                     q.text.pop();
                 }
                 self.query_changed();
             }
             KeyCode::Char('u') if ctrl => {
+                self.message = None;
                 if let Some(q) = &mut self.query {
                     q.text.clear();
                 }
                 self.query_changed();
             }
             KeyCode::Char(c) if !ctrl && !c.is_control() => {
-                if let Some(q) = &mut self.query {
-                    q.text.push(c);
+                if self.extend_query(std::iter::once(c)) {
+                    self.message =
+                        Some(format!("the query is cut at {MAX_QUERY_CHARS} characters"));
+                } else {
+                    self.query_changed();
                 }
-                self.query_changed();
             }
             _ => {}
         }
@@ -643,18 +1133,24 @@ impl App {
         }
     }
 
-    /// Searches the library for `text` (results replace the list; empty restores it).
+    /// Searches the library for `text` on the worker, cancelling the search running: the
+    /// hits replace the list when they come in (through [`Self::poll_background`]). An empty
+    /// query restores the list at once.
     pub fn search_library(&mut self, text: &str) {
         let query = Query::parse(text);
         if query.is_empty() {
+            self.bg.cancel_search();
             text.clone_into(&mut self.filter);
             self.query_terms = query;
             self.hits = None;
             self.refresh_view(None);
+            if !self.index.is_ready() {
+                // Only so that the status says the index is being built, and clears when it is.
+                self.submit_library(String::new(), Query::default(), None);
+            }
             return;
         }
-        let index = self.index.get_or_build(&self.lib);
-        // Typing on: the new query's hits are among the old one's when every old term is
+        // Typing on: the new query's hits are among those shown when every term shown is
         // inside a new term.
         let narrowing = self.hits.as_ref().filter(|_| {
             self.query_terms
@@ -663,8 +1159,30 @@ impl App {
                 .all(|old| query.terms.iter().any(|new| new.contains(old.as_str())))
         });
         let candidates: Option<Vec<usize>> = narrowing.map(|h| h.iter().map(|h| h.index).collect());
-        let hits = index.search_within(&query, candidates.as_deref());
-        text.clone_into(&mut self.filter);
+        self.submit_library(text.to_owned(), query, candidates);
+    }
+
+    fn submit_library(&mut self, text: String, query: Query, candidates: Option<Vec<usize>>) {
+        let awaited = if query.is_empty() {
+            Awaited::Index
+        } else {
+            Awaited::Library
+        };
+        let job = Job::Library {
+            lib: Arc::clone(&self.lib),
+            index: Arc::clone(&self.index),
+            text,
+            query,
+            candidates,
+        };
+        if !self.bg.submit(job, awaited) {
+            self.message = Some("the search could not start: no thread is left".into());
+        }
+    }
+
+    /// The hits of a library search, in the list.
+    fn show_hits(&mut self, text: String, query: Query, hits: Vec<Hit>) {
+        self.filter = text;
         self.query_terms = query;
         self.view = hits.iter().map(|h| h.index).collect();
         self.hits = Some(hits);
@@ -673,6 +1191,7 @@ impl App {
     }
 
     fn clear_search(&mut self) {
+        self.bg.cancel_search();
         self.filter.clear();
         self.query_terms = Query::default();
         self.hits = None;
@@ -681,7 +1200,6 @@ impl App {
 
     /// Carries out one action.
     pub fn apply(&mut self, action: Action) {
-        self.take_over_whole();
         if self.help {
             // Any key closes the help; quitting still quits.
             self.help = false;
@@ -772,6 +1290,11 @@ impl App {
                     },
                     list: !in_reader,
                 });
+                if !in_reader && !self.index.is_ready() && self.bg.awaited.is_none() {
+                    // Only so that the status says the index is being built, and clears when
+                    // it is.
+                    self.submit_library(String::new(), Query::default(), None);
+                }
             }
             Action::NextMatch => self.next_match(true),
             Action::PrevMatch => self.next_match(false),
@@ -790,8 +1313,10 @@ impl App {
         isize::try_from(self.list_rows().saturating_sub(1).max(1)).unwrap_or(1)
     }
 
+    /// A new size, held to [`crate::screen::MAX_COLS`] × [`crate::screen::MAX_ROWS`] (what
+    /// the front ends draw at most).
     fn resize(&mut self, w: u16, h: u16) {
-        self.size = (w, h);
+        self.size = crate::screen::clamp_size(w, h);
         if self.geometry().divider.is_none() && self.reader.is_none() {
             self.focus = Focus::List;
         }
@@ -799,20 +1324,11 @@ impl App {
         self.keep_selection_visible();
     }
 
-    /// A long article opened on its first part: from the first input on, the whole.
-    fn take_over_whole(&mut self) {
-        if let Some(r) = &mut self.reader
-            && r.complete(self.opts)
-        {
-            self.relayout();
-        }
-    }
-
     fn relayout(&mut self) {
         let width = self.geometry().text.map(|t| usize::from(t.width));
         let page = self.page();
         if let (Some(r), Some(w)) = (&mut self.reader, width) {
-            r.lay_out(w, self.opts);
+            r.lay_out(w, self.opts, &mut self.bg);
             r.top = r.top.min(r.lines.len().saturating_sub(page));
         }
     }
@@ -900,7 +1416,8 @@ impl App {
                     lines: Arc::new(Vec::new()),
                     cache: Vec::new(),
                     prepared: None,
-                    rest: None,
+                    whole: None,
+                    go_when_whole: None,
                     top: 0,
                     anchor: remembered.position.unwrap_or_default(),
                     matches: Vec::new(),
@@ -913,10 +1430,8 @@ impl App {
                 self.focus = Focus::Reader;
                 self.relayout();
                 if self.searching() {
-                    // Going to a match needs every line.
-                    self.take_over_whole();
                     let q = self.query_terms.clone();
-                    self.find_query(&q, true);
+                    self.find_query(String::new(), q, true);
                 }
             }
             Err(problem) => self.message = Some(problem.to_string()),
@@ -946,28 +1461,63 @@ impl App {
         }
     }
 
-    /// Finds `text` in the open article (folded: hamza, tashkeel, case …) and goes to the
-    /// first match at or after the top of the pane.
+    /// Finds `text` in the open article (folded: hamza, tashkeel, case …) on the worker, and
+    /// goes to the first match at or after the top of the pane when they come in.
     fn find(&mut self, text: &str) {
         let q = Query::parse(text);
-        self.find_query(&q, false);
         if q.is_empty() {
+            if let Some(r) = &mut self.reader {
+                r.matches.clear();
+                r.current = None;
+            }
             return;
         }
-        if self.reader.as_ref().is_some_and(|r| r.matches.is_empty()) {
-            self.message = Some(format!("\"{text}\" is not in this article"));
+        self.find_query(text.to_owned(), q, false);
+    }
+
+    /// Starts looking for `q` in the open article (`text`, when not empty, is named in the
+    /// message if nothing is found).
+    fn find_query(&mut self, text: String, q: Query, from_start: bool) {
+        let Some(r) = &self.reader else {
+            return;
+        };
+        let job = Job::Article {
+            article: Arc::clone(&r.article),
+            text,
+            query: q,
+            from_start,
+        };
+        if !self.bg.submit(job, Awaited::Article) {
+            self.message = Some("the search could not start: no thread is left".into());
         }
     }
 
-    fn find_query(&mut self, q: &Query, from_start: bool) {
+    /// The matches found in the open article: shown, and the first gone to (once the whole
+    /// article is laid out).
+    fn show_matches(&mut self, text: &str, matches: Vec<Match>, from_start: bool) {
         let Some(r) = &mut self.reader else {
             return;
         };
-        r.matches = search::all_matches(&r.article, q)
-            .into_iter()
-            .map(|(b, range)| (b.map_or(Origin::Head, Origin::Block), range))
-            .collect();
+        r.matches = matches;
         r.current = None;
+        if r.matches.is_empty() {
+            if !text.is_empty() {
+                self.message = Some(format!("\"{text}\" is not in this article"));
+            }
+            return;
+        }
+        if r.is_partial() {
+            r.go_when_whole = Some(from_start);
+            return;
+        }
+        self.go_to_first_match(from_start);
+    }
+
+    /// Goes to the first match at or after the top of the pane (or of the article).
+    fn go_to_first_match(&mut self, from_start: bool) {
+        let Some(r) = &mut self.reader else {
+            return;
+        };
         if r.matches.is_empty() {
             return;
         }
@@ -1044,9 +1594,302 @@ impl App {
     }
 }
 
+impl Drop for App {
+    /// The background work ends with the app (a search stops at its next check).
+    fn drop(&mut self) {
+        self.bg.cancel_search();
+        self.bg.notifier.stopped.store(true, Ordering::Release);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fmt::Write as _;
+    use std::sync::Condvar;
+
+    /// Holds background work where it starts until released (or for ten seconds at most, so
+    /// that a test that fails never hangs).
+    #[derive(Default)]
+    pub(super) struct Gate {
+        open: Mutex<bool>,
+        cv: Condvar,
+    }
+
+    impl Gate {
+        pub(super) fn pass(&self) {
+            let open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+            let _ = self
+                .cv
+                .wait_timeout_while(open, Duration::from_secs(10), |open| !*open);
+        }
+
+        fn release(&self) {
+            *self.open.lock().unwrap() = true;
+            self.cv.notify_all();
+        }
+    }
+
+    fn key(c: KeyCode) -> Input {
+        Input::Key(KeyEvent::new(c, KeyModifiers::NONE))
+    }
+
+    fn type_text(app: &mut App, text: &str) {
+        for c in text.chars() {
+            app.handle(key(KeyCode::Char(c)));
+        }
+    }
+
+    /// The app on the sample library at 100×30, its background work held at `gate`.
+    fn held_app(lib: Arc<Library>, gate: &Arc<Gate>) -> App {
+        let mut app = App::new(
+            lib,
+            &Config::default(),
+            Store::in_memory(),
+            Options::default(),
+        );
+        app.bg.notifier.gate = Some(Arc::clone(gate));
+        app.handle(Input::Resize(100, 30));
+        app
+    }
+
+    /// A library of one article of about 300 KB (opened on its first part).
+    fn long_library(dir: &std::path::Path) -> Arc<Library> {
+        let mut body = String::new();
+        let mut n = 0;
+        while body.len() < 300_000 {
+            let _ = write!(
+                body,
+                "{n}. قال المبعوث إن داعش فقد معظم الأراضي التي سيطر عليها منذ 2014.\n\n"
+            );
+            n += 1;
+        }
+        std::fs::write(dir.join("long.txt"), format!("مقال طويل\n\n{body}")).unwrap();
+        Arc::new(Library::open(&[dir.to_path_buf()]))
+    }
+
+    #[test]
+    fn a_search_runs_off_the_input_path_and_its_hits_come_with_a_wake() {
+        let gate = Arc::new(Gate::default());
+        let mut app = held_app(Arc::new(Library::embedded()), &gate);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let tx = Mutex::new(tx);
+        app.set_waker(Arc::new(move || {
+            let _ = tx.lock().unwrap().send(());
+        }));
+        let all = app.view().len();
+        app.handle(key(KeyCode::Char('/')));
+        type_text(&mut app, "ماكجورك");
+        // The worker is held: the prompt has the text, the list is as it was.
+        assert_eq!(app.query().unwrap().text, "ماكجورك");
+        assert!(app.busy());
+        assert!(!app.searching());
+        assert_eq!(app.view().len(), all);
+        assert!(app.background_status().is_some());
+        assert!(!app.poll_background(), "nothing finished yet");
+        gate.release();
+        rx.recv_timeout(Duration::from_secs(60))
+            .expect("the waker is called when the hits are ready");
+        assert!(app.poll_background(), "the hits need a redraw");
+        assert!(app.searching());
+        assert_eq!(app.view().len(), 1);
+        assert_eq!(app.filter(), "ماكجورك");
+        assert!(!app.busy());
+        assert_eq!(app.background_status(), None);
+    }
+
+    #[test]
+    fn each_keystroke_cancels_the_running_search() {
+        let gate = Arc::new(Gate::default());
+        let mut app = held_app(Arc::new(Library::embedded()), &gate);
+        app.handle(key(KeyCode::Char('/')));
+        type_text(&mut app, "دا");
+        let first = Arc::clone(app.bg.cancel.as_ref().unwrap());
+        assert!(!first.load(Ordering::Acquire));
+        type_text(&mut app, "عش");
+        assert!(first.load(Ordering::Acquire), "the next key cancels it");
+        let last = Arc::clone(app.bg.cancel.as_ref().unwrap());
+        assert!(!last.load(Ordering::Acquire));
+        gate.release();
+        assert!(app.wait_background(Duration::from_secs(60)));
+        assert_eq!(app.filter(), "داعش", "only the last query's hits are shown");
+        assert!(app.searching() && !app.view().is_empty());
+        // A scorer given a set flag gives up.
+        let index = search::Index::build(&app.lib);
+        let stop = AtomicBool::new(true);
+        assert!(
+            index
+                .search_cancellable(&Query::parse("داعش"), None, &stop)
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn dropping_the_app_or_cancelling_stops_its_work() {
+        let gate = Arc::new(Gate::default());
+        let mut app = held_app(Arc::new(Library::embedded()), &gate);
+        app.handle(key(KeyCode::Char('/')));
+        type_text(&mut app, "hostage");
+        let flag = Arc::clone(app.bg.cancel.as_ref().unwrap());
+        let stopped = Arc::clone(&app.bg.notifier.stopped);
+        app.cancel_background();
+        assert!(flag.load(Ordering::Acquire) && stopped.load(Ordering::Acquire));
+        assert!(!app.busy());
+        // Searching again works after a cancel.
+        app.bg.notifier.gate = Some(Arc::clone(&gate));
+        type_text(&mut app, "s");
+        let flag = Arc::clone(app.bg.cancel.as_ref().unwrap());
+        let stopped = Arc::clone(&app.bg.notifier.stopped);
+        drop(app);
+        assert!(flag.load(Ordering::Acquire) && stopped.load(Ordering::Acquire));
+        gate.release();
+    }
+
+    #[test]
+    fn the_index_build_never_blocks_the_prompt() {
+        let lib = Arc::new(Library::embedded());
+        let gate = Arc::new(Gate::default());
+        gate.release();
+        let mut app = held_app(Arc::clone(&lib), &gate);
+        let index = Arc::new(SharedIndex::default());
+        // As if another session were building it: nothing here builds it until the test does.
+        index.pretend_building();
+        app.share_index(Arc::clone(&index));
+        app.handle(key(KeyCode::Char('/')));
+        assert_eq!(app.background_status(), Some("indexing the library…"));
+        type_text(&mut app, "hostage");
+        assert_eq!(app.query().unwrap().text, "hostage");
+        assert_eq!(app.background_status(), Some("indexing the library…"));
+        assert!(
+            !app.wait_background(Duration::from_millis(50)),
+            "waits for the index"
+        );
+        index.get_or_build(&lib);
+        assert!(app.wait_background(Duration::from_secs(60)));
+        assert_eq!(app.view().len(), 3);
+        assert_eq!(app.background_status(), None);
+    }
+
+    #[test]
+    fn quitting_never_waits_for_an_article_being_prepared() {
+        let dir = tempfile::tempdir().unwrap();
+        let lib = long_library(dir.path());
+        for quit in [
+            key(KeyCode::Char('q')),
+            Input::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+        ] {
+            let gate = Arc::new(Gate::default());
+            let mut app = held_app(Arc::clone(&lib), &gate);
+            app.open(0);
+            assert!(app.reader().unwrap().is_partial());
+            assert_eq!(
+                app.background_status(),
+                Some("preparing the whole article…")
+            );
+            // Keys work on the first part meanwhile.
+            app.handle(key(KeyCode::Char('j')));
+            assert_eq!(app.reader().unwrap().top, 1);
+            app.handle(quit);
+            assert!(app.should_quit());
+            assert!(app.reader().unwrap().is_partial(), "the key did not wait");
+            gate.release();
+        }
+        let gate = Arc::new(Gate::default());
+        let mut app = held_app(Arc::clone(&lib), &gate);
+        app.open(0);
+        app.handle(key(KeyCode::Esc));
+        assert_eq!(app.focus(), Focus::List);
+        assert!(app.reader().unwrap().is_partial());
+        gate.release();
+        assert!(app.wait_background(Duration::from_secs(60)));
+        assert!(!app.reader().unwrap().is_partial());
+    }
+
+    #[test]
+    fn the_preparation_of_the_whole_stops_with_the_app() {
+        let dir = tempfile::tempdir().unwrap();
+        let lib = long_library(dir.path());
+        let article = lib.article(0).unwrap();
+        let stop = AtomicBool::new(true);
+        assert!(PreparedArticle::new_cancellable(&article, Options::default(), &stop).is_none());
+        stop.store(false, Ordering::Release);
+        let whole = PreparedArticle::new_cancellable(&article, Options::default(), &stop);
+        assert!(whole.is_some_and(|p| p.is_whole()));
+        // The app's flag is the one its preparation looks at.
+        let gate = Arc::new(Gate::default());
+        let mut app = held_app(lib, &gate);
+        app.open(0);
+        let stopped = Arc::clone(&app.bg.notifier.stopped);
+        assert!(!stopped.load(Ordering::Acquire));
+        drop(app);
+        assert!(stopped.load(Ordering::Acquire));
+        gate.release();
+    }
+
+    #[test]
+    fn matches_found_while_the_article_is_partial_are_gone_to_with_the_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let lib = long_library(dir.path());
+        let gate = Arc::new(Gate::default());
+        let mut app = held_app(lib, &gate);
+        app.open(0);
+        app.handle(key(KeyCode::Char('/')));
+        type_text(&mut app, "1200.");
+        app.handle(key(KeyCode::Enter));
+        gate.release();
+        assert!(app.wait_background(Duration::from_secs(60)));
+        let r = app.reader().unwrap();
+        assert!(!r.is_partial());
+        assert_eq!(r.current, Some(0));
+        let (origin, _) = r.matches[0].clone();
+        let page = app.page();
+        assert!(
+            r.lines()[r.top..r.top + page]
+                .iter()
+                .any(|l| l.origin == origin),
+            "the match is on screen"
+        );
+    }
+
+    #[test]
+    fn queries_and_pastes_are_capped_and_cleaned() {
+        let gate = Arc::new(Gate::default());
+        gate.release();
+        let mut app = held_app(Arc::new(Library::embedded()), &gate);
+        app.handle(Input::Paste("ignored outside the query line".into()));
+        assert!(app.query().is_none() && !app.should_quit());
+        app.handle(key(KeyCode::Char('/')));
+        app.handle(Input::Paste("a\nq\tb\u{1b}]0;x\u{7}\rc".into()));
+        let text = &app.query().unwrap().text;
+        assert!(!text.chars().any(char::is_control), "{text:?}");
+        assert!(text.starts_with("a q b"), "{text:?}");
+        assert!(!app.should_quit(), "a q pasted is text");
+        app.handle(Input::Paste("x".repeat(100 * 1024)));
+        assert_eq!(app.query().unwrap().text.chars().count(), MAX_QUERY_CHARS);
+        assert!(app.message().unwrap().contains("1024"));
+        app.handle(key(KeyCode::Char('y')));
+        assert_eq!(app.query().unwrap().text.chars().count(), MAX_QUERY_CHARS);
+        app.handle(key(KeyCode::Backspace));
+        assert_eq!(
+            app.query().unwrap().text.chars().count(),
+            MAX_QUERY_CHARS - 1
+        );
+        assert!(app.message().is_none());
+        assert!(app.wait_background(Duration::from_secs(60)));
+    }
+
+    #[test]
+    fn sizes_are_held_to_the_screen_cap() {
+        let gate = Arc::new(Gate::default());
+        let mut app = held_app(Arc::new(Library::embedded()), &gate);
+        app.handle(Input::Resize(65535, 65535));
+        assert_eq!(
+            app.size(),
+            (crate::screen::MAX_COLS, crate::screen::MAX_ROWS)
+        );
+        assert!(app.geometry().text.is_some_and(|t| t.width <= MEASURE));
+        gate.release();
+    }
 
     #[test]
     fn geometry_by_size() {

@@ -6,9 +6,10 @@
 //! record of the previous frame to match, so the diff sends only the lines that came into view.
 //! Side by side the list shares those rows, so there the plain diff is used.
 
-use ratatui::Terminal;
-use ratatui::backend::Backend;
+use ratatui::backend::{Backend, ClearType};
 use ratatui::buffer::{Buffer, Cell};
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
 
 use crate::app::{App, Focus};
 use crate::ui::{self, Theme};
@@ -53,22 +54,30 @@ impl FrameKey {
     }
 }
 
-/// A terminal and what was last drawn on it.
+/// A terminal and what was last drawn on it. The frame is the app's size (held to
+/// [`MAX_COLS`] × [`MAX_ROWS`]), at the top left of the terminal, whatever size the terminal
+/// says it is: ratatui's buffers never grow past the cap.
 pub struct Screen<B: Backend> {
     terminal: Terminal<B>,
     theme: Theme,
     last: Option<(FrameKey, Buffer)>,
+    /// The frame's size.
+    size: (u16, u16),
     /// Whether scroll regions may be used (on by default).
     pub scroll_regions: bool,
 }
 
 impl<B: Backend> Screen<B> {
-    /// A full-screen terminal on `backend`.
+    /// A terminal on `backend`, its frame the backend's size held to the cap.
     pub fn new(backend: B, theme: Theme) -> Result<Self, B::Error> {
+        let size = backend.size()?;
+        let (w, h) = clamp_size(size.width, size.height);
+        let viewport = Viewport::Fixed(Rect::new(0, 0, w, h));
         Ok(Self {
-            terminal: Terminal::new(backend)?,
+            terminal: Terminal::with_options(backend, TerminalOptions { viewport })?,
             theme,
             last: None,
+            size: (w, h),
             scroll_regions: true,
         })
     }
@@ -87,18 +96,35 @@ impl<B: Backend> Screen<B> {
     /// a backend that cannot tell its size, or anything that may have disturbed the screen).
     pub fn invalidate(&mut self) -> Result<(), B::Error> {
         self.last = None;
-        self.terminal.clear()
+        // Never ratatui's `clear`: it asks the terminal where the cursor is, and the answer
+        // would go to whoever reads the input.
+        self.terminal.backend_mut().clear_region(ClearType::All)?;
+        // Both buffers blank: the next frame is sent whole.
+        self.terminal.swap_buffers();
+        self.terminal.swap_buffers();
+        Ok(())
     }
 
-    /// Sets the size of a backend that cannot ask the terminal (an SSH channel).
+    /// Sets the size of the frame (held to the cap), for a backend that cannot ask the
+    /// terminal (an SSH channel); [`Self::draw`] also follows the app's size.
     pub fn resize(&mut self, width: u16, height: u16) -> Result<(), B::Error> {
         self.last = None;
-        self.terminal
-            .resize(ratatui::layout::Rect::new(0, 0, width, height))
+        let (w, h) = clamp_size(width, height);
+        self.size = (w, h);
+        self.terminal.resize(Rect::new(0, 0, w, h))
+    }
+
+    /// The size of the frame drawn.
+    pub fn size(&self) -> (u16, u16) {
+        self.size
     }
 
     /// Draws the app, scrolling what is on screen first when that saves output.
     pub fn draw(&mut self, app: &App) -> Result<(), B::Error> {
+        let (w, h) = clamp_size(app.size().0, app.size().1);
+        if self.size() != (w, h) {
+            self.resize(w, h)?;
+        }
         let key = FrameKey::of(app);
         if self.scroll_regions
             && let Some((prev, mut buf)) = self.last.take()

@@ -256,15 +256,71 @@ pub struct Hit {
 pub struct SharedIndex {
     cell: std::sync::OnceLock<std::sync::Arc<Index>>,
     started: std::sync::atomic::AtomicBool,
+    /// Held to wait for the build (see [`SharedIndex::wait`]).
+    lock: std::sync::Mutex<()>,
+    built: std::sync::Condvar,
 }
 
 impl SharedIndex {
     /// The index, building it now if no one has.
     pub fn get_or_build(&self, lib: &Library) -> std::sync::Arc<Index> {
-        std::sync::Arc::clone(
+        let index = std::sync::Arc::clone(
             self.cell
                 .get_or_init(|| std::sync::Arc::new(Index::build(lib))),
-        )
+        );
+        // Whoever waits in `wait` looks again now.
+        drop(self.lock.lock());
+        self.built.notify_all();
+        index
+    }
+
+    /// The index once it is built, starting the build in the background if no one has:
+    /// `None` as soon as `cancel` is set while waiting (the build goes on for the others).
+    /// For workers off the input path; when no thread can be started the build is done here.
+    pub fn wait(
+        self: &std::sync::Arc<Self>,
+        lib: &std::sync::Arc<Library>,
+        cancel: &std::sync::atomic::AtomicBool,
+    ) -> Option<std::sync::Arc<Index>> {
+        use std::sync::atomic::Ordering;
+        if let Some(i) = self.cell.get() {
+            return Some(std::sync::Arc::clone(i));
+        }
+        self.build_in_background(std::sync::Arc::clone(lib));
+        if !self.started.load(Ordering::Acquire) {
+            return Some(self.get_or_build(lib));
+        }
+        let mut guard = self
+            .lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        loop {
+            if let Some(i) = self.cell.get() {
+                return Some(std::sync::Arc::clone(i));
+            }
+            if cancel.load(Ordering::Acquire) {
+                return None;
+            }
+            if !self.started.load(Ordering::Acquire) {
+                // The build in the background failed.
+                drop(guard);
+                return Some(self.get_or_build(lib));
+            }
+            // The build notifies; the timeout only bounds how late a cancel is seen.
+            guard = self
+                .built
+                .wait_timeout(guard, std::time::Duration::from_millis(20))
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .0;
+        }
+    }
+
+    /// For unit tests: as if a build had started elsewhere, so that nothing builds the index
+    /// until the test does.
+    #[cfg(test)]
+    pub(crate) fn pretend_building(&self) {
+        self.started
+            .store(true, std::sync::atomic::Ordering::Release);
     }
 
     /// True once the index is ready.
@@ -281,7 +337,16 @@ impl SharedIndex {
         let spawned = std::thread::Builder::new()
             .name("qari-index".to_owned())
             .spawn(move || {
-                me.get_or_build(&lib);
+                let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    me.get_or_build(&lib);
+                }));
+                if built.is_err() {
+                    // Whoever waits builds it (and reports the failure) instead.
+                    me.started
+                        .store(false, std::sync::atomic::Ordering::Release);
+                    drop(me.lock.lock());
+                    me.built.notify_all();
+                }
             });
         if spawned.is_err() {
             // No thread to spare: the first search builds it instead.
@@ -318,14 +383,32 @@ impl Index {
     /// As [`Index::search`], looking only at `candidates` (the hits of a shorter query the
     /// new one extends, as the user types).
     pub fn search_within(&self, query: &Query, candidates: Option<&[usize]>) -> Vec<Hit> {
+        let never = std::sync::atomic::AtomicBool::new(false);
+        self.search_cancellable(query, candidates, &never)
+            .unwrap_or_default()
+    }
+
+    /// As [`Index::search_within`], stopping early (with `None`) once `cancel` is set: it is
+    /// looked at before every term of every article, so a search over a big library or with
+    /// many terms gives way to the next keystroke at once.
+    pub fn search_cancellable(
+        &self,
+        query: &Query,
+        candidates: Option<&[usize]>,
+        cancel: &std::sync::atomic::AtomicBool,
+    ) -> Option<Vec<Hit>> {
+        use std::sync::atomic::Ordering;
         if query.is_empty() {
-            return Vec::new();
+            return Some(Vec::new());
         }
         let score = |i: usize| -> Option<Hit> {
             let (title, body) = self.docs.get(i)?;
             let mut title_terms = 0;
             let mut count = 0;
             for t in &query.terms {
+                if cancel.load(Ordering::Relaxed) {
+                    return None;
+                }
                 let in_title = title.matches(t.as_str()).count();
                 // Counting stops at COUNT_CAP: a letter or two that is everywhere must not cost
                 // a scan of every occurrence, and ranking gains nothing past it.
@@ -369,13 +452,17 @@ impl Index {
                     .collect()
             })
         };
+        if cancel.load(Ordering::Acquire) {
+            // Some articles were skipped: the hits are not the answer.
+            return None;
+        }
         hits.sort_by(|a, b| {
             b.title_terms
                 .cmp(&a.title_terms)
                 .then(b.count.cmp(&a.count))
                 .then(a.index.cmp(&b.index))
         });
-        hits
+        Some(hits)
     }
 
     /// Number of articles indexed.
@@ -417,12 +504,26 @@ pub fn first_match(article: &Article, query: &Query) -> Option<(Option<usize>, R
 
 /// Every match of a query in an article: (`None` for the title, else the block; source range).
 pub fn all_matches(article: &Article, query: &Query) -> Vec<(Option<usize>, Range<usize>)> {
+    let never = std::sync::atomic::AtomicBool::new(false);
+    all_matches_cancellable(article, query, &never).unwrap_or_default()
+}
+
+/// As [`all_matches`], stopping early (with `None`) once `cancel` is set, which it looks at
+/// before every block.
+pub fn all_matches_cancellable(
+    article: &Article,
+    query: &Query,
+    cancel: &std::sync::atomic::AtomicBool,
+) -> Option<Vec<(Option<usize>, Range<usize>)>> {
     let mut out: Vec<(Option<usize>, Range<usize>)> = Folded::new(&article.title)
         .find_all(query)
         .into_iter()
         .map(|r| (None, r))
         .collect();
     for (i, b) in article.blocks.iter().enumerate() {
+        if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+            return None;
+        }
         out.extend(
             Folded::new(&b.text)
                 .find_all(query)
@@ -430,7 +531,7 @@ pub fn all_matches(article: &Article, query: &Query) -> Vec<(Option<usize>, Rang
                 .map(|r| (Some(i), r)),
         );
     }
-    out
+    Some(out)
 }
 
 /// A window of `text` around `m` (about `chars` characters), cut at word boundaries: the

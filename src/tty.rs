@@ -3,13 +3,15 @@
 //! On entry, after the alternate screen is entered with the cursor at home, qari (in the `app`
 //! bidi mode) sends `ESC[8l` (BDSM reset: explicit mode, the terminal must not reorder) and
 //! `ESC[1 k` (SCP: left to right), as the terminal-wg `BiDi` recommendation asks; every way out
-//! (quit, error, panic, SIGTERM, SIGHUP, suspend) sends `ESC[8h ESC[0 k` back, and a resume
-//! sends the entry sequence again. The app never reads the tty: this module turns crossterm
-//! events into [`Input`]s.
+//! (quit, error, panic, suspend, and every signal of [`ENDING_SIGNALS`]) sends `ESC[8h ESC[0 k`
+//! back, and a resume sends the entry sequence again. The app never reads the tty: this
+//! module turns crossterm events, read on a thread of their own, into [`Input`]s, and draws
+//! again when the app's background work wakes it.
 
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 
 use crossterm::event::{self, Event, KeyEventKind, MouseEventKind};
@@ -79,6 +81,11 @@ pub fn restore() {
 
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
+        if std::thread::current().name() != Some("main") {
+            // The app's background threads catch their panics and the reader goes on (a
+            // search that failed says so): the terminal stays as it is.
+            return;
+        }
         restore();
         let what = info
             .payload()
@@ -98,22 +105,37 @@ fn install_panic_hook() {
     }));
 }
 
+/// The signals that end the reader, restoring the terminal first: every signal whose default
+/// action ends the process and that a program may catch, but those that mean the program
+/// itself went wrong (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGSYS, SIGTRAP), after
+/// which nothing can be trusted to run.
+pub const ENDING_SIGNALS: [i32; 12] = [
+    signal_hook::consts::SIGTERM,
+    signal_hook::consts::SIGHUP,
+    signal_hook::consts::SIGINT,
+    signal_hook::consts::SIGQUIT,
+    signal_hook::consts::SIGUSR1,
+    signal_hook::consts::SIGUSR2,
+    signal_hook::consts::SIGALRM,
+    signal_hook::consts::SIGPIPE,
+    signal_hook::consts::SIGVTALRM,
+    signal_hook::consts::SIGPROF,
+    signal_hook::consts::SIGXCPU,
+    signal_hook::consts::SIGXFSZ,
+];
+
 /// Runs the reader on the local terminal until the user quits or a signal ends it. Returns
 /// the signal number when one did.
 pub fn run(mut app: App, theme: Theme) -> anyhow::Result<Option<i32>> {
     let signal = Arc::new(AtomicUsize::new(0));
-    for sig in [
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGHUP,
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGQUIT,
-    ] {
+    for sig in ENDING_SIGNALS {
         signal_hook::flag::register_usize(sig, Arc::clone(&signal), usize::try_from(sig)?)?;
     }
     install_panic_hook();
     let bidi = app.options().mode == BidiMode::App;
     enter(bidi, app.mouse())?;
     let result = event_loop(&mut app, theme, &signal);
+    app.cancel_background();
     let save_error = app.save();
     restore();
     let _ = std::panic::take_hook();
@@ -137,11 +159,54 @@ fn event_loop(app: &mut App, theme: Theme, signal: &AtomicUsize) -> anyhow::Resu
     result
 }
 
+/// What the loop waits for: the terminal's events, read on a thread of their own, and the
+/// app's wakes.
+enum Msg {
+    Event(Event),
+    /// The terminal cannot be read any more.
+    Gone,
+    /// Background work finished.
+    Wake,
+}
+
+/// Events waiting to be handled at most: past it the reading thread waits (a paste or a key
+/// repeat faster than the frames).
+const QUEUED_EVENTS: usize = 1024;
+
+/// Reads the terminal's events on a thread, so that the loop also wakes for the app's
+/// background work.
+fn spawn_reader(tx: std::sync::mpsc::SyncSender<Msg>) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("qari-input".to_owned())
+        .spawn(move || {
+            loop {
+                let read = std::panic::catch_unwind(event::read);
+                // An error or a panic reading: the terminal is as good as gone.
+                let msg = match read {
+                    Ok(Ok(ev)) => Msg::Event(ev),
+                    Ok(Err(_)) | Err(_) => Msg::Gone,
+                };
+                let gone = matches!(msg, Msg::Gone);
+                if tx.send(msg).is_err() || gone {
+                    return;
+                }
+            }
+        })
+        .map(drop)
+}
+
 fn drive(
     screen: &mut Screen<CrosstermBackend<std::io::Stdout>>,
     app: &mut App,
     signal: &AtomicUsize,
 ) -> anyhow::Result<()> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(QUEUED_EVENTS);
+    let waker = tx.clone();
+    // When the queue is full, events wake the loop anyway.
+    app.set_waker(Arc::new(move || {
+        let _ = waker.try_send(Msg::Wake);
+    }));
+    spawn_reader(tx)?;
     let (w, h) = terminal::size()?;
     app.handle(Input::Resize(w, h));
     let bidi = app.options().mode == BidiMode::App;
@@ -155,33 +220,48 @@ fn drive(
         if app.should_quit() {
             return Ok(());
         }
-        // Wait for an event, looking at the signal flag and the terminal now and then.
-        loop {
+        // Wait for an event or a wake, looking at the signal flag and the terminal now and
+        // then.
+        let msg = loop {
             if signal.load(Ordering::SeqCst) != 0 {
                 return Ok(());
             }
-            if event::poll(Duration::from_millis(250))? {
-                break;
+            match rx.recv_timeout(Duration::from_millis(250)) {
+                Ok(msg) => break msg,
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return Ok(()),
             }
             // A terminal that went away without its hangup signal reaching us (its window
             // closed, its multiplexer killed) reads as end of file forever: stop, saving.
             if terminal::size().is_err() {
                 return Ok(());
             }
-        }
-        // Take the events that are already there before drawing again (key repeat, paste),
+        };
+        // Take the messages that are already there before drawing again (key repeat, paste),
         // but never loop forever on a terminal that keeps saying it has input.
-        for _ in 0..1024 {
-            if let Some(input) = to_input(event::read()?) {
-                app.handle(input);
+        let mut next = Some(msg);
+        for _ in 0..QUEUED_EVENTS {
+            match next.take() {
+                Some(Msg::Event(ev)) => {
+                    if let Some(input) = to_input(ev) {
+                        app.handle(input);
+                    }
+                }
+                Some(Msg::Gone) => return Ok(()),
+                Some(Msg::Wake) | None => {}
             }
             if signal.load(Ordering::SeqCst) != 0 {
                 return Ok(());
             }
-            if app.should_quit() || !event::poll(Duration::ZERO)? {
+            if app.should_quit() {
                 break;
             }
+            match rx.try_recv() {
+                Ok(m) => next = Some(m),
+                Err(_) => break,
+            }
         }
+        app.poll_background();
         if app.take_suspend() {
             app.save();
             restore();

@@ -437,8 +437,20 @@ fn status(app: &App, theme: &Theme, g: &Geometry, buf: &mut Buffer) {
     buf.set_style(area, theme.bar);
     if let Some(q) = app.query() {
         let prompt = if q.list { "filter: " } else { "find: " };
-        let line = format!(" {prompt}{}▏", q.text);
-        let hint = "  Enter done · Esc cancel";
+        let mut hint = String::from("  ");
+        for note in [app.message(), app.background_status()]
+            .into_iter()
+            .flatten()
+        {
+            let _ = write!(hint, "{note} · ");
+        }
+        hint.push_str("Enter done · Esc cancel");
+        // A query longer than the line shows its end, where the typing is.
+        let width = usize::from(area.width);
+        let room = width
+            .saturating_sub(str_width(prompt) + 3 + str_width(&hint).min(width / 2))
+            .max(8);
+        let line = format!(" {prompt}{}▏", tail(&q.text, room));
         let shown = format!("{line}{hint}");
         // The query may be Arabic: lay it out so it reads right, as one LTR-based line.
         let laid = lay_out(
@@ -468,7 +480,8 @@ fn status(app: &App, theme: &Theme, g: &Geometry, buf: &mut Buffer) {
     let right = app
         .progress()
         .filter(|_| g.reader.is_some())
-        .map(|(pct, shown, total)| format!("{found} {pct:>3}% {shown}/{total} "));
+        .map(|(pct, shown, total)| format!("{found} {pct:>3}% {shown}/{total} "))
+        .or_else(|| app.background_status().map(|b| format!("{found} {b} ")));
     let right_w = right.as_deref().map_or(0, str_width);
     let left_w = usize::from(area.width).saturating_sub(right_w);
     let left = if let Some(m) = app.message() {
@@ -504,6 +517,23 @@ fn status(app: &App, theme: &Theme, g: &Geometry, buf: &mut Buffer) {
 
 /// The keys that matter in the focused pane, from the keymap, as many whole hints as fit in
 /// `width` columns.
+/// The end of `text` that fits in `room` columns, after an ellipsis when cut.
+fn tail(text: &str, room: usize) -> std::borrow::Cow<'_, str> {
+    if str_width(text) <= room {
+        return text.into();
+    }
+    let mut used = 1;
+    let mut start = text.len();
+    for (i, c) in text.char_indices().rev() {
+        used += str_width(c.encode_utf8(&mut [0; 4]));
+        if used > room {
+            break;
+        }
+        start = i;
+    }
+    format!("…{}", text.get(start..).unwrap_or_default()).into()
+}
+
 fn key_hints(app: &App, width: usize) -> String {
     let actions: &[Action] = if app.focus() == Focus::Reader && app.reader().is_some() {
         &[

@@ -18,7 +18,7 @@ use ratatui::style::{Color, Modifier};
 #[allow(dead_code, reason = "each test file uses part of the shared helpers")]
 mod support;
 
-use support::{SEED, app_with, ch, key, text};
+use support::{SEED, app_with, ch, key, settle, text};
 
 fn app(w: u16, h: u16) -> App {
     app_with(Store::in_memory(), w, h)
@@ -367,6 +367,7 @@ fn find_in_the_article_and_step_through_matches() {
         a.handle(ch(c));
     }
     a.handle(key(KeyCode::Enter));
+    settle(&mut a);
     let r = a.reader().unwrap();
     assert!(r.matches.len() > 3);
     assert_eq!(r.current, Some(0));
@@ -481,8 +482,8 @@ fn long_library(dir: &std::path::Path) -> (std::sync::Arc<qari::library::Library
     (std::sync::Arc::new(lib), id)
 }
 
-/// A long article opens on its first part at once and shows what the whole shows; the first
-/// input takes over the whole, at the same place.
+/// A long article opens on its first part at once and shows what the whole shows; the whole,
+/// prepared in the background, is taken over when it is ready, at the same place.
 #[test]
 fn a_long_article_opens_on_its_first_part_then_the_whole() {
     use qari::layout::document::PreparedArticle;
@@ -512,7 +513,7 @@ fn a_long_article_opens_on_its_first_part_then_the_whole() {
         "no percentage before the whole is laid out"
     );
     let first = text(&support::render(&a));
-    a.handle(Input::Resize(80, 24));
+    settle(&mut a);
     let r = a.reader().unwrap();
     assert!(!r.is_partial());
     assert_eq!(r.lines(), &all[..]);
@@ -562,11 +563,62 @@ fn a_long_article_reopens_deep_inside_at_once() {
     assert!(a.reader().unwrap().is_partial());
     assert_eq!(top(&a), qari::layout::document::Origin::Block(block));
     let first = text(&support::render(&a));
-    a.handle(Input::Resize(80, 24));
+    settle(&mut a);
     assert!(!a.reader().unwrap().is_partial());
     assert_eq!(top(&a), qari::layout::document::Origin::Block(block));
     let whole = text(&support::render(&a));
     // The status line differs (the percentage appears); the article's rows do not.
     let rows = |s: &str| s.lines().take(20).map(str::to_owned).collect::<Vec<_>>();
     assert_eq!(rows(&first), rows(&whole));
+}
+
+/// A backend bigger than the cap: the app and the frame are held to it, the cells past it
+/// are never drawn, and the screen follows the app's size as it changes.
+#[test]
+fn a_screen_bigger_than_the_cap_is_drawn_at_the_cap() {
+    use qari::screen::{MAX_COLS, MAX_ROWS};
+    let mut a = app(1200, 600);
+    assert_eq!(a.size(), (MAX_COLS, MAX_ROWS));
+    let mut s = Screen::new(TestBackend::new(1200, 600), Theme::default()).unwrap();
+    assert_eq!(s.size(), (MAX_COLS, MAX_ROWS));
+    s.draw(&a).unwrap();
+    let buf = s.backend().buffer().clone();
+    let status = support::row(&buf, MAX_ROWS - 1);
+    assert!(status.contains('?'), "{status}");
+    for y in 0..600 {
+        for x in 0..1200 {
+            if x >= MAX_COLS || y >= MAX_ROWS {
+                assert_eq!(buf[(x, y)].symbol(), " ", "({x}, {y}) drawn past the cap");
+            }
+        }
+    }
+    a.handle(Input::Resize(80, 24));
+    s.draw(&a).unwrap();
+    assert_eq!(s.size(), (80, 24));
+    assert_eq!(
+        support::row(s.backend().buffer(), 23)
+            .get(..80)
+            .map(str::trim_end),
+        support::row(&screen(&a, &Theme::default()), 23)
+            .get(..80)
+            .map(str::trim_end)
+    );
+}
+
+/// A long query shows its end on the query line, and the cut is said.
+#[test]
+fn a_long_query_shows_its_end() {
+    let mut a = app(80, 24);
+    a.handle(ch('/'));
+    support::type_text(&mut a, &"ab".repeat(600));
+    support::type_text(&mut a, "z");
+    let q = a.query().unwrap();
+    assert_eq!(q.text.chars().count(), qari::app::MAX_QUERY_CHARS);
+    assert!(q.text.ends_with("ab"), "the z past the cap is dropped");
+    let s = shot(&a);
+    let status = s.lines().nth(23).unwrap();
+    assert!(status.contains(" filter: …"), "{status}");
+    assert!(status.contains("ab▏"), "{status}");
+    assert!(status.contains("cut at 1024"), "{status}");
+    settle(&mut a);
 }

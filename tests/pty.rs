@@ -146,3 +146,123 @@ fn a_closed_terminal_ends_the_reader_and_keeps_the_state() {
         .unwrap_or_else(|e| panic!("state not saved ({e}); exit code {code:?}"));
     assert!(saved.contains(SEED), "{saved}");
 }
+
+/// A search runs in the background: its hits reach the screen with no key after the query.
+#[test]
+fn search_hits_appear_without_another_key() {
+    let lib = library();
+    let state = lib.path().join("state.json");
+    let mut t = pty::Term::spawn(qari(lib.path(), &state), 100, 30);
+    assert!(t.wait_for("2 articles", WAIT), "{}", t.screen());
+    t.send("/ماكجورك".as_bytes());
+    assert!(t.wait_for("1 found", WAIT), "{}", t.screen());
+    assert!(t.screen().contains("ماكجورك") || t.screen().contains("ﻙﺭﻮﺠﻛﺎﻣ"));
+    t.send(b"\x1b");
+    t.settle(Duration::from_millis(100), WAIT);
+    t.send(b"\x1b");
+    t.settle(Duration::from_millis(100), WAIT);
+    t.send(b"q");
+    assert_eq!(t.wait_exit(WAIT), Some(0));
+}
+
+/// The restore sequences were sent after the entry ones: bidi mode back, cursor shown,
+/// alternate screen left.
+fn assert_restored(t: &pty::Term) {
+    assert!(!t.parser.screen().alternate_screen());
+    let raw = t.raw_text();
+    let enter = raw
+        .rfind("\x1b[8l\x1b[1 k")
+        .expect("explicit bidi mode requested");
+    for (what, seq) in [
+        ("bidi mode", "\x1b[8h\x1b[0 k"),
+        ("cursor shown", "\x1b[?25h"),
+        ("alternate screen left", "\x1b[?1049l"),
+        ("bracketed paste off", "\x1b[?2004l"),
+    ] {
+        assert!(
+            raw.rfind(seq).is_some_and(|at| at > enter),
+            "{what} not restored"
+        );
+    }
+}
+
+#[test]
+fn every_catchable_ending_signal_restores_the_terminal() {
+    for (name, number) in [("USR1", 10), ("USR2", 12), ("ALRM", 14)] {
+        let lib = library();
+        let state = lib.path().join("state.json");
+        let mut t = pty::Term::spawn(qari(lib.path(), &state), 80, 24);
+        assert!(t.wait_for("2 articles", WAIT), "{}", t.screen());
+        t.send(b"\r");
+        assert!(t.wait_for("ﻙﺭﻮﻐﻛﺎﻣ ﺖﻳﺮﺑ", WAIT), "{}", t.screen());
+        let pid = t.pid().unwrap();
+        let status = std::process::Command::new("kill")
+            .args([&format!("-{name}"), &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        assert_eq!(t.wait_exit(WAIT), Some(128 + number), "SIG{name}");
+        assert_restored(&t);
+        let saved = std::fs::read_to_string(&state).unwrap_or_default();
+        assert!(
+            saved.contains(SEED),
+            "the state is saved on SIG{name}: {saved}"
+        );
+    }
+}
+
+/// A terminal that says it is 65535×65535 is drawn at the cap, and quits cleanly.
+#[test]
+fn a_huge_terminal_is_drawn_at_the_cap() {
+    let lib = library();
+    let state = lib.path().join("state.json");
+    let (cols, rows) = (qari::screen::MAX_COLS, qari::screen::MAX_ROWS);
+    let mut t = pty::Term::spawn_sized(qari(lib.path(), &state), (65535, 65535), (cols, rows));
+    assert!(t.wait_for("2 articles", WAIT), "{}", t.screen());
+    // The status line is the frame's last row.
+    t.settle(Duration::from_millis(300), WAIT);
+    let screen = t.screen();
+    let rows_drawn = screen.lines().count();
+    assert_eq!(rows_drawn, usize::from(rows), "{screen}");
+    let last = screen.lines().last().unwrap_or_default();
+    assert!(
+        last.contains('?'),
+        "the key hints are on row {rows}: {last:?}"
+    );
+    t.send(b"\r");
+    assert!(t.wait_for("ﻙﺭﻮﻐﻛﺎﻣ ﺖﻳﺮﺑ", WAIT), "{}", t.screen());
+    t.send(b"q");
+    assert_eq!(t.wait_exit(WAIT), Some(0));
+    assert_restored(&t);
+}
+
+/// Bracketed paste: one input, into the query line, its line breaks spaces and a `q` in it
+/// text; past the cap it is cut with a message.
+#[test]
+fn a_paste_is_one_capped_input() {
+    let lib = library();
+    let state = lib.path().join("state.json");
+    let mut t = pty::Term::spawn(qari(lib.path(), &state), 100, 30);
+    assert!(t.wait_for("2 articles", WAIT), "{}", t.screen());
+    t.send(b"/");
+    assert!(t.wait_for("filter:", WAIT), "{}", t.screen());
+    t.send(b"\x1b[200~hostage\rq\x1b[201~");
+    assert!(t.wait_for("filter: hostage q", WAIT), "{}", t.screen());
+    // A long paste: the query is cut, and its end shown.
+    let mut long = b"\x1b[200~".to_vec();
+    long.extend(std::iter::repeat_n(b'x', 3000));
+    long.extend_from_slice(b"\x1b[201~");
+    t.send(&long);
+    assert!(
+        t.wait_for("the query is cut at 1024 characters", WAIT),
+        "{}",
+        t.screen()
+    );
+    assert!(t.screen().contains("…xxxx"), "{}", t.screen());
+    assert!(t.exited().is_none(), "the pasted q did not quit");
+    t.send(b"\x1b");
+    t.settle(Duration::from_millis(100), WAIT);
+    t.send(b"q");
+    assert_eq!(t.wait_exit(WAIT), Some(0));
+    assert_restored(&t);
+}

@@ -19,7 +19,7 @@ use ratatui::style::{Color, Modifier};
 #[allow(dead_code, reason = "each test file uses part of the shared helpers")]
 mod support;
 
-use support::{SEED, key, render, row, type_text};
+use support::{SEED, key, render, row, settle, type_text};
 
 fn ids(lib: &Library, index: &Index, q: &str) -> Vec<String> {
     index
@@ -148,6 +148,7 @@ fn reader_on(body: &str, width: u16, q: &str) -> (App, tempfile::TempDir) {
     app.handle(key(KeyCode::Char('/')));
     type_text(&mut app, q);
     app.handle(key(KeyCode::Enter));
+    settle(&mut app);
     (app, dir)
 }
 
@@ -237,6 +238,7 @@ fn library_search_in_the_list_then_open_at_the_first_match() {
     let all = app.view().len();
     app.handle(key(KeyCode::Char('/')));
     type_text(&mut app, "ماكجورك");
+    settle(&mut app);
     assert!(app.searching());
     assert_eq!(app.view().len(), 1);
     let buf = render(&app);
@@ -245,6 +247,7 @@ fn library_search_in_the_list_then_open_at_the_first_match() {
     assert!(row(&buf, 2).contains("ﻙﺭﻮﺠﻛﺎﻣ"), "{}", row(&buf, 2));
     assert_eq!(highlighted(&buf, 2), "ﻙﺭﻮﺠﻛﺎﻣ");
     app.handle(key(KeyCode::Enter));
+    settle(&mut app);
     assert_eq!(app.focus(), Focus::Reader);
     let r = app.reader().unwrap();
     assert_eq!(r.article.id, SEED);
@@ -279,10 +282,12 @@ fn typing_narrows_and_backspace_widens() {
     let mut counts = Vec::new();
     for c in "الار".chars() {
         app.handle(key(KeyCode::Char(c)));
+        settle(&mut app);
         counts.push(app.view().len());
     }
     assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{counts:?}");
     app.handle(key(KeyCode::Backspace));
+    settle(&mut app);
     assert_eq!(app.view().len(), counts[2]);
     app.handle(key(KeyCode::Esc));
     assert!(!app.searching());

@@ -89,7 +89,18 @@ pub struct PreparedArticle {
 impl PreparedArticle {
     /// Prepares every block of `article`.
     pub fn new(article: &Article, opts: Options) -> Self {
-        Self::blocks(article, opts, 0..article.blocks.len())
+        Self::blocks(article, opts, 0..article.blocks.len(), None)
+    }
+
+    /// As [`Self::new`], giving up (with `None`) once `cancel` is set, which is looked at
+    /// before every block: the reader's background preparation ends with its session.
+    pub fn new_cancellable(
+        article: &Article,
+        opts: Options,
+        cancel: &std::sync::atomic::AtomicBool,
+    ) -> Option<Self> {
+        let whole = Self::blocks(article, opts, 0..article.blocks.len(), Some(cancel));
+        (!cancel.load(std::sync::atomic::Ordering::Acquire)).then_some(whole)
     }
 
     /// Prepares the head of `article` and the body blocks from `block` on, until `bytes` of
@@ -104,7 +115,7 @@ impl PreparedArticle {
             taken += article.blocks[to].text.len();
             to += 1;
         }
-        Self::blocks(article, opts, from..to)
+        Self::blocks(article, opts, from..to, None)
     }
 
     /// Whether every block of the article is prepared.
@@ -113,7 +124,12 @@ impl PreparedArticle {
     }
 
     /// Prepares the head and the body blocks in `range`.
-    fn blocks(article: &Article, opts: Options, range: std::ops::Range<usize>) -> Self {
+    fn blocks(
+        article: &Article,
+        opts: Options,
+        range: std::ops::Range<usize>,
+        cancel: Option<&std::sync::atomic::AtomicBool>,
+    ) -> Self {
         let opts = Options {
             fallback: article.direction,
             ..opts
@@ -138,6 +154,10 @@ impl PreparedArticle {
                 BlockKind::Quote => LineKind::Quote,
                 BlockKind::ListItem => LineKind::ListItem,
             };
+            if cancel.is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed)) {
+                // Cancelled: the result is thrown away, the rest costs nothing.
+                return (kind, Origin::Block(i), prepare("", opts));
+            }
             (kind, Origin::Block(i), prepare(&block.text, opts))
         };
         if body_bytes >= PARALLEL_BYTES {

@@ -72,3 +72,12 @@ pub fn text(buf: &Buffer) -> String {
     }
     s
 }
+
+/// Waits for the app's background work (searches, the whole of a long article) and takes
+/// it in, as a front end does on its wakes.
+pub fn settle(app: &mut App) {
+    assert!(
+        app.wait_background(std::time::Duration::from_secs(60)),
+        "the background work did not finish"
+    );
+}

@@ -26,6 +26,13 @@ pub struct Term {
 impl Term {
     /// Starts `cmd` on a `cols`×`rows` terminal.
     pub fn spawn(cmd: CommandBuilder, cols: u16, rows: u16) -> Self {
+        Self::spawn_sized(cmd, (cols, rows), (cols, rows))
+    }
+
+    /// Starts `cmd` on a pty that says it is `pty` (columns, rows), emulated at `screen`
+    /// (a huge pty need not cost the test a huge emulator).
+    pub fn spawn_sized(cmd: CommandBuilder, pty: (u16, u16), screen: (u16, u16)) -> Self {
+        let (cols, rows) = pty;
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -68,7 +75,7 @@ impl Term {
             writer: Some(writer),
             child,
             rx,
-            parser: vt100::Parser::new(nonzero(rows), nonzero(cols), 0),
+            parser: vt100::Parser::new(nonzero(screen.1), nonzero(screen.0), 0),
             raw: Vec::new(),
             paused,
             closing,
