@@ -683,6 +683,13 @@ fn run_session(
     } = start;
     tracing::info!(peer = %peer, user = %user, key = fingerprint.as_deref().unwrap_or("-"), term = %term, cols = size.0, rows = size.1, "session started");
     let (mut app, theme) = session_app(&shared, &term, &env, fingerprint.as_deref(), size);
+    // Background work (searches, the whole of a long article) wakes this session's loop.
+    let waker = Arc::downgrade(&mailbox);
+    app.set_waker(Arc::new(move || {
+        if let Some(mailbox) = waker.upgrade() {
+            mailbox.wake_app();
+        }
+    }));
     let opts = app.options();
     let backend = SessionBackend {
         inner: CrosstermBackend::new(ChannelWriter {

@@ -676,7 +676,9 @@ fn a_pasted_megabyte_is_one_capped_input_and_sigterm_still_ends_the_server() {
     assert!(b.wait_for("%", WAIT), "{}", b.screen());
     // The paste is the query, cleaned; the session is still there.
     assert!(
-        a.wait_for("filter: qari q [A  words qari q", WAIT),
+        a.wait_for("qari q [A  words qari q [A  words", WAIT)
+            && a.screen().contains("filter: ")
+            && a.screen().contains("the query is cut"),
         "{}",
         a.screen()
     );

@@ -167,13 +167,6 @@ impl Mailbox {
     }
 
     /// The app's background work is ready (called from any thread).
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "the app's waker, once the app runs work in the background"
-        )
-    )]
     pub fn wake_app(&self) {
         self.lock().woken = true;
         self.wake.notify_one();
@@ -283,6 +276,8 @@ pub fn run(
     let mut resize_at = Instant::now();
     let mut dirty = true;
     let mut last_draw: Option<Instant> = None;
+    // Work that finished before the waker was set.
+    app.poll_background();
     loop {
         let now = Instant::now();
         let got = mailbox.take(now >= resize_at);
@@ -310,7 +305,7 @@ pub fn run(
                 app.set_message("suspend is for a local terminal; q quits");
             }
         }
-        if got.woken {
+        if got.woken && app.poll_background() {
             dirty = true;
         }
         if let Some(at) = esc_at
