@@ -98,6 +98,21 @@ impl Session {
         Some(chunk)
     }
 
+    /// Takes what has already come, without waiting; the bytes taken.
+    pub fn drain_now(&mut self) -> usize {
+        let mut n = 0;
+        while let Ok(chunk) = self.output.try_recv() {
+            n += chunk.len();
+            self.raw.extend_from_slice(&chunk);
+        }
+        n
+    }
+
+    /// Forgets the bytes kept so far (a long run keeps no history).
+    pub fn forget(&mut self) {
+        self.raw.clear();
+    }
+
     /// Reads until the server has been quiet for `quiet` (or `max` passed); the bytes read.
     pub async fn settle(&mut self, quiet: Duration, max: Duration) -> usize {
         let start = Instant::now();
