@@ -33,12 +33,20 @@ use crate::tty::{BIDI_ENTER, BIDI_LEAVE};
 use crate::ui::{Colors, Theme};
 
 pub mod gate;
+mod input;
 pub mod keys;
+mod session;
+
+pub use input::KeyParser;
+use session::{End, Mailbox};
 
 /// How long a lone ESC waits for the rest of an escape sequence before it is the Esc key.
 pub const ESC_WAIT: Duration = Duration::from_millis(40);
 /// Output bytes a session may have queued before its frames are held back and coalesced.
 pub const OUTPUT_LIMIT: usize = 256 * 1024;
+/// The connection's own inactivity limit runs this much past the idle timeout, so that a
+/// session's goodbye always comes first.
+const IDLE_BACKSTOP: Duration = Duration::from_secs(10);
 /// Time a client has from accept to log in, by default (sshd's `LoginGraceTime`).
 pub const AUTH_TIMEOUT: Duration = Duration::from_secs(30);
 /// A connection turned away with a message (rate limit, full server) is closed after this at
@@ -90,69 +98,8 @@ struct Shared {
     sessions: AtomicUsize,
     gate: Arc<gate::Gate>,
     shutdown: watch::Receiver<bool>,
-}
-
-/// Parses raw terminal input into the app's inputs.
-#[derive(Debug, Default)]
-pub struct KeyParser {
-    buf: Vec<u8>,
-}
-
-impl KeyParser {
-    /// Bytes that are not a complete event yet (an escape sequence in progress, a paste) are
-    /// dropped past this size.
-    const MAX_PENDING: usize = 64 * 1024;
-
-    /// Feeds bytes; returns the complete events. A trailing lone ESC stays pending (see
-    /// [`KeyParser::pending_escape`]).
-    pub fn feed(&mut self, data: &[u8]) -> Vec<Input> {
-        let mut out = Vec::new();
-        for &b in data {
-            self.buf.push(b);
-            if self.buf == [0x1b] {
-                // ESC: the start of a sequence if more follows, else (after ESC_WAIT with
-                // nothing behind it) the Esc key.
-                continue;
-            }
-            match terminput::Event::parse_from(&self.buf) {
-                Ok(Some(ev)) => {
-                    self.buf.clear();
-                    if let Some(input) = to_input(ev) {
-                        out.push(input);
-                    }
-                }
-                Ok(None) => {
-                    if self.buf.len() > Self::MAX_PENDING {
-                        self.buf.clear();
-                    }
-                }
-                Err(_) => self.buf.clear(),
-            }
-        }
-        out
-    }
-
-    /// Whether a lone ESC waits for more bytes.
-    pub fn pending_escape(&self) -> bool {
-        self.buf == [0x1b]
-    }
-
-    /// Nothing came after the ESC: it is the Esc key.
-    pub fn flush_escape(&mut self) -> Option<Input> {
-        if self.pending_escape() {
-            self.buf.clear();
-            return Some(Input::Key(crossterm::event::KeyEvent::new(
-                crossterm::event::KeyCode::Esc,
-                crossterm::event::KeyModifiers::NONE,
-            )));
-        }
-        None
-    }
-}
-
-fn to_input(ev: terminput::Event) -> Option<Input> {
-    let ev = terminput_crossterm::to_crossterm(ev).ok()?;
-    crate::tty::to_input(ev)
+    /// A session with no input for this long says goodbye.
+    idle_timeout: Duration,
 }
 
 /// Bytes for a session's channel: gathered per frame, sent on flush.
@@ -245,14 +192,6 @@ impl Backend for SessionBackend {
     }
 }
 
-/// What the SSH handler tells a running session.
-#[derive(Debug)]
-enum SessionEvent {
-    Data(Vec<u8>),
-    Resize(u16, u16),
-    Closed,
-}
-
 /// One connection.
 struct Conn {
     shared: Arc<Shared>,
@@ -263,7 +202,8 @@ struct Conn {
     channel: Option<ChannelId>,
     pty: Option<(String, u16, u16)>,
     env: HashMap<String, String>,
-    events: Option<mpsc::Sender<SessionEvent>>,
+    /// Where input and window changes go, once the reader runs.
+    events: Option<Arc<Mailbox>>,
     /// Held from accept until login.
     startup: Option<gate::Startup>,
     /// Held from login on.
@@ -447,7 +387,9 @@ impl russh::server::Handler for Conn {
         _modes: &[(Pty, u32)],
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        self.pty = Some((term.to_owned(), clamp16(cols), clamp16(rows)));
+        // The pixel sizes are never used; a zero size is no size (RFC 4254 6.2).
+        let (cols, rows) = peer_size(cols, rows, (80, 24));
+        self.pty = Some((term.to_owned(), cols, rows));
         session.channel_success(channel)?;
         Ok(())
     }
@@ -487,9 +429,10 @@ impl russh::server::Handler for Conn {
             return Ok(());
         };
         session.channel_success(channel)?;
-        let (tx, rx) = mpsc::channel(256);
-        self.events = Some(tx);
+        let mailbox = Arc::new(Mailbox::default());
+        self.events = Some(Arc::clone(&mailbox));
         let start = StartSession {
+            mailbox,
             shared: Arc::clone(&self.shared),
             handle: session.handle(),
             channel,
@@ -500,7 +443,7 @@ impl russh::server::Handler for Conn {
             fingerprint: self.fingerprint.clone(),
             peer: self.peer(),
         };
-        tokio::spawn(supervise(start, rx));
+        tokio::spawn(supervise(start));
         Ok(())
     }
 
@@ -567,9 +510,10 @@ impl russh::server::Handler for Conn {
         data: &[u8],
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        if let Some(tx) = &self.events {
-            // A client typing faster than its session reads loses keys, not server memory.
-            let _ = tx.try_send(SessionEvent::Data(data.to_vec()));
+        if let Some(mailbox) = &self.events {
+            // A client typing faster than its session reads waits (its SSH window and TCP
+            // push back): no key is lost and no memory grows.
+            mailbox.push(data).await;
         }
         Ok(())
     }
@@ -583,10 +527,11 @@ impl russh::server::Handler for Conn {
         _ph: u32,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        if let Some(tx) = &self.events {
-            let _ = tx
-                .send(SessionEvent::Resize(clamp16(cols), clamp16(rows)))
-                .await;
+        if let Some((_, c, r)) = &mut self.pty {
+            (*c, *r) = peer_size(cols, rows, (*c, *r));
+            if let Some(mailbox) = &self.events {
+                mailbox.resize((*c, *r));
+            }
         }
         Ok(())
     }
@@ -596,8 +541,8 @@ impl russh::server::Handler for Conn {
         _channel: ChannelId,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        if let Some(tx) = &self.events {
-            let _ = tx.send(SessionEvent::Closed).await;
+        if let Some(mailbox) = &self.events {
+            mailbox.close();
         }
         Ok(())
     }
@@ -607,8 +552,8 @@ impl russh::server::Handler for Conn {
         _channel: ChannelId,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        if let Some(tx) = self.events.take() {
-            let _ = tx.send(SessionEvent::Closed).await;
+        if let Some(mailbox) = self.events.take() {
+            mailbox.close();
         }
         Ok(())
     }
@@ -721,8 +666,17 @@ fn clamp16(n: u32) -> u16 {
     u16::try_from(n).unwrap_or(u16::MAX)
 }
 
+/// A size from the peer (pty request or window change), held to the screen's cap before
+/// anything is allocated for it; a zero dimension keeps `current`.
+fn peer_size(cols: u32, rows: u32, current: (u16, u16)) -> (u16, u16) {
+    let cols = if cols == 0 { current.0 } else { clamp16(cols) };
+    let rows = if rows == 0 { current.1 } else { clamp16(rows) };
+    crate::screen::clamp_size(cols, rows)
+}
+
 /// Everything a session task needs.
 struct StartSession {
+    mailbox: Arc<Mailbox>,
     shared: Arc<Shared>,
     handle: Handle,
     channel: ChannelId,
@@ -732,6 +686,13 @@ struct StartSession {
     user: String,
     fingerprint: Option<String>,
     peer: String,
+}
+
+/// The bidi mode of a session: the server's, or the one its `QARI_BIDI` asks for.
+fn session_mode(shared: &Shared, env: &HashMap<String, String>) -> BidiMode {
+    env.get("QARI_BIDI")
+        .and_then(|v| BidiMode::parse(v))
+        .unwrap_or(shared.opts.mode)
 }
 
 /// The app and theme of a new session, from its own terminal type and environment.
@@ -749,9 +710,7 @@ fn session_app(
     );
     let theme = Theme::new(&shared.config.theme, colors);
     let mut opts = shared.opts;
-    if let Some(m) = env.get("QARI_BIDI").and_then(|v| BidiMode::parse(v)) {
-        opts.mode = m;
-    }
+    opts.mode = session_mode(shared, env);
     let (store, warning) = user_store(shared, fingerprint);
     let mut app = App::new(Arc::clone(&shared.lib), &shared.config, store, opts);
     app.share_index(Arc::clone(&shared.index));
@@ -766,32 +725,45 @@ type Writer = (
     tokio::task::JoinHandle<()>,
     mpsc::UnboundedSender<Vec<u8>>,
     Arc<AtomicUsize>,
-    Arc<tokio::sync::Notify>,
 );
 
-/// The task that sends a session's frames: `queued` counts the bytes not sent yet, `sent`
-/// wakes the session when some went out.
-fn spawn_writer(handle: Handle, channel: ChannelId) -> Writer {
+/// The task that sends a session's frames: `queued` counts the bytes not sent yet; the
+/// mailbox hears when some went out.
+fn spawn_writer(handle: Handle, channel: ChannelId, mailbox: Arc<Mailbox>) -> Writer {
     let queued = Arc::new(AtomicUsize::new(0));
     let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Vec<u8>>();
-    let sent = Arc::new(tokio::sync::Notify::new());
-    let (q, n) = (Arc::clone(&queued), Arc::clone(&sent));
+    let q = Arc::clone(&queued);
     let writer = tokio::spawn(async move {
         while let Some(bytes) = out_rx.recv().await {
             let len = bytes.len();
             let ok = handle.data(channel, bytes).await.is_ok();
             q.fetch_sub(len, Ordering::SeqCst);
-            n.notify_one();
+            mailbox.sent();
             if !ok {
                 break;
             }
         }
     });
-    (writer, out_tx, queued, sent)
+    (writer, out_tx, queued)
 }
 
-/// Runs a session and makes sure a panic in it ends only it, logged.
-async fn supervise(start: StartSession, rx: mpsc::Receiver<SessionEvent>) {
+/// How long a session has, once the server shuts down, to stop what it does and say goodbye
+/// itself; past that its goodbye is sent for it and its thread is left to end alone.
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(300);
+
+/// Marks the session's mailbox ended when its thread ends, also by a panic.
+struct EndGuard(Arc<Mailbox>);
+
+impl Drop for EndGuard {
+    fn drop(&mut self) {
+        self.0.end();
+    }
+}
+
+type SessionResult = std::thread::Result<anyhow::Result<String>>;
+
+/// Runs a session on a thread of its own and makes sure a panic in it ends only it, logged.
+async fn supervise(start: StartSession) {
     let handle = start.handle.clone();
     let channel = start.channel;
     let peer = start.peer.clone();
@@ -799,12 +771,48 @@ async fn supervise(start: StartSession, rx: mpsc::Receiver<SessionEvent>) {
     let started = Instant::now();
     let shared = Arc::clone(&start.shared);
     shared.sessions.fetch_add(1, Ordering::SeqCst);
-    let task = tokio::spawn(run_session(start, rx));
-    let reason = match task.await {
-        Ok(Ok(reason)) => reason,
-        Ok(Err(e)) => format!("error: {e}"),
-        Err(e) if e.is_panic() => {
-            let payload = e.into_panic();
+    let mailbox = Arc::clone(&start.mailbox);
+    let bidi = session_mode(&shared, &start.env) == BidiMode::App;
+    let (writer, out_tx, queued) = spawn_writer(handle.clone(), channel, Arc::clone(&mailbox));
+    let (done_tx, mut done_rx) = tokio::sync::oneshot::channel::<SessionResult>();
+    let spawned = std::thread::Builder::new()
+        .name("qari-session".to_owned())
+        .spawn(move || {
+            let _end = EndGuard(Arc::clone(&start.mailbox));
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                run_session(start, &out_tx, &queued)
+            }));
+            let _ = done_tx.send(result);
+        });
+    if let Err(e) = &spawned {
+        tracing::warn!(peer = %peer, "no thread for the session: {e}");
+    }
+    let mut shutdown = shared.shutdown.clone();
+    let mut shutting = false;
+    let outcome = tokio::select! {
+        r = &mut done_rx => Some(r),
+        () = async { drop(shutdown.wait_for(|&down| down).await) } => {
+            shutting = true;
+            mailbox.shutdown();
+            tokio::time::timeout(SHUTDOWN_GRACE, &mut done_rx).await.ok()
+        }
+    };
+    let flush = if shutting {
+        SHUTDOWN_GRACE
+    } else {
+        Duration::from_secs(2)
+    };
+    let reason = match outcome {
+        Some(Ok(Ok(Ok(reason)))) => {
+            let _ = tokio::time::timeout(flush, writer).await;
+            reason
+        }
+        Some(Ok(Ok(Err(e)))) => {
+            let _ = tokio::time::timeout(flush, writer).await;
+            format!("error: {e}")
+        }
+        Some(Ok(Err(payload))) => {
+            let _ = tokio::time::timeout(flush, writer).await;
             let msg = payload
                 .downcast_ref::<&str>()
                 .map(|s| (*s).to_owned())
@@ -821,7 +829,15 @@ async fn supervise(start: StartSession, rx: mpsc::Receiver<SessionEvent>) {
                 .await;
             format!("panic: {msg}")
         }
-        Err(e) => format!("cancelled: {e}"),
+        Some(Err(_)) => "error: the session could not start".to_owned(),
+        None => {
+            // Still busy: nothing it sends from now on goes out.
+            writer.abort();
+            let mut bye = leave_sequence(bidi);
+            bye.extend_from_slice(b"\r\nqari: the server is shutting down; goodbye.\r\n");
+            let _ = tokio::time::timeout(SHUTDOWN_GRACE, handle.data(channel, bye)).await;
+            "server shutdown (its work was left unfinished)".to_owned()
+        }
     };
     shared.sessions.fetch_sub(1, Ordering::SeqCst);
     let _ = handle.exit_status_request(channel, 0).await;
@@ -849,106 +865,68 @@ fn user_store(shared: &Shared, fingerprint: Option<&str>) -> (Store, Option<Stri
     }
 }
 
-async fn run_session(
+/// A session's loop, on its own thread: its app, its screen, its goodbye.
+fn run_session(
     start: StartSession,
-    mut rx: mpsc::Receiver<SessionEvent>,
+    out_tx: &mpsc::UnboundedSender<Vec<u8>>,
+    queued: &Arc<AtomicUsize>,
 ) -> anyhow::Result<String> {
     let StartSession {
+        mailbox,
         shared,
-        handle,
-        channel,
         term,
         size,
         env,
         user,
         fingerprint,
         peer,
+        ..
     } = start;
     tracing::info!(peer = %peer, user = %user, key = fingerprint.as_deref().unwrap_or("-"), term = %term, cols = size.0, rows = size.1, "session started");
     let (mut app, theme) = session_app(&shared, &term, &env, fingerprint.as_deref(), size);
+    // Background work (searches, the whole of a long article) wakes this session's loop.
+    let waker = Arc::downgrade(&mailbox);
+    app.set_waker(Arc::new(move || {
+        if let Some(mailbox) = waker.upgrade() {
+            mailbox.wake_app();
+        }
+    }));
     let opts = app.options();
-    let (writer, out_tx, queued, sent) = spawn_writer(handle, channel);
     let backend = SessionBackend {
         inner: CrosstermBackend::new(ChannelWriter {
             buf: Vec::new(),
             tx: out_tx.clone(),
-            queued: Arc::clone(&queued),
+            queued: Arc::clone(queued),
         }),
         size: Size::new(size.0, size.1),
     };
     let bidi = opts.mode == BidiMode::App;
-    send_raw(&out_tx, &queued, enter_sequence(bidi));
+    send_raw(out_tx, queued, enter_sequence(bidi));
     let mut screen = Screen::new(backend, theme)?;
-    let mut parser = KeyParser::default();
-    let mut shutdown = shared.shutdown.clone();
-    let mut dirty = true;
-    let reason;
-    loop {
-        if dirty && queued.load(Ordering::SeqCst) < OUTPUT_LIMIT {
-            screen.draw(&app)?;
-            dirty = false;
-        }
-        if app.should_quit() {
-            reason = "quit".to_owned();
-            break;
-        }
-        let esc_wait = parser.pending_escape();
-        tokio::select! {
-            ev = rx.recv() => match ev {
-                Some(SessionEvent::Data(bytes)) => {
-                    feed(&mut app, &mut parser, &bytes);
-                    // Anything else already waiting is handled before the next frame.
-                    let mut closed = false;
-                    while let Ok(more) = rx.try_recv() {
-                        match more {
-                            SessionEvent::Data(b) => feed(&mut app, &mut parser, &b),
-                            SessionEvent::Resize(w, h) => resize(&mut screen, &mut app, w, h)?,
-                            SessionEvent::Closed => closed = true,
-                        }
-                    }
-                    if closed {
-                        reason = "the client closed the connection".to_owned();
-                        break;
-                    }
-                    if app.take_suspend() {
-                        app.set_message("suspend is for a local terminal; q quits");
-                    }
-                    dirty = true;
-                }
-                Some(SessionEvent::Resize(w, h)) => {
-                    resize(&mut screen, &mut app, w, h)?;
-                    dirty = true;
-                }
-                Some(SessionEvent::Closed) | None => {
-                    reason = "the client closed the connection".to_owned();
-                    break;
-                }
-            },
-            () = tokio::time::sleep(ESC_WAIT), if esc_wait => {
-                if let Some(input) = parser.flush_escape() {
-                    app.handle(input);
-                    dirty = true;
-                }
-            },
-            () = sent.notified(), if dirty => {}
-            _ = shutdown.changed() => {
-                app.save();
-                let mut bye = leave_sequence(bidi);
-                bye.extend_from_slice(b"\r\nqari: the server is shutting down; goodbye.\r\n");
-                send_raw(&out_tx, &queued, bye);
-                drop(out_tx);
-                let _ = tokio::time::timeout(Duration::from_secs(2), writer).await;
-                return Ok("server shutdown".to_owned());
-            }
-        }
-    }
+    let idle = shared.idle_timeout;
+    let end = session::run(&mut app, &mut screen, &mailbox, queued, idle)?;
     if let Some(e) = app.save() {
         tracing::warn!(peer = %peer, user = %user, "{e}");
     }
-    send_raw(&out_tx, &queued, leave_sequence(bidi));
+    // The screen's last words (it shows the cursor) go before the goodbye.
     drop(screen);
-    drop(out_tx);
-    let _ = tokio::time::timeout(Duration::from_secs(2), writer).await;
+    let mut bye = leave_sequence(bidi);
+    let reason = match end {
+        End::Quit => "quit".to_owned(),
+        End::Closed => "the client closed the connection".to_owned(),
+        End::Shutdown => {
+            bye.extend_from_slice(b"\r\nqari: the server is shutting down; goodbye.\r\n");
+            "server shutdown".to_owned()
+        }
+        End::Idle => {
+            let said = session::spoken(idle);
+            bye.extend_from_slice(
+                format!("\r\nqari: no input for {said}; goodbye.\r\n").as_bytes(),
+            );
+            format!("idle for {said}")
+        }
+    };
+    send_raw(out_tx, queued, bye);
     Ok(reason)
 }
 
@@ -971,14 +949,6 @@ fn leave_sequence(bidi: bool) -> Vec<u8> {
     }
     s.push_str("\x1b[?1049l");
     s.into_bytes()
-}
-
-/// Parses a client's bytes and hands the inputs to its app.
-fn feed(app: &mut App, parser: &mut KeyParser, bytes: &[u8]) {
-    for input in parser.feed(bytes) {
-        test_panic(&input);
-        app.handle(input);
-    }
 }
 
 /// In debug builds with `QARI_TEST_PANIC` set, F12 panics the session: the tests use it to
@@ -1189,6 +1159,7 @@ pub fn serve(paths: &[PathBuf], opts: &ServeOptions) -> anyhow::Result<()> {
             per_address: opts.max_startups_per_address,
         }),
         shutdown: shutdown_rx,
+        idle_timeout: opts.idle_timeout,
     });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -1236,7 +1207,7 @@ async fn run_server(
         keys: vec![key],
         auth_rejection_time: Duration::from_millis(300),
         auth_rejection_time_initial: Some(Duration::ZERO),
-        inactivity_timeout: Some(opts.idle_timeout),
+        inactivity_timeout: Some(opts.idle_timeout.saturating_add(IDLE_BACKSTOP)),
         // No keepalives: their replies would count as activity and the idle timeout would
         // never fire; a dropped connection ends at the idle timeout at the latest.
         keepalive_interval: None,
@@ -1537,66 +1508,15 @@ fn init_logging(file: Option<&Path>) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-
-    fn key(code: KeyCode) -> Input {
-        Input::Key(KeyEvent::new(code, KeyModifiers::NONE))
-    }
 
     #[test]
-    fn keys_arrows_paging_and_text() {
-        let mut p = KeyParser::default();
-        let got = p.feed(b"j\x1b[A\x1b[B\x1b[5~\x1b[6~q");
-        assert_eq!(
-            got,
-            vec![
-                key(KeyCode::Char('j')),
-                key(KeyCode::Up),
-                key(KeyCode::Down),
-                key(KeyCode::PageUp),
-                key(KeyCode::PageDown),
-                key(KeyCode::Char('q')),
-            ]
-        );
-        assert!(!p.pending_escape());
-    }
-
-    #[test]
-    fn a_sequence_split_across_reads() {
-        let mut p = KeyParser::default();
-        assert!(p.feed(b"\x1b").is_empty());
-        assert!(p.pending_escape());
-        assert_eq!(p.feed(b"[B"), vec![key(KeyCode::Down)]);
-        assert!(p.feed("ع".as_bytes().get(..1).unwrap()).is_empty());
-        assert_eq!(
-            p.feed("ع".as_bytes().get(1..).unwrap()),
-            vec![key(KeyCode::Char('ع'))]
-        );
-    }
-
-    #[test]
-    fn a_lone_escape_is_the_esc_key_after_the_wait() {
-        let mut p = KeyParser::default();
-        assert!(p.feed(b"\x1b").is_empty());
-        assert_eq!(p.flush_escape(), Some(key(KeyCode::Esc)));
-        assert!(p.flush_escape().is_none());
-    }
-
-    #[test]
-    fn bracketed_paste_is_one_input_and_bounded() {
-        let mut p = KeyParser::default();
-        let got = p.feed(b"\x1b[200~rm -rf /\x1b[201~j");
-        assert_eq!(
-            got,
-            vec![Input::Paste("rm -rf /".to_owned()), key(KeyCode::Char('j'))]
-        );
-        // An endless paste is dropped, never held in memory.
-        let mut p = KeyParser::default();
-        p.feed(b"\x1b[200~");
-        for _ in 0..100 {
-            p.feed(&[b'x'; 1024]);
-        }
-        assert!(p.buf.len() <= KeyParser::MAX_PENDING);
+    fn peer_sizes_are_capped_and_zero_is_no_size() {
+        use crate::screen::{MAX_COLS, MAX_ROWS};
+        assert_eq!(peer_size(65535, 65535, (80, 24)), (MAX_COLS, MAX_ROWS));
+        assert_eq!(peer_size(u32::MAX, 7, (80, 24)), (MAX_COLS, 7));
+        assert_eq!(peer_size(0, 0, (80, 24)), (80, 24));
+        assert_eq!(peer_size(0, 40, (120, 24)), (120, 40));
+        assert_eq!(peer_size(100, 30, (80, 24)), (100, 30));
     }
 
     #[test]

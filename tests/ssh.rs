@@ -5,11 +5,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use portable_pty::CommandBuilder;
+use portable_pty::{CommandBuilder, PtySize};
 
 #[path = "support/pty.rs"]
 #[allow(dead_code, reason = "each user of the harness uses part of it")]
 mod pty;
+
+#[path = "support/sshclient.rs"]
+#[allow(dead_code, reason = "each user of the client uses part of it")]
+mod sshclient;
 
 const SEED: &str = "000_c76da13a58358bbb.txt";
 const WAIT: Duration = Duration::from_secs(20);
@@ -71,15 +75,141 @@ impl Server {
 
     /// `ssh -tt … read@127.0.0.1` under a pty of `cols`×`rows`.
     fn reader(&self, cols: u16, rows: u16) -> pty::Term {
+        self.reader_with(&[], cols, rows)
+    }
+
+    /// The same with more `ssh` options.
+    fn reader_with(&self, extra: &[&str], cols: u16, rows: u16) -> pty::Term {
         let mut cmd = CommandBuilder::new("ssh");
         cmd.arg("-tt");
         for a in self.ssh_args("client") {
             cmd.arg(a);
         }
+        cmd.args(extra);
         cmd.arg("read@127.0.0.1");
         cmd.env("TERM", "xterm-256color");
         pty::Term::spawn(cmd, cols, rows)
     }
+
+    /// `ssh -tt` started under a pty whose window says `window` (pixels too), emulated at
+    /// `cols`×`rows`: a client that claims any size it likes.
+    fn reader_claiming(&self, window: PtySize, cols: u16, rows: u16) -> pty::Term {
+        let mut cmd = CommandBuilder::new("sh");
+        // Wait for a line, by when the window has its size, then become ssh.
+        cmd.args(["-c", r#"read -r _ && exec "$0" "$@""#, "ssh", "-tt"]);
+        for a in self.ssh_args("client") {
+            cmd.arg(a);
+        }
+        cmd.arg("read@127.0.0.1");
+        cmd.env("TERM", "xterm-256color");
+        let mut t = pty::Term::spawn(cmd, cols, rows);
+        t.set_window(window);
+        t.send(b"\n");
+        t
+    }
+
+    /// The server's CPU time so far (user and system), in clock ticks.
+    fn cpu_ticks(&self) -> u64 {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        // After the command name in parentheses: state is field 3, utime 14, stime 15.
+        let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        [11, 12]
+            .iter()
+            .filter_map(|&i| fields.get(i).and_then(|f| f.parse::<u64>().ok()))
+            .sum()
+    }
+
+    /// Waits for the server to exit; whether it did within `max`.
+    fn wait_exit(&mut self, max: Duration) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < max {
+            if self.child.try_wait().ok().flatten().is_some() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
+    fn sigterm(&self) {
+        let ok = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+    }
+}
+
+/// The furthest row and column (1-based) that cursor-position sequences (`ESC[r;cH`) in
+/// `raw` move to.
+fn max_cursor(raw: &[u8]) -> (u32, u32) {
+    let text = String::from_utf8_lossy(raw);
+    let mut max = (0, 0);
+    for part in text.split("\x1b[").skip(1) {
+        let params: String = part
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == ';')
+            .collect();
+        if part.chars().nth(params.len()) != Some('H') {
+            continue;
+        }
+        let mut nums = params.split(';').map(|n| n.parse::<u32>().unwrap_or(1));
+        let row = nums.next().unwrap_or(1);
+        let col = nums.next().unwrap_or(1);
+        max = (max.0.max(row), max.1.max(col));
+    }
+    max
+}
+
+/// The screen was drawn `rows`×`cols`: no cursor move beyond, and the status bar (which
+/// spans the width) on the last row up to the last column.
+fn assert_drawn_at(t: &pty::Term, rows: u16, cols: u16) {
+    let (r, c) = max_cursor(&t.raw);
+    assert!(
+        r == u32::from(rows) && c <= u32::from(cols),
+        "moved to row {r}, column {c}"
+    );
+    let corner = t.parser.screen().cell(rows - 1, cols - 1).expect("a cell");
+    assert!(
+        corner.inverse() || corner.bgcolor() != vt100::Color::Default,
+        "the status bar ends at column {cols}"
+    );
+}
+
+/// The width of the first row of a frame that starts with a clear: its text from the move to
+/// row 1 to the move to row 2, escape sequences left out.
+fn first_row_width(frame: &[u8]) -> u32 {
+    let text = String::from_utf8_lossy(frame);
+    let Some((_, row)) = text.split_once("\x1b[1;1H") else {
+        return 0;
+    };
+    let row = row.split("\x1b[2;1H").next().unwrap_or("");
+    let mut plain = String::new();
+    let mut chars = row.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            // CSI: up to its final byte.
+            for d in chars.by_ref() {
+                if ('@'..='~').contains(&d) && d != '[' {
+                    break;
+                }
+            }
+        } else {
+            plain.push(c);
+        }
+    }
+    u32::try_from(unicode_width::UnicodeWidthStr::width(plain.as_str())).unwrap_or(u32::MAX)
+}
+
+/// The bytes after the last full clear of the screen: the frames of the current size.
+fn since_last_clear(raw: &[u8]) -> &[u8] {
+    let clear = b"\x1b[2J";
+    raw.windows(clear.len())
+        .rposition(|w| w == clear)
+        .map_or(raw, |i| &raw[i..])
 }
 
 /// Whether OpenSSH's client is here. `.ci/run` installs it and sets `QARI_REQUIRE_SSH`, so
@@ -363,12 +493,13 @@ fn sigterm_says_goodbye_to_every_session() {
 }
 
 #[test]
-fn an_idle_session_is_closed() {
+fn an_idle_session_says_goodbye_and_restores_the_terminal_keepalives_or_not() {
     if !have_ssh() {
         return;
     }
     let s = start(&["--idle-timeout", "2s"]);
-    let mut t = s.reader(80, 24);
+    // The client's keepalives every second are traffic, not input.
+    let mut t = s.reader_with(&["-o", "ServerAliveInterval=1"], 80, 24);
     assert!(t.wait_for("3 articles", WAIT));
     let started = Instant::now();
     assert!(
@@ -376,6 +507,193 @@ fn an_idle_session_is_closed() {
         "the idle session was not closed"
     );
     assert!(started.elapsed() >= Duration::from_secs(1));
+    let raw = t.raw_text();
+    let restore = "\x1b[?2004l\x1b[?25h\x1b[8h\x1b[0 k\x1b[?1049l";
+    let tail: String = raw
+        .chars()
+        .rev()
+        .take(120)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    assert!(
+        raw.ends_with(&format!(
+            "{restore}\r\nqari: no input for 2 s; goodbye.\r\n"
+        )),
+        "{tail:?}"
+    );
+    assert!(!t.parser.screen().alternate_screen());
+    assert!(!t.parser.screen().hide_cursor());
+}
+
+#[test]
+fn a_huge_or_empty_pty_is_drawn_at_the_cap_and_the_server_goes_on() {
+    if !have_ssh() {
+        return;
+    }
+    let s = start(&[]);
+    let rss_before = s.rss_kb();
+    let huge = PtySize {
+        rows: 65535,
+        cols: 65535,
+        pixel_width: 65535,
+        pixel_height: 65535,
+    };
+    // Emulated at the cap, which is what the server draws.
+    let mut big = s.reader_claiming(huge, 1000, 500);
+    assert!(big.wait_for("3 articles", WAIT), "{}", big.screen());
+    big.settle(Duration::from_millis(300), WAIT);
+    assert_drawn_at(&big, 500, 1000);
+    big.send(b"\r");
+    assert!(big.wait_for("%", WAIT), "{}", big.screen());
+    // Window changes to no size and to the absurd size again: the session goes on.
+    big.set_window(PtySize {
+        rows: 0,
+        cols: 0,
+        ..huge
+    });
+    big.settle(Duration::from_millis(200), WAIT);
+    big.set_window(huge);
+    big.send(b"j");
+    big.settle(Duration::from_millis(300), WAIT);
+    assert!(big.screen().contains('%'), "{}", big.screen());
+    assert!(max_cursor(&big.raw) <= (500, 1000));
+    let rss_big = s.rss_kb();
+    // Another reader logs in and reads meanwhile.
+    let mut other = s.reader(80, 24);
+    assert!(other.wait_for("3 articles", WAIT), "{}", other.screen());
+    other.send(b"\r");
+    assert!(other.wait_for("%", WAIT), "{}", other.screen());
+    other.send(b"q");
+    assert_eq!(other.wait_exit(WAIT), Some(0));
+    big.send(b"q");
+    assert_eq!(big.wait_exit(WAIT), Some(0));
+    // A pty of no size (and absurd pixels) is drawn at 80×24.
+    let empty = PtySize {
+        rows: 0,
+        cols: 0,
+        ..huge
+    };
+    let mut t = s.reader_claiming(empty, 80, 24);
+    assert!(t.wait_for("3 articles", WAIT), "{}", t.screen());
+    t.settle(Duration::from_millis(300), WAIT);
+    assert_drawn_at(&t, 24, 80);
+    t.send(b"q");
+    assert_eq!(t.wait_exit(WAIT), Some(0));
+    eprintln!("server RSS: {rss_before} kB idle, {rss_big} kB with a session at the cap");
+    assert!(
+        rss_big < rss_before + 256 * 1024,
+        "a session at the cap stays within its budget: {rss_before} → {rss_big} kB"
+    );
+}
+
+#[test]
+fn a_flood_of_window_changes_is_coalesced_while_others_are_served() {
+    if !have_ssh() {
+        return;
+    }
+    let s = start(&[]);
+    let mut other = s.reader(80, 24);
+    assert!(other.wait_for("3 articles", WAIT), "{}", other.screen());
+    let (port, key) = (s.port, s.key("client"));
+    let (flooding_tx, flooding) = std::sync::mpsc::channel();
+    let cpu_before = s.cpu_ticks();
+    let flooder = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let mut c = sshclient::Session::open(port, &key, 80, 24).await.unwrap();
+            assert!(c.wait_for("3 articles", WAIT).await);
+            for i in 0..20_000u32 {
+                let (cols, rows) = if i % 1000 == 999 {
+                    (0, 0)
+                } else {
+                    (60 + i % 100, 20 + i % 50)
+                };
+                c.window_change(cols, rows, u32::MAX, u32::MAX)
+                    .await
+                    .unwrap();
+                if i == 2000 {
+                    flooding_tx.send(()).unwrap();
+                }
+            }
+            c.window_change(90, 28, 0, 0).await.unwrap();
+            // The last size is the one drawn.
+            let mut drawn = (0, 0);
+            let start = Instant::now();
+            while drawn != (28, 90) && start.elapsed() < WAIT {
+                c.settle(Duration::from_millis(200), WAIT).await;
+                let frame = since_last_clear(&c.raw);
+                drawn = (max_cursor(frame).0, first_row_width(frame));
+            }
+            assert_eq!(drawn, (28, 90), "rows and header width of the last frame");
+            let n = |v| std::num::NonZeroU16::new(v).unwrap();
+            let mut vt = vt100::Parser::new(n(28), n(90), 0);
+            vt.process(&c.raw);
+            assert!(vt.screen().contents().contains("3 articles"));
+        });
+    });
+    flooding.recv_timeout(WAIT).unwrap();
+    // During the flood the other reader's keys get their screens.
+    other.send(b"\r");
+    assert!(other.wait_for("%", WAIT), "{}", other.screen());
+    let before = other.screen();
+    other.send(b"jj");
+    other.settle(Duration::from_millis(300), WAIT);
+    assert_ne!(other.screen(), before, "scrolled");
+    flooder.join().unwrap();
+    eprintln!(
+        "server CPU for 20,000 window changes (and the other reader): {} ticks",
+        s.cpu_ticks() - cpu_before
+    );
+    other.send(b"q");
+    assert_eq!(other.wait_exit(WAIT), Some(0));
+}
+
+#[test]
+fn a_pasted_megabyte_is_one_capped_input_and_sigterm_still_ends_the_server() {
+    if !have_ssh() {
+        return;
+    }
+    let mut s = start(&[]);
+    let mut a = s.reader(100, 30);
+    let mut b = s.reader(80, 24);
+    assert!(a.wait_for("3 articles", WAIT) && b.wait_for("3 articles", WAIT));
+    a.send(b"/");
+    assert!(a.wait_for("filter:", WAIT), "{}", a.screen());
+    // q, Ctrl-C, an arrow key and line breaks inside: none of it is a key.
+    let mut paste = b"\x1b[200~".to_vec();
+    while paste.len() < 1 << 20 {
+        paste.extend_from_slice(b"qari q \x03\x1b[A\r\nwords ");
+    }
+    paste.extend_from_slice(b"\x1b[201~");
+    a.send(&paste);
+    // Meanwhile another reader's key gets its screen.
+    b.send(b"\r");
+    assert!(b.wait_for("%", WAIT), "{}", b.screen());
+    // The paste is the query, cleaned; the session is still there.
+    assert!(
+        a.wait_for("qari q [A  words qari q [A  words", WAIT)
+            && a.screen().contains("filter: ")
+            && a.screen().contains("the query is cut"),
+        "{}",
+        a.screen()
+    );
+    assert_eq!(a.exited(), None);
+    a.send(b"\x1b");
+    a.settle(Duration::from_millis(300), WAIT);
+    a.send(b"\r");
+    assert!(a.wait_for("%", WAIT), "{}", a.screen());
+    // SIGTERM ends the server, with the sessions told.
+    s.sigterm();
+    assert!(s.wait_exit(WAIT), "the server did not end after SIGTERM");
+    for t in [&mut a, &mut b] {
+        t.wait_exit(WAIT);
+        assert!(t.raw_text().contains("shutting down; goodbye"));
+    }
 }
 
 #[test]

@@ -180,6 +180,16 @@ impl Term {
         self.parser.set_size(nonzero(rows), nonzero(cols));
     }
 
+    /// Sets the pty's window size, pixels too, and leaves the emulated screen as it is: a
+    /// terminal that claims a size it does not have.
+    pub fn set_window(&mut self, size: PtySize) {
+        self.master
+            .as_ref()
+            .expect("the terminal is open")
+            .resize(size)
+            .expect("resize the pty");
+    }
+
     /// Waits for the program to end, reading what it still writes; its exit code.
     pub fn wait_exit(&mut self, max: Duration) -> Option<u32> {
         let start = Instant::now();

@@ -1,0 +1,493 @@
+//! A session's input and draw loop, run on a thread of its own so that one client's expensive
+//! key never holds up the runtime that serves the others (nor the accept loop).
+//!
+//! The connection's handler and the session meet in a [`Mailbox`]:
+//! - input bytes queue up to [`INBOX_LIMIT`]; past that the handler waits, so the client's
+//!   SSH window and TCP push back instead of the server buffering (or dropping, which would cut
+//!   a paste's end marker and run the rest of the paste as keys);
+//! - a window change only records the newest size, which the session applies at most once per
+//!   [`RESIZE_EVERY`]: a flood of them costs a lock each, and one layout per interval;
+//! - the session takes at most [`INPUT_BATCH`] bytes a frame and, while more wait, draws at most
+//!   once per [`FRAME`], so a flood of keys is worked off in bounded batches with the frames
+//!   coalesced;
+//! - only input bytes count as activity for the idle timeout: keepalives, window changes and
+//!   other requests do not.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use crate::app::App;
+use crate::screen::Screen;
+
+use super::input::KeyParser;
+use super::{ESC_WAIT, OUTPUT_LIMIT, SessionBackend};
+
+/// Input bytes a session holds before the connection waits for it to catch up.
+pub const INBOX_LIMIT: usize = 64 * 1024;
+/// Input bytes handled between two looks at everything else (window changes, shutdown, the
+/// screen).
+pub const INPUT_BATCH: usize = 4096;
+/// Window changes are applied at most this often; the newest size wins.
+pub const RESIZE_EVERY: Duration = Duration::from_millis(50);
+/// While input keeps arriving, frames are drawn at most this often.
+pub const FRAME: Duration = Duration::from_millis(25);
+
+/// What the handler has left for the session.
+#[derive(Debug)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent pieces of news, each set by another party"
+)]
+struct Inbox {
+    data: VecDeque<u8>,
+    /// The newest window size not applied yet.
+    size: Option<(u16, u16)>,
+    closed: bool,
+    shutdown: bool,
+    /// The session's thread has ended: nothing waits for input any more.
+    ended: bool,
+    /// The app has finished background work.
+    woken: bool,
+    /// Output went out since the session last looked.
+    sent: bool,
+    /// The session holds back a frame until output goes out.
+    held: bool,
+    /// The handler waits for room in `data`.
+    producer_waiting: bool,
+    last_input: Instant,
+}
+
+/// Where a connection's handler leaves input and news for its session.
+#[derive(Debug)]
+pub struct Mailbox {
+    inbox: Mutex<Inbox>,
+    wake: Condvar,
+    space: tokio::sync::Notify,
+    stopping: AtomicBool,
+}
+
+/// What the session took from its mailbox.
+#[derive(Debug)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent pieces of news, each set by another party"
+)]
+pub struct Taken {
+    /// Input bytes, at most [`INPUT_BATCH`].
+    pub data: Vec<u8>,
+    /// A new size to apply.
+    pub size: Option<(u16, u16)>,
+    /// A size waits that was not due yet.
+    pub size_waiting: bool,
+    /// More input waits.
+    pub more: bool,
+    /// The client closed the channel.
+    pub closed: bool,
+    /// The server shuts down.
+    pub shutdown: bool,
+    /// The app has background work to take in.
+    pub woken: bool,
+    /// When input last came.
+    pub last_input: Instant,
+}
+
+impl Default for Mailbox {
+    fn default() -> Self {
+        Self {
+            inbox: Mutex::new(Inbox {
+                data: VecDeque::new(),
+                size: None,
+                closed: false,
+                shutdown: false,
+                ended: false,
+                woken: false,
+                sent: false,
+                held: false,
+                producer_waiting: false,
+                last_input: Instant::now(),
+            }),
+            wake: Condvar::new(),
+            space: tokio::sync::Notify::new(),
+            stopping: AtomicBool::new(false),
+        }
+    }
+}
+
+impl Mailbox {
+    fn lock(&self) -> MutexGuard<'_, Inbox> {
+        self.inbox.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Hands the session input bytes; waits while it holds [`INBOX_LIMIT`] bytes already.
+    pub async fn push(&self, data: &[u8]) {
+        if data.is_empty() {
+            return;
+        }
+        loop {
+            {
+                let mut inbox = self.lock();
+                if inbox.ended || inbox.closed || inbox.shutdown {
+                    return;
+                }
+                if inbox.data.len() < INBOX_LIMIT {
+                    inbox.data.extend(data);
+                    inbox.last_input = Instant::now();
+                    drop(inbox);
+                    self.wake.notify_one();
+                    return;
+                }
+                inbox.producer_waiting = true;
+            }
+            // `notify_one` leaves a permit when nobody waits yet: no wake-up is lost between
+            // the check above and this wait.
+            self.space.notified().await;
+        }
+    }
+
+    /// The client's terminal has a new size (already held to the cap).
+    pub fn resize(&self, size: (u16, u16)) {
+        self.lock().size = Some(size);
+        self.wake.notify_one();
+    }
+
+    /// The client closed the channel.
+    pub fn close(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        self.lock().closed = true;
+        self.wake.notify_one();
+    }
+
+    /// The server shuts down.
+    pub fn shutdown(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        self.lock().shutdown = true;
+        self.wake.notify_one();
+    }
+
+    /// The app's background work is ready (called from any thread).
+    pub fn wake_app(&self) {
+        self.lock().woken = true;
+        self.wake.notify_one();
+    }
+
+    /// Some output went out.
+    pub fn sent(&self) {
+        let mut inbox = self.lock();
+        inbox.sent = true;
+        if inbox.held {
+            drop(inbox);
+            self.wake.notify_one();
+        }
+    }
+
+    /// Whether the session should stop what it does (the client left, or the server stops).
+    pub fn stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
+
+    /// The session's thread has ended (also by a panic): the handler stops waiting for it.
+    pub fn end(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        self.lock().ended = true;
+        self.space.notify_one();
+    }
+
+    /// Takes up to [`INPUT_BATCH`] bytes and the news; the size only when `resize_due`.
+    pub fn take(&self, resize_due: bool) -> Taken {
+        let mut inbox = self.lock();
+        let n = inbox.data.len().min(INPUT_BATCH);
+        let data: Vec<u8> = inbox.data.drain(..n).collect();
+        if inbox.producer_waiting && inbox.data.len() < INBOX_LIMIT {
+            inbox.producer_waiting = false;
+            self.space.notify_one();
+        }
+        let size = if resize_due { inbox.size.take() } else { None };
+        inbox.sent = false;
+        Taken {
+            data,
+            size,
+            size_waiting: inbox.size.is_some(),
+            more: !inbox.data.is_empty(),
+            closed: inbox.closed,
+            shutdown: inbox.shutdown,
+            woken: std::mem::take(&mut inbox.woken),
+            last_input: inbox.last_input,
+        }
+    }
+
+    /// Sleeps until something is there for the session or `deadline` passes. `held`: a frame
+    /// waits for output to go out. A waiting size counts from `resize_at` on.
+    pub fn wait(&self, deadline: Instant, held: bool, resize_at: Instant) {
+        let mut inbox = self.lock();
+        inbox.held = held;
+        loop {
+            let now = Instant::now();
+            let ready = !inbox.data.is_empty()
+                || inbox.closed
+                || inbox.shutdown
+                || inbox.woken
+                || (held && inbox.sent)
+                || (inbox.size.is_some() && now >= resize_at);
+            if ready || now >= deadline {
+                break;
+            }
+            // A size that came during the wait is due at `resize_at`.
+            let until = if inbox.size.is_some() {
+                deadline.min(resize_at)
+            } else {
+                deadline
+            };
+            inbox = self
+                .wake
+                .wait_timeout(inbox, until - now)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        inbox.held = false;
+    }
+}
+
+/// Why a session's loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    /// The reader quit.
+    Quit,
+    /// The client closed the channel.
+    Closed,
+    /// The server shuts down.
+    Shutdown,
+    /// No input for the idle timeout.
+    Idle,
+}
+
+/// Runs a session until it ends: input in bounded batches, window changes coalesced, frames
+/// drawn when something changed and the client keeps up (`queued` below [`OUTPUT_LIMIT`]).
+pub fn run(
+    app: &mut App,
+    screen: &mut Screen<SessionBackend>,
+    mailbox: &Mailbox,
+    queued: &AtomicUsize,
+    idle: Duration,
+) -> std::io::Result<End> {
+    let mut parser = KeyParser::default();
+    let mut esc_at: Option<Instant> = None;
+    let mut resize_at = Instant::now();
+    let mut dirty = true;
+    let mut last_draw: Option<Instant> = None;
+    // Work that finished before the waker was set.
+    app.poll_background();
+    loop {
+        let now = Instant::now();
+        let got = mailbox.take(now >= resize_at);
+        if got.shutdown {
+            return Ok(End::Shutdown);
+        }
+        if let Some((w, h)) = got.size {
+            resize_at = now + RESIZE_EVERY;
+            if (w, h) != app.size() {
+                super::resize(screen, app, w, h)?;
+                dirty = true;
+            }
+        }
+        if !got.data.is_empty() {
+            for input in parser.feed(&got.data) {
+                if mailbox.stopping() {
+                    break;
+                }
+                super::test_panic(&input);
+                app.handle(input);
+                dirty = true;
+            }
+            esc_at = parser.pending_escape().then_some(now);
+            if app.take_suspend() {
+                app.set_message("suspend is for a local terminal; q quits");
+            }
+        }
+        if got.woken && app.poll_background() {
+            dirty = true;
+        }
+        if let Some(at) = esc_at
+            && !got.more
+            && now >= at + ESC_WAIT
+        {
+            esc_at = None;
+            if let Some(input) = parser.flush_escape() {
+                app.handle(input);
+                dirty = true;
+            }
+        }
+        if app.should_quit() {
+            return Ok(End::Quit);
+        }
+        if got.closed {
+            return Ok(End::Closed);
+        }
+        let idle_at = got.last_input + idle;
+        if now >= idle_at {
+            return Ok(End::Idle);
+        }
+        let frame_due = !got.more || last_draw.is_none_or(|t| now >= t + FRAME);
+        if dirty && frame_due && queued.load(Ordering::SeqCst) < OUTPUT_LIMIT {
+            screen.draw(app)?;
+            dirty = false;
+            last_draw = Some(now);
+        }
+        if got.more {
+            continue;
+        }
+        let mut deadline = idle_at;
+        if let Some(at) = esc_at {
+            deadline = deadline.min(at + ESC_WAIT);
+        }
+        if got.size_waiting {
+            deadline = deadline.min(resize_at);
+        }
+        mailbox.wait(deadline, dirty, resize_at);
+    }
+}
+
+/// A duration as people say it: "30 min", "2 s", "1 h".
+pub fn spoken(d: Duration) -> String {
+    let s = d.as_secs();
+    if s >= 3600 && s.is_multiple_of(3600) {
+        format!("{} h", s / 3600)
+    } else if s >= 60 && s.is_multiple_of(60) {
+        format!("{} min", s / 60)
+    } else if s >= 1 {
+        format!("{s} s")
+    } else {
+        format!("{} ms", d.as_millis())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn window_changes_keep_only_the_newest_size_until_due() {
+        let m = Mailbox::default();
+        for i in 0..20_000u16 {
+            m.resize((80 + i % 7, 24));
+        }
+        m.resize((90, 30));
+        let t = m.take(false);
+        assert_eq!(t.size, None);
+        assert!(t.size_waiting);
+        let t = m.take(true);
+        assert_eq!(t.size, Some((90, 30)));
+        assert!(!m.take(true).size_waiting);
+    }
+
+    #[test]
+    fn input_is_taken_in_batches_and_the_producer_waits_when_full() {
+        let m = std::sync::Arc::new(Mailbox::default());
+        block_on(m.push(&vec![b'j'; INBOX_LIMIT]));
+        let before = m.take(true).last_input;
+        // Full: this push waits until the session takes some.
+        let m2 = std::sync::Arc::clone(&m);
+        let taker = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            m2.take(true)
+        });
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            // Fill it again (the first take made room for one batch).
+            m.push(&[b'k'; INPUT_BATCH]).await;
+            m.push(b"q").await;
+        });
+        let t = taker.join().unwrap();
+        assert_eq!(t.data.len(), INPUT_BATCH);
+        assert!(t.more);
+        assert!(t.last_input >= before);
+        let mut total = 2 * INPUT_BATCH;
+        let mut last = Vec::new();
+        loop {
+            let t = m.take(true);
+            assert!(t.data.len() <= INPUT_BATCH);
+            total += t.data.len();
+            if !t.data.is_empty() {
+                last = t.data;
+            }
+            if !t.more {
+                break;
+            }
+        }
+        assert_eq!(total, INBOX_LIMIT + INPUT_BATCH + 1);
+        assert_eq!(last.last(), Some(&b'q'));
+    }
+
+    #[test]
+    fn an_ended_session_releases_a_waiting_producer() {
+        let m = std::sync::Arc::new(Mailbox::default());
+        block_on(m.push(&vec![b'j'; INBOX_LIMIT]));
+        let m2 = std::sync::Arc::clone(&m);
+        let ender = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            m2.end();
+        });
+        block_on(m.push(b"more"));
+        ender.join().unwrap();
+        assert!(m.stopping());
+    }
+
+    #[test]
+    fn wait_returns_on_news_or_at_the_deadline() {
+        let m = std::sync::Arc::new(Mailbox::default());
+        let start = Instant::now();
+        m.wait(start + Duration::from_millis(30), false, start);
+        assert!(start.elapsed() >= Duration::from_millis(30));
+        let m2 = std::sync::Arc::clone(&m);
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            m2.wake_app();
+        });
+        m.wait(Instant::now() + Duration::from_secs(60), false, start);
+        t.join().unwrap();
+        assert!(m.take(true).woken);
+        // Output going out wakes only a session that holds a frame back.
+        m.sent();
+        let start = Instant::now();
+        m.wait(start + Duration::from_millis(30), false, start);
+        assert!(start.elapsed() >= Duration::from_millis(30));
+        m.sent();
+        m.wait(Instant::now() + Duration::from_secs(60), true, start);
+        // A size that comes during a wait wakes it when the size is due, not at the deadline.
+        let start = Instant::now();
+        let m2 = std::sync::Arc::clone(&m);
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(5));
+            m2.resize((100, 30));
+        });
+        m.wait(
+            start + Duration::from_secs(5),
+            false,
+            start + Duration::from_millis(30),
+        );
+        t.join().unwrap();
+        assert!(start.elapsed() < Duration::from_secs(5));
+        assert_eq!(m.take(true).size, Some((100, 30)));
+    }
+
+    #[test]
+    fn durations_are_said_plainly() {
+        assert_eq!(spoken(Duration::from_secs(1800)), "30 min");
+        assert_eq!(spoken(Duration::from_secs(2)), "2 s");
+        assert_eq!(spoken(Duration::from_secs(7200)), "2 h");
+        assert_eq!(spoken(Duration::from_secs(90)), "90 s");
+        assert_eq!(spoken(Duration::from_millis(500)), "500 ms");
+    }
+}
