@@ -244,6 +244,10 @@ fn a_paste_is_one_capped_input() {
     let state = lib.path().join("state.json");
     let mut t = pty::Term::spawn(qari(lib.path(), &state), 100, 30);
     assert!(t.wait_for("2 articles", WAIT), "{}", t.screen());
+    assert!(
+        t.raw_text().contains("\x1b[?2004h"),
+        "bracketed paste is asked for"
+    );
     t.send(b"/");
     assert!(t.wait_for("filter:", WAIT), "{}", t.screen());
     t.send(b"\x1b[200~hostage\rq\x1b[201~");
