@@ -273,8 +273,8 @@ struct Conn {
     refusal: Option<String>,
     /// The key's `authorized_keys` line refuses its session with this message.
     forbidden: Option<String>,
-    /// The key that logged in, and how.
-    login: Option<(&'static str, Option<PublicKey>)>,
+    /// How the connection logged in, as whom (as sent) and with which key.
+    login: Option<(&'static str, String, Option<PublicKey>)>,
     /// The connection's handle, once russh has one.
     handle: watch::Receiver<Option<Handle>>,
 }
@@ -405,7 +405,7 @@ impl russh::server::Handler for Conn {
         let Some(peer) = self.peer else {
             return Ok(());
         };
-        let (method, key) = self.login.clone().unwrap_or(("none", None));
+        let (method, user, key) = self.login.clone().unwrap_or(("none", String::new(), None));
         if self.slot.is_none() {
             // Full since this connection came in: it logged in, and hears why it is turned away.
             let why = full_message(self.shared.gate.max_sessions());
@@ -417,7 +417,7 @@ impl russh::server::Handler for Conn {
             )?;
             return Ok(());
         }
-        gate::auth_ok(peer, method, &self.user, key.as_ref(), &client);
+        gate::auth_ok(peer, method, &user, key.as_ref(), &client);
         Ok(())
     }
 
@@ -638,7 +638,7 @@ impl Conn {
     /// `auth_succeeded`): a rejection here would end the client on "Permission denied".
     fn admit(&mut self, user: &str, method: &'static str, key: Option<PublicKey>) -> Auth {
         self.user = crate::escape::log(user, gate::LOG_USER_CHARS);
-        self.login = Some((method, key));
+        self.login = Some((method, user.to_owned(), key));
         match self.startup.take().map(gate::Startup::promote) {
             Some(Ok(slot)) => {
                 self.slot = Some(slot);
@@ -1013,8 +1013,8 @@ fn resize(
 }
 
 /// Loads the host key at `path`, or creates an Ed25519 one there (mode 0600). Returns it and
-/// whether it was created.
-/// An existing file is checked as sshd checks its host keys (see [`keys::load_host_key`]).
+/// whether it was created. An existing file is checked as sshd checks its host keys (see
+/// [`keys::load_host_key`]).
 pub fn host_key(path: &Path) -> anyhow::Result<(PrivateKey, bool)> {
     if path.exists() {
         return Ok((keys::load_host_key(path)?, false));
@@ -1068,7 +1068,8 @@ enum Rate {
 }
 
 impl RateLimit {
-    /// Addresses remembered at most; past that the oldest quiet ones are forgotten.
+    /// Addresses remembered at most. Past 10,000 the quiet ones are forgotten; past this many
+    /// recent ones every address is: the limit is then looser for a minute, never the memory.
     const MAX_ADDRESSES: usize = 100_000;
 
     fn check(&mut self, ip: IpAddr) -> Rate {
@@ -1414,7 +1415,11 @@ fn spawn_connection(
         };
         match started {
             Err(_) => gate::auth_timeout(peer, grace),
-            Ok(Err(e)) => tracing::info!(peer = %peer, "handshake failed: {e}"),
+            Ok(Err(e)) => tracing::info!(
+                peer = %peer,
+                "handshake failed: {}",
+                crate::escape::log(&e.to_string(), 200)
+            ),
             Ok(Ok(running)) => {
                 let _ = handle_tx.send(Some(running.handle()));
                 let watch = Watch {
@@ -1451,7 +1456,11 @@ impl Watch {
             tokio::select! {
                 r = &mut running => {
                     if let Err(e) = r {
-                        tracing::info!(peer = %self.peer, "connection ended: {e}");
+                        tracing::info!(
+                            peer = %self.peer,
+                            "connection ended: {}",
+                            crate::escape::log(&e.to_string(), 200)
+                        );
                     }
                     return;
                 }
