@@ -592,32 +592,110 @@ fn log_lines_cannot_be_forged_and_stay_bounded() {
     assert!(log.contains("(30006 bytes)"), "{log}");
 }
 
-/// Tries to log in with `key` as `user` with russh's client, which sends any user name.
-fn raw_login(server: SocketAddr, key: &Path, user: &str) {
-    struct Trusting;
-    impl russh::client::Handler for Trusting {
-        type Error = russh::Error;
-        async fn check_server_key(
-            &mut self,
-            _key: &russh::keys::PublicKeyOrCertificate,
-        ) -> Result<bool, Self::Error> {
-            Ok(true)
+/// russh's client, which sends any user name and records the server's disconnect message.
+struct Recorder(std::sync::mpsc::Sender<String>);
+
+impl russh::client::Handler for Recorder {
+    type Error = russh::Error;
+    async fn check_server_key(
+        &mut self,
+        _key: &russh::keys::PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        Ok(true)
+    }
+    async fn disconnected(
+        &mut self,
+        reason: russh::client::DisconnectReason<Self::Error>,
+    ) -> Result<(), Self::Error> {
+        match reason {
+            russh::client::DisconnectReason::ReceivedDisconnect(info) => {
+                let _ = self.0.send(info.message);
+                Ok(())
+            }
+            russh::client::DisconnectReason::Error(e) => Err(e),
         }
     }
-    let key = russh::keys::PrivateKey::read_openssh_file(key).unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
+        .unwrap()
+}
+
+/// Connects russh's client (the key exchange done, no login yet).
+fn raw_connect(
+    rt: &tokio::runtime::Runtime,
+    server: SocketAddr,
+) -> (
+    russh::client::Handle<Recorder>,
+    std::sync::mpsc::Receiver<String>,
+) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let config = std::sync::Arc::new(russh::client::Config::default());
+    let h = rt
+        .block_on(russh::client::connect(config, server, Recorder(tx)))
         .unwrap();
-    rt.block_on(async {
-        let config = std::sync::Arc::new(russh::client::Config::default());
-        let mut h = russh::client::connect(config, server, Trusting)
-            .await
-            .unwrap();
-        let key = russh::keys::PrivateKeyWithHashAlg::new(std::sync::Arc::new(key), None);
-        let r = h.authenticate_publickey(user, key).await.unwrap();
-        assert!(!r.success(), "a stranger's key logged in");
-    });
+    (h, rx)
+}
+
+/// Logs in with `key` as `user`; whether the server said yes.
+fn raw_auth(
+    rt: &tokio::runtime::Runtime,
+    h: &mut russh::client::Handle<Recorder>,
+    key: &Path,
+    user: &str,
+) -> bool {
+    let key = russh::keys::PrivateKey::read_openssh_file(key).unwrap();
+    let key = russh::keys::PrivateKeyWithHashAlg::new(std::sync::Arc::new(key), None);
+    rt.block_on(h.authenticate_publickey(user, key))
+        .is_ok_and(|r| r.success())
+}
+
+/// Tries to log in with `key` as `user` with russh's client.
+fn raw_login(server: SocketAddr, key: &Path, user: &str) {
+    let rt = runtime();
+    let (mut h, _) = raw_connect(&rt, server);
+    assert!(
+        !raw_auth(&rt, &mut h, key, user),
+        "a stranger's key logged in"
+    );
+}
+
+#[test]
+fn a_login_that_finds_the_server_full_hears_why() {
+    if !have_ssh() {
+        return;
+    }
+    let d = Dir::new();
+    let s = d.start(&["--max-sessions", "1"]);
+    // In before the server is full, logging in after.
+    let rt = runtime();
+    let (mut late, said) = raw_connect(&rt, s.addr());
+    let mut t = s.reader("client", "xterm-256color", &[]);
+    assert!(t.wait_for("3 articles", WAIT), "{}", t.screen());
+    raw_auth(&rt, &mut late, &d.path("client"), "read");
+    let msg = said.recv_timeout(WAIT).expect("a disconnect message");
+    assert_eq!(
+        msg,
+        "qari: the server is full (1 readers at once); try again later."
+    );
+    assert!(rt.block_on(late.channel_open_session()).is_err());
+    s.log_line(&["WARN refused: from 127.0.0.1 port", "the server is full"]);
+    // The reader goes on; once it leaves, the slot is free again.
+    t.send(b"q");
+    assert_eq!(t.wait_exit(WAIT), Some(0));
+    let end = Instant::now() + WAIT;
+    loop {
+        // The server frees the slot when it sees the connection end, a moment after the client.
+        let out = s.login("client", &[]);
+        if logged_in(&out) {
+            break;
+        }
+        assert!(Instant::now() < end, "{}", text(&out.stderr));
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
 
 #[test]
