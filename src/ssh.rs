@@ -1372,7 +1372,8 @@ fn spawn_connection(
         refusal,
         grace,
     } = accepted;
-    let deadline = tokio::time::Instant::now() + grace;
+    let accepted_at = tokio::time::Instant::now();
+    let deadline = accepted_at + grace;
     let _ = socket.set_nodelay(true);
     let (socket, cutter) = match gate::Cutter::new(socket) {
         Ok(x) => x,
@@ -1433,6 +1434,8 @@ fn spawn_connection(
                 watch.run(running).await;
             }
         }
+        // Its slots are free by now (the handler that held them is gone).
+        gate::closed(peer, accepted_at.elapsed());
         live.fetch_sub(1, Ordering::SeqCst);
     });
 }

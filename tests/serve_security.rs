@@ -224,6 +224,15 @@ impl Server {
         }
     }
 
+    /// Waits until the log says `n` connections were closed.
+    fn wait_closed(&self, n: usize) {
+        let end = Instant::now() + WAIT;
+        while self.log().matches("INFO connection closed: from").count() < n {
+            assert!(Instant::now() < end, "{}", self.log());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     fn addr(&self) -> SocketAddr {
         SocketAddr::from(([127, 0, 0, 1], self.port))
     }
@@ -686,16 +695,9 @@ fn a_login_that_finds_the_server_full_hears_why() {
     // The reader goes on; once it leaves, the slot is free again.
     t.send(b"q");
     assert_eq!(t.wait_exit(WAIT), Some(0));
-    let end = Instant::now() + WAIT;
-    loop {
-        // The server frees the slot when it sees the connection end, a moment after the client.
-        let out = s.login("client", &[]);
-        if logged_in(&out) {
-            break;
-        }
-        assert!(Instant::now() < end, "{}", text(&out.stderr));
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    // The server frees the slot when it sees the connection end, a moment after the client.
+    s.wait_closed(2);
+    assert!(logged_in(&s.login("client", &[])));
 }
 
 #[test]
@@ -766,6 +768,7 @@ fn a_full_server_and_the_rate_limit_say_so() {
     );
     t.send(b"q");
     assert_eq!(t.wait_exit(WAIT), Some(0));
+    s.wait_closed(2);
     // Two connections so far; the third is the last of the minute.
     assert!(logged_in(&s.login("client", &[])));
     let out = s.login("client", &[]);
