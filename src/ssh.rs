@@ -47,7 +47,7 @@ const REFUSAL_GRACE: Duration = Duration::from_secs(10);
 /// At shutdown, how long sessions have to say goodbye before their connections are closed.
 const GOODBYE: Duration = Duration::from_millis(300);
 /// At shutdown, how long the server waits for every connection to end before it exits.
-const STOP_WAIT: Duration = Duration::from_millis(900);
+const STOP_WAIT: Duration = Duration::from_millis(800);
 
 /// How the server is run.
 #[derive(Debug, Clone)]
@@ -321,6 +321,7 @@ impl russh::server::Handler for Conn {
     }
 
     async fn auth_none(&mut self, user: &str) -> Result<Auth, Self::Error> {
+        test_stall(user);
         if self.refusal_pending() {
             return Ok(Auth::reject());
         }
@@ -995,6 +996,18 @@ fn test_panic(input: &Input) {
     let _ = input;
 }
 
+/// In debug builds with `QARI_TEST_STALL` set, the user name `stall` blocks its runtime thread
+/// for a minute: the tests use it to check that SIGTERM ends the server when every runtime
+/// thread is stuck in work. Release builds have no such name.
+fn test_stall(user: &str) {
+    #[cfg(debug_assertions)]
+    if user == "stall" && std::env::var_os("QARI_TEST_STALL").is_some() {
+        std::thread::sleep(Duration::from_secs(60));
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = user;
+}
+
 fn send_raw(tx: &mpsc::UnboundedSender<Vec<u8>>, queued: &AtomicUsize, bytes: Vec<u8>) {
     queued.fetch_add(bytes.len(), Ordering::SeqCst);
     let _ = tx.send(bytes);
@@ -1194,16 +1207,58 @@ pub fn serve(paths: &[PathBuf], opts: &ServeOptions) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    rt.block_on(run_server(
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let done = Arc::new(AtomicBool::new(false));
+    watch_signals(stop_tx, Arc::clone(&done))?;
+    let result = rt.block_on(run_server(
         shared,
         key,
         created,
         key_path,
         opts.clone(),
-        shutdown_tx,
-    ))?;
+        Stop {
+            signal: stop_rx,
+            shutdown: shutdown_tx,
+        },
+    ));
     // Work still running on the runtime (a session that does not end) is not waited for.
     rt.shutdown_timeout(Duration::from_millis(50));
+    done.store(true, Ordering::SeqCst);
+    result
+}
+
+/// How the server is told to stop, and tells its sessions.
+struct Stop {
+    /// Set by SIGTERM or SIGINT.
+    signal: watch::Receiver<bool>,
+    /// Set for the sessions to say goodbye.
+    shutdown: watch::Sender<bool>,
+}
+
+/// SIGTERM and SIGINT, on a thread of their own: they are heard even when every runtime
+/// thread is busy (a session stuck in work), and if the server has not stopped in time after
+/// one, the process exits all the same.
+fn watch_signals(stop: watch::Sender<bool>, done: Arc<AtomicBool>) -> anyhow::Result<()> {
+    let mut signals = signal_hook::iterator::Signals::new([
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGINT,
+    ])?;
+    std::thread::Builder::new()
+        .name("qari-signals".to_owned())
+        .spawn(move || {
+            if signals.forever().next().is_none() {
+                return;
+            }
+            let _ = stop.send(true);
+            let deadline = Instant::now() + STOP_WAIT + Duration::from_millis(50);
+            while !done.load(Ordering::SeqCst) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            if !done.load(Ordering::SeqCst) {
+                tracing::warn!("work still running at shutdown; exiting without it");
+                std::process::exit(0);
+            }
+        })?;
     Ok(())
 }
 
@@ -1213,7 +1268,7 @@ async fn run_server(
     created: bool,
     key_path: PathBuf,
     opts: ServeOptions,
-    shutdown_tx: watch::Sender<bool>,
+    mut stop: Stop,
 ) -> anyhow::Result<()> {
     let fp = key.public_key().fingerprint(HashAlg::Sha256);
     let listener = tokio::net::TcpListener::bind(opts.listen)
@@ -1255,7 +1310,6 @@ async fn run_server(
         seen: HashMap::new(),
     };
     let live = Arc::new(AtomicUsize::new(0));
-    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     loop {
         let (socket, peer) = tokio::select! {
             r = listener.accept() => match r {
@@ -1267,8 +1321,7 @@ async fn run_server(
                     continue;
                 }
             },
-            _ = tokio::signal::ctrl_c() => break,
-            _ = sigterm.recv() => break,
+            () = stopping(&mut stop.signal) => break,
         };
         if let Some(accepted) = let_in(&shared, &mut rate, &opts, socket, peer) {
             spawn_connection(&shared, &config, &live, accepted);
@@ -1276,7 +1329,7 @@ async fn run_server(
     }
     drop(listener);
     tracing::info!("shutting down");
-    let _ = shutdown_tx.send(true);
+    let _ = stop.shutdown.send(true);
     // Sessions say goodbye and every connection is closed (see `watch_connection`); whatever
     // has not ended by then is left behind.
     let deadline = Instant::now() + STOP_WAIT;

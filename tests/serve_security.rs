@@ -806,15 +806,35 @@ fn sigterm_ends_the_server_promptly_with_work_in_flight() {
     let mut idle = s.reader("client", "xterm-256color", &[]);
     let mut busy = s.reader("client", "xterm-256color", &[]);
     assert!(idle.wait_for("3 articles", WAIT) && busy.wait_for("3 articles", WAIT));
-    // Work in flight: a long search query pasted into the search prompt.
+    // Work in flight: a long query pasted into the search prompt (each of its words is
+    // searched for as it comes).
     busy.send(b"/");
     let mut paste = b"\x1b[200~".to_vec();
-    for k in 0..4000 {
+    for k in 0..20_000 {
         paste.extend_from_slice(format!("word{k} ").as_bytes());
     }
     paste.extend_from_slice(b"\x1b[201~");
     busy.send(&paste);
-    std::thread::sleep(Duration::from_millis(200));
+    let cpu = || {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", s.child.id())).unwrap_or_default();
+        let fields: Vec<u64> = stat
+            .rsplit(')')
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .skip(11)
+            .take(2)
+            .filter_map(|f| f.parse().ok())
+            .collect();
+        fields.iter().sum::<u64>()
+    };
+    let before = cpu();
+    std::thread::sleep(Duration::from_millis(500));
+    eprintln!(
+        "server CPU in the 0.5 s before SIGTERM: {} ticks",
+        cpu() - before
+    );
     let pid = s.child.id().to_string();
     let sent = Instant::now();
     assert!(
@@ -877,4 +897,65 @@ fn open_lets_anyone_in_and_logs_it() {
         "INFO auth ok: from 127.0.0.1 port",
         "method none user \"read\" key -",
     ]);
+}
+
+#[test]
+fn sigterm_ends_the_server_even_when_every_runtime_thread_is_stuck() {
+    if !have_ssh() {
+        return;
+    }
+    let d = Dir::new();
+    let mut child = d
+        .command(&[])
+        .env("QARI_TEST_STALL", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    let port: u16 = first
+        .split(" on 127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.split(';').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("the server did not start: {first:?}"));
+    let mut s = Server {
+        child,
+        port,
+        log: d.path("log"),
+        dir: d.path(""),
+    };
+    // A debug build blocks the runtime thread that handles the user "stall" for a minute: as
+    // many such logins as there are cores (and more) leave no runtime thread free.
+    let stalls = std::thread::available_parallelism().map_or(2, usize::from) + 2;
+    let addr = s.addr();
+    for _ in 0..stalls {
+        std::thread::spawn(move || {
+            let rt = runtime();
+            let (tx, _rx) = std::sync::mpsc::channel();
+            let config = std::sync::Arc::new(russh::client::Config::default());
+            rt.block_on(async {
+                // Fails once the server is gone, which is the point.
+                if let Ok(mut h) = russh::client::connect(config, addr, Recorder(tx)).await {
+                    let _ = h.authenticate_none("stall").await;
+                }
+            });
+        });
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    let sent = Instant::now();
+    let pid = s.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = s.wait_exit(Duration::from_secs(5));
+    let took = sent.elapsed();
+    eprintln!("SIGTERM to exit with every runtime thread stuck: {took:?}");
+    assert!(status.is_some(), "the server still runs 5 s after SIGTERM");
+    s.log_line(&["work still running at shutdown; exiting without it"]);
 }
