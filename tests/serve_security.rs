@@ -373,7 +373,7 @@ fn the_login_grace_time_closes_what_does_not_log_in_and_spares_sessions() {
         return;
     }
     let d = Dir::new();
-    let s = d.start(&["--login-grace-time", "2s"]);
+    let s = d.start(&["--login-grace-time", "5s"]);
     let mut silent = connect_from([127, 0, 0, 1], s.addr());
     let mut versioned = connect_from([127, 0, 0, 1], s.addr());
     versioned.write_all(b"SSH-2.0-x\r\n").unwrap();
@@ -387,7 +387,7 @@ fn the_login_grace_time_closes_what_does_not_log_in_and_spares_sessions() {
     eprintln!("closed {:?} after the reader logged in", started.elapsed());
     s.log_line(&[
         "WARN auth timeout: from 127.0.0.1 port",
-        "after 2 s without a login",
+        "after 5 s without a login",
     ]);
     // The logged-in session outlives the grace time.
     std::thread::sleep(Duration::from_millis(500));
