@@ -86,7 +86,8 @@ pub struct ServeArgs {
     /// Anyone gets in (no password, any key or none), and no reading state is stored.
     #[arg(long)]
     pub open: bool,
-    /// The Ed25519 host key (generated there on first run; default: in the state directory).
+    /// The host key, Ed25519, ECDSA or RSA, mode 0600 (an Ed25519 one is generated there on
+    /// first run; default: in the state directory).
     #[arg(long)]
     pub host_key: Option<PathBuf>,
     /// Sessions at once (logged-in connections).

@@ -55,7 +55,7 @@ const REFUSAL_GRACE: Duration = Duration::from_secs(10);
 /// At shutdown, how long sessions have to say goodbye before their connections are closed.
 const GOODBYE: Duration = Duration::from_millis(300);
 /// At shutdown, how long the server waits for every connection to end before it exits.
-const STOP_WAIT: Duration = Duration::from_millis(900);
+const STOP_WAIT: Duration = Duration::from_millis(800);
 
 /// How the server is run.
 #[derive(Debug, Clone)]
@@ -213,8 +213,8 @@ struct Conn {
     refusal: Option<String>,
     /// The key's `authorized_keys` line refuses its session with this message.
     forbidden: Option<String>,
-    /// The key that logged in, and how.
-    login: Option<(&'static str, Option<PublicKey>)>,
+    /// How the connection logged in, as whom (as sent) and with which key.
+    login: Option<(&'static str, String, Option<PublicKey>)>,
     /// The connection's handle, once russh has one.
     handle: watch::Receiver<Option<Handle>>,
 }
@@ -261,6 +261,7 @@ impl russh::server::Handler for Conn {
     }
 
     async fn auth_none(&mut self, user: &str) -> Result<Auth, Self::Error> {
+        test_stall(user);
         if self.refusal_pending() {
             return Ok(Auth::reject());
         }
@@ -345,7 +346,7 @@ impl russh::server::Handler for Conn {
         let Some(peer) = self.peer else {
             return Ok(());
         };
-        let (method, key) = self.login.clone().unwrap_or(("none", None));
+        let (method, user, key) = self.login.clone().unwrap_or(("none", String::new(), None));
         if self.slot.is_none() {
             // Full since this connection came in: it logged in, and hears why it is turned away.
             let why = full_message(self.shared.gate.max_sessions());
@@ -357,7 +358,7 @@ impl russh::server::Handler for Conn {
             )?;
             return Ok(());
         }
-        gate::auth_ok(peer, method, &self.user, key.as_ref(), &client);
+        gate::auth_ok(peer, method, &user, key.as_ref(), &client);
         Ok(())
     }
 
@@ -583,7 +584,7 @@ impl Conn {
     /// `auth_succeeded`): a rejection here would end the client on "Permission denied".
     fn admit(&mut self, user: &str, method: &'static str, key: Option<PublicKey>) -> Auth {
         self.user = crate::escape::log(user, gate::LOG_USER_CHARS);
-        self.login = Some((method, key));
+        self.login = Some((method, user.to_owned(), key));
         match self.startup.take().map(gate::Startup::promote) {
             Some(Ok(slot)) => {
                 self.slot = Some(slot);
@@ -965,6 +966,18 @@ fn test_panic(input: &Input) {
     let _ = input;
 }
 
+/// In debug builds with `QARI_TEST_STALL` set, the user name `stall` blocks its runtime thread
+/// for a minute: the tests use it to check that SIGTERM ends the server when every runtime
+/// thread is stuck in work. Release builds have no such name.
+fn test_stall(user: &str) {
+    #[cfg(debug_assertions)]
+    if user == "stall" && std::env::var_os("QARI_TEST_STALL").is_some() {
+        std::thread::sleep(Duration::from_secs(60));
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = user;
+}
+
 fn send_raw(tx: &mpsc::UnboundedSender<Vec<u8>>, queued: &AtomicUsize, bytes: Vec<u8>) {
     queued.fetch_add(bytes.len(), Ordering::SeqCst);
     let _ = tx.send(bytes);
@@ -983,8 +996,8 @@ fn resize(
 }
 
 /// Loads the host key at `path`, or creates an Ed25519 one there (mode 0600). Returns it and
-/// whether it was created.
-/// An existing file is checked as sshd checks its host keys (see [`keys::load_host_key`]).
+/// whether it was created. An existing file is checked as sshd checks its host keys (see
+/// [`keys::load_host_key`]).
 pub fn host_key(path: &Path) -> anyhow::Result<(PrivateKey, bool)> {
     if path.exists() {
         return Ok((keys::load_host_key(path)?, false));
@@ -1038,7 +1051,8 @@ enum Rate {
 }
 
 impl RateLimit {
-    /// Addresses remembered at most; past that the oldest quiet ones are forgotten.
+    /// Addresses remembered at most. Past 10,000 the quiet ones are forgotten; past this many
+    /// recent ones every address is: the limit is then looser for a minute, never the memory.
     const MAX_ADDRESSES: usize = 100_000;
 
     fn check(&mut self, ip: IpAddr) -> Rate {
@@ -1164,16 +1178,58 @@ pub fn serve(paths: &[PathBuf], opts: &ServeOptions) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    rt.block_on(run_server(
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let done = Arc::new(AtomicBool::new(false));
+    watch_signals(stop_tx, Arc::clone(&done))?;
+    let result = rt.block_on(run_server(
         shared,
         key,
         created,
         key_path,
         opts.clone(),
-        shutdown_tx,
-    ))?;
+        Stop {
+            signal: stop_rx,
+            shutdown: shutdown_tx,
+        },
+    ));
     // Work still running on the runtime (a session that does not end) is not waited for.
     rt.shutdown_timeout(Duration::from_millis(50));
+    done.store(true, Ordering::SeqCst);
+    result
+}
+
+/// How the server is told to stop, and tells its sessions.
+struct Stop {
+    /// Set by SIGTERM or SIGINT.
+    signal: watch::Receiver<bool>,
+    /// Set for the sessions to say goodbye.
+    shutdown: watch::Sender<bool>,
+}
+
+/// SIGTERM and SIGINT, on a thread of their own: they are heard even when every runtime
+/// thread is busy (a session stuck in work), and if the server has not stopped in time after
+/// one, the process exits all the same.
+fn watch_signals(stop: watch::Sender<bool>, done: Arc<AtomicBool>) -> anyhow::Result<()> {
+    let mut signals = signal_hook::iterator::Signals::new([
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGINT,
+    ])?;
+    std::thread::Builder::new()
+        .name("qari-signals".to_owned())
+        .spawn(move || {
+            if signals.forever().next().is_none() {
+                return;
+            }
+            let _ = stop.send(true);
+            let deadline = Instant::now() + STOP_WAIT + Duration::from_millis(50);
+            while !done.load(Ordering::SeqCst) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            if !done.load(Ordering::SeqCst) {
+                tracing::warn!("work still running at shutdown; exiting without it");
+                std::process::exit(0);
+            }
+        })?;
     Ok(())
 }
 
@@ -1183,7 +1239,7 @@ async fn run_server(
     created: bool,
     key_path: PathBuf,
     opts: ServeOptions,
-    shutdown_tx: watch::Sender<bool>,
+    mut stop: Stop,
 ) -> anyhow::Result<()> {
     let fp = key.public_key().fingerprint(HashAlg::Sha256);
     let listener = tokio::net::TcpListener::bind(opts.listen)
@@ -1225,7 +1281,6 @@ async fn run_server(
         seen: HashMap::new(),
     };
     let live = Arc::new(AtomicUsize::new(0));
-    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     loop {
         let (socket, peer) = tokio::select! {
             r = listener.accept() => match r {
@@ -1237,8 +1292,7 @@ async fn run_server(
                     continue;
                 }
             },
-            _ = tokio::signal::ctrl_c() => break,
-            _ = sigterm.recv() => break,
+            () = stopping(&mut stop.signal) => break,
         };
         if let Some(accepted) = let_in(&shared, &mut rate, &opts, socket, peer) {
             spawn_connection(&shared, &config, &live, accepted);
@@ -1246,7 +1300,7 @@ async fn run_server(
     }
     drop(listener);
     tracing::info!("shutting down");
-    let _ = shutdown_tx.send(true);
+    let _ = stop.shutdown.send(true);
     // Sessions say goodbye and every connection is closed (see `watch_connection`); whatever
     // has not ended by then is left behind.
     let deadline = Instant::now() + STOP_WAIT;
@@ -1342,7 +1396,8 @@ fn spawn_connection(
         refusal,
         grace,
     } = accepted;
-    let deadline = tokio::time::Instant::now() + grace;
+    let accepted_at = tokio::time::Instant::now();
+    let deadline = accepted_at + grace;
     let _ = socket.set_nodelay(true);
     let (socket, cutter) = match gate::Cutter::new(socket) {
         Ok(x) => x,
@@ -1385,7 +1440,11 @@ fn spawn_connection(
         };
         match started {
             Err(_) => gate::auth_timeout(peer, grace),
-            Ok(Err(e)) => tracing::info!(peer = %peer, "handshake failed: {e}"),
+            Ok(Err(e)) => tracing::info!(
+                peer = %peer,
+                "handshake failed: {}",
+                crate::escape::log(&e.to_string(), 200)
+            ),
             Ok(Ok(running)) => {
                 let _ = handle_tx.send(Some(running.handle()));
                 let watch = Watch {
@@ -1399,6 +1458,8 @@ fn spawn_connection(
                 watch.run(running).await;
             }
         }
+        // Its slots are free by now (the handler that held them is gone).
+        gate::closed(peer, accepted_at.elapsed());
         live.fetch_sub(1, Ordering::SeqCst);
     });
 }
@@ -1422,7 +1483,11 @@ impl Watch {
             tokio::select! {
                 r = &mut running => {
                     if let Err(e) = r {
-                        tracing::info!(peer = %self.peer, "connection ended: {e}");
+                        tracing::info!(
+                            peer = %self.peer,
+                            "connection ended: {}",
+                            crate::escape::log(&e.to_string(), 200)
+                        );
                     }
                     return;
                 }

@@ -14,6 +14,7 @@
 //! auth timeout: from ADDR port PORT after SECONDS s without a login
 //! auth ok: from ADDR port PORT method METHOD user "USER" key ALGORITHM FINGERPRINT client "VERSION"
 //! refused: from ADDR port PORT reason "WHY"
+//! connection closed: from ADDR port PORT after SECONDS s
 //! ```
 //!
 //! The address always comes first, before anything the client chose; `USER`, `VERSION` and
@@ -268,6 +269,15 @@ pub fn auth_ok(peer: SocketAddr, method: &str, user: &str, key: Option<&PublicKe
         crate::escape::log(user, LOG_USER_CHARS),
         key_text(key),
         crate::escape::log(client, LOG_CLIENT_CHARS),
+    );
+}
+
+/// Logs the end of a connection, whatever it was (INFO).
+pub fn closed(peer: SocketAddr, after: Duration) {
+    tracing::info!(
+        "connection closed: from {} after {:.1} s",
+        from(peer),
+        after.as_secs_f64()
     );
 }
 
