@@ -17,6 +17,9 @@ pub(super) const MAX_ROWS: usize = 1_000_000;
 /// Reads records one field at a time, each field capped.
 struct Records<'a> {
     reader: csv_core::Reader,
+    /// The whole text, and where in it the input not read yet starts.
+    text: &'a str,
+    pos: usize,
     input: &'a [u8],
     chunk: Vec<u8>,
     done: bool,
@@ -38,9 +41,11 @@ impl Records<'_> {
         let mut field: Vec<u8> = Vec::new();
         let mut cut = false;
         let mut too_wide = false;
+        let mut field_start = self.pos;
         loop {
             let (res, nin, nout) = self.reader.read_field(self.input, &mut self.chunk);
             self.input = self.input.get(nin..).unwrap_or_default();
+            self.pos += nin;
             let room = MAX_FIELD_BYTES - field.len();
             let got = self.chunk.get(..nout).unwrap_or_default();
             if got.len() > room {
@@ -65,12 +70,14 @@ impl Records<'_> {
                         }
                     }
                     if fields.len() < MAX_COLUMNS {
-                        fields.push(String::from_utf8_lossy(&field).into_owned());
+                        let written = self.text.get(field_start..self.pos);
+                        fields.push(as_text(written, std::mem::take(&mut field)));
                     } else {
                         too_wide = true;
                     }
                     field.clear();
                     cut = false;
+                    field_start = self.pos;
                     if record_end {
                         break;
                     }
@@ -90,6 +97,32 @@ impl Records<'_> {
     }
 }
 
+/// A field's bytes as text, given the text it was read from (the field as written, with its
+/// quotes and the byte that ended it). Most fields are that text without its quotes (a doubled
+/// quote made one): those are taken from the text, which is known to be UTF-8, so only an odd
+/// field (a cut one, a quote in an unquoted field) is validated again.
+fn as_text(written: Option<&str>, field: Vec<u8>) -> String {
+    if let Some(w) = written {
+        if let Some(inner) = w.strip_prefix('"') {
+            if let Some(end) = inner.rfind('"') {
+                let inner = inner.get(..end).unwrap_or_default();
+                if !inner.contains('"') && inner.as_bytes() == field.as_slice() {
+                    return inner.to_owned();
+                }
+                let unquoted = inner.replace("\"\"", "\"");
+                if unquoted.as_bytes() == field.as_slice() {
+                    return unquoted;
+                }
+            }
+        } else if let Some(raw) = w.get(..field.len())
+            && raw.as_bytes() == field.as_slice()
+        {
+            return raw.to_owned();
+        }
+    }
+    String::from_utf8(field).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 /// A CSV (`delimiter` `,`) or TSV (`\t`) file: the first row names the columns.
 pub(super) fn parse(
     text: &str,
@@ -98,6 +131,8 @@ pub(super) fn parse(
 ) -> Result<Vec<RawArticle>, ArticleError> {
     let mut records = Records {
         reader: ReaderBuilder::new().delimiter(delimiter).build(),
+        text,
+        pos: 0,
         input: text.as_bytes(),
         chunk: vec![0; 64 * 1024],
         done: false,
