@@ -86,8 +86,10 @@ fn field_of(name: &str, in_item: bool, parent: &str, in_author: bool) -> Option<
     if in_author {
         return (local == "name").then_some(Field::Author);
     }
+    // Atom's elements may be written with a prefix inside an RSS feed.
+    let prefix = if prefix == "atom" { "" } else { prefix };
     Some(match (prefix, local) {
-        (_, "title") => Field::Title,
+        ("" | "dc", "title") => Field::Title,
         ("", "link") => Field::Link,
         ("", "guid" | "id") => Field::Key,
         ("", "pubDate" | "published" | "issued") | ("dc", "date") => Field::Published,
@@ -575,6 +577,20 @@ mod tests {
         assert_eq!(a.source.as_deref(), Some("Blog"));
         let texts: Vec<_> = a.blocks.iter().map(|b| b.text.as_str()).collect();
         assert_eq!(texts, vec!["One", "Two & three"]);
+    }
+
+    #[test]
+    fn other_namespaces_do_not_give_fields() {
+        let (raws, _) = parsed(
+            r#"<rss xmlns:media="http://search.yahoo.com/mrss/" xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>F</title>
+<item><media:title>Wrong</media:title><title>Right</title><atom:link rel="self" href="https://x.test/self"/>
+<source url="https://other.test/feed"><title>Not this</title></source>
+<atom:link href="https://x.test/a"/><atom:updated>2024-06-13T08:00:00Z</atom:updated></item></channel></rss>"#,
+        );
+        assert_eq!(raws[0].title.as_deref(), Some("Right"));
+        assert_eq!(raws[0].url.as_deref(), Some("https://x.test/a"));
+        assert_eq!(raws[0].dates, vec!["2024-06-13T08:00:00Z"]);
+        assert_eq!(raws[0].source.as_deref(), Some("F"));
     }
 
     #[test]
