@@ -2,6 +2,10 @@
 
 use assert_cmd::Command;
 
+#[path = "support/pty.rs"]
+#[allow(dead_code, reason = "each user of the harness uses part of it")]
+mod pty;
+
 fn qari() -> Command {
     Command::cargo_bin("qari").unwrap()
 }
@@ -424,5 +428,46 @@ fn files_over_the_big_file_limit_are_named_by_check_and_search() {
              when it is opened.\n",
             huge.display()
         )
+    );
+}
+
+#[test]
+fn a_hostile_file_name_never_reaches_the_terminal_from_the_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    // BEL, BS, CR, a C1 CSI and an OSC that sets the window title, then a terminal reset.
+    let name = "x\u{1b}]0;PWNED\u{7}\u{8}\r\u{9b}2J\u{1b}c";
+    std::fs::write(
+        dir.path().join(format!("{name}.md")),
+        "a body without a title\n",
+    )
+    .unwrap();
+    let mut cmd = portable_pty::CommandBuilder::new(env!("CARGO_BIN_EXE_qari"));
+    cmd.arg(dir.path());
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("QARI_STATE", dir.path().join(".state.json"));
+    cmd.env("QARI_CONFIG", dir.path().join(".config.toml"));
+    cmd.env_remove("QARI_BIDI");
+    let wait = std::time::Duration::from_secs(10);
+    let mut t = pty::Term::spawn(cmd, 100, 30);
+    assert!(t.wait_for("x␛]0;PWNED␇␈␍", wait), "{}", t.screen());
+    // Open it.
+    t.send(b"\r");
+    assert!(t.wait_for("a body without a title", wait), "{}", t.screen());
+    t.send(b"q");
+    t.send(b"q");
+    assert_eq!(t.wait_exit(wait), Some(0));
+    let raw = &t.raw;
+    let text = String::from_utf8_lossy(raw);
+    assert!(!raw.contains(&0x07), "no BEL");
+    assert!(!raw.contains(&0x08), "no BS");
+    assert!(!text.contains("\u{1b}]0;PWNED"), "no window title set");
+    assert!(!text.contains("\u{1b}c"), "no reset");
+    assert!(
+        !text.chars().any(|c| ('\u{80}'..='\u{9f}').contains(&c)),
+        "no C1"
+    );
+    assert!(
+        std::str::from_utf8(raw).is_ok(),
+        "valid UTF-8: no raw C1 byte"
     );
 }
