@@ -110,11 +110,13 @@ impl Store {
 
     fn open_capped(path: &Path, max: u64) -> (Self, Option<String>) {
         let writer = writer_for(path);
-        drop(writer.idle());
+        // What this process wrote last is on disk now: the file read below is newer.
+        let seen = writer.idle().written.as_ref().map_or(0, |(g, _)| *g);
         remove_stale_temps(path);
         let mut store = Self {
             path: Some(path.to_path_buf()),
             writer: Some(writer),
+            seen,
             ..Self::default()
         };
         let shown = escape::path(path);
@@ -479,6 +481,16 @@ fn write_atomic(path: &Path, file: &File) -> std::io::Result<()> {
     if let Some(d) = dir {
         std::fs::create_dir_all(d)?;
     }
+    let mut bytes = serde_json::to_vec(file)?;
+    bytes.push(b'\n');
+    // Never write what could not be read back.
+    if bytes.len() as u64 > MAX_STATE_BYTES {
+        return Err(std::io::Error::other(format!(
+            "it would take {}, over the limit of {}",
+            crate::library::size_text(bytes.len() as u64),
+            crate::library::size_text(MAX_STATE_BYTES)
+        )));
+    }
     let tmp = temp_name(path);
     let result = (|| {
         let mut options = std::fs::OpenOptions::new();
@@ -489,12 +501,8 @@ fn write_atomic(path: &Path, file: &File) -> std::io::Result<()> {
             use std::os::unix::fs::OpenOptionsExt as _;
             options.mode(0o600);
         }
-        let mut f = std::io::BufWriter::new(options.open(&tmp)?);
-        serde_json::to_writer(&mut f, file)?;
-        f.write_all(b"\n")?;
-        let f = f
-            .into_inner()
-            .map_err(std::io::IntoInnerError::into_error)?;
+        let mut f = options.open(&tmp)?;
+        f.write_all(&bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();
