@@ -440,7 +440,12 @@ fn write_json(out: &mut impl Write, value: &impl Serialize) -> anyhow::Result<()
 }
 
 fn json_escaped(text: &str) -> std::borrow::Cow<'_, str> {
-    let raw = |c: char| matches!(c, '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    let raw = |c: char| {
+        matches!(
+            c,
+            '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+    };
     if !text.chars().any(raw) {
         return std::borrow::Cow::Borrowed(text);
     }
