@@ -691,6 +691,29 @@ mod tests {
     }
 
     #[test]
+    fn saves_while_a_write_runs_return_at_once_and_are_written_together() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        let (mut s, _) = Store::open(&path);
+        let writer = s.writer.clone().unwrap();
+        // As if a long write (a huge file, a slow disk) were running.
+        writer.lock().running = true;
+        for i in 0..100 {
+            s.update(&format!("a{i}"), |a| a.read = true);
+            assert!(s.save().is_ok());
+        }
+        assert_eq!(writer.lock().pending.len(), 100, "queued, not written");
+        assert!(!path.exists());
+        // The running writer goes on with what was queued meanwhile: one write for all.
+        let w = Arc::clone(&writer);
+        std::thread::spawn(move || w.run()).join().unwrap();
+        assert_eq!(writer.lock().written.as_ref().map(|(g, _)| *g), Some(1));
+        s.flush().unwrap();
+        let (t, _) = Store::open(&path);
+        assert!((0..100).all(|i| t.get(&format!("a{i}")).read));
+    }
+
+    #[test]
     fn a_failed_write_is_reported_once_and_retried() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("blocker/state.json");
