@@ -5,6 +5,7 @@
 //! article can reach a terminal as a control.
 
 mod date;
+mod encoding;
 mod html;
 mod json;
 mod markdown;
@@ -16,14 +17,12 @@ use std::path::Path;
 use serde::Serialize;
 
 pub use date::{ArticleDate, DateValue, parse_date};
+pub use encoding::{Found as EncodingFound, TextEncoding};
 pub use sanitize::{is_bidi_control, sanitize};
 
 /// Blocks longer than this are split at a paragraph, line or word boundary, so that one huge
 /// paragraph never has to be laid out in one piece.
 pub const MAX_BLOCK_BYTES: usize = 64 * 1024;
-
-/// How many bytes at the start of a file are looked at to tell a binary file (a NUL byte).
-const BINARY_SNIFF_BYTES: usize = 8 * 1024;
 
 /// The stored formats qari reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -136,6 +135,8 @@ pub struct Article {
     pub tags: Vec<String>,
     /// The body, in order.
     pub blocks: Vec<Block>,
+    /// The character encoding the file was read in.
+    pub encoding: TextEncoding,
 }
 
 impl Article {
@@ -213,6 +214,8 @@ pub struct Loaded {
     pub articles: Vec<Article>,
     /// One sentence per problem met (without the file name, which the caller adds).
     pub warnings: Vec<String>,
+    /// The character encoding the file was read in.
+    pub encoding: TextEncoding,
 }
 
 /// Why a file yielded no article at all.
@@ -245,6 +248,8 @@ pub struct Head {
     pub source: Option<String>,
     /// Words in the body as stored.
     pub words: usize,
+    /// The character encoding of its file, as [`Article::encoding`].
+    pub encoding: TextEncoding,
 }
 
 impl Head {
@@ -257,6 +262,7 @@ impl Head {
             direction: a.direction,
             source: a.source.clone(),
             words: a.word_count(),
+            encoding: a.encoding,
         }
     }
 }
@@ -271,6 +277,8 @@ pub struct Scan {
     pub articles: Option<Vec<Article>>,
     /// One sentence per problem met.
     pub warnings: Vec<String>,
+    /// The character encoding the file was read in.
+    pub encoding: TextEncoding,
 }
 
 /// Catalogues the bytes of one file: the heads of its articles, agreeing field for field with
@@ -282,10 +290,11 @@ pub fn scan(bytes: &[u8], format: Format, id: &str) -> Result<Scan, ArticleError
             heads: loaded.articles.iter().map(Head::of).collect(),
             articles: Some(loaded.articles),
             warnings: loaded.warnings,
+            encoding: loaded.encoding,
         });
     }
     let mut warnings = Vec::new();
-    let text = decode(bytes, &mut warnings)?;
+    let (text, encoding) = encoding::decode(bytes, format, &mut warnings)?;
     let head = txt::head(&text);
     let (lang, direction) = head.guess();
     let mut counter = WordCounter::default();
@@ -305,48 +314,19 @@ pub fn scan(bytes: &[u8], format: Format, id: &str) -> Result<Scan, ArticleError
             direction,
             source: None,
             words: counter.words,
+            encoding,
         }],
         articles: None,
         warnings,
+        encoding,
     })
-}
-
-/// Checks and decodes the bytes of a file: binary and empty files are errors; invalid UTF-8
-/// is decoded lossily with a warning. A leading byte order mark is dropped.
-fn decode<'a>(
-    bytes: &'a [u8],
-    warnings: &mut Vec<String>,
-) -> Result<std::borrow::Cow<'a, str>, ArticleError> {
-    let sniff = &bytes[..bytes.len().min(BINARY_SNIFF_BYTES)];
-    if sniff.contains(&0) {
-        return Err(ArticleError::Binary);
-    }
-    // SIMD validation first (most files are valid); std's validator finds where a bad one
-    // goes wrong.
-    let text = match simdutf8::basic::from_utf8(bytes)
-        .map_or_else(|_| std::str::from_utf8(bytes), Ok)
-    {
-        Ok(s) => std::borrow::Cow::Borrowed(s.strip_prefix('\u{FEFF}').unwrap_or(s)),
-        Err(e) => {
-            warnings.push(format!(
-                "it is not valid UTF-8 (first bad byte at offset {}); bad bytes are shown as \u{FFFD}",
-                e.valid_up_to()
-            ));
-            let lossy = String::from_utf8_lossy(bytes);
-            std::borrow::Cow::Owned(lossy.strip_prefix('\u{FEFF}').unwrap_or(&lossy).to_owned())
-        }
-    };
-    if text.trim().is_empty() {
-        return Err(ArticleError::Empty);
-    }
-    Ok(text)
 }
 
 /// Parses the bytes of one file. `id` is the stable id of the file (its path relative to the
 /// library root); `name` its file name, used as a title of last resort.
 pub fn parse(bytes: &[u8], format: Format, id: &str) -> Result<Loaded, ArticleError> {
     let mut warnings = Vec::new();
-    let text = decode(bytes, &mut warnings)?;
+    let (text, encoding) = encoding::decode(bytes, format, &mut warnings)?;
     let text = text.as_ref();
     let raws = match format {
         Format::Txt => vec![txt::parse(text)],
@@ -363,7 +343,8 @@ pub fn parse(bytes: &[u8], format: Format, id: &str) -> Result<Loaded, ArticleEr
         } else {
             id.to_owned()
         };
-        if let Some(a) = raw.finish(article_id, id) {
+        if let Some(mut a) = raw.finish(article_id, id) {
+            a.encoding = encoding;
             articles.push(a);
         } else {
             warnings.push(if many {
@@ -379,7 +360,11 @@ pub fn parse(bytes: &[u8], format: Format, id: &str) -> Result<Loaded, ArticleEr
             .unwrap_or_else(|| "no article was found in it".to_owned());
         return Err(ArticleError::Malformed(why));
     }
-    Ok(Loaded { articles, warnings })
+    Ok(Loaded {
+        articles,
+        warnings,
+        encoding,
+    })
 }
 
 /// A one-line field made safe: sanitized, whitespace collapsed, trimmed.
@@ -507,6 +492,7 @@ impl RawArticle {
                 .filter(|t| !t.is_empty())
                 .collect(),
             blocks,
+            encoding: TextEncoding::UTF8,
         })
     }
 }

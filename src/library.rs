@@ -50,6 +50,8 @@ pub struct Entry {
     pub source: Option<String>,
     /// Number of words in the body.
     pub words: usize,
+    /// The character encoding its file was read in.
+    pub encoding: article::TextEncoding,
 }
 
 /// A file that could not be used, or was used in part.
@@ -695,6 +697,7 @@ fn scan_bytes(file: &SourceFile, bytes: &[u8], huge: bool) -> Scanned {
                 direction: head.direction,
                 source: head.source,
                 words: words_in_file.unwrap_or(head.words),
+                encoding: head.encoding,
             };
             (entry, body)
         })

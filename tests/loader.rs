@@ -279,6 +279,7 @@ fn assert_entry_matches_article(lib: &Library, i: usize) {
     assert_eq!(e.lang, a.lang, "{}", e.id);
     assert_eq!(e.direction, a.direction, "{}", e.id);
     assert_eq!(e.source, a.source, "{}", e.id);
+    assert_eq!(e.encoding, a.encoding, "{}", e.id);
 }
 
 #[test]
@@ -374,5 +375,71 @@ proptest! {
             (Err(a), Err(b)) => prop_assert_eq!(a, b),
             (a, b) => prop_assert!(false, "scan {:?} but parse {:?}", a.map(|s| s.heads), b.map(|l| l.articles)),
         }
+    }
+}
+
+#[test]
+fn legacy_and_utf16_arabic_files_decode() {
+    let first = "إيران : إحباط هجوم إرهابي وحجز قنابل ومتفجرات";
+    let second = "رضا بالحاج : خوض الانتخابات بقائمات مشتركة مع النهضة \"غير مطروح\"";
+    for (rel, title, name, found) in [
+        (
+            "encodings/cp1256.txt",
+            first,
+            "windows-1256",
+            article::EncodingFound::Detected,
+        ),
+        (
+            "encodings/iso8859-6.txt",
+            second,
+            "ISO-8859-6",
+            article::EncodingFound::Detected,
+        ),
+        (
+            "encodings/cp1256.html",
+            second,
+            "windows-1256",
+            article::EncodingFound::Declared,
+        ),
+        (
+            "encodings/iso8859-6.html",
+            second,
+            "ISO-8859-6",
+            article::EncodingFound::Declared,
+        ),
+        (
+            "encodings/utf16le.txt",
+            first,
+            "UTF-16LE",
+            article::EncodingFound::Bom,
+        ),
+        (
+            "encodings/utf16be.txt",
+            second,
+            "UTF-16BE",
+            article::EncodingFound::Bom,
+        ),
+    ] {
+        let loaded = load_one(rel);
+        assert!(loaded.warnings.is_empty(), "{rel}: {:?}", loaded.warnings);
+        let a = &loaded.articles[0];
+        assert_eq!(a.title, title, "{rel}");
+        assert_eq!((a.encoding.name, a.encoding.found), (name, found), "{rel}");
+        assert_eq!(loaded.encoding, a.encoding);
+        assert_eq!(a.lang, Lang::Ar, "{rel}");
+        assert!(a.date().is_some(), "{rel}: {:?}", a.dates);
+        assert!(
+            a.blocks.iter().all(|b| !b.text.contains('\u{FFFD}')),
+            "{rel}: {:?}",
+            a.blocks
+        );
+        assert!(a.blocks.len() >= 2, "{rel}: {:?}", a.blocks);
+    }
+    let lib = Library::open(&[fixture("encodings")]);
+    assert_eq!(lib.len(), 6);
+    assert!(lib.problems().is_empty(), "{:?}", lib.problems());
+    for i in 0..lib.len() {
+        assert_entry_matches_article(&lib, i);
+        assert!(lib.entry(i).encoding.is_notable());
     }
 }
