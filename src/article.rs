@@ -306,10 +306,17 @@ pub fn scan(bytes: &[u8], format: Format, id: &str) -> Result<Scan, ArticleError
     if title.is_empty() {
         title = title_from_file_name(id);
     }
+    let dates = finish_dates(head.dates.iter().copied());
+    let hint = txt::undated_hint(&head);
+    date_warnings(
+        std::iter::once((dates.as_slice(), hint)),
+        false,
+        &mut warnings,
+    );
     Ok(Scan {
         heads: vec![Head {
             title,
-            dates: finish_dates(head.dates.iter().copied()),
+            dates,
             lang,
             direction,
             source: None,
@@ -337,7 +344,9 @@ pub fn parse(bytes: &[u8], format: Format, id: &str) -> Result<Loaded, ArticleEr
     };
     let many = raws.len() > 1 || matches!(format, Format::Jsonl);
     let mut articles = Vec::with_capacity(raws.len());
-    for (i, raw) in raws.into_iter().enumerate() {
+    let mut hints = Vec::new();
+    for (i, mut raw) in raws.into_iter().enumerate() {
+        let hint = raw.date_hint.take();
         let article_id = if many {
             format!("{id}#{}", i + 1)
         } else {
@@ -346,6 +355,7 @@ pub fn parse(bytes: &[u8], format: Format, id: &str) -> Result<Loaded, ArticleEr
         if let Some(mut a) = raw.finish(article_id, id) {
             a.encoding = encoding;
             articles.push(a);
+            hints.push(hint);
         } else {
             warnings.push(if many {
                 format!("article {} has neither a title nor any text", i + 1)
@@ -354,6 +364,14 @@ pub fn parse(bytes: &[u8], format: Format, id: &str) -> Result<Loaded, ArticleEr
             });
         }
     }
+    date_warnings(
+        articles
+            .iter()
+            .zip(&hints)
+            .map(|(a, h)| (a.dates.as_slice(), h.as_deref())),
+        many,
+        &mut warnings,
+    );
     if articles.is_empty() {
         let why = warnings
             .pop()
@@ -365,6 +383,98 @@ pub fn parse(bytes: &[u8], format: Format, id: &str) -> Result<Loaded, ArticleEr
         warnings,
         encoding,
     })
+}
+
+/// How many characters of a text that was not understood a message quotes.
+const QUOTED_CHARS: usize = 60;
+
+/// A text from a file quoted in a message: one line, controls made visible, clipped.
+fn quote(s: &str) -> String {
+    let one_line = collapse_inline(s);
+    let mut clipped: String = one_line.chars().take(QUOTED_CHARS).collect();
+    if clipped.len() < one_line.len() {
+        clipped.push('…');
+    }
+    format!("'{}'", crate::escape::display(&clipped))
+}
+
+/// How many articles of one file the date warnings name one by one.
+const NAMED_ARTICLES: usize = 3;
+
+/// Warnings for articles without a date qari understands: each article's dates, and for an
+/// article without any the text that looked like a date but was not understood. The articles
+/// of a file of many are counted, a few named.
+fn date_warnings<'a>(
+    articles: impl Iterator<Item = (&'a [ArticleDate], Option<&'a str>)>,
+    many: bool,
+    warnings: &mut Vec<String>,
+) {
+    let mut total = 0usize;
+    let mut missing: Vec<usize> = Vec::new();
+    let mut missing_count = 0usize;
+    let mut unread: Vec<String> = Vec::new();
+    let mut unread_count = 0usize;
+    for (n, (dates, hint)) in articles.enumerate() {
+        total += 1;
+        if dates.iter().any(|d| d.value.is_some()) {
+            continue;
+        }
+        let text = dates.first().map(|d| d.original.as_str()).or(hint);
+        match (text, many) {
+            (Some(t), false) => unread.push(if dates.is_empty() {
+                format!("it has no date qari understands ({} is not one)", quote(t))
+            } else {
+                format!("its date {} is not one qari understands", quote(t))
+            }),
+            (None, false) => missing.push(n),
+            (Some(t), true) => {
+                unread_count += 1;
+                if unread.len() < NAMED_ARTICLES {
+                    unread.push(format!(
+                        "article {}'s date {} is not one qari understands",
+                        n + 1,
+                        quote(t)
+                    ));
+                }
+            }
+            (None, true) => {
+                missing_count += 1;
+                if missing.len() < NAMED_ARTICLES {
+                    missing.push(n);
+                }
+            }
+        }
+    }
+    if !many {
+        if !missing.is_empty() {
+            warnings.push("it has no date".to_owned());
+        }
+        warnings.append(&mut unread);
+        return;
+    }
+    if missing_count > 0 {
+        let named: Vec<String> = missing.iter().map(|n| (n + 1).to_string()).collect();
+        let more = if missing_count > named.len() {
+            ", …"
+        } else {
+            ""
+        };
+        warnings.push(if missing_count == 1 {
+            format!("article {} has no date", named[0])
+        } else {
+            format!(
+                "{missing_count} of its {total} articles have no date (articles {}{more})",
+                named.join(", ")
+            )
+        });
+    }
+    warnings.append(&mut unread);
+    if unread_count > NAMED_ARTICLES {
+        warnings.push(format!(
+            "{} more of its articles have a date qari does not understand",
+            unread_count - NAMED_ARTICLES
+        ));
+    }
 }
 
 /// A one-line field made safe: sanitized, whitespace collapsed, trimmed.
@@ -404,6 +514,8 @@ struct RawArticle {
     url: Option<String>,
     tags: Vec<String>,
     blocks: Vec<Block>,
+    /// For an article without a date: a text that looked like one but was not understood.
+    date_hint: Option<String>,
     /// Language and direction guessed by the format parser from the text as stored (the
     /// catalog reads them the same way without parsing the body).
     guessed: Option<(Lang, Direction)>,
@@ -842,5 +954,64 @@ mod tests {
     fn paragraphs_split_at_blank_lines_or_newlines() {
         assert_eq!(split_paragraphs("a\nb\n\nc"), vec!["a\nb", "c"]);
         assert_eq!(split_paragraphs("a\nb\nc"), vec!["a", "b", "c"]);
+    }
+
+    #[test]
+    fn missing_and_unreadable_dates_are_warnings() {
+        use std::fmt::Write as _;
+        let w = |bytes: &[u8], format: Format| parse(bytes, format, "x").unwrap().warnings;
+        assert_eq!(w(b"Title\n\nBody text.", Format::Txt), ["it has no date"]);
+        assert_eq!(
+            w(
+                "Title\n\nنشر في: 13 يونيو 2024 الساعة 10:30 بتوقيت مكة\n\nBody.".as_bytes(),
+                Format::Txt
+            ),
+            [
+                "it has no date qari understands ('نشر في: 13 يونيو 2024 الساعة 10:30 بتوقيت مكة' is not one)"
+            ]
+        );
+        assert!(
+            w(
+                "Title\n\nنشر في: 13 أيار/مايو 2024\n\nBody.".as_bytes(),
+                Format::Txt
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            w(
+                br#"{"title":"T","body":"b","date":"sometime in June"}"#,
+                Format::Json
+            ),
+            ["its date 'sometime in June' is not one qari understands"]
+        );
+        let mut lines = String::new();
+        for n in 0..10 {
+            let date = match n {
+                0 | 5 => "\"2024-06-13\"",
+                1..=3 => "null",
+                _ => "\"soon\"",
+            };
+            writeln!(
+                lines,
+                "{{\"title\":\"t{n}\",\"body\":\"b\",\"date\":{date}}}"
+            )
+            .unwrap();
+        }
+        assert_eq!(
+            w(lines.as_bytes(), Format::Jsonl),
+            [
+                "3 of its 10 articles have no date (articles 2, 3, 4)",
+                "article 5's date 'soon' is not one qari understands",
+                "article 7's date 'soon' is not one qari understands",
+                "article 8's date 'soon' is not one qari understands",
+                "2 more of its articles have a date qari does not understand",
+            ]
+        );
+        // The catalog's quick read of a `.txt` warns the same.
+        let text = "Title\n\nBody text.";
+        assert_eq!(
+            scan(text.as_bytes(), Format::Txt, "x").unwrap().warnings,
+            w(text.as_bytes(), Format::Txt)
+        );
     }
 }

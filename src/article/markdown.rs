@@ -14,7 +14,7 @@ pub(super) fn parse_document(text: &str, warnings: &mut Vec<String>) -> RawArtic
                 .map_err(|e| format!("its YAML front matter is malformed ({e})")),
             MetadataBlockKind::PlusesStyle => toml::from_str::<toml::Table>(&src)
                 .map_err(|e| format!("its TOML front matter is malformed ({})", e.message()))
-                .and_then(|t| serde_json::to_value(t).map_err(|e| e.to_string())),
+                .map(|t| toml_to_json(toml::Value::Table(t))),
         };
         match parsed {
             Ok(serde_json::Value::Object(map)) => {
@@ -39,6 +39,22 @@ pub(super) fn parse_document(text: &str, warnings: &mut Vec<String>) -> RawArtic
         raw.title = Some(raw.blocks.remove(0).text);
     }
     raw
+}
+
+/// A TOML value as JSON; dates and times (unquoted in TOML) become their text.
+fn toml_to_json(v: toml::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        toml::Value::String(s) => J::String(s),
+        toml::Value::Integer(i) => J::from(i),
+        toml::Value::Float(f) => J::from(f),
+        toml::Value::Boolean(b) => J::Bool(b),
+        toml::Value::Datetime(d) => J::String(d.to_string()),
+        toml::Value::Array(a) => J::Array(a.into_iter().map(toml_to_json).collect()),
+        toml::Value::Table(t) => {
+            J::Object(t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect())
+        }
+    }
 }
 
 /// Parses a Markdown body into `raw`'s blocks (front matter is not looked for).
@@ -170,6 +186,17 @@ mod tests {
         assert_eq!(raw.title.as_deref(), Some("T"));
         assert_eq!(raw.dates, vec!["2025-01-07"]);
         assert_eq!(raw.blocks.len(), 1);
+    }
+
+    #[test]
+    fn unquoted_toml_dates() {
+        let md = "+++\ntitle = \"T\"\ndate = 2024-03-16T10:00:00Z\n+++\n\nBody.\n";
+        let mut w = Vec::new();
+        let raw = parse_document(md, &mut w);
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(raw.dates, vec!["2024-03-16T10:00:00Z"]);
+        let md = "+++\ndate = 2024-03-16\n+++\n\nBody.\n";
+        assert_eq!(parse_document(md, &mut w).dates, vec!["2024-03-16"]);
     }
 
     #[test]
