@@ -100,6 +100,8 @@ pub enum BlockKind {
     Quote,
     /// One item of a list.
     ListItem,
+    /// A placeholder for an image or a figure: its caption or alt text.
+    Figure,
 }
 
 /// One block of an article, holding its logical (stored-order) text.
@@ -347,6 +349,7 @@ pub fn parse(bytes: &[u8], format: Format, id: &str) -> Result<Loaded, ArticleEr
     let mut hints = Vec::new();
     for (i, mut raw) in raws.into_iter().enumerate() {
         let hint = raw.date_hint.take();
+        warnings.append(&mut raw.notes);
         let article_id = if many {
             format!("{id}#{}", i + 1)
         } else {
@@ -516,6 +519,10 @@ struct RawArticle {
     blocks: Vec<Block>,
     /// For an article without a date: a text that looked like one but was not understood.
     date_hint: Option<String>,
+    /// The base direction the file gives (an HTML `dir` attribute).
+    dir: Option<Direction>,
+    /// Problems the format parser met, one sentence each.
+    notes: Vec<String>,
     /// Language and direction guessed by the format parser from the text as stored (the
     /// catalog reads them the same way without parsing the body).
     guessed: Option<(Lang, Direction)>,
@@ -584,8 +591,9 @@ impl RawArticle {
             .and_then(lang_from_code)
             .or(self.guessed.map(|(lang, _)| lang))
             .unwrap_or_else(|| guess_lang(texts.clone()));
-        let direction = match self.guessed {
-            Some((guessed, direction)) if guessed == lang => direction,
+        let direction = match (self.dir, self.guessed) {
+            (Some(dir), _) => dir,
+            (None, Some((guessed, direction))) if guessed == lang => direction,
             _ => direction_of(lang, texts),
         };
         Some(Article {

@@ -157,7 +157,7 @@ fn saved_html_page() {
             (BlockKind::Quote, "«حررنا أكثر من 7.5 مليون شخص»"),
             (
                 BlockKind::Paragraph,
-                "Brett McGurk spoke in Amman on Thursday."
+                "Brett McGurk spoke in Amman\u{a0}on Thursday."
             ),
         ]
     );
@@ -467,4 +467,107 @@ fn date_lines_of_arabic_sites() {
     let loaded = load_one("dates/unreadable.txt");
     assert_eq!(loaded.articles[0].dates, vec![]);
     assert_eq!(loaded.warnings, ["it has no date"]);
+}
+
+/// A saved page against what a reader view must give of it (`tests/data/pages/*.expected.json`):
+/// the title without the site name, the date, the byline, the source, the address, and the
+/// body's paragraphs in order, with nothing of the page around them.
+fn assert_page(name: &str, junk: &[&str]) -> article::Article {
+    let expected: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(format!("tests/data/pages/{name}.expected.json")),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let loaded = load_one(&format!("pages/{name}.html"));
+    assert!(loaded.warnings.is_empty(), "{name}: {:?}", loaded.warnings);
+    let a = loaded.articles.into_iter().next().unwrap();
+    assert_eq!(a.title, expected["title"].as_str().unwrap(), "{name}");
+    assert_eq!(
+        a.date(),
+        article::parse_date(expected["date"].as_str().unwrap()),
+        "{name}: {:?}",
+        a.dates
+    );
+    for (field, got) in [
+        ("byline", &a.byline),
+        ("source", &a.source),
+        ("url", &a.url),
+    ] {
+        assert_eq!(got.as_deref(), expected[field].as_str(), "{name}: {field}");
+    }
+    let paragraphs: Vec<&str> = a
+        .blocks
+        .iter()
+        .filter(|b| b.kind != BlockKind::Figure)
+        .map(|b| b.text.as_str())
+        .collect();
+    let want: Vec<&str> = expected["paragraphs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert_eq!(paragraphs, want, "{name}");
+    for text in a.blocks.iter().map(|b| b.text.as_str()) {
+        for j in junk {
+            assert!(!text.contains(j), "{name}: {j:?} in {text:?}");
+        }
+    }
+    a
+}
+
+#[test]
+fn saved_pages_read_like_a_reader_view() {
+    let a = assert_page(
+        "sport-ar",
+        &[
+            "ملفات تعريف الارتباط",
+            "الرئيسية",
+            "فيسبوك",
+            "مقالات ذات صلة",
+            "تعليقات (2)",
+            "مقال ممتاز",
+            "الأكثر قراءة",
+            "جميع الحقوق",
+            "بقلم",
+        ],
+    );
+    assert_eq!(a.direction, Direction::Rtl);
+    assert_eq!(a.tags, vec!["رياضة", "قطر", "كأس العالم"]);
+    let figure = &a.blocks[0];
+    assert_eq!(figure.kind, BlockKind::Figure);
+    assert_eq!(figure.text, "▣ ملعب لوسيل — ملعب في الدوحة (صورة أرشيفية)");
+    let a = assert_page(
+        "blog-en",
+        &[
+            "Skip to content",
+            "Home",
+            "Share this",
+            "Posted in",
+            "Related",
+            "thoughts on",
+            "Leave a Reply",
+            "cookies",
+            "Recent posts",
+            "powered",
+            "June 13th",
+        ],
+    );
+    assert_eq!(a.lang, Lang::En);
+    assert_eq!(a.direction, Direction::Ltr);
+    let a = assert_page(
+        "legacy-ar",
+        &[
+            "الرئيسية",
+            "الأرشيف",
+            "نسخة للطباعة",
+            "أرسل لصديق",
+            "جميع الحقوق",
+        ],
+    );
+    assert_eq!(a.encoding.name, "windows-1256");
+    assert_eq!(a.direction, Direction::Rtl);
 }

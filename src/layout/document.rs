@@ -137,6 +137,7 @@ impl PreparedArticle {
                 BlockKind::Paragraph => LineKind::Paragraph,
                 BlockKind::Quote => LineKind::Quote,
                 BlockKind::ListItem => LineKind::ListItem,
+                BlockKind::Figure => LineKind::Meta,
             };
             (kind, Origin::Block(i), prepare(&block.text, opts))
         };
