@@ -280,33 +280,15 @@ impl Dom {
         collapse(&out)
     }
 
-    /// Characters of text under `i`, and of it inside links.
-    fn text_and_link_chars(&self, i: usize, skip: &[bool]) -> (usize, usize) {
-        let (mut all, mut linked) = (0usize, 0usize);
-        let mut stack = vec![(i, false)];
-        while let Some((n, in_link)) = stack.pop() {
-            if skip.get(n).copied().unwrap_or(false) && n != i {
-                continue;
-            }
-            match &self.nodes[n].kind {
-                Kind::Text(t) => {
-                    let c = t.chars().filter(|c| !c.is_whitespace()).count();
-                    all += c;
-                    if in_link {
-                        linked += c;
-                    }
-                }
-                Kind::Element { name, .. } => {
-                    let link = in_link || name == "a";
-                    stack.extend(self.nodes[n].children.iter().map(|&c| (c, link)));
-                }
-            }
-        }
-        (all, linked)
+    /// Characters of text under `i` (not counting left-out nodes under it), and of it inside
+    /// links.
+    fn text_and_link_chars(&self, i: usize, mask: &Mask) -> (usize, usize) {
+        let _ = self;
+        mask.chars[i]
     }
 
-    fn link_density(&self, i: usize, skip: &[bool]) -> f64 {
-        let (all, linked) = self.text_and_link_chars(i, skip);
+    fn link_density(&self, i: usize, mask: &Mask) -> f64 {
+        let (all, linked) = self.text_and_link_chars(i, mask);
         if all == 0 {
             0.0
         } else {
@@ -329,6 +311,43 @@ impl Dom {
 
 /// Runs of HTML white space (ASCII only: a no-break space is kept, as a browser keeps it) to
 /// one space, trimmed.
+/// The nodes left out of the body, and per node the letters under it that are kept and those
+/// of them inside links (counted once, bottom up).
+struct Mask {
+    skip: Vec<bool>,
+    chars: Vec<(usize, usize)>,
+}
+
+impl Mask {
+    fn new(dom: &Dom, skip: Vec<bool>) -> Self {
+        let n = dom.nodes.len();
+        let mut chars = vec![(0usize, 0usize); n];
+        // A child always comes after its parent: one pass from the end adds children up.
+        for i in (0..n).rev() {
+            if let Kind::Text(t) = &dom.nodes[i].kind {
+                chars[i].0 = t.chars().filter(|c| !c.is_whitespace()).count();
+            }
+            if dom.name(i) == "a" {
+                chars[i].1 = chars[i].0;
+            }
+            if i > 0 && !skip[i] {
+                let p = dom.nodes[i].parent;
+                chars[p].0 += chars[i].0;
+                chars[p].1 += chars[i].1;
+            }
+        }
+        Self { skip, chars }
+    }
+}
+
+impl std::ops::Deref for Mask {
+    type Target = [bool];
+
+    fn deref(&self) -> &[bool] {
+        &self.skip
+    }
+}
+
 fn collapse(s: &str) -> String {
     s.split_ascii_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -794,7 +813,7 @@ pub(super) fn decode_inline(s: &str) -> String {
 /// Nodes left out of the body: skipped elements, hidden ones, and those whose role or class/id
 /// says they are not the article. `keep` are never left out (the article's own container and
 /// its ancestors).
-fn unlikely(dom: &Dom, keep: &[bool]) -> Vec<bool> {
+fn unlikely(dom: &Dom, keep: &[bool]) -> Mask {
     let mut out = vec![false; dom.nodes.len()];
     for i in 1..dom.nodes.len() {
         let parent = dom.nodes[i].parent;
@@ -831,12 +850,12 @@ fn unlikely(dom: &Dom, keep: &[bool]) -> Vec<bool> {
             )
             || (name != "body" && name != "html" && negative(&dom.hints(i)));
     }
-    out
+    Mask::new(dom, out)
 }
 
 /// The element that holds the article, chosen by markup when the page says (itemprop, the
 /// `<article>` with most text, `<main>`), else by score; and the siblings that go with it.
-fn content_roots(dom: &Dom, skip: &[bool]) -> Vec<usize> {
+fn content_roots(dom: &Dom, skip: &Mask) -> Vec<usize> {
     let text_len = |i: usize| dom.text_and_link_chars(i, skip).0;
     let elements: Vec<usize> = (1..dom.nodes.len())
         .filter(|&i| dom.is_element(i) && !skip[i])
@@ -871,7 +890,7 @@ fn content_roots(dom: &Dom, skip: &[bool]) -> Vec<usize> {
 /// Readability's scoring: each paragraph of 25 characters or more gives its parent a point, a
 /// point per comma and up to three for its length; its grandparent half of that and the level
 /// above a third. Scores are weighted by tag and class and lowered by link density.
-fn score_candidates(dom: &Dom, skip: &[bool]) -> Vec<usize> {
+fn score_candidates(dom: &Dom, skip: &Mask) -> Vec<usize> {
     let mut score: Vec<Option<f64>> = vec![None; dom.nodes.len()];
     let init = |i: usize| -> f64 {
         let base = match dom.name(i) {
@@ -994,7 +1013,7 @@ fn block_kind(name: &str, in_quote: bool) -> Option<BlockKind> {
 /// The walk that turns the content's nodes into blocks.
 struct Blocks<'a> {
     dom: &'a Dom,
-    skip: &'a [bool],
+    skip: &'a Mask,
     out: Vec<(BlockKind, String)>,
     buf: String,
     kind: Option<BlockKind>,
@@ -1019,7 +1038,7 @@ const INLINE: &[&str] = &[
 ];
 
 impl Blocks<'_> {
-    fn new<'a>(dom: &'a Dom, skip: &'a [bool]) -> Blocks<'a> {
+    fn new<'a>(dom: &'a Dom, skip: &'a Mask) -> Blocks<'a> {
         Blocks {
             dom,
             skip,
@@ -1550,18 +1569,17 @@ pub(super) fn fragment_blocks(html: &str, raw: &mut RawArticle) {
             "its HTML has more than {MAX_NODES} elements and texts; the rest was not read"
         ));
     }
-    let keep = vec![false; dom.nodes.len()];
     let mut skip = vec![false; dom.nodes.len()];
     for i in 1..dom.nodes.len() {
         let parent = dom.nodes[i].parent;
         skip[i] = (skip[parent] && parent != 0)
-            || (!keep[i]
-                && dom.is_element(i)
+            || (dom.is_element(i)
                 && (matches!(
                     dom.name(i),
                     "script" | "style" | "template" | "noscript" | "iframe" | "form" | "button"
                 ) || dom.attr(i, "hidden").is_some()));
     }
+    let skip = Mask::new(&dom, skip);
     let mut walker = Blocks::new(&dom, &skip);
     walker.walk(0);
     walker.flush();

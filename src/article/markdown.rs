@@ -4,11 +4,74 @@ use pulldown_cmark::{Event, MetadataBlockKind, Options, Parser, Tag, TagEnd};
 
 use super::{BlockKind, RawArticle, json};
 
+/// Front matter larger than this is not read.
+const MAX_FRONT_MATTER_BYTES: usize = 256 * 1024;
+
+/// YAML front matter nested deeper than this (in brackets or by indentation) is not read: the
+/// YAML parser's cost grows with the square of the depth.
+const MAX_YAML_DEPTH: usize = 64;
+
+/// Why front matter is refused before it is parsed, if it is: too large, or YAML nested too
+/// deep. One linear pass; quoted text and comments are skipped.
+fn refuse_front_matter(kind: MetadataBlockKind, src: &str) -> Option<String> {
+    if src.len() > MAX_FRONT_MATTER_BYTES {
+        return Some(format!(
+            "its front matter is larger than {} KiB; it was not read",
+            MAX_FRONT_MATTER_BYTES / 1024
+        ));
+    }
+    if kind != MetadataBlockKind::YamlStyle {
+        return None;
+    }
+    let mut indents: Vec<usize> = Vec::new();
+    let too_deep = || {
+        Some(format!(
+            "its YAML front matter is nested deeper than {MAX_YAML_DEPTH} levels; it was not read"
+        ))
+    };
+    let mut flow = 0usize;
+    for line in src.lines() {
+        let indent = line.len() - line.trim_start_matches([' ', '-', '?', ':']).len();
+        if flow == 0 && !line.trim().is_empty() && !line.trim_start().starts_with('#') {
+            while indents.last().is_some_and(|&i| i >= indent) {
+                indents.pop();
+            }
+            indents.push(indent);
+            if indents.len() > MAX_YAML_DEPTH {
+                return too_deep();
+            }
+        }
+        let mut quote: Option<char> = None;
+        let mut prev = ' ';
+        for c in line.chars() {
+            match (quote, c) {
+                (Some(q), c) if c == q && prev != '\\' => quote = None,
+                (None, '"' | '\'') => quote = Some(c),
+                (None, '#') if prev == ' ' => break,
+                (None, '[' | '{') => {
+                    flow += 1;
+                    if flow + indents.len() > MAX_YAML_DEPTH {
+                        return too_deep();
+                    }
+                }
+                (None, ']' | '}') => flow = flow.saturating_sub(1),
+                _ => {} // Quoted text, and every other character.
+            }
+            prev = c;
+        }
+    }
+    None
+}
+
 /// Parses a whole Markdown document, front matter included.
 pub(super) fn parse_document(text: &str, warnings: &mut Vec<String>) -> RawArticle {
     let mut raw = RawArticle::default();
     let meta = walk(text, &mut raw);
     if let Some((kind, src)) = meta {
+        if let Some(why) = refuse_front_matter(kind, &src) {
+            warnings.push(why);
+            return finish_title(raw);
+        }
         let parsed: Result<serde_json::Value, String> = match kind {
             MetadataBlockKind::YamlStyle => serde_yaml_ng::from_str::<serde_json::Value>(&src)
                 .map_err(|e| format!("its YAML front matter is malformed ({e})")),
@@ -31,7 +94,11 @@ pub(super) fn parse_document(text: &str, warnings: &mut Vec<String>) -> RawArtic
             Err(e) => warnings.push(e),
         }
     }
-    // Without a title in the front matter, a leading level-1 heading is the title.
+    finish_title(raw)
+}
+
+/// Without a title in the front matter, a leading level-1 heading is the title.
+fn finish_title(mut raw: RawArticle) -> RawArticle {
     if raw.title.is_none()
         && let Some(first) = raw.blocks.first()
         && first.kind == BlockKind::Heading(1)
@@ -62,8 +129,77 @@ pub(super) fn parse_body(text: &str, raw: &mut RawArticle) {
     walk(text, raw);
 }
 
+/// Lists and quotes nested deeper than this make the body be read as plain paragraphs: the
+/// Markdown parser's work grows with the square of the depth.
+const MAX_MARKDOWN_DEPTH: usize = 64;
+
+/// How deep the lines of a Markdown text nest lists and quotes, at most (list and quote
+/// markers at the start of a line, and indentation by two columns).
+fn markdown_depth(text: &str) -> usize {
+    let mut deepest = 0;
+    for line in text.lines() {
+        let mut depth = 0usize;
+        let mut spaces = 0usize;
+        let mut rest = line;
+        loop {
+            let trimmed = rest.trim_start_matches(' ');
+            spaces += rest.len() - trimmed.len();
+            let marker = ["- ", "* ", "+ ", "> ", ">"]
+                .iter()
+                .find(|m| trimmed.starts_with(*m))
+                .map(|m| m.len())
+                .or_else(|| {
+                    let digits = trimmed.bytes().take_while(u8::is_ascii_digit).count();
+                    (digits > 0
+                        && digits < 10
+                        && trimmed.get(digits..).is_some_and(|r| r.starts_with(". ")))
+                    .then_some(digits + 2)
+                });
+            match marker {
+                Some(len) => {
+                    depth += 1;
+                    rest = trimmed.get(len..).unwrap_or("");
+                }
+                None => break,
+            }
+            if depth > MAX_MARKDOWN_DEPTH {
+                return depth;
+            }
+        }
+        deepest = deepest.max(depth + spaces / 2);
+    }
+    deepest
+}
+
+/// The text after a leading `---` or `+++` block, or all of it.
+fn after_front_matter(text: &str) -> &str {
+    for fence in ["---", "+++"] {
+        if let Some(rest) = text.strip_prefix(fence)
+            && rest.starts_with(['\n', '\r'])
+        {
+            let mut at = fence.len();
+            for line in rest.split_inclusive('\n').skip(1) {
+                at += line.len();
+                if line.trim_end() == fence {
+                    return text.get(at + 1..).unwrap_or("");
+                }
+            }
+        }
+    }
+    text
+}
+
 /// Walks the events, pushing blocks into `raw`; returns the front matter's kind and text.
 fn walk(text: &str, raw: &mut RawArticle) -> Option<(MetadataBlockKind, String)> {
+    if markdown_depth(after_front_matter(text)) > MAX_MARKDOWN_DEPTH {
+        raw.notes.push(format!(
+            "its Markdown nests lists or quotes deeper than {MAX_MARKDOWN_DEPTH} levels; it is read as plain paragraphs"
+        ));
+        for p in super::paragraphs_at_blank_lines(text) {
+            raw.push_block(BlockKind::Paragraph, p);
+        }
+        return None;
+    }
     let opts = Options::ENABLE_YAML_STYLE_METADATA_BLOCKS
         | Options::ENABLE_PLUSES_DELIMITED_METADATA_BLOCKS
         | Options::ENABLE_STRIKETHROUGH;
@@ -197,6 +333,77 @@ mod tests {
         assert_eq!(raw.dates, vec!["2024-03-16T10:00:00Z"]);
         let md = "+++\ndate = 2024-03-16\n+++\n\nBody.\n";
         assert_eq!(parse_document(md, &mut w).dates, vec!["2024-03-16"]);
+    }
+
+    #[test]
+    fn deep_or_huge_front_matter_is_refused_in_one_pass() {
+        let mut w = Vec::new();
+        let md = format!(
+            "---\ntitle: {}\n---\n\n# Body title\n\nText.\n",
+            "[".repeat(100_000)
+        );
+        let raw = parse_document(&md, &mut w);
+        assert_eq!(
+            w,
+            ["its YAML front matter is nested deeper than 64 levels; it was not read"]
+        );
+        assert_eq!(raw.title.as_deref(), Some("Body title"));
+        let mut nested = String::from("---\n");
+        for i in 0..100 {
+            nested.push_str(&" ".repeat(i * 2));
+            nested.push_str("k:\n");
+        }
+        nested.push_str("---\n\nText.\n");
+        w.clear();
+        parse_document(&nested, &mut w);
+        assert_eq!(
+            w,
+            ["its YAML front matter is nested deeper than 64 levels; it was not read"]
+        );
+        w.clear();
+        let big = format!(
+            "---\ntitle: x\nbody: \"{}\"\n---\n\nText.\n",
+            "x".repeat(300_000)
+        );
+        parse_document(&big, &mut w);
+        assert_eq!(
+            w,
+            ["its front matter is larger than 256 KiB; it was not read"]
+        );
+        // Brackets in quotes and comments are text.
+        w.clear();
+        let quoted = format!(
+            "---\ntitle: \"{}\" # {}\n---\n\nText.\n",
+            "[".repeat(200),
+            "{".repeat(200)
+        );
+        assert_eq!(
+            parse_document(&quoted, &mut w).title.as_deref(),
+            Some("[".repeat(200).as_str())
+        );
+        assert!(w.is_empty(), "{w:?}");
+    }
+
+    #[test]
+    fn deep_markdown_nesting_is_read_as_plain_text() {
+        let mut md = String::new();
+        for i in 1..3000 {
+            md.push_str(&"- ".repeat(i));
+            md.push_str("x\n");
+        }
+        let mut w = Vec::new();
+        let raw = parse_document(&md, &mut w);
+        assert!(
+            raw.notes[0].contains("deeper than 64 levels"),
+            "{:?}",
+            raw.notes
+        );
+        assert_eq!(raw.blocks.len(), 1);
+        let ok = "- a\n  - b\n    - c\n\n> > quoted\n";
+        let raw = parse_document(ok, &mut w);
+        assert!(raw.notes.is_empty());
+        assert_eq!(raw.blocks.len(), 4);
+        assert_eq!(markdown_depth(ok), 3);
     }
 
     #[test]
