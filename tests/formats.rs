@@ -97,6 +97,36 @@ fn list_json_gives_author_url_tags_and_encoding() {
     assert_eq!(by_id("utf16be.txt")["encoding"], "UTF-16BE");
 }
 
+#[test]
+fn check_refuses_deep_front_matter_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("deep.md");
+    std::fs::write(
+        &path,
+        format!(
+            "---\ntitle: {}\n---\n\n# Deep\n\nText.\n",
+            "[".repeat(100_000)
+        ),
+    )
+    .unwrap();
+    let out = qari()
+        .arg("check")
+        .arg(&path)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let err = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(
+        lines.iter().any(|l| l.ends_with(
+            "deep.md: loaded: its YAML front matter is nested deeper than 64 levels; it was not read."
+        )),
+        "{err}"
+    );
+    assert!(lines.iter().all(|l| l.len() < 300), "{err}");
+}
+
 mod fuzz {
     use proptest::prelude::*;
     use qari::article::{self, Format};
