@@ -1210,31 +1210,36 @@ impl Blocks<'_> {
 /// Bylines marked up in the page: `rel="author"`, `itemprop="author"`, a class or id such as
 /// `byline`; the text of each such element.
 fn dom_bylines(dom: &Dom) -> Vec<String> {
-    let mut out = Vec::new();
+    // Letters under each node, none left out: a large element is no byline.
+    let all = Mask::new(dom, vec![false; dom.nodes.len()]);
+    let mut out: Vec<(u8, String)> = Vec::new();
     for i in 1..dom.nodes.len() {
-        if !dom.is_element(i) || out.len() >= 8 {
+        if !dom.is_element(i) || out.len() >= 8 || all.chars[i].0 > 100 {
             continue;
         }
-        let marked = dom
+        // A link or an item marked as the author names the person; a `byline` box may hold
+        // the date too.
+        let precise = dom
             .attr(i, "rel")
             .is_some_and(|r| r.split_whitespace().any(|w| w == "author"))
             || dom
                 .attr(i, "itemprop")
-                .is_some_and(|p| p.eq_ignore_ascii_case("author"))
-            || hint_words(&dom.hints(i)).any(|w| BYLINE_WORDS.contains(&w));
+                .is_some_and(|p| p.eq_ignore_ascii_case("author"));
+        let marked = precise || hint_words(&dom.hints(i)).any(|w| BYLINE_WORDS.contains(&w));
         if !marked || SKIPPED.contains(&dom.name(i)) || dom.name(i) == "meta" {
             continue;
         }
         let text = dom.text(i, &[]);
-        if !text.is_empty() && text.chars().count() <= 100 {
-            out.push(text);
+        if !text.is_empty() {
+            out.push((u8::from(!precise), text));
         }
     }
-    out
+    out.sort_by_key(|(rank, _)| *rank);
+    out.into_iter().map(|(_, t)| t).collect()
 }
 
 /// A byline without its label (`By `, `بقلم:`) and trailing punctuation.
-fn clean_byline(s: &str) -> String {
+pub(super) fn clean_byline(s: &str) -> String {
     let mut t = s.trim();
     loop {
         let lower = t.to_lowercase();
@@ -1783,5 +1788,37 @@ mod tests {
         assert_eq!(decode_inline("It&#8217;s <em>here</em>"), "It’s here");
         assert!(looks_like_html("<p>x</p>"));
         assert!(!looks_like_html("a < b and c > d"));
+    }
+
+    #[test]
+    fn junk_inside_the_article_is_left_out() {
+        let html = r##"<html><body><article>
+<nav aria-label="breadcrumb"><a href="/">Home</a> › <a href="/world">World</a></nav>
+<header><h1>Flights resume</h1><p class="byline">By <a rel="author" href="/a">Sam Lee</a>, <time datetime="2025-01-07">7 January 2025</time></p></header>
+<ul class="social-share"><li><a href="#">Share on X</a></li><li><a href="#">Email</a></li></ul>
+<p>International flights resumed from the airport on Tuesday, for the first time in weeks.</p>
+<div class="ad-slot"><p>Advertisement: buy our newspaper, best prices in town, every day.</p></div>
+<p>The first plane left for Doha, carrying passengers who had waited since the autumn.</p>
+<aside class="related"><h2>Read more</h2><p>Another story about airports and planes and delays.</p></aside>
+<section id="comments"><h2>Comments</h2><p>Great article, thank you for writing it, very informative.</p></section>
+<div style="display: none"><p>Hidden text that no reader sees on the page.</p></div>
+</article></body></html>"##;
+        let raw = parse(html);
+        assert_eq!(raw.title.as_deref(), Some("Flights resume"));
+        assert_eq!(raw.byline.as_deref(), Some("Sam Lee"));
+        assert_eq!(raw.dates, vec!["2025-01-07"]);
+        assert_eq!(
+            blocks(&raw),
+            vec![
+                (
+                    BlockKind::Paragraph,
+                    "International flights resumed from the airport on Tuesday, for the first time in weeks."
+                ),
+                (
+                    BlockKind::Paragraph,
+                    "The first plane left for Doha, carrying passengers who had waited since the autumn."
+                ),
+            ]
+        );
     }
 }

@@ -274,11 +274,26 @@ fn author_of(map: &Map<String, Value>) -> Option<String> {
     })
 }
 
+/// A body without the `… [+1234 chars]` that news APIs append to a cut text.
+fn without_truncation_mark(body: &str) -> &str {
+    let t = body.trim_end();
+    if let Some(open) = t.rfind("[+")
+        && t.ends_with(" chars]")
+        && t.get(open + 2..t.len() - " chars]".len())
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return t.get(..open).unwrap_or(t).trim_end();
+    }
+    t
+}
+
 /// Reads the fields of one article object (also used for Markdown front matter).
 pub(super) fn raw_from_fields(map: &Map<String, Value>) -> RawArticle {
     let mut raw = RawArticle {
         title: find_field(map, TITLE).and_then(inline_of),
-        byline: author_of(map),
+        byline: author_of(map)
+            .map(|b| html::clean_byline(&b))
+            .filter(|b| !b.is_empty()),
         lang: find_field(map, LANG).and_then(text_of),
         url: find_field(map, URL)
             .and_then(text_of)
@@ -328,7 +343,7 @@ pub(super) fn raw_from_fields(map: &Map<String, Value>) -> RawArticle {
                 if html::looks_like_html(&body) {
                     html::fragment_blocks(&body, &mut raw);
                 } else {
-                    for p in split_paragraphs(&body) {
+                    for p in split_paragraphs(without_truncation_mark(&body)) {
                         raw.push_block(BlockKind::Paragraph, p);
                     }
                 }
@@ -371,7 +386,7 @@ mod tests {
     fn news_api_shapes_and_epochs() {
         let raws = parse_json(
             r#"{"articles":[
-              {"source":{"id":"bbc","name":"BBC News"},"author":"A Writer","title":"T1","description":"d","url":"https://bbc.example/1","publishedAt":"2024-06-13T08:00:00Z","content":"Plain text body."},
+              {"source":{"id":"bbc","name":"BBC News"},"author":"A Writer","title":"T1","description":"d","url":"https://bbc.example/1","publishedAt":"2024-06-13T08:00:00Z","content":"Plain text body… [+2345 chars]"},
               {"headline":"T2","articleBody":"<p>One</p><p>Two</p>","published_at":"1718265600"},
               {"headline":{"main":"T3"},"byline":{"original":"By Someone"},"web_url":"https://nyt.example/3","pub_date":1718265600000,"lead_paragraph":"x","body":"b"},
               {"webTitle":"x","fields":{"headline":"T4","bodyText":"Guardian body.","byline":"G Writer"},"webPublicationDate":"2024-06-13T07:00:00Z","webUrl":"https://g.example/4"}
@@ -380,11 +395,11 @@ mod tests {
         .unwrap();
         assert_eq!(raws[0].source.as_deref(), Some("BBC News"));
         assert_eq!(raws[0].dates, vec!["2024-06-13T08:00:00Z"]);
-        assert_eq!(raws[0].blocks[0].text, "Plain text body.");
+        assert_eq!(raws[0].blocks[0].text, "Plain text body…");
         assert_eq!(raws[1].dates, vec!["2024-06-13T08:00:00+00:00"]);
         assert_eq!(raws[1].blocks.len(), 2);
         assert_eq!(raws[2].title.as_deref(), Some("T3"));
-        assert_eq!(raws[2].byline.as_deref(), Some("By Someone"));
+        assert_eq!(raws[2].byline.as_deref(), Some("Someone"));
         assert_eq!(raws[2].dates, vec!["2024-06-13T08:00:00+00:00"]);
         assert_eq!(raws[2].url.as_deref(), Some("https://nyt.example/3"));
         assert_eq!(raws[3].title.as_deref(), Some("T4"));
