@@ -1299,14 +1299,36 @@ fn strip_site_name(title: &str, site: Option<&str>, h1: Option<&str>) -> String 
             return (*p).to_owned();
         }
         if let Some(site) = site {
-            let site = fold(site);
-            let kept: Vec<&str> = parts.iter().copied().filter(|p| fold(p) != site).collect();
+            let site = alnum(site);
+            let kept: Vec<&str> = parts.iter().copied().filter(|p| alnum(p) != site).collect();
             if kept.len() < parts.len() && !kept.is_empty() {
                 return kept.join(sep);
             }
         }
     }
     title.to_owned()
+}
+
+/// Letters and digits only, lower-cased: `My Website` and `mywebsite` compare equal.
+fn alnum(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The name in a web address's host: `https://www.my-website.co.uk/a` → `my-website`.
+fn host_name(url: &str) -> Option<&str> {
+    let rest = url.split("//").nth(1)?;
+    let host = rest.split(['/', '?', '#', ':']).next()?;
+    let host = host.strip_prefix("www.").unwrap_or(host);
+    let labels: Vec<&str> = host.split('.').collect();
+    // The label before the public suffix (one label, or two for `co.uk`-like suffixes).
+    match labels.as_slice() {
+        [.., name, second, last] if second.len() <= 3 && last.len() == 2 => Some(name),
+        [.., name, _] => Some(name),
+        _ => None,
+    }
 }
 
 /// How many blocks at the top of the body may hold the title, the byline or the date again.
@@ -1488,7 +1510,12 @@ pub(super) fn parse(text: &str) -> RawArticle {
         .clone()
         .or_else(|| h1.clone())
         .or_else(|| meta.title.clone())
-        .map(|t| strip_site_name(&t, meta.site.as_deref(), h1.as_deref()));
+        .map(|t| strip_site_name(&t, meta.site.as_deref(), h1.as_deref()))
+        .map(|t| match meta.url.as_deref().and_then(host_name) {
+            // A site without `og:site_name` is often named in its title as in its address.
+            Some(host) => strip_site_name(&t, Some(host), None),
+            None => t,
+        });
     let (mut dates, time_texts) = page_dates(&dom, &meta, &roots);
     // The byline: JSON-LD and `<meta>` authors, else the page's byline element.
     let marked = dom_bylines(&dom);
@@ -1703,6 +1730,15 @@ mod tests {
             strip_site_name("عنوان الخبر | الجزيرة نت", Some("الجزيرة نت"), None),
             "عنوان الخبر"
         );
+        assert_eq!(
+            strip_site_name(
+                "Lorem ipsum | My Website",
+                host_name("https://www.mywebsite.com/a/b"),
+                None
+            ),
+            "Lorem ipsum"
+        );
+        assert_eq!(host_name("https://news.example.co.uk/x"), Some("example"));
         assert_eq!(
             strip_site_name("Left - right", Some("Other"), None),
             "Left - right",
