@@ -1416,15 +1416,20 @@ fn article_keep(dom: &Dom) -> Vec<bool> {
 /// The page's dates (the metadata's, else the first `<time>` element's, in the content
 /// first), and the texts of its `<time>` elements.
 fn page_dates(dom: &Dom, meta: &Meta, roots: &[usize]) -> (Vec<String>, Vec<String>) {
+    let mut seen = std::collections::HashSet::new();
     let times: Vec<usize> = roots
         .iter()
         .flat_map(|&r| dom.descendants(r))
         .chain(1..dom.nodes.len())
         .filter(|&i| dom.name(i) == "time" || dom.attr(i, "itemprop") == Some("datePublished"))
+        .filter(|&i| seen.insert(i))
+        .take(MAX_TIMES)
         .collect();
     let time_texts: Vec<String> = times.iter().map(|&i| dom.text(i, &[])).collect();
     let mut dates = meta.dates.clone();
-    if dates.is_empty() {
+    // The metadata's dates, unless none of them is understood: then the `<time>` element's
+    // comes first.
+    if !dates.iter().any(|d| super::parse_date(d).is_some()) {
         let first = times.first().and_then(|&i| {
             dom.attr(i, "datetime")
                 .or_else(|| dom.attr(i, "content"))
@@ -1432,12 +1437,17 @@ fn page_dates(dom: &Dom, meta: &Meta, roots: &[usize]) -> (Vec<String>, Vec<Stri
                 .filter(|d| !d.is_empty())
                 .or_else(|| Some(dom.text(i, &[])).filter(|t| !t.is_empty()))
         });
-        dates.extend(first);
+        if let Some(first) = first {
+            dates.insert(0, first);
+        }
     }
     dates.dedup();
     dates.truncate(2);
     (dates, time_texts)
 }
+
+/// At most this many `<time>` elements of a page are looked at.
+const MAX_TIMES: usize = 32;
 
 /// Pushes the body's blocks into `raw`, leaving out the title, byline and date lines at the
 /// top (and a byline or date line at the end); returns the date lines found at the top.
@@ -1756,6 +1766,14 @@ mod tests {
         assert_eq!(raw.source.as_deref(), Some("Pub"));
         assert_eq!(raw.url.as_deref(), Some("https://x.example/a"));
         assert_eq!(raw.tags, vec!["k1", "k2"]);
+    }
+
+    #[test]
+    fn an_unreadable_meta_date_gives_way_to_the_time_element() {
+        let raw = parse(
+            r#"<meta name="date" content="yesterday"><article><p><time datetime="2024-06-13T10:00:00Z">13 June</time></p><p>Body text of the article, long enough to be read.</p></article>"#,
+        );
+        assert_eq!(raw.dates, vec!["2024-06-13T10:00:00Z", "yesterday"]);
     }
 
     #[test]
