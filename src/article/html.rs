@@ -1317,6 +1317,33 @@ fn alnum(s: &str) -> String {
         .collect()
 }
 
+/// The text and logo alt text of the page's links to its home page (`href="/"`), a few.
+fn home_link_names(dom: &Dom) -> Vec<String> {
+    let mut out = Vec::new();
+    for i in 1..dom.nodes.len() {
+        if out.len() >= 4 {
+            break;
+        }
+        if dom.name(i) != "a" || dom.attr(i, "href").map(str::trim) != Some("/") {
+            continue;
+        }
+        let text = dom.text(i, &[]);
+        if !text.is_empty() && text.chars().count() <= 60 {
+            out.push(text);
+        }
+        out.extend(
+            dom.nodes[i]
+                .children
+                .iter()
+                .filter(|&&c| dom.name(c) == "img")
+                .filter_map(|&c| dom.attr(c, "alt"))
+                .map(collapse)
+                .filter(|a| !a.is_empty()),
+        );
+    }
+    out
+}
+
 /// The name in a web address's host: `https://www.my-website.co.uk/a` → `my-website`.
 fn host_name(url: &str) -> Option<&str> {
     let rest = url.split("//").nth(1)?;
@@ -1494,6 +1521,32 @@ fn push_body(
     found_dates
 }
 
+/// JSON-LD's headline, `OpenGraph`'s title, the heading, the `<title>`: without the site's
+/// name.
+fn page_title(dom: &Dom, meta: &Meta, h1: Option<&str>) -> Option<String> {
+    meta.og_title
+        .clone()
+        .or_else(|| h1.map(str::to_owned))
+        .or_else(|| meta.title.clone())
+        .map(|t| strip_site_name(&t, meta.site.as_deref(), h1))
+        .map(|t| {
+            // A site without `og:site_name` is often named in its title as in its address, or
+            // as on its link to the home page.
+            let mut t = t;
+            for name in meta
+                .url
+                .as_deref()
+                .and_then(host_name)
+                .map(str::to_owned)
+                .into_iter()
+                .chain(home_link_names(dom))
+            {
+                t = strip_site_name(&t, Some(&name), None);
+            }
+            t
+        })
+}
+
 pub(super) fn parse(text: &str) -> RawArticle {
     let dom = build(text);
     let meta = read_meta(&dom);
@@ -1513,19 +1566,7 @@ pub(super) fn parse(text: &str) -> RawArticle {
         .find(|&i| dom.name(i) == "h1")
         .map(|i| dom.text(i, &[]))
         .filter(|t| !t.is_empty());
-    // JSON-LD's headline, OpenGraph's title, the heading, the `<title>`: without the site's
-    // name.
-    let title = meta
-        .og_title
-        .clone()
-        .or_else(|| h1.clone())
-        .or_else(|| meta.title.clone())
-        .map(|t| strip_site_name(&t, meta.site.as_deref(), h1.as_deref()))
-        .map(|t| match meta.url.as_deref().and_then(host_name) {
-            // A site without `og:site_name` is often named in its title as in its address.
-            Some(host) => strip_site_name(&t, Some(host), None),
-            None => t,
-        });
+    let title = page_title(&dom, &meta, h1.as_deref());
     let (mut dates, time_texts) = page_dates(&dom, &meta, &roots);
     // The byline: JSON-LD and `<meta>` authors, else the page's byline element.
     let marked = dom_bylines(&dom);
@@ -1754,6 +1795,14 @@ mod tests {
             "Left - right",
             "nothing to cut"
         );
+    }
+
+    #[test]
+    fn site_name_from_the_home_link() {
+        let raw = parse(
+            r#"<title>عنوان الخبر - جريدة المثال</title><a href="/"><img src="l.png" alt="جريدة المثال"></a><div><p>نص الخبر الطويل بما يكفي ليكون فقرة من المقال، وفيه فاصلة.</p></div>"#,
+        );
+        assert_eq!(raw.title.as_deref(), Some("عنوان الخبر"));
     }
 
     #[test]

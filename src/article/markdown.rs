@@ -370,6 +370,16 @@ mod tests {
             w,
             ["its front matter is larger than 256 KiB; it was not read"]
         );
+        // TOML's parser has its own depth limit: one line, quickly.
+        w.clear();
+        let toml = format!("+++\ntitle = {}\n+++\n\nText.\n", "[".repeat(100_000));
+        parse_document(&toml, &mut w);
+        assert_eq!(w.len(), 1);
+        assert!(
+            w[0].starts_with("its TOML front matter is malformed"),
+            "{w:?}"
+        );
+        assert!(!w[0].contains('\n'));
         // Brackets in quotes and comments are text.
         w.clear();
         let quoted = format!(
