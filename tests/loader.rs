@@ -299,8 +299,14 @@ fn catalog_heads_agree_with_parsed_articles() {
     for i in 0..lib.len() {
         assert_entry_matches_article(&lib, i);
     }
-    let lib = Library::open(&[fixture("formats"), fixture("bad")]);
-    assert!(lib.len() > 8);
+    let lib = Library::open(&[
+        fixture("formats"),
+        fixture("bad"),
+        fixture("encodings"),
+        fixture("pages"),
+        fixture("dates"),
+    ]);
+    assert!(lib.len() > 8 + 6 + 3 + 2);
     for i in 0..lib.len() {
         assert_entry_matches_article(&lib, i);
     }
