@@ -872,8 +872,11 @@ fn content_roots(dom: &Dom, skip: &Mask) -> Vec<usize> {
         .filter(|&&i| dom.name(i) == "article")
         .map(|&i| (text_len(i), i))
         .max();
+    // An `<article>` is the page's article when it holds a good share of the page's text (not
+    // a teaser of another story).
     if let Some((len, i)) = best_article
         && len >= 140
+        && len * 3 >= skip.chars[0].0
     {
         return vec![i];
     }
@@ -1423,12 +1426,20 @@ fn lang_at(dom: &Dom, mut i: usize) -> Option<String> {
 
 /// The article's own container and what holds it, which are never left out.
 fn article_keep(dom: &Dom) -> Vec<bool> {
+    // Of several `<article>` elements (teasers of other stories are often marked so), only
+    // the one with the most text is the page's own.
+    let all = Mask::new(dom, vec![false; dom.nodes.len()]);
+    let main_article = (1..dom.nodes.len())
+        .filter(|&i| dom.name(i) == "article")
+        .max_by_key(|&i| all.chars[i].0)
+        .filter(|&i| all.chars[i].0 * 3 >= all.chars[0].0);
     let mut keep = vec![false; dom.nodes.len()];
     for i in 0..dom.nodes.len() {
         if dom
             .attr(i, "itemprop")
             .is_some_and(|p| p.eq_ignore_ascii_case("articlebody"))
-            || matches!(dom.name(i), "article" | "main" | "body" | "html")
+            || matches!(dom.name(i), "main" | "body" | "html")
+            || Some(i) == main_article
         {
             let mut n = i;
             while n != 0 && !keep[n] {
@@ -1794,6 +1805,22 @@ mod tests {
             strip_site_name("Left - right", Some("Other"), None),
             "Left - right",
             "nothing to cut"
+        );
+    }
+
+    #[test]
+    fn teasers_marked_as_articles_are_not_the_article() {
+        let teaser = "<article class=\"card\"><h3><a href=\"/x\">Another story with a long headline for the card</a></h3><p>A teaser of the other story, one line of it, and a half, long enough to pass for an article of its own when alone, with more words after that, and more again, until it is long.</p></article>";
+        let html = format!(
+            "<html><body><div class=\"story-body\"><h1>Main</h1><p>The main story's first paragraph, with enough text, commas, and words to score.</p><p>Its second paragraph, also long enough to be taken for the article's text.</p><p>A third, to be sure the story outweighs every teaser on the page.</p><p>And a fourth paragraph of the main story, which goes on for a while, as stories do.</p><p>A fifth one closes it, with a last quote from a witness, and a date.</p></div><div class=\"related-stories\">{teaser}{teaser}</div></body></html>"
+        );
+        let raw = parse(&html);
+        assert_eq!(raw.title.as_deref(), Some("Main"));
+        assert_eq!(raw.blocks.len(), 5, "{:?}", raw.blocks);
+        assert!(
+            raw.blocks.iter().all(|b| !b.text.contains("other story")),
+            "{:?}",
+            raw.blocks
         );
     }
 
