@@ -1015,7 +1015,17 @@ mod tests {
                 "2 more of its articles have a date qari does not understand",
             ]
         );
-        // The catalog's quick read of a `.txt` warns the same.
+        // The catalog's quick read of a `.txt` warns the same, also for a body of Markdown
+        // nested too deep to be read as Markdown.
+        let mut deep = String::from("Title\n\n2024-06-13\n\n");
+        for i in 1..200 {
+            deep.push_str(&"- ".repeat(i));
+            deep.push_str("x\n");
+        }
+        assert_eq!(
+            scan(deep.as_bytes(), Format::Txt, "x").unwrap().warnings,
+            w(deep.as_bytes(), Format::Txt)
+        );
         let text = "Title\n\nBody text.";
         assert_eq!(
             scan(text.as_bytes(), Format::Txt, "x").unwrap().warnings,

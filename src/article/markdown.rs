@@ -125,8 +125,14 @@ fn toml_to_json(v: toml::Value) -> serde_json::Value {
 }
 
 /// Parses a Markdown body into `raw`'s blocks (front matter is not looked for).
+///
+/// Text nested too deep for the Markdown parser is read as plain paragraphs without a note:
+/// that is how a `.txt` is read anyway (and the catalog, which reads only a `.txt`'s head,
+/// warns the same).
 pub(super) fn parse_body(text: &str, raw: &mut RawArticle) {
+    let notes = raw.notes.len();
     walk(text, raw);
+    raw.notes.truncate(notes);
 }
 
 /// Lists and quotes nested deeper than this make the body be read as plain paragraphs: the
