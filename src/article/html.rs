@@ -133,6 +133,7 @@ const NEGATIVE_WORDS: &[&str] = &[
 
 /// Substrings of class and id that mark what is not the article wherever they appear.
 const NEGATIVE_PARTS: &[&str] = &[
+    "side-bar",
     "comment",
     "cookie",
     "consent",
@@ -1256,6 +1257,11 @@ pub(super) fn clean_byline(s: &str) -> String {
             "كتب ",
             "إعداد:",
             "written by ",
+            "text by ",
+            "words by ",
+            "story by ",
+            "reporting by ",
+            "posted by ",
         ]
         .iter()
         .find(|l| lower.starts_with(*l)) else {
@@ -1570,10 +1576,12 @@ pub(super) fn parse(text: &str) -> RawArticle {
     let keep = article_keep(&dom);
     let skip = unlikely(&dom, &keep);
     let roots = content_roots(&dom, &skip);
+    // The heading: the content's first `<h1>`, else the page's first one that is not in a
+    // part left out (a site header's logo is often an `<h1>` too).
     let h1 = roots
         .iter()
         .flat_map(|&r| dom.descendants(r))
-        .chain(1..dom.nodes.len())
+        .chain((1..dom.nodes.len()).filter(|&i| !skip[i]))
         .find(|&i| dom.name(i) == "h1")
         .map(|i| dom.text(i, &[]))
         .filter(|t| !t.is_empty());
@@ -1822,6 +1830,14 @@ mod tests {
             "{:?}",
             raw.blocks
         );
+    }
+
+    #[test]
+    fn byline_labels() {
+        assert_eq!(clean_byline("Text by \n   NEWS WIRES"), "NEWS WIRES");
+        assert_eq!(clean_byline("بقلم: سامي الطرابلسي |"), "سامي الطرابلسي");
+        assert_eq!(clean_byline("By Jane Doe,"), "Jane Doe");
+        assert_eq!(clean_byline("Bystander Weekly"), "Bystander Weekly");
     }
 
     #[test]
