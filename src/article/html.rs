@@ -689,7 +689,9 @@ fn json_ld_meta(dom: &Dom, m: &mut Meta) {
             continue;
         };
         if let Some(obj) = find_article(&value, 0) {
-            apply_json_ld(obj, m);
+            let mut ids = std::collections::HashMap::new();
+            named_ids(&value, 0, &mut ids);
+            apply_json_ld(obj, &ids, m);
             return;
         }
     }
@@ -726,8 +728,38 @@ fn find_article(v: &Value, depth: usize) -> Option<&serde_json::Map<String, Valu
     }
 }
 
-/// A name from a string, an object's `name`, or a list of those.
-fn names(v: &Value, out: &mut Vec<String>) {
+/// The names of the objects of a JSON-LD graph by their `@id` (an article's author and
+/// publisher are often given as `{"@id": …}` that points at a `Person` elsewhere in the
+/// graph, as `WordPress` SEO plugins write them).
+fn named_ids<'a>(
+    v: &'a Value,
+    depth: usize,
+    out: &mut std::collections::HashMap<&'a str, &'a Value>,
+) {
+    if depth > 8 || out.len() >= 256 {
+        return;
+    }
+    match v {
+        Value::Array(a) => {
+            for x in a.iter().take(256) {
+                named_ids(x, depth + 1, out);
+            }
+        }
+        Value::Object(o) => {
+            if let (Some(Value::String(id)), Some(name)) = (o.get("@id"), o.get("name")) {
+                out.entry(id.as_str()).or_insert(name);
+            }
+            if let Some(g) = o.get("@graph") {
+                named_ids(g, depth + 1, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A name from a string, an object's `name` (or the name of the object its `@id` points
+/// at), or a list of those.
+fn names(v: &Value, ids: &std::collections::HashMap<&str, &Value>, out: &mut Vec<String>) {
     match v {
         Value::String(s) => {
             let s = collapse(s);
@@ -736,13 +768,23 @@ fn names(v: &Value, out: &mut Vec<String>) {
             }
         }
         Value::Object(o) => {
-            if let Some(n) = o.get("name") {
-                names(n, out);
+            let by_id = || {
+                o.get("@id")
+                    .and_then(Value::as_str)
+                    .and_then(|id| ids.get(id).copied())
+            };
+            // A name (a string), never another reference: no cycle can be followed.
+            if let Some(n) = o
+                .get("name")
+                .or_else(by_id)
+                .filter(|n| n.is_string() || n.is_array())
+            {
+                names(n, &std::collections::HashMap::new(), out);
             }
         }
         Value::Array(a) => {
             for x in a.iter().take(32) {
-                names(x, out);
+                names(x, ids, out);
             }
         }
         _ => {}
@@ -758,7 +800,11 @@ fn string_of(v: Option<&Value>) -> Option<String> {
     }
 }
 
-fn apply_json_ld(o: &serde_json::Map<String, Value>, m: &mut Meta) {
+fn apply_json_ld(
+    o: &serde_json::Map<String, Value>,
+    ids: &std::collections::HashMap<&str, &Value>,
+    m: &mut Meta,
+) {
     if let Some(h) = string_of(o.get("headline")).or_else(|| string_of(o.get("name"))) {
         m.og_title = Some(decode_inline(&h));
     }
@@ -768,11 +814,11 @@ fn apply_json_ld(o: &serde_json::Map<String, Value>, m: &mut Meta) {
         }
     }
     if let Some(a) = o.get("author").or_else(|| o.get("creator")) {
-        names(a, &mut m.authors);
+        names(a, ids, &mut m.authors);
     }
     if let Some(p) = o.get("publisher") {
         let mut pubs = Vec::new();
-        names(p, &mut pubs);
+        names(p, ids, &mut pubs);
         if let Some(first) = pubs.into_iter().next() {
             m.site.get_or_insert(first);
         }
@@ -1830,6 +1876,15 @@ mod tests {
             "{:?}",
             raw.blocks
         );
+    }
+
+    #[test]
+    fn json_ld_references_by_id() {
+        let html = r#"<script type="application/ld+json">{"@context":"https://schema.org","@graph":[{"@type":"Article","@id":"https://s.example/a/#article","headline":"Headline","author":{"@id":"https://s.example/#/schema/person/1"},"publisher":{"@id":"https://s.example/#organization"},"datePublished":"2024-06-13T09:00:00+00:00"},{"@type":"Organization","@id":"https://s.example/#organization","name":"موقع المثال"},{"@type":"Person","@id":"https://s.example/#/schema/person/1","name":"ليلى حسن"}]}</script><article><p>نص المقال بما يكفي من الكلمات ليكون فقرة، وفيه فاصلة أيضا.</p></article>"#;
+        let raw = parse(html);
+        assert_eq!(raw.title.as_deref(), Some("Headline"));
+        assert_eq!(raw.byline.as_deref(), Some("ليلى حسن"));
+        assert_eq!(raw.source.as_deref(), Some("موقع المثال"));
     }
 
     #[test]
