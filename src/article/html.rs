@@ -21,6 +21,27 @@ const MAX_NODES: usize = 200_000;
 /// Elements nested deeper than this are read as part of the deepest one kept.
 const MAX_DEPTH: usize = 256;
 
+/// The attributes a reader view looks at; the others are not kept.
+const KEPT_ATTRIBUTES: &[&[u8]] = &[
+    b"alt",
+    b"aria-hidden",
+    b"class",
+    b"content",
+    b"datetime",
+    b"dir",
+    b"hidden",
+    b"href",
+    b"id",
+    b"itemprop",
+    b"lang",
+    b"name",
+    b"property",
+    b"rel",
+    b"role",
+    b"style",
+    b"xml:lang",
+];
+
 /// JSON-LD blocks larger than this are not read.
 const MAX_JSON_LD_BYTES: usize = 1024 * 1024;
 
@@ -412,6 +433,7 @@ impl Builder {
         let attrs = tag
             .attributes
             .iter()
+            .filter(|(k, _)| KEPT_ATTRIBUTES.contains(&k.to_ascii_lowercase().as_slice()))
             .map(|(k, v)| {
                 (
                     String::from_utf8_lossy(k).to_ascii_lowercase(),
