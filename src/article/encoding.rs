@@ -468,6 +468,26 @@ mod tests {
     }
 
     #[test]
+    fn other_legacy_encodings_are_detected() {
+        let french = "Le conseil municipal a voté mardi : la bibliothèque sera installée dans l'ancien dépôt, à côté de la gare. Les travaux commenceront à l'été.";
+        let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(french);
+        let (t, e, _) = enc(&bytes, Format::Txt);
+        assert_eq!((t.as_str(), e.name), (french, "windows-1252"));
+        let russian = "Городской совет во вторник проголосовал за то, чтобы превратить старое трамвайное депо в публичную библиотеку.";
+        for legacy in [encoding_rs::WINDOWS_1251, encoding_rs::KOI8_R] {
+            let (bytes, _, _) = legacy.encode(russian);
+            let (t, e, _) = enc(&bytes, Format::Txt);
+            assert_eq!(t, russian);
+            // KOI8-U reads KOI8-R's letters the same.
+            assert_eq!(e.name.get(..4), legacy.name().get(..4));
+        }
+        let greek = "Το δημοτικό συμβούλιο ψήφισε την Τρίτη να γίνει το παλιό αμαξοστάσιο δημόσια βιβλιοθήκη.";
+        let (bytes, _, _) = encoding_rs::ISO_8859_7.encode(greek);
+        let (t, _, _) = enc(&bytes, Format::Txt);
+        assert_eq!(t, greek);
+    }
+
+    #[test]
     fn a_wrong_declaration_gives_way_to_the_bytes() {
         let mut page = b"<meta charset=\"iso-8859-6\">".to_vec();
         page.extend_from_slice(&encoding_rs::WINDOWS_1256.encode("پنجره گچ ژاله چاپ ").0);
