@@ -1440,7 +1440,7 @@ const HEAD_BLOCKS: usize = 8;
 
 /// Whether a short block only repeats the byline, the date or the title, with labels and
 /// separators between them.
-fn only_repeats(text: &str, known: &[&str]) -> bool {
+pub(super) fn only_repeats(text: &str, known: &[&str]) -> bool {
     if text.chars().count() > 300 {
         return false;
     }

@@ -2,7 +2,7 @@
 
 use pulldown_cmark::{Event, MetadataBlockKind, Options, Parser, Tag, TagEnd};
 
-use super::{BlockKind, RawArticle, json};
+use super::{BlockKind, RawArticle, html, json};
 
 /// Front matter larger than this is not read.
 const MAX_FRONT_MATTER_BYTES: usize = 256 * 1024;
@@ -97,13 +97,24 @@ pub(super) fn parse_document(text: &str, warnings: &mut Vec<String>) -> RawArtic
     finish_title(raw)
 }
 
-/// Without a title in the front matter, a leading level-1 heading is the title.
+/// Without a title in the front matter, a leading level-1 heading is the title; a line near
+/// the top that only repeats the front matter's author and date (`By Jane Doe, 16 November
+/// 2017`) is not kept in the body.
 fn finish_title(mut raw: RawArticle) -> RawArticle {
     if raw.title.is_none()
         && let Some(first) = raw.blocks.first()
         && first.kind == BlockKind::Heading(1)
     {
         raw.title = Some(raw.blocks.remove(0).text);
+    }
+    let known: Vec<String> = raw.byline.iter().chain(&raw.dates).cloned().collect();
+    if !known.is_empty() {
+        let known: Vec<&str> = known.iter().map(String::as_str).collect();
+        let mut seen = 0;
+        raw.blocks.retain(|b| {
+            seen += 1;
+            !(seen <= 3 && b.kind == BlockKind::Paragraph && html::only_repeats(&b.text, &known))
+        });
     }
     raw
 }
@@ -328,6 +339,15 @@ mod tests {
         assert_eq!(raw.title.as_deref(), Some("T"));
         assert_eq!(raw.dates, vec!["2025-01-07"]);
         assert_eq!(raw.blocks.len(), 1);
+    }
+
+    #[test]
+    fn a_byline_line_repeating_the_front_matter_is_dropped() {
+        let md = "---\ntitle: T\nauthor: Jane Doe\ndate: 16 November 2017\n---\n\n*By Jane Doe, 16 November 2017*\n\nThe body, which names Jane Doe again.\n";
+        let mut w = Vec::new();
+        let raw = parse_document(md, &mut w);
+        assert_eq!(raw.blocks.len(), 1, "{:?}", raw.blocks);
+        assert_eq!(raw.blocks[0].text, "The body, which names Jane Doe again.");
     }
 
     #[test]
