@@ -7,6 +7,7 @@
 
 mod csv;
 mod date;
+mod encoding;
 mod feed;
 mod html;
 mod json;
@@ -20,14 +21,12 @@ use std::path::Path;
 use serde::Serialize;
 
 pub use date::{ArticleDate, DateValue, parse_date};
+pub use encoding::{Found as EncodingFound, TextEncoding};
 pub use sanitize::{is_bidi_control, sanitize};
 
 /// Blocks longer than this are split at a paragraph, line or word boundary, so that one huge
 /// paragraph never has to be laid out in one piece.
 pub const MAX_BLOCK_BYTES: usize = 64 * 1024;
-
-/// How many bytes at the start of a file are looked at to tell a binary file (a NUL byte).
-const BINARY_SNIFF_BYTES: usize = 8 * 1024;
 
 /// The stored formats qari reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -137,6 +136,8 @@ pub enum BlockKind {
     Quote,
     /// One item of a list.
     ListItem,
+    /// A placeholder for an image or a figure: its caption or alt text.
+    Figure,
 }
 
 /// One block of an article, holding its logical (stored-order) text.
@@ -175,6 +176,8 @@ pub struct Article {
     /// Whether the store it came from marks it unread (newsboat's own flag); `None` for the
     /// formats that keep no such mark.
     pub unread: Option<bool>,
+    /// The character encoding the file was read in.
+    pub encoding: TextEncoding,
 }
 
 impl Article {
@@ -252,6 +255,8 @@ pub struct Loaded {
     pub articles: Vec<Article>,
     /// One sentence per problem met (without the file name, which the caller adds).
     pub warnings: Vec<String>,
+    /// The character encoding the file was read in.
+    pub encoding: TextEncoding,
 }
 
 /// Why a file yielded no article at all.
@@ -286,6 +291,8 @@ pub struct Head {
     pub words: usize,
     /// The store's own unread mark, as [`Article::unread`].
     pub unread: Option<bool>,
+    /// The character encoding of its file, as [`Article::encoding`].
+    pub encoding: TextEncoding,
 }
 
 impl Head {
@@ -299,6 +306,7 @@ impl Head {
             source: a.source.clone(),
             words: a.word_count(),
             unread: a.unread,
+            encoding: a.encoding,
         }
     }
 }
@@ -313,6 +321,8 @@ pub struct Scan {
     pub articles: Option<Vec<Article>>,
     /// One sentence per problem met.
     pub warnings: Vec<String>,
+    /// The character encoding the file was read in.
+    pub encoding: TextEncoding,
 }
 
 /// Catalogues the bytes of one file: the heads of its articles, agreeing field for field with
@@ -324,10 +334,11 @@ pub fn scan(bytes: &[u8], format: Format, id: &str) -> Result<Scan, ArticleError
             heads: loaded.articles.iter().map(Head::of).collect(),
             articles: Some(loaded.articles),
             warnings: loaded.warnings,
+            encoding: loaded.encoding,
         });
     }
     let mut warnings = Vec::new();
-    let text = decode(bytes, &mut warnings)?;
+    let (text, encoding) = encoding::decode(bytes, format, &mut warnings)?;
     let head = txt::head(&text);
     let (lang, direction) = head.guess();
     let mut counter = WordCounter::default();
@@ -339,57 +350,35 @@ pub fn scan(bytes: &[u8], format: Format, id: &str) -> Result<Scan, ArticleError
     if title.is_empty() {
         title = title_from_file_name(id);
     }
+    let dates = finish_dates(head.dates.iter().copied());
+    let hint = txt::undated_hint(&head);
+    date_warnings(
+        std::iter::once((dates.as_slice(), hint)),
+        false,
+        &mut warnings,
+    );
     Ok(Scan {
         heads: vec![Head {
             title,
-            dates: finish_dates(head.dates.iter().copied()),
+            dates,
             lang,
             direction,
             source: None,
             words: counter.words,
             unread: None,
+            encoding,
         }],
         articles: None,
         warnings,
+        encoding,
     })
-}
-
-/// Checks and decodes the bytes of a file: binary and empty files are errors; invalid UTF-8
-/// is decoded lossily with a warning. A leading byte order mark is dropped.
-fn decode<'a>(
-    bytes: &'a [u8],
-    warnings: &mut Vec<String>,
-) -> Result<std::borrow::Cow<'a, str>, ArticleError> {
-    let sniff = &bytes[..bytes.len().min(BINARY_SNIFF_BYTES)];
-    if sniff.contains(&0) {
-        return Err(ArticleError::Binary);
-    }
-    // SIMD validation first (most files are valid); std's validator finds where a bad one
-    // goes wrong.
-    let text = match simdutf8::basic::from_utf8(bytes)
-        .map_or_else(|_| std::str::from_utf8(bytes), Ok)
-    {
-        Ok(s) => std::borrow::Cow::Borrowed(s.strip_prefix('\u{FEFF}').unwrap_or(s)),
-        Err(e) => {
-            warnings.push(format!(
-                "it is not valid UTF-8 (first bad byte at offset {}); bad bytes are shown as \u{FFFD}",
-                e.valid_up_to()
-            ));
-            let lossy = String::from_utf8_lossy(bytes);
-            std::borrow::Cow::Owned(lossy.strip_prefix('\u{FEFF}').unwrap_or(&lossy).to_owned())
-        }
-    };
-    if text.trim().is_empty() {
-        return Err(ArticleError::Empty);
-    }
-    Ok(text)
 }
 
 /// Parses the bytes of one file. `id` is the stable id of the file (its path relative to the
 /// library root); `name` its file name, used as a title of last resort.
 pub fn parse(bytes: &[u8], format: Format, id: &str) -> Result<Loaded, ArticleError> {
     let mut warnings = Vec::new();
-    let text = decode(bytes, &mut warnings)?;
+    let (text, encoding) = encoding::decode(bytes, format, &mut warnings)?;
     let text = text.as_ref();
     let raws = match format {
         Format::Txt => vec![txt::parse(text)],
@@ -406,7 +395,7 @@ pub fn parse(bytes: &[u8], format: Format, id: &str) -> Result<Loaded, ArticleEr
             ));
         }
     };
-    finish_all(raws, format, id, warnings)
+    finish_all(raws, format, id, warnings, encoding)
 }
 
 /// Reads a file of a format read from its path ([`Format::reads_path`]); any other format is
@@ -423,7 +412,8 @@ pub fn parse_file(path: &Path, format: Format, id: &str) -> Result<Loaded, Artic
     }
     let mut warnings = Vec::new();
     let raws = newsboat::read(path, &mut warnings)?;
-    finish_all(raws, format, id, warnings)
+    // SQLite keeps its text in UTF-8.
+    finish_all(raws, format, id, warnings, TextEncoding::UTF8)
 }
 
 /// The longest own key (a feed's guid, a cache's item id) that becomes part of an article id;
@@ -437,11 +427,15 @@ fn finish_all(
     format: Format,
     id: &str,
     mut warnings: Vec<String>,
+    encoding: TextEncoding,
 ) -> Result<Loaded, ArticleError> {
     let many = raws.len() > 1 || format.holds_many();
     let mut articles = Vec::with_capacity(raws.len());
     let mut keys_seen = std::collections::HashSet::new();
+    let mut hints = Vec::new();
     for (i, mut raw) in raws.into_iter().enumerate() {
+        let hint = raw.date_hint.take();
+        warnings.append(&mut raw.notes);
         let key = raw
             .key
             .take()
@@ -454,8 +448,10 @@ fn finish_all(
             _ if many => format!("{id}#{}", i + 1),
             _ => id.to_owned(),
         };
-        if let Some(a) = raw.finish(article_id, id) {
+        if let Some(mut a) = raw.finish(article_id, id) {
+            a.encoding = encoding;
             articles.push(a);
+            hints.push(hint);
         } else {
             warnings.push(if many {
                 format!("article {} has neither a title nor any text", i + 1)
@@ -464,13 +460,117 @@ fn finish_all(
             });
         }
     }
+    date_warnings(
+        articles
+            .iter()
+            .zip(&hints)
+            .map(|(a, h)| (a.dates.as_slice(), h.as_deref())),
+        many,
+        &mut warnings,
+    );
     if articles.is_empty() {
         let why = warnings
             .pop()
             .unwrap_or_else(|| "no article was found in it".to_owned());
         return Err(ArticleError::Malformed(why));
     }
-    Ok(Loaded { articles, warnings })
+    Ok(Loaded {
+        articles,
+        warnings,
+        encoding,
+    })
+}
+
+/// How many characters of a text that was not understood a message quotes.
+const QUOTED_CHARS: usize = 60;
+
+/// A text from a file quoted in a message: one line, controls made visible, clipped.
+fn quote(s: &str) -> String {
+    let one_line = collapse_inline(s);
+    let mut clipped: String = one_line.chars().take(QUOTED_CHARS).collect();
+    if clipped.len() < one_line.len() {
+        clipped.push('…');
+    }
+    format!("'{}'", crate::escape::display(&clipped))
+}
+
+/// How many articles of one file the date warnings name one by one.
+const NAMED_ARTICLES: usize = 3;
+
+/// Warnings for articles without a date qari understands: each article's dates, and for an
+/// article without any the text that looked like a date but was not understood. The articles
+/// of a file of many are counted, a few named.
+fn date_warnings<'a>(
+    articles: impl Iterator<Item = (&'a [ArticleDate], Option<&'a str>)>,
+    many: bool,
+    warnings: &mut Vec<String>,
+) {
+    let mut total = 0usize;
+    let mut missing: Vec<usize> = Vec::new();
+    let mut missing_count = 0usize;
+    let mut unread: Vec<String> = Vec::new();
+    let mut unread_count = 0usize;
+    for (n, (dates, hint)) in articles.enumerate() {
+        total += 1;
+        if dates.iter().any(|d| d.value.is_some()) {
+            continue;
+        }
+        let text = dates.first().map(|d| d.original.as_str()).or(hint);
+        match (text, many) {
+            (Some(t), false) => unread.push(if dates.is_empty() {
+                format!("it has no date qari understands ({} is not one)", quote(t))
+            } else {
+                format!("its date {} is not one qari understands", quote(t))
+            }),
+            (None, false) => missing.push(n),
+            (Some(t), true) => {
+                unread_count += 1;
+                if unread.len() < NAMED_ARTICLES {
+                    unread.push(format!(
+                        "article {}'s date {} is not one qari understands",
+                        n + 1,
+                        quote(t)
+                    ));
+                }
+            }
+            (None, true) => {
+                missing_count += 1;
+                if missing.len() < NAMED_ARTICLES {
+                    missing.push(n);
+                }
+            }
+        }
+    }
+    if !many {
+        if !missing.is_empty() {
+            warnings.push("it has no date".to_owned());
+        }
+        warnings.append(&mut unread);
+        return;
+    }
+    if missing_count > 0 {
+        let named: Vec<String> = missing.iter().map(|n| (n + 1).to_string()).collect();
+        let more = if missing_count > named.len() {
+            ", …"
+        } else {
+            ""
+        };
+        warnings.push(if missing_count == 1 {
+            format!("article {} has no date", named[0])
+        } else {
+            format!(
+                "{missing_count} of its {total} articles have no date (articles {}{more})",
+                named.join(", ")
+            )
+        });
+    }
+    warnings.append(&mut unread);
+    if unread_count > NAMED_ARTICLES {
+        warnings.push(format!(
+            "{} more of its articles have a date qari does not understand",
+            unread_count - NAMED_ARTICLES
+        ));
+    }
 }
 
 /// A one-line field made safe: sanitized, whitespace collapsed, trimmed.
@@ -509,6 +609,12 @@ struct RawArticle {
     url: Option<String>,
     tags: Vec<String>,
     blocks: Vec<Block>,
+    /// For an article without a date: a text that looked like one but was not understood.
+    date_hint: Option<String>,
+    /// The base direction the file gives (an HTML `dir` attribute).
+    dir: Option<Direction>,
+    /// Problems the format parser met, one sentence each.
+    notes: Vec<String>,
     /// Language and direction guessed by the format parser from the text as stored (the
     /// catalog reads them the same way without parsing the body).
     guessed: Option<(Lang, Direction)>,
@@ -581,8 +687,9 @@ impl RawArticle {
             .and_then(lang_from_code)
             .or(self.guessed.map(|(lang, _)| lang))
             .unwrap_or_else(|| guess_lang(texts.clone()));
-        let direction = match self.guessed {
-            Some((guessed, direction)) if guessed == lang => direction,
+        let direction = match (self.dir, self.guessed) {
+            (Some(dir), _) => dir,
+            (None, Some((guessed, direction))) if guessed == lang => direction,
             _ => direction_of(lang, texts),
         };
         Some(Article {
@@ -602,6 +709,7 @@ impl RawArticle {
                 .collect(),
             blocks,
             unread: self.unread,
+            encoding: TextEncoding::UTF8,
         })
     }
 }
@@ -951,5 +1059,74 @@ mod tests {
     fn paragraphs_split_at_blank_lines_or_newlines() {
         assert_eq!(split_paragraphs("a\nb\n\nc"), vec!["a\nb", "c"]);
         assert_eq!(split_paragraphs("a\nb\nc"), vec!["a", "b", "c"]);
+    }
+
+    #[test]
+    fn missing_and_unreadable_dates_are_warnings() {
+        use std::fmt::Write as _;
+        let w = |bytes: &[u8], format: Format| parse(bytes, format, "x").unwrap().warnings;
+        assert_eq!(w(b"Title\n\nBody text.", Format::Txt), ["it has no date"]);
+        assert_eq!(
+            w(
+                "Title\n\nنشر في: 13 يونيو 2024 الساعة 10:30 بتوقيت مكة\n\nBody.".as_bytes(),
+                Format::Txt
+            ),
+            [
+                "it has no date qari understands ('نشر في: 13 يونيو 2024 الساعة 10:30 بتوقيت مكة' is not one)"
+            ]
+        );
+        assert!(
+            w(
+                "Title\n\nنشر في: 13 أيار/مايو 2024\n\nBody.".as_bytes(),
+                Format::Txt
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            w(
+                br#"{"title":"T","body":"b","date":"sometime in June"}"#,
+                Format::Json
+            ),
+            ["its date 'sometime in June' is not one qari understands"]
+        );
+        let mut lines = String::new();
+        for n in 0..10 {
+            let date = match n {
+                0 | 5 => "\"2024-06-13\"",
+                1..=3 => "null",
+                _ => "\"soon\"",
+            };
+            writeln!(
+                lines,
+                "{{\"title\":\"t{n}\",\"body\":\"b\",\"date\":{date}}}"
+            )
+            .unwrap();
+        }
+        assert_eq!(
+            w(lines.as_bytes(), Format::Jsonl),
+            [
+                "3 of its 10 articles have no date (articles 2, 3, 4)",
+                "article 5's date 'soon' is not one qari understands",
+                "article 7's date 'soon' is not one qari understands",
+                "article 8's date 'soon' is not one qari understands",
+                "2 more of its articles have a date qari does not understand",
+            ]
+        );
+        // The catalog's quick read of a `.txt` warns the same, also for a body of Markdown
+        // nested too deep to be read as Markdown.
+        let mut deep = String::from("Title\n\n2024-06-13\n\n");
+        for i in 1..200 {
+            deep.push_str(&"- ".repeat(i));
+            deep.push_str("x\n");
+        }
+        assert_eq!(
+            scan(deep.as_bytes(), Format::Txt, "x").unwrap().warnings,
+            w(deep.as_bytes(), Format::Txt)
+        );
+        let text = "Title\n\nBody text.";
+        assert_eq!(
+            scan(text.as_bytes(), Format::Txt, "x").unwrap().warnings,
+            w(text.as_bytes(), Format::Txt)
+        );
     }
 }

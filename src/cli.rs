@@ -406,6 +406,10 @@ struct JsonEntry<'a> {
     lang: crate::article::Lang,
     direction: crate::article::Direction,
     source: Option<&'a str>,
+    author: Option<String>,
+    url: Option<String>,
+    tags: Vec<String>,
+    encoding: crate::article::TextEncoding,
     blocks: usize,
     words: usize,
 }
@@ -424,6 +428,7 @@ fn list(paths: &[PathBuf], json: bool, sort: SortKey) -> anyhow::Result<ExitCode
             .into_iter()
             .map(|i| {
                 let e = lib.entry(i);
+                let a = lib.article(i).ok();
                 JsonEntry {
                     id: &e.id,
                     path: &e.path,
@@ -432,7 +437,11 @@ fn list(paths: &[PathBuf], json: bool, sort: SortKey) -> anyhow::Result<ExitCode
                     lang: e.lang,
                     direction: e.direction,
                     source: e.source.as_deref(),
-                    blocks: lib.article(i).map_or(0, |a| a.blocks.len()),
+                    author: a.as_ref().and_then(|a| a.byline.clone()),
+                    url: a.as_ref().and_then(|a| a.url.clone()),
+                    tags: a.as_ref().map(|a| a.tags.clone()).unwrap_or_default(),
+                    encoding: e.encoding,
+                    blocks: a.as_ref().map_or(0, |a| a.blocks.len()),
                     words: e.words,
                 }
             })
@@ -507,8 +516,17 @@ fn check(paths: &[PathBuf]) -> ExitCode {
     let lib = open_library(paths);
     report_problems(&lib, true);
     let unusable = lib.problems().iter().filter(|p| p.unusable).count();
+    let mut out = std::io::stdout().lock();
+    let mut last_path = None;
+    for i in 0..lib.len() {
+        let e = lib.entry(i);
+        if e.encoding.is_notable() && last_path != Some(e.path.as_str()) {
+            let _ = writeln!(out, "{}: {}.", e.path, e.encoding.describe());
+            last_path = Some(e.path.as_str());
+        }
+    }
     let _ = writeln!(
-        std::io::stdout(),
+        out,
         "{} files read, {} articles loaded, {} files unusable, {} with warnings.",
         lib.files(),
         lib.len(),

@@ -1146,7 +1146,9 @@ pub fn serve(paths: &[PathBuf], opts: &ServeOptions) -> anyhow::Result<()> {
     } else {
         Library::open(paths)
     };
-    for p in lib.problems() {
+    // Files skipped are logged; warnings about files that loaded (an article without a date)
+    // are for `qari check`, not the server's log.
+    for p in lib.problems().iter().filter(|p| p.unusable) {
         tracing::warn!("{p}");
     }
     let layout = Options {

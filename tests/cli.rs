@@ -368,10 +368,10 @@ fn linked_folders_are_read_and_loops_noted_without_failing_check() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("lib");
     std::fs::create_dir(&root).unwrap();
-    std::fs::write(root.join("a.txt"), "A\n\nBody.\n").unwrap();
+    std::fs::write(root.join("a.txt"), "A\n2024-03-16\n\nBody.\n").unwrap();
     let other = dir.path().join("other");
     std::fs::create_dir(&other).unwrap();
-    std::fs::write(other.join("b.txt"), "B\n\nBody.\n").unwrap();
+    std::fs::write(other.join("b.txt"), "B\n2024-03-16\n\nBody.\n").unwrap();
     std::os::unix::fs::symlink(&other, root.join("more")).unwrap();
     std::os::unix::fs::symlink(&root, other.join("back")).unwrap();
     let out = qari()

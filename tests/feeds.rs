@@ -113,7 +113,7 @@ fn rss2_items_become_articles() {
         texts(&m),
         vec![
             "The city published the route of Saturday's marathon.",
-            "Main roads close at 6 am."
+            "Main roads close at 6\u{a0}am."
         ]
     );
     assert_eq!(
@@ -278,7 +278,13 @@ fn a_billion_laughs_stays_small() {
         "the entity is kept as written, not expanded"
     );
     assert!(a.body_bytes() < 64, "{}", a.body_bytes());
-    let messages: Vec<String> = lib.problems().iter().map(ToString::to_string).collect();
+    // Its item has no date, which is a warning of its own.
+    let messages: Vec<String> = lib
+        .problems()
+        .iter()
+        .map(ToString::to_string)
+        .filter(|m| !m.ends_with("has no date."))
+        .collect();
     assert_eq!(messages.len(), 1, "{messages:?}");
     assert!(messages[0].ends_with(
         "billion_laughs.rss: loaded: it declares entities in a document type; they are not expanded."

@@ -54,8 +54,19 @@ fn the_seed_article() {
 fn every_bundled_article_loads() {
     let lib = Library::embedded();
     assert_eq!(lib.len(), 185);
-    assert!(lib.problems().is_empty(), "{:?}", lib.problems());
     let manifest = include_str!("../assets/articles/manifest.tsv");
+    // The only warnings are for the articles without a date (the encyclopedia texts).
+    let undated: Vec<String> = manifest
+        .lines()
+        .skip(1)
+        .filter(|row| row.split('\t').nth(11) == Some("no"))
+        .map(|row| format!("(embedded)/{}", row.split('\t').next().unwrap()))
+        .collect();
+    let warned: Vec<String> = lib.problems().iter().map(|p| p.path.clone()).collect();
+    assert_eq!(warned, undated);
+    for p in lib.problems() {
+        assert!(p.message == "it has no date" && !p.unusable, "{p}");
+    }
     let mut english = 0;
     for row in manifest.lines().skip(1) {
         let cols: Vec<&str> = row.split('\t').collect();
@@ -146,7 +157,7 @@ fn saved_html_page() {
             (BlockKind::Quote, "«حررنا أكثر من 7.5 مليون شخص»"),
             (
                 BlockKind::Paragraph,
-                "Brett McGurk spoke in Amman on Thursday."
+                "Brett McGurk spoke in Amman\u{a0}on Thursday."
             ),
         ]
     );
@@ -279,6 +290,7 @@ fn assert_entry_matches_article(lib: &Library, i: usize) {
     assert_eq!(e.lang, a.lang, "{}", e.id);
     assert_eq!(e.direction, a.direction, "{}", e.id);
     assert_eq!(e.source, a.source, "{}", e.id);
+    assert_eq!(e.encoding, a.encoding, "{}", e.id);
 }
 
 #[test]
@@ -287,8 +299,14 @@ fn catalog_heads_agree_with_parsed_articles() {
     for i in 0..lib.len() {
         assert_entry_matches_article(&lib, i);
     }
-    let lib = Library::open(&[fixture("formats"), fixture("bad")]);
-    assert!(lib.len() > 8);
+    let lib = Library::open(&[
+        fixture("formats"),
+        fixture("bad"),
+        fixture("encodings"),
+        fixture("pages"),
+        fixture("dates"),
+    ]);
+    assert!(lib.len() > 8 + 6 + 3 + 2);
     for i in 0..lib.len() {
         assert_entry_matches_article(&lib, i);
     }
@@ -375,4 +393,187 @@ proptest! {
             (a, b) => prop_assert!(false, "scan {:?} but parse {:?}", a.map(|s| s.heads), b.map(|l| l.articles)),
         }
     }
+}
+
+#[test]
+fn legacy_and_utf16_arabic_files_decode() {
+    let first = "إيران : إحباط هجوم إرهابي وحجز قنابل ومتفجرات";
+    let second = "رضا بالحاج : خوض الانتخابات بقائمات مشتركة مع النهضة \"غير مطروح\"";
+    for (rel, title, name, found) in [
+        (
+            "encodings/cp1256.txt",
+            first,
+            "windows-1256",
+            article::EncodingFound::Detected,
+        ),
+        (
+            "encodings/iso8859-6.txt",
+            second,
+            "ISO-8859-6",
+            article::EncodingFound::Detected,
+        ),
+        (
+            "encodings/cp1256.html",
+            second,
+            "windows-1256",
+            article::EncodingFound::Declared,
+        ),
+        (
+            "encodings/iso8859-6.html",
+            second,
+            "ISO-8859-6",
+            article::EncodingFound::Declared,
+        ),
+        (
+            "encodings/utf16le.txt",
+            first,
+            "UTF-16LE",
+            article::EncodingFound::Bom,
+        ),
+        (
+            "encodings/utf16be.txt",
+            second,
+            "UTF-16BE",
+            article::EncodingFound::Bom,
+        ),
+    ] {
+        let loaded = load_one(rel);
+        assert!(loaded.warnings.is_empty(), "{rel}: {:?}", loaded.warnings);
+        let a = &loaded.articles[0];
+        assert_eq!(a.title, title, "{rel}");
+        assert_eq!((a.encoding.name, a.encoding.found), (name, found), "{rel}");
+        assert_eq!(loaded.encoding, a.encoding);
+        assert_eq!(a.lang, Lang::Ar, "{rel}");
+        assert!(a.date().is_some(), "{rel}: {:?}", a.dates);
+        assert!(
+            a.blocks.iter().all(|b| !b.text.contains('\u{FFFD}')),
+            "{rel}: {:?}",
+            a.blocks
+        );
+        assert!(a.blocks.len() >= 2, "{rel}: {:?}", a.blocks);
+    }
+    let lib = Library::open(&[fixture("encodings")]);
+    assert_eq!(lib.len(), 6);
+    assert!(lib.problems().is_empty(), "{:?}", lib.problems());
+    for i in 0..lib.len() {
+        assert_entry_matches_article(&lib, i);
+        assert!(lib.entry(i).encoding.is_notable());
+    }
+}
+
+#[test]
+fn date_lines_of_arabic_sites() {
+    let loaded = load_one("dates/hijri.txt");
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    let a = &loaded.articles[0];
+    assert_eq!(a.dates.len(), 1, "{:?}", a.dates);
+    assert_eq!(a.date().unwrap().day().to_string(), "2017-04-05");
+    // A line that is only a time is not a date line: it stays in the body.
+    assert_eq!(a.blocks[0].text, "نشر في: ٠٨:٥٥ ص");
+    let loaded = load_one("dates/unreadable.txt");
+    assert_eq!(loaded.articles[0].dates, vec![]);
+    assert_eq!(loaded.warnings, ["it has no date"]);
+}
+
+/// A saved page against what a reader view must give of it (`tests/data/pages/*.expected.json`):
+/// the title without the site name, the date, the byline, the source, the address, and the
+/// body's paragraphs in order, with nothing of the page around them.
+fn assert_page(name: &str, junk: &[&str]) -> article::Article {
+    let expected: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(format!("tests/data/pages/{name}.expected.json")),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let loaded = load_one(&format!("pages/{name}.html"));
+    assert!(loaded.warnings.is_empty(), "{name}: {:?}", loaded.warnings);
+    let a = loaded.articles.into_iter().next().unwrap();
+    assert_eq!(a.title, expected["title"].as_str().unwrap(), "{name}");
+    assert_eq!(
+        a.date(),
+        article::parse_date(expected["date"].as_str().unwrap()),
+        "{name}: {:?}",
+        a.dates
+    );
+    for (field, got) in [
+        ("byline", &a.byline),
+        ("source", &a.source),
+        ("url", &a.url),
+    ] {
+        assert_eq!(got.as_deref(), expected[field].as_str(), "{name}: {field}");
+    }
+    let paragraphs: Vec<&str> = a
+        .blocks
+        .iter()
+        .filter(|b| b.kind != BlockKind::Figure)
+        .map(|b| b.text.as_str())
+        .collect();
+    let want: Vec<&str> = expected["paragraphs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert_eq!(paragraphs, want, "{name}");
+    for text in a.blocks.iter().map(|b| b.text.as_str()) {
+        for j in junk {
+            assert!(!text.contains(j), "{name}: {j:?} in {text:?}");
+        }
+    }
+    a
+}
+
+#[test]
+fn saved_pages_read_like_a_reader_view() {
+    let a = assert_page(
+        "sport-ar",
+        &[
+            "ملفات تعريف الارتباط",
+            "الرئيسية",
+            "فيسبوك",
+            "مقالات ذات صلة",
+            "تعليقات (2)",
+            "مقال ممتاز",
+            "الأكثر قراءة",
+            "جميع الحقوق",
+            "بقلم",
+        ],
+    );
+    assert_eq!(a.direction, Direction::Rtl);
+    assert_eq!(a.tags, vec!["رياضة", "قطر", "كأس العالم"]);
+    let figure = &a.blocks[0];
+    assert_eq!(figure.kind, BlockKind::Figure);
+    assert_eq!(figure.text, "▣ ملعب لوسيل — ملعب في الدوحة (صورة أرشيفية)");
+    let a = assert_page(
+        "blog-en",
+        &[
+            "Skip to content",
+            "Home",
+            "Share this",
+            "Posted in",
+            "Related",
+            "thoughts on",
+            "Leave a Reply",
+            "cookies",
+            "Recent posts",
+            "powered",
+            "June 13th",
+        ],
+    );
+    assert_eq!(a.lang, Lang::En);
+    assert_eq!(a.direction, Direction::Ltr);
+    let a = assert_page(
+        "legacy-ar",
+        &[
+            "الرئيسية",
+            "الأرشيف",
+            "نسخة للطباعة",
+            "أرسل لصديق",
+            "جميع الحقوق",
+        ],
+    );
+    assert_eq!(a.encoding.name, "windows-1256");
+    assert_eq!(a.direction, Direction::Rtl);
 }

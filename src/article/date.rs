@@ -118,10 +118,28 @@ const MONTHS: &[(&str, u32)] = &[
     ("december", 12),
 ];
 
-/// Day names (folded) and other words a date line may hold that carry no value.
+/// Hijri month names (folded), which mark a part of a date line as a Hijri date.
+const HIJRI_MONTHS: &[&str] = &[
+    "محرم",
+    "صفر",
+    "ربيع",
+    "جمادي",
+    "جماد",
+    "رجب",
+    "شعبان",
+    "رمضان",
+    "شوال",
+    "ذو",
+    "ذي",
+    "القعده",
+    "الحجه",
+];
+
+/// Day names (folded), labels and other words a date line may hold that carry no value.
 const NOISE: &[&str] = &[
     "الاحد",
     "الاثنين",
+    "الإثنين",
     "الثلاثاء",
     "الاربعاء",
     "الخميس",
@@ -130,7 +148,16 @@ const NOISE: &[&str] = &[
     "يوم",
     "في",
     "م",
-    "ه",
+    "الساعه",
+    "نشر",
+    "تاريخ",
+    "النشر",
+    "بتاريخ",
+    "اخر",
+    "تحديث",
+    "التحديث",
+    "تم",
+    "محدث",
     "monday",
     "tuesday",
     "wednesday",
@@ -154,21 +181,156 @@ const NOISE: &[&str] = &[
     "of",
     "gmt",
     "utc",
-    "am",
-    "pm",
     "published",
     "updated",
+    "last",
+    "posted",
+    "date",
+    "modified",
+    "first",
 ];
 
+/// Words after a time that make it before noon.
+const AM: &[&str] = &["am", "a.m", "ص", "صباحا", "صباحاً", "صباح"];
+/// Words after a time that make it after noon (`م` after a year means AD instead).
+const PM: &[&str] = &[
+    "pm",
+    "p.m",
+    "م",
+    "مساء",
+    "مساءا",
+    "مساءً",
+    "ظهرا",
+    "عصرا",
+    "ليلا",
+];
+
+/// The longest date line looked at, in bytes.
+const MAX_DATE_BYTES: usize = 200;
+
 /// Parses a date line. Returns `None` unless the whole text is a date: a paragraph that merely
-/// mentions a date is not one.
+/// mentions a date is not one. Labels (`Published:`, `نشر في:`), day names, times (`10:30 pm`,
+/// `١٠:٣٠ ص`) and a Hijri date beside the Gregorian one are allowed around it.
 pub fn parse_date(text: &str) -> Option<DateValue> {
-    let s = normalize_digits(text);
-    let s = s.trim();
-    if s.is_empty() || s.len() > 80 {
+    if text.len() > MAX_DATE_BYTES * 4 {
         return None;
     }
-    parse_standard(s).or_else(|| parse_words(s))
+    let s = normalize_digits(text);
+    let s = s.trim();
+    if s.is_empty() || s.len() > MAX_DATE_BYTES {
+        return None;
+    }
+    parse_one(s)
+        .or_else(|| parse_segments(s, false))
+        .or_else(|| parse_segments(s, true))
+}
+
+/// Whether a line that did not parse looks like a date all the same: a year of our era (four
+/// digits, 1800 to 2199) and a month name, a numeric date or a time.
+pub(super) fn looks_like_date(text: &str) -> bool {
+    if text.len() > MAX_DATE_BYTES {
+        return false;
+    }
+    let s = normalize_digits(text);
+    let (mut year, mut other, mut unknown) = (false, false, 0usize);
+    for w in s.split(|c: char| {
+        c.is_whitespace() || matches!(c, ',' | '،' | '(' | ')' | '|' | '-' | '/' | '.')
+    }) {
+        let w = ordinal(w).unwrap_or(w).trim_end_matches(':');
+        let folded = fold_name(w);
+        if w.is_empty() || w.bytes().all(|b| b.is_ascii_digit()) {
+            year |= w.len() == 4 && ("1800".."2200").contains(&w);
+        } else if month_of(&folded).is_some() || w.contains(':') {
+            other = true;
+        } else if !NOISE.contains(&folded.as_str()) && !HIJRI_MONTHS.contains(&folded.as_str()) {
+            unknown += 1;
+        }
+    }
+    let numeric = s.split_whitespace().any(|w| numeric_day(w).is_some());
+    (numeric || (year && other)) && unknown <= 2
+}
+
+fn parse_one(s: &str) -> Option<DateValue> {
+    parse_standard(s)
+        .or_else(|| parse_standard(strip_leading_words(s)?))
+        .or_else(|| parse_words(s).and_then(Part::gregorian))
+}
+
+/// The text after leading labels and day names (`Published: 2024-…`, `الخميس 13/06/2024`), when
+/// there are any.
+fn strip_leading_words(s: &str) -> Option<&str> {
+    let mut rest = s;
+    loop {
+        let t = rest.trim_start_matches(|c: char| {
+            c.is_whitespace() || matches!(c, ':' | ',' | '،' | '-' | '–' | '—' | '|')
+        });
+        let end = t.find(char::is_whitespace).unwrap_or(t.len());
+        let word = t.get(..end)?;
+        let bare = word.trim_end_matches([':', ',', '،']);
+        if bare.is_empty() || !NOISE.contains(&fold_name(bare).as_str()) {
+            return (t.len() < s.len()).then_some(t);
+        }
+        rest = t.get(end..)?;
+    }
+}
+
+/// A line of parts joined by separators (`الموافق`, ` - `, `|`, `،`): each part a date, a Hijri
+/// date or words without a value, and one of them Gregorian (the first is taken). Commas
+/// separate parts only when `commas` is set (they also sit inside `June 13, 2024`).
+fn parse_segments(s: &str, commas: bool) -> Option<DateValue> {
+    let mut found = None;
+    let mut any_date = false;
+    let separators: &[char] = if commas {
+        &['|', '•', '،', ',']
+    } else {
+        &['|', '•']
+    };
+    for part in s
+        .split(separators)
+        .flat_map(|p| p.split(" - "))
+        .flat_map(|p| p.split(" – "))
+        .flat_map(|p| p.split(" — "))
+        .flat_map(|p| p.split(" / "))
+        .flat_map(|p| p.split("الموافق"))
+    {
+        let part = part.trim().trim_start_matches(['ل', 'ـ']).trim();
+        if part.is_empty() {
+            continue;
+        }
+        let value = parse_standard(part)
+            .or_else(|| strip_leading_words(part).and_then(parse_standard))
+            .map(Part::Date)
+            .or_else(|| parse_words(part))?;
+        match value {
+            Part::Date(d) => {
+                any_date = true;
+                found = found.or(Some(d));
+            }
+            Part::Hijri => any_date = true,
+            Part::Noise => {}
+        }
+    }
+    found.filter(|_| any_date)
+}
+
+/// What one run of words is.
+#[derive(Debug, Clone, Copy)]
+enum Part {
+    /// A Gregorian date.
+    Date(DateValue),
+    /// A Hijri date (its value is not used).
+    Hijri,
+    /// Only words without a value.
+    Noise,
+}
+
+impl Part {
+    fn gregorian(self) -> Option<DateValue> {
+        match self {
+            Self::Date(d) => Some(d),
+            _ => None,
+        }
+    }
 }
 
 /// Arabic-Indic and extended Arabic-Indic digits to ASCII; bidi marks removed.
@@ -204,6 +366,7 @@ fn parse_standard(s: &str) -> Option<DateValue> {
         "%Y-%m-%dT%H:%M:%S%z",
         "%Y-%m-%dT%H:%M:%S%.f%z",
         "%Y-%m-%d %H:%M %z",
+        "%Y-%m-%dT%H:%M%z",
     ] {
         if let Ok(t) = DateTime::parse_from_str(s, fmt) {
             return Some(DateValue::Instant(t));
@@ -225,12 +388,15 @@ fn parse_standard(s: &str) -> Option<DateValue> {
             ));
         }
     }
-    for fmt in ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d"] {
-        if let Ok(d) = NaiveDate::parse_from_str(s, fmt) {
-            return Some(DateValue::Day(d));
-        }
-    }
-    None
+    numeric_day(s).map(DateValue::Day)
+}
+
+/// `2024-06-13`, `13/06/2024`, `13-06-2024`, `13.06.2024` or `2024/06/13`.
+fn numeric_day(s: &str) -> Option<NaiveDate> {
+    ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d"]
+        .iter()
+        .find_map(|fmt| NaiveDate::parse_from_str(s, fmt).ok())
+        .filter(|_| s.len() >= 8)
 }
 
 /// Folds a word for lookup: Latin lower-cased, hamza carriers and taa marbuta unified, tashkeel
@@ -261,65 +427,179 @@ fn month_of(word: &str) -> Option<u32> {
     None
 }
 
-/// Day, month name and year in any order, with day names and time allowed around them.
-fn parse_words(s: &str) -> Option<DateValue> {
-    let spaced: String = s
-        .chars()
-        .map(|c| {
-            if matches!(c, '-' | ',' | '/' | '–' | '—' | '|' | '(' | ')') {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect();
-    let words: Vec<String> = spaced
-        .split_whitespace()
-        .map(|w| fold_name(w.trim_end_matches('.')))
-        .collect();
-    let (mut day, mut month, mut year, mut time) = (None, None, None, None);
-    let mut i = 0;
-    while i < words.len() {
-        let w = words[i].as_str();
-        if let Some(next) = words.get(i + 1) {
-            let two = format!("{w} {next}");
-            if let Some(m) = month_of(&two) {
-                month = month.or(Some(m));
-                i += 2;
+/// One token of a date line.
+#[derive(Debug)]
+enum Token {
+    /// A whole numeric date (`13/06/2024`).
+    Day(NaiveDate),
+    /// A time of day, with `am`/`pm` glued on if it was.
+    Time(NaiveTime, Option<bool>),
+    /// A number, with its digit count.
+    Number(u32, usize),
+    /// A word, folded.
+    Word(String),
+}
+
+/// A time `10:30`, `10:30:15`, with an `am`/`pm` suffix glued on or not.
+fn time_token(w: &str) -> Option<(NaiveTime, Option<bool>)> {
+    let lower = w.to_ascii_lowercase();
+    let (clock, half) = if let Some(c) = lower.strip_suffix("am") {
+        (c, Some(false))
+    } else if let Some(c) = lower.strip_suffix("pm") {
+        (c, Some(true))
+    } else {
+        (lower.as_str(), None)
+    };
+    let t = NaiveTime::parse_from_str(clock, "%H:%M:%S")
+        .or_else(|_| NaiveTime::parse_from_str(clock, "%H:%M"))
+        .ok()?;
+    Some((t, half))
+}
+
+/// `13th`, `1st`, `22nd`, `3rd` to the number.
+fn ordinal(w: &str) -> Option<&str> {
+    let lower = w.len().checked_sub(2)?;
+    let (num, suffix) = (w.get(..lower)?, w.get(lower..)?);
+    (["st", "nd", "rd", "th"].contains(&suffix.to_ascii_lowercase().as_str())
+        && !num.is_empty()
+        && num.bytes().all(|b| b.is_ascii_digit()))
+    .then_some(num)
+}
+
+fn tokens(s: &str) -> Option<Vec<Token>> {
+    let mut out = Vec::new();
+    for raw in s.split(|c: char| {
+        c.is_whitespace() || matches!(c, ',' | '(' | ')' | '|' | '–' | '—' | '[' | ']')
+    }) {
+        let raw = raw.trim_end_matches([':', '.']).trim_start_matches(':');
+        if raw.is_empty() {
+            continue;
+        }
+        if let Some(d) = numeric_day(raw) {
+            out.push(Token::Day(d));
+            continue;
+        }
+        if raw.contains(':') {
+            let (t, half) = time_token(raw)?;
+            out.push(Token::Time(t, half));
+            continue;
+        }
+        for w in raw.split(['-', '/']) {
+            let w = w.trim_end_matches('.');
+            if w.is_empty() {
                 continue;
             }
-        }
-        if let Some(m) = month_of(w) {
-            if month.is_some() {
-                return None;
-            }
-            month = Some(m);
-        } else if w.bytes().all(|b| b.is_ascii_digit()) {
-            let n: u32 = w.parse().ok()?;
-            if w.len() == 4 && year.is_none() {
-                year = Some(i32::try_from(n).ok()?);
-            } else if w.len() <= 2 && day.is_none() && (1..=31).contains(&n) {
-                day = Some(n);
+            let digits = ordinal(w).unwrap_or(w);
+            if digits.bytes().all(|b| b.is_ascii_digit()) {
+                out.push(Token::Number(digits.parse().ok()?, digits.len()));
             } else {
-                return None;
+                out.push(Token::Word(fold_name(w)));
             }
-        } else if w.contains(':') && time.is_none() {
-            time = NaiveTime::parse_from_str(w, "%H:%M:%S")
-                .or_else(|_| NaiveTime::parse_from_str(w, "%H:%M"))
-                .ok();
-            time?;
-        } else if !NOISE.contains(&w) {
-            return None;
+        }
+    }
+    Some(out)
+}
+
+/// Day, month name and year in any order (a month may be named twice, as in `أيار/مايو`), or a
+/// numeric date, with day names, labels and a time around them. `None` when a word is not
+/// one of these.
+fn parse_words(line: &str) -> Option<Part> {
+    let toks = tokens(line)?;
+    let (mut day, mut month, mut year, mut time) = (None, None, None, None);
+    let mut full: Option<NaiveDate> = None;
+    let mut hijri = false;
+    let mut last_was_time = false;
+    let mut i = 0;
+    while i < toks.len() {
+        let was_time = std::mem::take(&mut last_was_time);
+        match &toks[i] {
+            Token::Day(date) => {
+                if full.is_some() {
+                    return None;
+                }
+                full = Some(*date);
+            }
+            Token::Time(clock, half) => {
+                if time.is_some() {
+                    return None;
+                }
+                time = Some(apply_half(*clock, *half)?);
+                last_was_time = half.is_none();
+            }
+            Token::Number(n, len) => {
+                if *len == 4 && year.is_none() {
+                    year = Some(i32::try_from(*n).ok()?);
+                } else if *len <= 2 && day.is_none() && (1..=31).contains(n) {
+                    day = Some(*n);
+                } else {
+                    return None;
+                }
+            }
+            Token::Word(w) => {
+                let two = match toks.get(i + 1) {
+                    Some(Token::Word(next)) => month_of(&format!("{w} {next}")),
+                    _ => None,
+                };
+                if let Some(m) = two {
+                    if month.is_some_and(|old| old != m) {
+                        return None;
+                    }
+                    month = Some(m);
+                    i += 2;
+                    continue;
+                }
+                if was_time && (AM.contains(&w.as_str()) || PM.contains(&w.as_str())) {
+                    let clock = time.take()?;
+                    time = Some(apply_half(clock, Some(PM.contains(&w.as_str())))?);
+                } else if let Some(m) = month_of(w) {
+                    // A month given twice (`أيار/مايو`, `تموز (يوليو)`) must agree.
+                    if month.is_some_and(|old| old != m) {
+                        return None;
+                    }
+                    month = Some(m);
+                } else if HIJRI_MONTHS.contains(&w.as_str()) || w == "ه" || w == "هـ" || w == "ah"
+                {
+                    hijri = true;
+                } else if !NOISE.contains(&w.as_str()) {
+                    return None;
+                }
+            }
         }
         i += 1;
     }
-    let date = NaiveDate::from_ymd_opt(year?, month?, day?)?;
-    Some(match time {
-        Some(t) => {
-            DateValue::Instant(FixedOffset::east_opt(0)?.from_utc_datetime(&date.and_time(t)))
+    if hijri {
+        return Some(Part::Hijri);
+    }
+    let date = match (full, day, month, year) {
+        (Some(d), None, None, None) => d,
+        (None, Some(dd), Some(mm), Some(yy)) => NaiveDate::from_ymd_opt(yy, mm, dd)?,
+        (None, None, None, None) if time.is_none() => return Some(Part::Noise),
+        _ => return None,
+    };
+    Some(Part::Date(match time {
+        Some(clock) => {
+            DateValue::Instant(FixedOffset::east_opt(0)?.from_utc_datetime(&date.and_time(clock)))
         }
         None => DateValue::Day(date),
-    })
+    }))
+}
+
+/// A 12-hour time made 24-hour: `Some(true)` after noon, `Some(false)` before.
+fn apply_half(t: NaiveTime, pm: Option<bool>) -> Option<NaiveTime> {
+    use chrono::Timelike;
+    let Some(pm) = pm else { return Some(t) };
+    let h = t.hour();
+    if h == 0 || h > 12 {
+        // `14:00 م` says the same twice; `0:30 am` is plain.
+        return Some(t);
+    }
+    let h24 = match (h, pm) {
+        (12, false) => 0,
+        (12, true) => 12,
+        (h, false) => h,
+        (h, true) => h + 12,
+    };
+    t.with_hour(h24)
 }
 
 #[cfg(test)]
@@ -400,5 +680,127 @@ mod tests {
         assert_eq!(day("31 February 2017"), None);
         assert_eq!(day(""), None);
         assert_eq!(day("2017"), None);
+    }
+
+    fn iso(s: &str) -> Option<String> {
+        parse_date(s).map(DateValue::to_iso)
+    }
+
+    #[test]
+    fn dual_month_names() {
+        assert_eq!(day("13 أيار/مايو 2024").as_deref(), Some("2024-05-13"));
+        assert_eq!(day("13 تموز (يوليو) 2024").as_deref(), Some("2024-07-13"));
+        assert_eq!(
+            day("الاثنين 1 كانون الثاني/يناير 2024").as_deref(),
+            Some("2024-01-01")
+        );
+        assert_eq!(day("13 أيار/يونيو 2024"), None, "two months that disagree");
+    }
+
+    #[test]
+    fn day_names_with_numeric_dates() {
+        assert_eq!(day("الخميس 13/06/2024").as_deref(), Some("2024-06-13"));
+        assert_eq!(day("الخميس، 13/06/2024").as_deref(), Some("2024-06-13"));
+        assert_eq!(day("Thursday 13.06.2024").as_deref(), Some("2024-06-13"));
+        assert_eq!(
+            iso("الخميس 13/06/2024 - 10:30").as_deref(),
+            Some("2024-06-13T10:30:00+00:00")
+        );
+    }
+
+    #[test]
+    fn twelve_hour_times() {
+        assert_eq!(
+            iso("13 يونيو 2024 ١٠:٣٠ ص").as_deref(),
+            Some("2024-06-13T10:30:00+00:00")
+        );
+        assert_eq!(
+            iso("13 يونيو 2024 ١٠:٣٠ م").as_deref(),
+            Some("2024-06-13T22:30:00+00:00")
+        );
+        assert_eq!(
+            iso("الخميس 13/06/2024 12:05 ص").as_deref(),
+            Some("2024-06-13T00:05:00+00:00")
+        );
+        assert_eq!(
+            iso("June 13, 2024 10:30 pm").as_deref(),
+            Some("2024-06-13T22:30:00+00:00")
+        );
+        assert_eq!(
+            iso("June 13, 2024 at 9:05am").as_deref(),
+            Some("2024-06-13T09:05:00+00:00")
+        );
+        // `م` after a year is "AD", not "pm".
+        assert_eq!(day("13 يونيو 2024 م").as_deref(), Some("2024-06-13"));
+    }
+
+    #[test]
+    fn labels() {
+        assert_eq!(day("نشر في: 13 يونيو 2024").as_deref(), Some("2024-06-13"));
+        assert_eq!(
+            day("تاريخ النشر: 13/06/2024").as_deref(),
+            Some("2024-06-13")
+        );
+        assert_eq!(day("تاريخ النشر 2024-06-13").as_deref(), Some("2024-06-13"));
+        assert_eq!(
+            iso("Published: 2024-06-13T10:00:00Z").as_deref(),
+            Some("2024-06-13T10:00:00+00:00")
+        );
+        assert_eq!(day("Updated: June 14, 2024").as_deref(), Some("2024-06-14"));
+        assert_eq!(
+            day("Published: June 13, 2024 | Updated: June 14, 2024").as_deref(),
+            Some("2024-06-13")
+        );
+        assert_eq!(
+            day("آخر تحديث: الخميس 13 يونيو 2024").as_deref(),
+            Some("2024-06-13")
+        );
+    }
+
+    #[test]
+    fn english_ordinals() {
+        assert_eq!(day("June 13th, 2024").as_deref(), Some("2024-06-13"));
+        assert_eq!(day("1st March 2024").as_deref(), Some("2024-03-01"));
+        assert_eq!(
+            day("Sunday, the 22nd of September 2024").as_deref(),
+            Some("2024-09-22")
+        );
+        assert_eq!(day("3rd of May, 2024").as_deref(), Some("2024-05-03"));
+        assert_eq!(day("June 13xx, 2024"), None);
+    }
+
+    #[test]
+    fn lines_that_look_like_dates() {
+        assert!(looks_like_date(
+            "نشر في: 13 يونيو 2024 الساعة 10:30 بتوقيت مكة"
+        ));
+        assert!(looks_like_date("Posted 13/06/2024 by the desk"));
+        assert!(!looks_like_date("ويليام الثالث (1650 م - 1702 م) ."));
+        assert!(!looks_like_date(
+            "بريا راي ممثلة أفلام هندو-أمريكية مولودة بتاريخ 25 ديسمبر 1980"
+        ));
+        assert!(!looks_like_date("June was warm"));
+    }
+
+    #[test]
+    fn hijri_beside_gregorian() {
+        assert_eq!(
+            day("الخميس 7 ذو الحجة 1445 هـ الموافق 13 يونيو 2024 م").as_deref(),
+            Some("2024-06-13")
+        );
+        assert_eq!(
+            day("13 يونيو 2024 - 7 ذو الحجة 1445").as_deref(),
+            Some("2024-06-13")
+        );
+        assert_eq!(
+            day("١٣/٠٦/٢٠٢٤ م | ٧/١٢/١٤٤٥ هـ").as_deref(),
+            Some("2024-06-13")
+        );
+        assert_eq!(
+            day("7 ذو الحجة 1445 هـ"),
+            None,
+            "a Hijri date alone is not taken"
+        );
+        assert_eq!(day("7 ذو الحجة 1445 هـ - وقال الوزير"), None);
     }
 }

@@ -547,8 +547,8 @@ mod tests {
         let texts: Vec<_> = a.blocks.iter().map(|b| b.text.as_str()).collect();
         assert_eq!(texts, vec!["فقرة أولى", "فقرة «ثانية»"]);
         assert_eq!(
-            raws[1].blocks[0].text, "escaped html",
-            "&nbsp; decoded by the HTML reader"
+            raws[1].blocks[0].text, "escaped \u{a0}html",
+            "&nbsp; decoded by the HTML reader (a no-break space, as a browser keeps it)"
         );
         assert_eq!(raws[1].key, None, "no guid and no link");
     }

@@ -2,19 +2,82 @@
 
 use pulldown_cmark::{Event, MetadataBlockKind, Options, Parser, Tag, TagEnd};
 
-use super::{BlockKind, RawArticle, json};
+use super::{BlockKind, RawArticle, html, json};
+
+/// Front matter larger than this is not read.
+const MAX_FRONT_MATTER_BYTES: usize = 256 * 1024;
+
+/// YAML front matter nested deeper than this (in brackets or by indentation) is not read: the
+/// YAML parser's cost grows with the square of the depth.
+const MAX_YAML_DEPTH: usize = 64;
+
+/// Why front matter is refused before it is parsed, if it is: too large, or YAML nested too
+/// deep. One linear pass; quoted text and comments are skipped.
+fn refuse_front_matter(kind: MetadataBlockKind, src: &str) -> Option<String> {
+    if src.len() > MAX_FRONT_MATTER_BYTES {
+        return Some(format!(
+            "its front matter is larger than {} KiB; it was not read",
+            MAX_FRONT_MATTER_BYTES / 1024
+        ));
+    }
+    if kind != MetadataBlockKind::YamlStyle {
+        return None;
+    }
+    let mut indents: Vec<usize> = Vec::new();
+    let too_deep = || {
+        Some(format!(
+            "its YAML front matter is nested deeper than {MAX_YAML_DEPTH} levels; it was not read"
+        ))
+    };
+    let mut flow = 0usize;
+    for line in src.lines() {
+        let indent = line.len() - line.trim_start_matches([' ', '-', '?', ':']).len();
+        if flow == 0 && !line.trim().is_empty() && !line.trim_start().starts_with('#') {
+            while indents.last().is_some_and(|&i| i >= indent) {
+                indents.pop();
+            }
+            indents.push(indent);
+            if indents.len() > MAX_YAML_DEPTH {
+                return too_deep();
+            }
+        }
+        let mut quote: Option<char> = None;
+        let mut prev = ' ';
+        for c in line.chars() {
+            match (quote, c) {
+                (Some(q), c) if c == q && prev != '\\' => quote = None,
+                (None, '"' | '\'') => quote = Some(c),
+                (None, '#') if prev == ' ' => break,
+                (None, '[' | '{') => {
+                    flow += 1;
+                    if flow + indents.len() > MAX_YAML_DEPTH {
+                        return too_deep();
+                    }
+                }
+                (None, ']' | '}') => flow = flow.saturating_sub(1),
+                _ => {} // Quoted text, and every other character.
+            }
+            prev = c;
+        }
+    }
+    None
+}
 
 /// Parses a whole Markdown document, front matter included.
 pub(super) fn parse_document(text: &str, warnings: &mut Vec<String>) -> RawArticle {
     let mut raw = RawArticle::default();
     let meta = walk(text, &mut raw);
     if let Some((kind, src)) = meta {
+        if let Some(why) = refuse_front_matter(kind, &src) {
+            warnings.push(why);
+            return finish_title(raw);
+        }
         let parsed: Result<serde_json::Value, String> = match kind {
             MetadataBlockKind::YamlStyle => serde_yaml_ng::from_str::<serde_json::Value>(&src)
                 .map_err(|e| format!("its YAML front matter is malformed ({e})")),
             MetadataBlockKind::PlusesStyle => toml::from_str::<toml::Table>(&src)
                 .map_err(|e| format!("its TOML front matter is malformed ({})", e.message()))
-                .and_then(|t| serde_json::to_value(t).map_err(|e| e.to_string())),
+                .map(|t| toml_to_json(toml::Value::Table(t))),
         };
         match parsed {
             Ok(serde_json::Value::Object(map)) => {
@@ -31,23 +94,129 @@ pub(super) fn parse_document(text: &str, warnings: &mut Vec<String>) -> RawArtic
             Err(e) => warnings.push(e),
         }
     }
-    // Without a title in the front matter, a leading level-1 heading is the title.
+    finish_title(raw)
+}
+
+/// Without a title in the front matter, a leading level-1 heading is the title; a line near
+/// the top that only repeats the front matter's author and date (`By Jane Doe, 16 November
+/// 2017`) is not kept in the body.
+fn finish_title(mut raw: RawArticle) -> RawArticle {
     if raw.title.is_none()
         && let Some(first) = raw.blocks.first()
         && first.kind == BlockKind::Heading(1)
     {
         raw.title = Some(raw.blocks.remove(0).text);
     }
+    let known: Vec<String> = raw.byline.iter().chain(&raw.dates).cloned().collect();
+    if !known.is_empty() {
+        let known: Vec<&str> = known.iter().map(String::as_str).collect();
+        let mut seen = 0;
+        raw.blocks.retain(|b| {
+            seen += 1;
+            !(seen <= 3 && b.kind == BlockKind::Paragraph && html::only_repeats(&b.text, &known))
+        });
+    }
     raw
 }
 
+/// A TOML value as JSON; dates and times (unquoted in TOML) become their text.
+fn toml_to_json(v: toml::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        toml::Value::String(s) => J::String(s),
+        toml::Value::Integer(i) => J::from(i),
+        toml::Value::Float(f) => J::from(f),
+        toml::Value::Boolean(b) => J::Bool(b),
+        toml::Value::Datetime(d) => J::String(d.to_string()),
+        toml::Value::Array(a) => J::Array(a.into_iter().map(toml_to_json).collect()),
+        toml::Value::Table(t) => {
+            J::Object(t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect())
+        }
+    }
+}
+
 /// Parses a Markdown body into `raw`'s blocks (front matter is not looked for).
+///
+/// Text nested too deep for the Markdown parser is read as plain paragraphs without a note:
+/// that is how a `.txt` is read anyway (and the catalog, which reads only a `.txt`'s head,
+/// warns the same).
 pub(super) fn parse_body(text: &str, raw: &mut RawArticle) {
+    let notes = raw.notes.len();
     walk(text, raw);
+    raw.notes.truncate(notes);
+}
+
+/// Lists and quotes nested deeper than this make the body be read as plain paragraphs: the
+/// Markdown parser's work grows with the square of the depth.
+const MAX_MARKDOWN_DEPTH: usize = 64;
+
+/// How deep the lines of a Markdown text nest lists and quotes, at most (list and quote
+/// markers at the start of a line, and indentation by two columns).
+fn markdown_depth(text: &str) -> usize {
+    let mut deepest = 0;
+    for line in text.lines() {
+        let mut depth = 0usize;
+        let mut spaces = 0usize;
+        let mut rest = line;
+        loop {
+            let trimmed = rest.trim_start_matches(' ');
+            spaces += rest.len() - trimmed.len();
+            let marker = ["- ", "* ", "+ ", "> ", ">"]
+                .iter()
+                .find(|m| trimmed.starts_with(*m))
+                .map(|m| m.len())
+                .or_else(|| {
+                    let digits = trimmed.bytes().take_while(u8::is_ascii_digit).count();
+                    (digits > 0
+                        && digits < 10
+                        && trimmed.get(digits..).is_some_and(|r| r.starts_with(". ")))
+                    .then_some(digits + 2)
+                });
+            match marker {
+                Some(len) => {
+                    depth += 1;
+                    rest = trimmed.get(len..).unwrap_or("");
+                }
+                None => break,
+            }
+            if depth > MAX_MARKDOWN_DEPTH {
+                return depth;
+            }
+        }
+        deepest = deepest.max(depth + spaces / 2);
+    }
+    deepest
+}
+
+/// The text after a leading `---` or `+++` block, or all of it.
+fn after_front_matter(text: &str) -> &str {
+    for fence in ["---", "+++"] {
+        if let Some(rest) = text.strip_prefix(fence)
+            && rest.starts_with(['\n', '\r'])
+        {
+            let mut at = fence.len();
+            for line in rest.split_inclusive('\n').skip(1) {
+                at += line.len();
+                if line.trim_end() == fence {
+                    return text.get(at + 1..).unwrap_or("");
+                }
+            }
+        }
+    }
+    text
 }
 
 /// Walks the events, pushing blocks into `raw`; returns the front matter's kind and text.
 fn walk(text: &str, raw: &mut RawArticle) -> Option<(MetadataBlockKind, String)> {
+    if markdown_depth(after_front_matter(text)) > MAX_MARKDOWN_DEPTH {
+        raw.notes.push(format!(
+            "its Markdown nests lists or quotes deeper than {MAX_MARKDOWN_DEPTH} levels; it is read as plain paragraphs"
+        ));
+        for p in super::paragraphs_at_blank_lines(text) {
+            raw.push_block(BlockKind::Paragraph, p);
+        }
+        return None;
+    }
     let opts = Options::ENABLE_YAML_STYLE_METADATA_BLOCKS
         | Options::ENABLE_PLUSES_DELIMITED_METADATA_BLOCKS
         | Options::ENABLE_STRIKETHROUGH;
@@ -170,6 +339,107 @@ mod tests {
         assert_eq!(raw.title.as_deref(), Some("T"));
         assert_eq!(raw.dates, vec!["2025-01-07"]);
         assert_eq!(raw.blocks.len(), 1);
+    }
+
+    #[test]
+    fn a_byline_line_repeating_the_front_matter_is_dropped() {
+        let md = "---\ntitle: T\nauthor: Jane Doe\ndate: 16 November 2017\n---\n\n*By Jane Doe, 16 November 2017*\n\nThe body, which names Jane Doe again.\n";
+        let mut w = Vec::new();
+        let raw = parse_document(md, &mut w);
+        assert_eq!(raw.blocks.len(), 1, "{:?}", raw.blocks);
+        assert_eq!(raw.blocks[0].text, "The body, which names Jane Doe again.");
+    }
+
+    #[test]
+    fn unquoted_toml_dates() {
+        let md = "+++\ntitle = \"T\"\ndate = 2024-03-16T10:00:00Z\n+++\n\nBody.\n";
+        let mut w = Vec::new();
+        let raw = parse_document(md, &mut w);
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(raw.dates, vec!["2024-03-16T10:00:00Z"]);
+        let md = "+++\ndate = 2024-03-16\n+++\n\nBody.\n";
+        assert_eq!(parse_document(md, &mut w).dates, vec!["2024-03-16"]);
+    }
+
+    #[test]
+    fn deep_or_huge_front_matter_is_refused_in_one_pass() {
+        let mut w = Vec::new();
+        let md = format!(
+            "---\ntitle: {}\n---\n\n# Body title\n\nText.\n",
+            "[".repeat(100_000)
+        );
+        let raw = parse_document(&md, &mut w);
+        assert_eq!(
+            w,
+            ["its YAML front matter is nested deeper than 64 levels; it was not read"]
+        );
+        assert_eq!(raw.title.as_deref(), Some("Body title"));
+        let mut nested = String::from("---\n");
+        for i in 0..100 {
+            nested.push_str(&" ".repeat(i * 2));
+            nested.push_str("k:\n");
+        }
+        nested.push_str("---\n\nText.\n");
+        w.clear();
+        parse_document(&nested, &mut w);
+        assert_eq!(
+            w,
+            ["its YAML front matter is nested deeper than 64 levels; it was not read"]
+        );
+        w.clear();
+        let big = format!(
+            "---\ntitle: x\nbody: \"{}\"\n---\n\nText.\n",
+            "x".repeat(300_000)
+        );
+        parse_document(&big, &mut w);
+        assert_eq!(
+            w,
+            ["its front matter is larger than 256 KiB; it was not read"]
+        );
+        // TOML's parser has its own depth limit: one line, quickly.
+        w.clear();
+        let toml = format!("+++\ntitle = {}\n+++\n\nText.\n", "[".repeat(100_000));
+        parse_document(&toml, &mut w);
+        assert_eq!(w.len(), 1);
+        assert!(
+            w[0].starts_with("its TOML front matter is malformed"),
+            "{w:?}"
+        );
+        assert!(!w[0].contains('\n'));
+        // Brackets in quotes and comments are text.
+        w.clear();
+        let quoted = format!(
+            "---\ntitle: \"{}\" # {}\n---\n\nText.\n",
+            "[".repeat(200),
+            "{".repeat(200)
+        );
+        assert_eq!(
+            parse_document(&quoted, &mut w).title.as_deref(),
+            Some("[".repeat(200).as_str())
+        );
+        assert!(w.is_empty(), "{w:?}");
+    }
+
+    #[test]
+    fn deep_markdown_nesting_is_read_as_plain_text() {
+        let mut md = String::new();
+        for i in 1..3000 {
+            md.push_str(&"- ".repeat(i));
+            md.push_str("x\n");
+        }
+        let mut w = Vec::new();
+        let raw = parse_document(&md, &mut w);
+        assert!(
+            raw.notes[0].contains("deeper than 64 levels"),
+            "{:?}",
+            raw.notes
+        );
+        assert_eq!(raw.blocks.len(), 1);
+        let ok = "- a\n  - b\n    - c\n\n> > quoted\n";
+        let raw = parse_document(ok, &mut w);
+        assert!(raw.notes.is_empty());
+        assert_eq!(raw.blocks.len(), 4);
+        assert_eq!(markdown_depth(ok), 3);
     }
 
     #[test]

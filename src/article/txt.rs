@@ -6,8 +6,12 @@ use super::{
     paragraphs_at_blank_lines, parse_date,
 };
 
-/// The longest line still taken for a date line or a byline.
+/// The longest line still taken for a byline.
 const SHORT_LINE_CHARS: usize = 60;
+
+/// The longest line still taken for a date line (a Hijri date beside the Gregorian one, a
+/// label and a time make long ones).
+const DATE_LINE_CHARS: usize = 100;
 
 /// The head of a `.txt` article, found without reading further than its first body paragraph.
 pub(super) struct Head<'a> {
@@ -103,9 +107,20 @@ impl<'a> Iterator for Paragraphs<'a> {
     }
 }
 
+/// For an article without date lines: its first body line when it is short and looks like a
+/// date that qari did not understand.
+pub(super) fn undated_hint<'a>(head: &Head<'a>) -> Option<&'a str> {
+    if !head.dates.is_empty() {
+        return None;
+    }
+    let line = head.body.first()?.lines().next()?.trim();
+    (line.chars().count() <= DATE_LINE_CHARS && super::date::looks_like_date(line)).then_some(line)
+}
+
 pub(super) fn parse(text: &str) -> RawArticle {
     let head = head(text);
     let mut raw = RawArticle {
+        date_hint: undated_hint(&head).map(str::to_owned),
         title: Some(head.title.to_owned()),
         dates: head.dates.iter().map(|&d| d.to_owned()).collect(),
         guessed: Some(head.guess()),
@@ -151,8 +166,8 @@ fn strip_heading_marks(line: &str) -> &str {
 fn is_date_paragraph(p: &str) -> bool {
     p.lines().all(|l| {
         let l = l.trim();
-        l.len() <= SHORT_LINE_CHARS * 4
-            && l.chars().count() <= SHORT_LINE_CHARS
+        l.len() <= DATE_LINE_CHARS * 4
+            && l.chars().count() <= DATE_LINE_CHARS
             && parse_date(l).is_some()
     })
 }

@@ -153,6 +153,7 @@ impl PreparedArticle {
                 BlockKind::Paragraph => LineKind::Paragraph,
                 BlockKind::Quote => LineKind::Quote,
                 BlockKind::ListItem => LineKind::ListItem,
+                BlockKind::Figure => LineKind::Meta,
             };
             if cancel.is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed)) {
                 // Cancelled: the result is thrown away, the rest costs nothing.
