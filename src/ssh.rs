@@ -36,7 +36,7 @@ mod input;
 mod session;
 
 pub use input::KeyParser;
-use session::{End, Mailbox};
+use session::{End, Inlet, Mailbox};
 
 /// How long a lone ESC waits for the rest of an escape sequence before it is the Esc key.
 pub const ESC_WAIT: Duration = Duration::from_millis(40);
@@ -187,7 +187,7 @@ struct Conn {
     pty: Option<(String, u16, u16)>,
     env: HashMap<String, String>,
     /// Where input and window changes go, once the reader runs.
-    events: Option<Arc<Mailbox>>,
+    events: Option<Inlet>,
 }
 
 impl Conn {
@@ -320,7 +320,7 @@ impl russh::server::Handler for Conn {
         };
         session.channel_success(channel)?;
         let mailbox = Arc::new(Mailbox::default());
-        self.events = Some(Arc::clone(&mailbox));
+        self.events = Some(Inlet(Arc::clone(&mailbox)));
         let start = StartSession {
             mailbox,
             shared: Arc::clone(&self.shared),
@@ -442,9 +442,8 @@ impl russh::server::Handler for Conn {
         _channel: ChannelId,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        if let Some(mailbox) = self.events.take() {
-            mailbox.close();
-        }
+        // Dropping the inlet closes the mailbox.
+        self.events = None;
         Ok(())
     }
 }

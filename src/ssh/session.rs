@@ -68,6 +68,25 @@ pub struct Mailbox {
     stopping: AtomicBool,
 }
 
+/// The connection's end of a mailbox: when it goes (the client closed the channel, or the
+/// connection is gone without a word), the session ends.
+#[derive(Debug)]
+pub struct Inlet(pub std::sync::Arc<Mailbox>);
+
+impl std::ops::Deref for Inlet {
+    type Target = Mailbox;
+
+    fn deref(&self) -> &Mailbox {
+        &self.0
+    }
+}
+
+impl Drop for Inlet {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
 /// What the session took from its mailbox.
 #[derive(Debug)]
 #[allow(
