@@ -2,7 +2,8 @@
 //! process, on russh) each open an article and press a key (`j`, then `k`) about once a
 //! second. Printed: key → screen latency (key sent → first byte of the answer) at p50, p99 and
 //! max, first alone, then while one more client, again and again, pastes 1 MB into the `/`
-//! prompt, floods keys, or floods window changes; and the server's memory per session.
+//! prompt, floods keys (to the reader, then into the `/` prompt), or floods window changes; and
+//! the server's memory per session.
 //!
 //! `cargo build --release --bin qari --example sshbench && target/release/examples/sshbench
 //! [SESSIONS] [SECONDS]` (defaults 1000 sessions, 15 s a phase). Needs `ssh-keygen`. Every
@@ -141,6 +142,7 @@ async fn press(mut s: Session, k: usize, end: Instant) -> (Session, Vec<Duration
 enum Abuse {
     Paste,
     Keys,
+    QueryKeys,
     WindowChanges,
 }
 
@@ -182,7 +184,19 @@ async fn abuse(port: u16, key: PathBuf, abuse: Abuse, end: Instant) -> anyhow::R
                 s.forget();
                 count += keys.len() as u64;
             }
-            Ok(format!("{count} keys"))
+            Ok(format!("{count} keys to the reader"))
+        }
+        Abuse::QueryKeys => {
+            // Every key changes the query: a search each, each cancelling the one before.
+            s.send(b"/").await?;
+            let keys = b"qari\x7f\x7f\x7f\x7f".repeat(512);
+            while Instant::now() < end {
+                s.send(&keys).await?;
+                s.drain_now();
+                s.forget();
+                count += keys.len() as u64;
+            }
+            Ok(format!("{count} keys into the `/` prompt"))
         }
         Abuse::WindowChanges => {
             while Instant::now() < end {
@@ -317,7 +331,12 @@ fn main() -> anyhow::Result<()> {
             busy.saturating_sub(idle) as f64 / all.len().max(1) as f64
         );
         let mut all = phase(all, secs, port, &key, None, pid).await;
-        for a in [Abuse::Paste, Abuse::Keys, Abuse::WindowChanges] {
+        for a in [
+            Abuse::Paste,
+            Abuse::Keys,
+            Abuse::QueryKeys,
+            Abuse::WindowChanges,
+        ] {
             all = phase(all, secs, port, &key, Some(a), pid).await;
         }
         println!("server RSS at the end: {} kB", rss_kb(pid));

@@ -627,7 +627,16 @@ async fn supervise(start: StartSession) {
                 .await;
             format!("panic: {msg}")
         }
-        Some(Err(_)) => "error: the session could not start".to_owned(),
+        Some(Err(_)) => {
+            let _ = handle
+                .data(
+                    channel,
+                    b"qari: the server could not start a reader for you now; try again later.\r\n"
+                        .to_vec(),
+                )
+                .await;
+            "error: the session could not start".to_owned()
+        }
         None => {
             // Still busy: nothing it sends from now on goes out.
             writer.abort();
