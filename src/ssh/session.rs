@@ -167,8 +167,12 @@ impl Mailbox {
 
     /// The client's terminal has a new size (already held to the cap).
     pub fn resize(&self, size: (u16, u16)) {
-        self.lock().size = Some(size);
-        self.wake.notify_one();
+        // A size already waiting has woken the session, which looks again when it is due: a
+        // burst costs one wake-up, not one each.
+        let waiting = self.lock().size.replace(size).is_some();
+        if !waiting {
+            self.wake.notify_one();
+        }
     }
 
     /// The client closed the channel.
