@@ -229,12 +229,21 @@ async fn phase(
 ) -> Vec<Session> {
     let end = Instant::now() + Duration::from_secs(secs);
     let cpu = cpu_ticks(pid);
+    // The other client runs on a thread and runtime of its own, as another program would: it
+    // does not queue the readers' clients behind it.
     let abuser = extra.map(|a| {
-        let work = abuse(port, key.to_path_buf(), a, end);
-        tokio::spawn(async move {
-            tokio::time::timeout(Duration::from_secs(secs + 30), work)
-                .await
-                .unwrap_or_else(|_| Err(anyhow::anyhow!("it was still blocked 30 s after the end")))
+        let key = key.to_path_buf();
+        std::thread::spawn(move || -> anyhow::Result<String> {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(async move {
+                tokio::time::timeout(Duration::from_secs(secs + 30), abuse(port, key, a, end))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(anyhow::anyhow!("it was still blocked 30 s after the end"))
+                    })
+            })
         })
     });
     let tasks: Vec<_> = sessions
@@ -251,10 +260,10 @@ async fn phase(
         }
     }
     let what = match abuser {
-        Some(t) => match t.await {
+        Some(t) => match t.join() {
             Ok(Ok(done)) => format!(" while another client sent {done}"),
             Ok(Err(e)) => format!(" while another client failed: {e}"),
-            Err(e) => format!(" while another client panicked: {e}"),
+            Err(_) => " while another client panicked".to_owned(),
         },
         None => String::new(),
     };
