@@ -60,6 +60,12 @@ fn start_server(dir: &Path, sessions: usize) -> (std::process::Child, u16) {
         .args(["serve", "--listen", "127.0.0.1:0", "--rate", "100000"])
         .arg("--max-sessions")
         .arg((sessions + 8).to_string())
+        .args([
+            "--max-startups",
+            "100000",
+            "--max-startups-per-address",
+            "100000",
+        ])
         .arg("--authorized-keys")
         .arg(dir.join("authorized_keys"))
         .arg("--host-key")

@@ -4,6 +4,13 @@
 //! [`App::handle`]; [`crate::ui`] draws the state. The app keeps the laid-out article per
 //! width, so a resize costs one layout and the reading position (an offset into the source
 //! text, not a line number) stays at the top.
+//!
+//! Nothing in [`App::handle`] waits for slow work: library searches and finds in an article
+//! run on one worker per app (each keystroke cancels the running search), the whole of a long
+//! article is prepared and laid out on a thread while its first part is shown, and an article
+//! of a huge file is read on a thread while the list stays live. The app calls the front
+//! end's [`Waker`] when a result is ready; the front end then calls [`App::poll_background`].
+//! Dropping the app (or [`App::cancel_background`]) cancels its work.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
@@ -40,6 +47,13 @@ const PROGRESSIVE_BYTES: usize = 256 * 1024;
 /// Body text in that first part after the block the reader opens on: many screens at any
 /// width.
 const FIRST_PART_BYTES: usize = 32 * 1024;
+/// Articles with this much body text are wrapped again in the background on a resize (on
+/// their first part meanwhile): past it wrapping takes more than a frame.
+#[cfg(not(test))]
+const REWRAP_BYTES: usize = 4 * 1024 * 1024;
+/// (Lower in the unit tests, so that their articles stay small.)
+#[cfg(test)]
+const REWRAP_BYTES: usize = PROGRESSIVE_BYTES;
 
 /// The longest query, in characters: what is typed or pasted past it is dropped, with a
 /// message.
@@ -233,6 +247,8 @@ impl Reader {
         best.unwrap_or(0)
     }
 
+    /// Lays the article out for `width` columns: from the cache, at once for a short
+    /// article, else on its first part at once with the whole laid out in the background.
     fn lay_out(&mut self, width: usize, opts: Options, bg: &mut Background) {
         if width == self.width && !self.lines.is_empty() {
             return;
@@ -240,12 +256,15 @@ impl Reader {
         let lines = if let Some((_, l)) = self.cache.iter().find(|(w, _)| *w == width) {
             Arc::clone(l)
         } else {
-            let prepared = if let Some(p) = &self.prepared {
-                Arc::clone(p)
-            } else {
-                let p = self.start_preparing(opts, bg);
-                self.prepared = Some(Arc::clone(&p));
-                p
+            let prepared = match &self.prepared {
+                Some(p) if p.is_whole() && self.article.body_bytes() >= REWRAP_BYTES => {
+                    // Wrapping a long article again takes long: its first part from the top
+                    // of the pane now, the whole in the background.
+                    let whole = Arc::clone(p);
+                    self.start_partial(Source::Prepared(whole), width, opts, bg)
+                }
+                Some(p) => Arc::clone(p),
+                None => self.start_preparing(width, opts, bg),
             };
             let l = Arc::new(prepared.lay_out(width));
             if self.cache.len() >= CACHED_WIDTHS {
@@ -260,13 +279,32 @@ impl Reader {
     }
 
     /// Prepares the article for layout: all of it, or for a long article the part from the
-    /// block the reader opens on, with the whole prepared in the background (it comes in
-    /// through [`App::poll_background`]).
-    fn start_preparing(&mut self, opts: Options, bg: &mut Background) -> Arc<PreparedArticle> {
-        let whole = || Arc::new(PreparedArticle::new(&self.article, opts));
+    /// block the reader opens on, with the whole prepared and laid out in the background (it
+    /// comes in through [`App::poll_background`]).
+    fn start_preparing(
+        &mut self,
+        width: usize,
+        opts: Options,
+        bg: &mut Background,
+    ) -> Arc<PreparedArticle> {
         if self.article.body_bytes() < PROGRESSIVE_BYTES {
-            return whole();
+            let whole = Arc::new(PreparedArticle::new(&self.article, opts));
+            self.prepared = Some(Arc::clone(&whole));
+            return whole;
         }
+        let article = Arc::clone(&self.article);
+        self.start_partial(Source::Article(article), width, opts, bg)
+    }
+
+    /// Makes the first part from the block at the top of the pane the article shown, and
+    /// starts the work that brings the whole, laid out at `width`, from `source`.
+    fn start_partial(
+        &mut self,
+        source: Source,
+        width: usize,
+        opts: Options,
+        bg: &mut Background,
+    ) -> Arc<PreparedArticle> {
         let from = self.anchor.block.unwrap_or(0);
         let first = Arc::new(PreparedArticle::first_part(
             &self.article,
@@ -274,37 +312,73 @@ impl Reader {
             from,
             FIRST_PART_BYTES,
         ));
-        if first.is_whole() {
-            return first;
-        }
-        let job = bg.next_job();
-        let (article, notifier, fallback) = (
-            Arc::clone(&self.article),
-            bg.notifier.clone(),
-            Arc::clone(&first),
-        );
-        let spawned = std::thread::Builder::new()
-            .name("qari-layout".to_owned())
-            .spawn(move || {
-                notifier.hold();
-                // Stopped with the app's background work; else something is always sent, so
-                // that the reader does not stay partial.
-                let prepared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    PreparedArticle::new_cancellable(&article, opts, &notifier.stopped)
-                }));
-                let prepared = match prepared {
-                    Ok(Some(p)) => Arc::new(p),
-                    Ok(None) => return,
-                    Err(_) => fallback,
-                };
-                notifier.send(Done::Whole { job, prepared });
-            });
-        if spawned.is_ok() {
+        self.cache.clear();
+        let shown = if first.is_whole() {
+            first
+        } else if let Some(job) =
+            Self::spawn_whole(source.clone(), width, opts, bg, Arc::clone(&first))
+        {
             self.whole = Some(job);
             first
         } else {
-            whole()
-        }
+            // No thread to spare: the whole, here.
+            match source {
+                Source::Article(a) => Arc::new(PreparedArticle::new(&a, opts)),
+                Source::Prepared(p) => p,
+            }
+        };
+        self.prepared = Some(Arc::clone(&shown));
+        shown
+    }
+
+    /// Starts a thread that prepares the whole article (or takes it prepared) and lays it
+    /// out at `width`; its job number, or none when no thread could be started. On a panic
+    /// it sends `fallback` (the first part) as the whole, so the reader never waits for ever.
+    fn spawn_whole(
+        source: Source,
+        width: usize,
+        opts: Options,
+        bg: &mut Background,
+        fallback: Arc<PreparedArticle>,
+    ) -> Option<u64> {
+        let job = bg.next_job();
+        let notifier = bg.notifier.clone();
+        std::thread::Builder::new()
+            .name("qari-layout".to_owned())
+            .spawn(move || {
+                notifier.hold();
+                let stopped = &notifier.stopped;
+                let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let prepared = match source {
+                        Source::Article(a) => {
+                            Arc::new(PreparedArticle::new_cancellable(&a, opts, stopped)?)
+                        }
+                        Source::Prepared(p) => p,
+                    };
+                    if stopped.load(Ordering::Acquire) {
+                        return None;
+                    }
+                    let lines = Arc::new(prepared.lay_out(width));
+                    Some((prepared, lines))
+                }));
+                let (prepared, lines) = match made {
+                    Ok(Some(made)) => made,
+                    // Cancelled with the app's background work.
+                    Ok(None) => return,
+                    Err(_) => {
+                        let lines = Arc::new(fallback.lay_out(width));
+                        (fallback, lines)
+                    }
+                };
+                notifier.send(Done::Whole {
+                    job,
+                    prepared,
+                    width,
+                    lines,
+                });
+            })
+            .ok()
+            .map(|_| job)
     }
 
     /// Whether only the first part of the article is laid out yet.
@@ -312,12 +386,14 @@ impl Reader {
         self.whole.is_some()
     }
 
-    /// Takes over the whole article's preparation from job `job`, when it is the one this
-    /// reader waits for, and lays it out at the same width and place.
+    /// Takes over the whole article and its lines at `width` from job `job`, when it is the
+    /// one this reader waits for, keeping the place. When the pane's width changed
+    /// meanwhile, the whole is wrapped again in the background (and false returned).
     fn complete(
         &mut self,
         job: u64,
         prepared: Arc<PreparedArticle>,
+        (width, lines): (usize, Arc<Vec<DocLine>>),
         opts: Options,
         bg: &mut Background,
     ) -> bool {
@@ -325,13 +401,34 @@ impl Reader {
             return false;
         }
         self.whole = None;
+        let lines = if width == self.width {
+            lines
+        } else {
+            let first = self
+                .prepared
+                .clone()
+                .unwrap_or_else(|| Arc::clone(&prepared));
+            let again = Source::Prepared(Arc::clone(&prepared));
+            if let Some(j) = Self::spawn_whole(again, self.width, opts, bg, first) {
+                self.whole = Some(j);
+                return false;
+            }
+            Arc::new(prepared.lay_out(self.width))
+        };
         self.prepared = Some(prepared);
         self.cache.clear();
-        self.lines = Arc::new(Vec::new());
-        let width = self.width;
-        self.lay_out(width, opts, bg);
+        self.cache.push((self.width, Arc::clone(&lines)));
+        self.lines = lines;
+        self.top = self.line_of(self.anchor);
         true
     }
+}
+
+/// Where the whole of a long article comes from: the article, to prepare, or prepared.
+#[derive(Clone)]
+enum Source {
+    Article(Arc<Article>),
+    Prepared(Arc<PreparedArticle>),
 }
 
 // ----- background work -----
@@ -357,13 +454,21 @@ enum Done {
         matches: Vec<Match>,
         from_start: bool,
     },
-    /// The whole of a long article opened on its first part.
+    /// The whole of a long article shown on its first part, and its lines at `width`.
     Whole {
         job: u64,
         prepared: Arc<PreparedArticle>,
+        width: usize,
+        lines: Arc<Vec<DocLine>>,
     },
     /// A job ended in a panic: nothing will come of it.
     Failed { job: u64 },
+    /// Library article `index`, read and parsed (or why it could not be).
+    Opened {
+        job: u64,
+        index: usize,
+        article: Result<Arc<Article>, String>,
+    },
 }
 
 /// A search to run on the app's worker.
@@ -473,7 +578,9 @@ impl Notifier {
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
         if let Some(wake) = waker {
-            wake();
+            // A front end's waker that panics must not take the worker down with a job
+            // queued: the result is in the channel, the next poll takes it.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| wake()));
         }
     }
 }
@@ -504,6 +611,8 @@ struct Background {
     awaited: Option<(u64, Awaited)>,
     /// Open the first hit when the awaited library search answers (Enter came first).
     open_first: bool,
+    /// The article being read from a huge file, to open when it is parsed: job, index.
+    opening: Option<(u64, usize)>,
 }
 
 impl std::fmt::Debug for Background {
@@ -512,6 +621,7 @@ impl std::fmt::Debug for Background {
             .field("jobs", &self.jobs)
             .field("awaited", &self.awaited)
             .field("open_first", &self.open_first)
+            .field("opening", &self.opening)
             .finish_non_exhaustive()
     }
 }
@@ -533,6 +643,7 @@ impl Background {
             jobs: 0,
             awaited: None,
             open_first: false,
+            opening: None,
         }
     }
 
@@ -778,12 +889,17 @@ impl App {
     /// Whether background work this app waits for is under way (a search, the index, the
     /// whole of the open article).
     pub fn busy(&self) -> bool {
-        self.bg.awaited.is_some() || self.reader.as_ref().is_some_and(Reader::is_partial)
+        self.bg.awaited.is_some()
+            || self.bg.opening.is_some()
+            || self.reader.as_ref().is_some_and(Reader::is_partial)
     }
 
     /// What the background is doing, for the status line: none when it does nothing the
     /// reader waits for.
     pub fn background_status(&self) -> Option<&'static str> {
+        if self.bg.opening.is_some() {
+            return Some("opening the article…");
+        }
         match self.bg.awaited.map(|(_, a)| a) {
             Some(Awaited::Index | Awaited::Library) if !self.index.is_ready() => {
                 Some("indexing the library…")
@@ -863,18 +979,38 @@ impl App {
                 self.show_matches(&text, matches, from_start);
                 true
             }
-            Done::Whole { job, prepared } => {
+            Done::Whole {
+                job,
+                prepared,
+                width,
+                lines,
+            } => {
                 let opts = self.opts;
                 let Some(r) = &mut self.reader else {
                     return false;
                 };
-                if !r.complete(job, prepared, opts, &mut self.bg) {
+                if !r.complete(job, prepared, (width, lines), opts, &mut self.bg) {
                     return false;
                 }
                 let go = r.go_when_whole.take();
                 self.relayout();
                 if let Some(from_start) = go {
                     self.go_to_first_match(from_start);
+                }
+                true
+            }
+            Done::Opened {
+                job,
+                index,
+                article,
+            } => {
+                if self.bg.opening != Some((job, index)) {
+                    return false;
+                }
+                self.bg.opening = None;
+                match article {
+                    Ok(a) => self.show_article(index, a),
+                    Err(problem) => self.message = Some(problem),
                 }
                 true
             }
@@ -1235,7 +1371,9 @@ impl App {
                 }
             }
             Action::Back => {
-                if self.focus == Focus::Reader {
+                if self.bg.opening.take().is_some() {
+                    self.message = Some("the article was not opened".into());
+                } else if self.focus == Focus::Reader {
                     self.focus = Focus::List;
                     if let Some(e) = self.save() {
                         self.message = Some(e);
@@ -1398,43 +1536,87 @@ impl App {
             self.focus = Focus::Reader;
             return;
         }
+        if self.lib.loaded(index).is_none() && self.lib.is_huge(index) {
+            self.open_in_background(index);
+            return;
+        }
+        // Opening another article at once: one being read is not wanted any more.
+        self.bg.opening = None;
+        match self.lib.article(index) {
+            Ok(article) => self.show_article(index, article),
+            Err(problem) => self.message = Some(problem.to_string()),
+        }
+    }
+
+    /// Reads and parses an article of a huge file on a thread of its own: the reader shows
+    /// it when it is ready (keys work on meanwhile; Esc gives it up).
+    fn open_in_background(&mut self, index: usize) {
+        if self.bg.opening.is_some_and(|(_, i)| i == index) {
+            return;
+        }
+        let job = self.bg.next_job();
+        let (lib, notifier) = (Arc::clone(&self.lib), self.bg.notifier.clone());
+        let spawned = std::thread::Builder::new()
+            .name("qari-open".to_owned())
+            .spawn(move || {
+                notifier.hold();
+                if notifier.stopped.load(Ordering::Acquire) {
+                    return;
+                }
+                let article =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lib.article(index)))
+                        .map_or_else(
+                            |_| Err("the article could not be read (an internal error)".into()),
+                            |r| r.map_err(|p| p.to_string()),
+                        );
+                notifier.send(Done::Opened {
+                    job,
+                    index,
+                    article,
+                });
+            });
+        match spawned {
+            Ok(_) => self.bg.opening = Some((job, index)),
+            Err(_) => {
+                self.message = Some("the article could not be opened: no thread is left".into());
+            }
+        }
+    }
+
+    /// Shows `article` (library article `index`) in the reader, at its remembered position.
+    fn show_article(&mut self, index: usize, article: Arc<Article>) {
         if self.reader.is_some() {
             self.save();
         }
-        match self.lib.article(index) {
-            Ok(article) => {
-                let id = article.id.clone();
-                let remembered = self.store.get(&id);
-                self.store.update(&id, |s| s.read = true);
-                if !remembered.read {
-                    self.unread = self.unread.saturating_sub(1);
-                }
-                self.reader = Some(Reader {
-                    index,
-                    article,
-                    width: 0,
-                    lines: Arc::new(Vec::new()),
-                    cache: Vec::new(),
-                    prepared: None,
-                    whole: None,
-                    go_when_whole: None,
-                    top: 0,
-                    anchor: remembered.position.unwrap_or_default(),
-                    matches: Vec::new(),
-                    current: None,
-                });
-                if let Some(pos) = self.view.iter().position(|&i| i == index) {
-                    self.selected = pos;
-                    self.keep_selection_visible();
-                }
-                self.focus = Focus::Reader;
-                self.relayout();
-                if self.searching() {
-                    let q = self.query_terms.clone();
-                    self.find_query(String::new(), q, true);
-                }
-            }
-            Err(problem) => self.message = Some(problem.to_string()),
+        let id = article.id.clone();
+        let remembered = self.store.get(&id);
+        self.store.update(&id, |s| s.read = true);
+        if !remembered.read {
+            self.unread = self.unread.saturating_sub(1);
+        }
+        self.reader = Some(Reader {
+            index,
+            article,
+            width: 0,
+            lines: Arc::new(Vec::new()),
+            cache: Vec::new(),
+            prepared: None,
+            whole: None,
+            go_when_whole: None,
+            top: 0,
+            anchor: remembered.position.unwrap_or_default(),
+            matches: Vec::new(),
+            current: None,
+        });
+        if let Some(pos) = self.view.iter().position(|&i| i == index) {
+            self.selected = pos;
+            self.keep_selection_visible();
+        }
+        self.focus = Focus::Reader;
+        self.relayout();
+        if self.searching() {
+            let q = self.query_terms.clone();
+            self.find_query(String::new(), q, true);
         }
     }
 
@@ -1746,6 +1928,25 @@ mod tests {
     }
 
     #[test]
+    fn a_waker_that_panics_does_not_stop_later_searches() {
+        let gate = Arc::new(Gate::default());
+        gate.release();
+        let mut app = held_app(Arc::new(Library::embedded()), &gate);
+        app.set_waker(Arc::new(|| panic!("a front end's waker failed")));
+        app.handle(key(KeyCode::Char('/')));
+        type_text(&mut app, "hostage");
+        assert!(app.wait_background(Duration::from_secs(60)));
+        assert_eq!(app.view().len(), 3);
+        app.set_waker(Arc::new(|| {}));
+        app.handle(key(KeyCode::Backspace));
+        assert!(
+            app.wait_background(Duration::from_secs(60)),
+            "a new worker runs"
+        );
+        assert_eq!(app.filter(), "hostag");
+    }
+
+    #[test]
     fn the_index_build_never_blocks_the_prompt() {
         let lib = Arc::new(Library::embedded());
         let gate = Arc::new(Gate::default());
@@ -1824,6 +2025,74 @@ mod tests {
         drop(app);
         assert!(stopped.load(Ordering::Acquire));
         gate.release();
+    }
+
+    #[test]
+    fn an_article_of_a_huge_file_is_read_off_the_input_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let para = "قال المبعوث إن داعش فقد معظم الأراضي التي سيطر عليها منذ 2014.\n\n";
+        let big = usize::try_from(crate::library::LAZY_BYTES).unwrap() + 1024;
+        let body = para.repeat(big / para.len() + 1);
+        std::fs::write(dir.path().join("huge.txt"), format!("مقال ضخم\n\n{body}")).unwrap();
+        let lib = Arc::new(Library::open(&[dir.path().to_path_buf()]));
+        assert!(lib.is_huge(0));
+        let gate = Arc::new(Gate::default());
+        let mut app = held_app(Arc::clone(&lib), &gate);
+        app.open(0);
+        // Held: the list is still there, the status says why, keys work.
+        assert!(app.reader().is_none());
+        assert_eq!(app.background_status(), Some("opening the article…"));
+        app.handle(key(KeyCode::Esc));
+        assert!(app.bg.opening.is_none(), "Esc gives it up");
+        app.open(0);
+        app.handle(key(KeyCode::Char('q')));
+        assert!(app.should_quit(), "q is answered while the file is read");
+        assert!(app.reader().is_none());
+        gate.release();
+        let end = Instant::now() + Duration::from_secs(120);
+        while app.reader().is_none() && Instant::now() < end {
+            app.poll_background();
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let r = app.reader().expect("the article opens once read");
+        assert_eq!(r.index, 0);
+        assert_eq!(app.focus(), Focus::Reader);
+        assert!(r.is_partial(), "a huge article opens on its first part");
+    }
+
+    #[test]
+    fn a_long_article_is_wrapped_again_in_the_background() {
+        let dir = tempfile::tempdir().unwrap();
+        let lib = long_library(dir.path());
+        let article = lib.article(0).unwrap();
+        let whole = PreparedArticle::new(&article, Options::default());
+        let gate = Arc::new(Gate::default());
+        gate.release();
+        let mut app = held_app(lib, &gate);
+        app.open(0);
+        assert!(app.wait_background(Duration::from_secs(60)));
+        for _ in 0..400 {
+            app.apply(Action::Down);
+        }
+        let at = app.reader().unwrap().position();
+        let held = Arc::new(Gate::default());
+        app.bg.notifier.gate = Some(Arc::clone(&held));
+        app.handle(Input::Resize(62, 30));
+        let r = app.reader().unwrap();
+        assert!(r.is_partial(), "the first part, at once");
+        assert_eq!(r.position().block, at.block, "at the same text");
+        // Another width while the whole is wrapped for the first: one job, redone after.
+        app.handle(Input::Resize(72, 30));
+        assert!(app.reader().unwrap().is_partial());
+        app.handle(key(KeyCode::Char('q')));
+        assert!(app.should_quit(), "keys never wait for the wrapping");
+        held.release();
+        assert!(app.wait_background(Duration::from_secs(60)));
+        let r = app.reader().unwrap();
+        assert!(!r.is_partial());
+        assert_eq!(r.width(), 70);
+        assert_eq!(r.lines(), &whole.lay_out(70)[..]);
+        assert_eq!(r.position().block, at.block);
     }
 
     #[test]

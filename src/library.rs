@@ -421,6 +421,14 @@ impl Library {
         Ok(a)
     }
 
+    /// Whether article `i` comes from a huge file (catalogued from its head, parsed in full on
+    /// each open): reading it takes long enough to be done off the input path.
+    pub fn is_huge(&self, i: usize) -> bool {
+        self.items
+            .get(i)
+            .is_some_and(|item| self.sources[item.file].huge)
+    }
+
     /// The article, parsed if it was not yet, unless it comes from a huge file (parsed only
     /// when opened) or can no longer be read.
     pub fn kept(&self, i: usize) -> Option<Arc<Article>> {

@@ -650,6 +650,48 @@ mod tests {
     }
 
     #[test]
+    fn waiting_for_the_index_gives_way_to_a_cancel() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let lib = Arc::new(Library::embedded());
+        let shared = Arc::new(SharedIndex::default());
+        shared.pretend_building();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let waiter = {
+            let (shared, lib, cancel) =
+                (Arc::clone(&shared), Arc::clone(&lib), Arc::clone(&cancel));
+            std::thread::spawn(move || shared.wait(&lib, &cancel).is_some())
+        };
+        cancel.store(true, Ordering::Release);
+        assert!(
+            !waiter.join().unwrap(),
+            "a cancelled wait ends without the index"
+        );
+        let never = Arc::new(AtomicBool::new(false));
+        let waiter = {
+            let (shared, lib, never) = (Arc::clone(&shared), Arc::clone(&lib), Arc::clone(&never));
+            std::thread::spawn(move || shared.wait(&lib, &never).map(|i| i.len()))
+        };
+        let built = shared.get_or_build(&lib);
+        assert_eq!(
+            waiter.join().unwrap(),
+            Some(built.len()),
+            "the build wakes the waiter"
+        );
+        // A cancelled search gives no hits rather than some.
+        let stop = AtomicBool::new(true);
+        assert!(
+            built
+                .search_cancellable(&Query::parse("hostage"), None, &stop)
+                .is_none()
+        );
+        assert_eq!(
+            built.search_cancellable(&Query::parse("hostage"), None, &AtomicBool::new(false)),
+            Some(built.search(&Query::parse("hostage")))
+        );
+    }
+
+    #[test]
     fn snippet_windows_cut_at_words() {
         let text = "one two three four five six seven eight nine ten eleven twelve";
         let at = text.find("six").unwrap();

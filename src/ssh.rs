@@ -32,7 +32,9 @@ use crate::state::Store;
 use crate::tty::{BIDI_ENTER, BIDI_LEAVE};
 use crate::ui::{Colors, Theme};
 
+pub mod gate;
 mod input;
+pub mod keys;
 mod session;
 
 pub use input::KeyParser;
@@ -45,8 +47,15 @@ pub const OUTPUT_LIMIT: usize = 256 * 1024;
 /// The connection's own inactivity limit runs this much past the idle timeout, so that a
 /// session's goodbye always comes first.
 const IDLE_BACKSTOP: Duration = Duration::from_secs(10);
-/// Time a client has to authenticate.
+/// Time a client has from accept to log in, by default (sshd's `LoginGraceTime`).
 pub const AUTH_TIMEOUT: Duration = Duration::from_secs(30);
+/// A connection turned away with a message (rate limit, full server) is closed after this at
+/// the latest, whatever the client does.
+const REFUSAL_GRACE: Duration = Duration::from_secs(10);
+/// At shutdown, how long sessions have to say goodbye before their connections are closed.
+const GOODBYE: Duration = Duration::from_millis(300);
+/// At shutdown, how long the server waits for every connection to end before it exits.
+const STOP_WAIT: Duration = Duration::from_millis(800);
 
 /// How the server is run.
 #[derive(Debug, Clone)]
@@ -65,6 +74,12 @@ pub struct ServeOptions {
     pub rate_per_minute: usize,
     /// A session with no input for this long is closed.
     pub idle_timeout: Duration,
+    /// Time from accept to login (banner, key exchange and authentication).
+    pub login_grace_time: Duration,
+    /// Connections not logged in yet, at once (sshd's `MaxStartups`).
+    pub max_startups: usize,
+    /// Of those, from one address (sshd's `PerSourceMaxStartups`).
+    pub max_startups_per_address: usize,
     /// Where per-user state is kept (default: the XDG state directory).
     pub state_dir: Option<PathBuf>,
     /// Where logs go (default: stderr).
@@ -77,10 +92,11 @@ struct Shared {
     index: Arc<SharedIndex>,
     config: Config,
     opts: Options,
-    keys: Option<Vec<PublicKey>>,
+    keys: Option<keys::AuthorizedKeys>,
     open: bool,
     state_dir: PathBuf,
     sessions: AtomicUsize,
+    gate: Arc<gate::Gate>,
     shutdown: watch::Receiver<bool>,
     /// A session with no input for this long says goodbye.
     idle_timeout: Duration,
@@ -188,6 +204,19 @@ struct Conn {
     env: HashMap<String, String>,
     /// Where input and window changes go, once the reader runs.
     events: Option<Inlet>,
+    /// Held from accept until login.
+    startup: Option<gate::Startup>,
+    /// Held from login on.
+    slot: Option<gate::SessionSlot>,
+    /// The connection is turned away with this message at the first chance (rate limit, full
+    /// server).
+    refusal: Option<String>,
+    /// The key's `authorized_keys` line refuses its session with this message.
+    forbidden: Option<String>,
+    /// How the connection logged in, as whom (as sent) and with which key.
+    login: Option<(&'static str, String, Option<PublicKey>)>,
+    /// The connection's handle, once russh has one.
+    handle: watch::Receiver<Option<Handle>>,
 }
 
 impl Conn {
@@ -223,36 +252,114 @@ impl Conn {
 impl russh::server::Handler for Conn {
     type Error = anyhow::Error;
 
-    async fn auth_none(&mut self, user: &str) -> Result<Auth, Self::Error> {
-        if self.shared.open {
-            user.clone_into(&mut self.user);
-            self.authed.store(true, Ordering::SeqCst);
-            return Ok(Auth::Accept);
+    async fn authentication_banner(&mut self) -> Result<Option<String>, Self::Error> {
+        // The key exchange is done: a connection turned away hears why before it logs in.
+        if let Some(why) = self.refusal.clone() {
+            self.disconnect(&why).await;
         }
+        Ok(None)
+    }
+
+    async fn auth_none(&mut self, user: &str) -> Result<Auth, Self::Error> {
+        test_stall(user);
+        if self.refusal_pending() {
+            return Ok(Auth::reject());
+        }
+        if self.shared.open {
+            return Ok(self.admit(user, "none", None));
+        }
+        // The OpenSSH client asks with "none" first to learn the methods: not a failure.
+        Ok(Auth::reject())
+    }
+
+    async fn auth_password(&mut self, user: &str, _password: &str) -> Result<Auth, Self::Error> {
+        self.fail("password", user, None, "passwords are never accepted");
+        Ok(Auth::reject())
+    }
+
+    async fn auth_keyboard_interactive<'a>(
+        &'a mut self,
+        user: &str,
+        _submethods: &str,
+        _response: Option<russh::server::Response<'a>>,
+    ) -> Result<Auth, Self::Error> {
+        self.fail(
+            "keyboard-interactive",
+            user,
+            None,
+            "keyboard-interactive is never accepted",
+        );
+        Ok(Auth::reject())
+    }
+
+    async fn auth_openssh_certificate(
+        &mut self,
+        user: &str,
+        certificate: &russh::keys::Certificate,
+    ) -> Result<Auth, Self::Error> {
+        let key = PublicKey::new(certificate.public_key().clone(), "");
+        self.fail(
+            "publickey",
+            user,
+            Some(&key),
+            "certificates are not accepted",
+        );
         Ok(Auth::reject())
     }
 
     async fn auth_publickey_offered(
         &mut self,
-        _user: &str,
+        user: &str,
         key: &PublicKey,
     ) -> Result<Auth, Self::Error> {
-        Ok(if self.key_allowed(key) {
-            Auth::Accept
-        } else {
-            Auth::reject()
+        if self.refusal_pending() {
+            return Ok(Auth::reject());
+        }
+        Ok(match self.key_verdict(key) {
+            keys::Verdict::Allowed { .. } => Auth::Accept,
+            denied => {
+                self.fail("publickey", user, Some(key), &verdict_reason(&denied));
+                Auth::reject()
+            }
         })
     }
 
     async fn auth_publickey(&mut self, user: &str, key: &PublicKey) -> Result<Auth, Self::Error> {
-        if !self.key_allowed(key) {
-            tracing::info!(peer = %self.peer(), user, key = %key.fingerprint(HashAlg::Sha256), "key refused");
+        if self.refusal_pending() {
             return Ok(Auth::reject());
         }
-        user.clone_into(&mut self.user);
-        self.fingerprint = Some(key.fingerprint(HashAlg::Sha256).to_string());
-        self.authed.store(true, Ordering::SeqCst);
-        Ok(Auth::Accept)
+        match self.key_verdict(key) {
+            keys::Verdict::Allowed { refusal, .. } => {
+                self.forbidden = refusal;
+                self.fingerprint = Some(key.fingerprint(HashAlg::Sha256).to_string());
+                Ok(self.admit(user, "publickey", Some(key.clone())))
+            }
+            denied => {
+                self.fail("publickey", user, Some(key), &verdict_reason(&denied));
+                Ok(Auth::reject())
+            }
+        }
+    }
+
+    async fn auth_succeeded(&mut self, session: &mut Session) -> Result<(), Self::Error> {
+        let client = String::from_utf8_lossy(session.remote_sshid()).into_owned();
+        let Some(peer) = self.peer else {
+            return Ok(());
+        };
+        let (method, user, key) = self.login.clone().unwrap_or(("none", String::new(), None));
+        if self.slot.is_none() {
+            // Full since this connection came in: it logged in, and hears why it is turned away.
+            let why = full_message(self.shared.gate.max_sessions());
+            gate::refused(peer, &why);
+            session.disconnect(
+                russh::Disconnect::ByApplication,
+                &format!("qari: {why}"),
+                "en",
+            )?;
+            return Ok(());
+        }
+        gate::auth_ok(peer, method, &user, key.as_ref(), &client);
+        Ok(())
     }
 
     async fn channel_open_session(
@@ -261,8 +368,8 @@ impl russh::server::Handler for Conn {
         reply: ChannelOpenHandle,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        if self.channel.is_some() {
-            // One reader per connection.
+        if self.channel.is_some() || self.slot.is_none() {
+            // One reader per connection, and only for a connection that holds a session slot.
             return Ok(());
         }
         self.channel = Some(channel.id());
@@ -309,6 +416,10 @@ impl russh::server::Handler for Conn {
         channel: ChannelId,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
+        if let Some(why) = self.forbidden.clone() {
+            self.refuse(channel, session, &why, true)?;
+            return Ok(());
+        }
         let Some((term, cols, rows)) = self.pty.clone() else {
             self.refuse(
                 channel,
@@ -326,7 +437,7 @@ impl russh::server::Handler for Conn {
             shared: Arc::clone(&self.shared),
             handle: session.handle(),
             channel,
-            term,
+            term: clean_term(term),
             size: (cols, rows),
             env: self.env.clone(),
             user: self.user.clone(),
@@ -449,14 +560,105 @@ impl russh::server::Handler for Conn {
 }
 
 impl Conn {
-    fn key_allowed(&self, key: &PublicKey) -> bool {
+    /// What the `authorized_keys` lines say about `key` from this peer now (anything goes under
+    /// `--open`).
+    fn key_verdict(&self, key: &PublicKey) -> keys::Verdict {
         if self.shared.open {
-            return true;
+            return keys::Verdict::Allowed {
+                line: 0,
+                refusal: None,
+            };
         }
+        let ip = self.peer.map_or(IpAddr::from([0, 0, 0, 0]), |p| p.ip());
         self.shared
             .keys
             .as_ref()
-            .is_some_and(|keys| keys.iter().any(|k| k.key_data() == key.key_data()))
+            .map_or(keys::Verdict::Unknown, |k| {
+                k.check(key, ip, chrono::Utc::now())
+            })
+    }
+
+    /// Logs in: the startup slot is traded for a session slot. A connection that finds the
+    /// server full logs in all the same and is then turned away with a message (see
+    /// `auth_succeeded`): a rejection here would end the client on "Permission denied".
+    fn admit(&mut self, user: &str, method: &'static str, key: Option<PublicKey>) -> Auth {
+        self.user = crate::escape::log(user, gate::LOG_USER_CHARS);
+        self.login = Some((method, user.to_owned(), key));
+        match self.startup.take().map(gate::Startup::promote) {
+            Some(Ok(slot)) => {
+                self.slot = Some(slot);
+                self.authed.store(true, Ordering::SeqCst);
+            }
+            // Keeps the startup slot and the grace time, which close the connection should
+            // the client not go away after the message.
+            Some(Err(startup)) => self.startup = Some(startup),
+            None => {}
+        }
+        Auth::Accept
+    }
+
+    /// Logs a failed authentication.
+    fn fail(&self, method: &str, user: &str, key: Option<&PublicKey>, reason: &str) {
+        if let Some(peer) = self.peer {
+            gate::auth_failed(peer, method, user, key, reason);
+        }
+    }
+
+    /// Whether this connection is being turned away (every login is then refused).
+    fn refusal_pending(&self) -> bool {
+        self.refusal.is_some()
+    }
+
+    /// Sends the client a disconnect with `why`, which OpenSSH's client prints ("Received
+    /// disconnect from …: qari: why"). The message goes out before the next packet is read.
+    async fn disconnect(&mut self, why: &str) {
+        let mut rx = self.handle.clone();
+        let handle = match tokio::time::timeout(
+            Duration::from_secs(1),
+            rx.wait_for(Option::is_some),
+        )
+        .await
+        {
+            Ok(Ok(h)) => h.clone(),
+            _ => None,
+        };
+        if let Some(h) = handle {
+            let _ = h
+                .disconnect(
+                    russh::Disconnect::ByApplication,
+                    format!("qari: {why}"),
+                    "en".into(),
+                )
+                .await;
+        }
+    }
+}
+
+/// Why a key was refused, for the log.
+fn verdict_reason(v: &keys::Verdict) -> String {
+    match v {
+        keys::Verdict::Unknown => "the key is not in authorized_keys".to_owned(),
+        keys::Verdict::Denied(why) => why.clone(),
+        keys::Verdict::Allowed { .. } => "allowed".to_owned(),
+    }
+}
+
+/// What a client hears when every session slot is taken.
+fn full_message(max: usize) -> String {
+    format!("the server is full ({max} readers at once); try again later.")
+}
+
+/// `TERM` as the rest of the server may use and log it: a terminal type is a short name; any
+/// other value is escaped and capped (it then names no known terminal, and gets plain colours).
+fn clean_term(term: String) -> String {
+    if term.len() <= 64
+        && term
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.+".contains(&b))
+    {
+        term
+    } else {
+        crate::escape::log(&term, 64)
     }
 }
 
@@ -772,6 +974,18 @@ fn test_panic(input: &Input) {
     let _ = input;
 }
 
+/// In debug builds with `QARI_TEST_STALL` set, the user name `stall` blocks its runtime thread
+/// for a minute: the tests use it to check that SIGTERM ends the server when every runtime
+/// thread is stuck in work. Release builds have no such name.
+fn test_stall(user: &str) {
+    #[cfg(debug_assertions)]
+    if user == "stall" && std::env::var_os("QARI_TEST_STALL").is_some() {
+        std::thread::sleep(Duration::from_secs(60));
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = user;
+}
+
 fn send_raw(tx: &mpsc::UnboundedSender<Vec<u8>>, queued: &AtomicUsize, bytes: Vec<u8>) {
     queued.fetch_add(bytes.len(), Ordering::SeqCst);
     let _ = tx.send(bytes);
@@ -790,13 +1004,11 @@ fn resize(
 }
 
 /// Loads the host key at `path`, or creates an Ed25519 one there (mode 0600). Returns it and
-/// whether it was created.
+/// whether it was created. An existing file is checked as sshd checks its host keys (see
+/// [`keys::load_host_key`]).
 pub fn host_key(path: &Path) -> anyhow::Result<(PrivateKey, bool)> {
     if path.exists() {
-        let key = PrivateKey::read_openssh_file(path).map_err(|e| {
-            anyhow::anyhow!("{}: the host key cannot be read ({e})", path.display())
-        })?;
-        return Ok((key, false));
+        return Ok((keys::load_host_key(path)?, false));
     }
     let key = PrivateKey::random(&mut rand::rng(), russh::keys::Algorithm::Ed25519)
         .map_err(|e| anyhow::anyhow!("a host key could not be generated ({e})"))?;
@@ -829,25 +1041,29 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::write(path, bytes)
 }
 
-/// Reads an OpenSSH `authorized_keys` file.
-pub fn authorized_keys(path: &Path) -> anyhow::Result<Vec<PublicKey>> {
-    let entries = russh::keys::ssh_key::AuthorizedKeys::read_file(path).map_err(|e| {
-        anyhow::anyhow!(
-            "{}: it is not a readable authorized_keys file ({e})",
-            path.display()
-        )
-    })?;
-    Ok(entries.iter().map(|e| e.public_key().clone()).collect())
-}
-
 /// Connections a minute per address.
 struct RateLimit {
     per_minute: usize,
     seen: HashMap<IpAddr, VecDeque<Instant>>,
 }
 
+/// What the rate limit says of a new connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rate {
+    /// Under the limit.
+    Allow,
+    /// Over it: turned away with a message (as many times a minute again as the limit).
+    Refuse,
+    /// Far over it: closed without a word.
+    Drop,
+}
+
 impl RateLimit {
-    fn allow(&mut self, ip: IpAddr) -> bool {
+    /// Addresses remembered at most. Past 10,000 the quiet ones are forgotten; past this many
+    /// recent ones every address is: the limit is then looser for a minute, never the memory.
+    const MAX_ADDRESSES: usize = 100_000;
+
+    fn check(&mut self, ip: IpAddr) -> Rate {
         let now = Instant::now();
         let q = self.seen.entry(ip).or_default();
         while q
@@ -856,30 +1072,65 @@ impl RateLimit {
         {
             q.pop_front();
         }
-        if q.len() >= self.per_minute {
-            return false;
-        }
+        let verdict = if q.len() < self.per_minute {
+            Rate::Allow
+        } else if q.len() < self.per_minute.saturating_mul(2) {
+            Rate::Refuse
+        } else {
+            return Rate::Drop;
+        };
         q.push_back(now);
         if self.seen.len() > 10_000 {
-            self.seen.retain(|_, q| !q.is_empty());
+            self.seen.retain(|_, q| {
+                q.back()
+                    .is_some_and(|t| now.duration_since(*t) <= Duration::from_secs(60))
+            });
+            if self.seen.len() > Self::MAX_ADDRESSES {
+                self.seen.clear();
+            }
         }
-        true
+        verdict
     }
+}
+
+/// Checks the limits given to `serve`: a zero would turn everyone away.
+fn check_limits(opts: &ServeOptions) -> anyhow::Result<()> {
+    for (name, n) in [
+        ("--max-sessions", opts.max_sessions),
+        ("--rate", opts.rate_per_minute),
+        ("--max-startups", opts.max_startups),
+        ("--max-startups-per-address", opts.max_startups_per_address),
+    ] {
+        anyhow::ensure!(n > 0, "{name} must be at least 1");
+    }
+    for (name, d) in [
+        ("--idle-timeout", opts.idle_timeout),
+        ("--login-grace-time", opts.login_grace_time),
+    ] {
+        anyhow::ensure!(!d.is_zero(), "{name} must be longer than 0");
+    }
+    Ok(())
 }
 
 /// Runs `qari serve` until SIGINT or SIGTERM.
 pub fn serve(paths: &[PathBuf], opts: &ServeOptions) -> anyhow::Result<()> {
+    check_limits(opts)?;
     init_logging(opts.log.as_deref())?;
     if !opts.open && opts.authorized_keys.is_none() {
         anyhow::bail!(
             "say who may read: --authorized-keys FILE (only those keys), or --open (anyone, nothing stored)"
         );
     }
-    let keys = opts
-        .authorized_keys
-        .as_deref()
-        .map(authorized_keys)
-        .transpose()?;
+    let keys = match opts.authorized_keys.as_deref() {
+        Some(path) => {
+            let (keys, warnings) = keys::AuthorizedKeys::load(path)?;
+            for w in warnings {
+                tracing::warn!("{w}");
+            }
+            Some(keys)
+        }
+        None => None,
+    };
     let state_dir = opts
         .state_dir
         .clone()
@@ -924,20 +1175,69 @@ pub fn serve(paths: &[PathBuf], opts: &ServeOptions) -> anyhow::Result<()> {
         open: opts.open,
         state_dir,
         sessions: AtomicUsize::new(0),
+        gate: gate::Gate::new(gate::Limits {
+            max_sessions: opts.max_sessions,
+            max_startups: opts.max_startups,
+            per_address: opts.max_startups_per_address,
+        }),
         shutdown: shutdown_rx,
         idle_timeout: opts.idle_timeout,
     });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    rt.block_on(run_server(
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let done = Arc::new(AtomicBool::new(false));
+    watch_signals(stop_tx, Arc::clone(&done))?;
+    let result = rt.block_on(run_server(
         shared,
         key,
         created,
         key_path,
         opts.clone(),
-        shutdown_tx,
-    ))?;
+        Stop {
+            signal: stop_rx,
+            shutdown: shutdown_tx,
+        },
+    ));
+    // Work still running on the runtime (a session that does not end) is not waited for.
+    rt.shutdown_timeout(Duration::from_millis(50));
+    done.store(true, Ordering::SeqCst);
+    result
+}
+
+/// How the server is told to stop, and tells its sessions.
+struct Stop {
+    /// Set by SIGTERM or SIGINT.
+    signal: watch::Receiver<bool>,
+    /// Set for the sessions to say goodbye.
+    shutdown: watch::Sender<bool>,
+}
+
+/// SIGTERM and SIGINT, on a thread of their own: they are heard even when every runtime
+/// thread is busy (a session stuck in work), and if the server has not stopped in time after
+/// one, the process exits all the same.
+fn watch_signals(stop: watch::Sender<bool>, done: Arc<AtomicBool>) -> anyhow::Result<()> {
+    let mut signals = signal_hook::iterator::Signals::new([
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGINT,
+    ])?;
+    std::thread::Builder::new()
+        .name("qari-signals".to_owned())
+        .spawn(move || {
+            if signals.forever().next().is_none() {
+                return;
+            }
+            let _ = stop.send(true);
+            let deadline = Instant::now() + STOP_WAIT + Duration::from_millis(50);
+            while !done.load(Ordering::SeqCst) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            if !done.load(Ordering::SeqCst) {
+                tracing::warn!("work still running at shutdown; exiting without it");
+                std::process::exit(0);
+            }
+        })?;
     Ok(())
 }
 
@@ -947,7 +1247,7 @@ async fn run_server(
     created: bool,
     key_path: PathBuf,
     opts: ServeOptions,
-    shutdown_tx: watch::Sender<bool>,
+    mut stop: Stop,
 ) -> anyhow::Result<()> {
     let fp = key.public_key().fingerprint(HashAlg::Sha256);
     let listener = tokio::net::TcpListener::bind(opts.listen)
@@ -988,48 +1288,134 @@ async fn run_server(
         per_minute: opts.rate_per_minute,
         seen: HashMap::new(),
     };
-    let connections = Arc::new(AtomicUsize::new(0));
-    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let live = Arc::new(AtomicUsize::new(0));
     loop {
         let (socket, peer) = tokio::select! {
             r = listener.accept() => match r {
                 Ok(x) => x,
-                Err(e) => { tracing::warn!("accept failed: {e}"); continue; }
+                Err(e) => {
+                    // Out of descriptors, most often: wait a little rather than spin.
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
             },
-            _ = tokio::signal::ctrl_c() => break,
-            _ = sigterm.recv() => break,
+            () = stopping(&mut stop.signal) => break,
         };
-        if !rate.allow(peer.ip()) {
-            tracing::warn!(peer = %peer, "refused: too many connections from this address");
-            continue;
+        if let Some(accepted) = let_in(&shared, &mut rate, &opts, socket, peer) {
+            spawn_connection(&shared, &config, &live, accepted);
         }
-        if connections.load(Ordering::SeqCst) >= opts.max_sessions {
-            tracing::warn!(peer = %peer, max = opts.max_sessions, "refused: the server is full");
-            continue;
-        }
-        spawn_connection(&shared, &config, &connections, socket, peer);
     }
+    drop(listener);
     tracing::info!("shutting down");
-    let _ = shutdown_tx.send(true);
-    // Let sessions say goodbye.
-    let deadline = Instant::now() + Duration::from_secs(3);
-    while shared.sessions.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    let _ = stop.shutdown.send(true);
+    // Sessions say goodbye and every connection is closed (see `watch_connection`); whatever
+    // has not ended by then is left behind.
+    let deadline = Instant::now() + STOP_WAIT;
+    while live.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let left = live.load(Ordering::SeqCst);
+    if left > 0 {
+        tracing::warn!("{left} connections did not end in time; exiting anyway");
     }
     anyhow::Ok(())
 }
 
-/// Runs one accepted connection; a client that has not authenticated after
-/// [`AUTH_TIMEOUT`] is disconnected.
+/// Decides at accept: dropped (far over the rate limit, or no startup slot free: closed at
+/// once), turned away with a message after the key exchange (over the rate limit, server
+/// full), or let in to log in.
+fn let_in(
+    shared: &Shared,
+    rate: &mut RateLimit,
+    opts: &ServeOptions,
+    socket: tokio::net::TcpStream,
+    peer: SocketAddr,
+) -> Option<Accepted> {
+    let peer = SocketAddr::new(peer.ip().to_canonical(), peer.port());
+    let limited = rate.check(peer.ip());
+    if limited == Rate::Drop {
+        gate::refused(
+            peer,
+            "far more connections from this address than --rate allows; closed without a word",
+        );
+        return None;
+    }
+    let startup = match shared.gate.enter(peer.ip()) {
+        Ok(s) => s,
+        Err(crowded) => {
+            gate::refused(peer, &format!("{crowded}; closed"));
+            // Text before the version line is allowed (RFC 4253, 4.2); a client that shows it
+            // tells its user.
+            let _ =
+                socket.try_write(format!("qari: {crowded}; try again in a moment.\r\n").as_bytes());
+            return None;
+        }
+    };
+    let refusal = if limited == Rate::Refuse {
+        Some(format!(
+            "too many connections from {} (more than {} a minute); try again in a minute.",
+            peer.ip(),
+            opts.rate_per_minute
+        ))
+    } else if shared.gate.full() {
+        Some(full_message(opts.max_sessions))
+    } else {
+        None
+    };
+    if let Some(why) = &refusal {
+        gate::refused(peer, why);
+    }
+    let grace = if refusal.is_some() {
+        opts.login_grace_time.min(REFUSAL_GRACE)
+    } else {
+        opts.login_grace_time
+    };
+    Some(Accepted {
+        socket,
+        peer,
+        startup,
+        refusal,
+        grace,
+    })
+}
+
+/// A connection let in at accept, and what it may do.
+struct Accepted {
+    socket: tokio::net::TcpStream,
+    peer: SocketAddr,
+    startup: gate::Startup,
+    refusal: Option<String>,
+    grace: Duration,
+}
+
+/// Runs one accepted connection: it has `grace` from now to log in (the client's version line,
+/// the key exchange and the authentication), else it is disconnected and its socket cut.
 fn spawn_connection(
     shared: &Arc<Shared>,
     config: &Arc<russh::server::Config>,
-    connections: &Arc<AtomicUsize>,
-    socket: tokio::net::TcpStream,
-    peer: SocketAddr,
+    live: &Arc<AtomicUsize>,
+    accepted: Accepted,
 ) {
+    let Accepted {
+        socket,
+        peer,
+        startup,
+        refusal,
+        grace,
+    } = accepted;
+    let accepted_at = tokio::time::Instant::now();
+    let deadline = accepted_at + grace;
     let _ = socket.set_nodelay(true);
+    let (socket, cutter) = match gate::Cutter::new(socket) {
+        Ok(x) => x,
+        Err(e) => {
+            tracing::warn!(peer = %peer, "the connection cannot be set up: {e}");
+            return;
+        }
+    };
     let authed = Arc::new(AtomicBool::new(false));
+    let (handle_tx, handle_rx) = watch::channel(None);
     let conn = Conn {
         shared: Arc::clone(shared),
         peer: Some(peer),
@@ -1040,36 +1426,132 @@ fn spawn_connection(
         pty: None,
         env: HashMap::new(),
         events: None,
+        startup: Some(startup),
+        slot: None,
+        refusal,
+        forbidden: None,
+        login: None,
+        handle: handle_rx,
     };
     let config = Arc::clone(config);
-    let connections = Arc::clone(connections);
-    connections.fetch_add(1, Ordering::SeqCst);
+    let live = Arc::clone(live);
+    let mut shutdown = shared.shutdown.clone();
+    live.fetch_add(1, Ordering::SeqCst);
     tokio::spawn(async move {
-        match russh::server::run_stream(config, socket, conn).await {
-            Ok(running) => {
-                let handle = running.handle();
-                let watchdog = tokio::spawn(async move {
-                    tokio::time::sleep(AUTH_TIMEOUT).await;
-                    if !authed.load(Ordering::SeqCst) {
-                        tracing::info!(peer = %peer, "no authentication in time");
-                        let _ = handle
-                            .disconnect(
-                                russh::Disconnect::ByApplication,
-                                "authentication timed out".into(),
-                                "en".into(),
-                            )
-                            .await;
-                    }
-                });
-                if let Err(e) = running.await {
-                    tracing::info!(peer = %peer, "connection ended: {e}");
-                }
-                watchdog.abort();
+        // Up to the client's version line: dropping the future closes the socket.
+        let started = tokio::select! {
+            r = tokio::time::timeout_at(deadline, russh::server::run_stream(config, socket, conn)) => r,
+            () = stopping(&mut shutdown) => {
+                live.fetch_sub(1, Ordering::SeqCst);
+                return;
             }
-            Err(e) => tracing::info!(peer = %peer, "handshake failed: {e}"),
+        };
+        match started {
+            Err(_) => gate::auth_timeout(peer, grace),
+            Ok(Err(e)) => tracing::info!(
+                peer = %peer,
+                "handshake failed: {}",
+                crate::escape::log(&e.to_string(), 200)
+            ),
+            Ok(Ok(running)) => {
+                let _ = handle_tx.send(Some(running.handle()));
+                let watch = Watch {
+                    peer,
+                    grace,
+                    deadline,
+                    authed,
+                    cutter,
+                    shutdown,
+                };
+                watch.run(running).await;
+            }
         }
-        connections.fetch_sub(1, Ordering::SeqCst);
+        // Its slots are free by now (the handler that held them is gone).
+        gate::closed(peer, accepted_at.elapsed());
+        live.fetch_sub(1, Ordering::SeqCst);
     });
+}
+
+/// What watches a running connection: the login grace time and the server's shutdown.
+struct Watch {
+    peer: SocketAddr,
+    grace: Duration,
+    deadline: tokio::time::Instant,
+    authed: Arc<AtomicBool>,
+    cutter: gate::Cutter,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl Watch {
+    async fn run(mut self, running: russh::server::RunningSession<Conn>) {
+        let handle = running.handle();
+        tokio::pin!(running);
+        let mut grace_over = false;
+        loop {
+            tokio::select! {
+                r = &mut running => {
+                    if let Err(e) = r {
+                        tracing::info!(
+                            peer = %self.peer,
+                            "connection ended: {}",
+                            crate::escape::log(&e.to_string(), 200)
+                        );
+                    }
+                    return;
+                }
+                () = tokio::time::sleep_until(self.deadline), if !grace_over => {
+                    grace_over = true;
+                    if !self.authed.load(Ordering::SeqCst) {
+                        gate::auth_timeout(self.peer, self.grace);
+                        let why = format!("qari: no login within {} s; goodbye.", self.grace.as_secs());
+                        close(&mut running, &handle, &why, &self.cutter).await;
+                        return;
+                    }
+                }
+                () = stopping(&mut self.shutdown) => break,
+            }
+        }
+        // Shutdown: the session says goodbye itself, then the connection is closed.
+        let _ = tokio::time::timeout(GOODBYE, &mut running).await;
+        close(
+            &mut running,
+            &handle,
+            "qari: the server is shutting down; goodbye.",
+            &self.cutter,
+        )
+        .await;
+    }
+}
+
+/// Resolves when the server stops.
+async fn stopping(rx: &mut watch::Receiver<bool>) {
+    let _ = rx.wait_for(|stop| *stop).await;
+}
+
+/// Ends a connection: a disconnect with `why` (which the client prints) if russh can still
+/// send one, then the socket cut if the connection has not ended by itself soon after.
+async fn close(
+    running: &mut std::pin::Pin<&mut russh::server::RunningSession<Conn>>,
+    handle: &Handle,
+    why: &str,
+    cutter: &gate::Cutter,
+) {
+    let _ = tokio::time::timeout(
+        Duration::from_millis(100),
+        handle.disconnect(
+            russh::Disconnect::ByApplication,
+            why.to_owned(),
+            "en".into(),
+        ),
+    )
+    .await;
+    if tokio::time::timeout(Duration::from_millis(200), &mut *running)
+        .await
+        .is_err()
+    {
+        cutter.cut();
+        let _ = tokio::time::timeout(Duration::from_millis(200), &mut *running).await;
+    }
 }
 
 fn init_logging(file: Option<&Path>) -> anyhow::Result<()> {
@@ -1129,6 +1611,55 @@ mod tests {
     }
 
     #[test]
+    fn a_term_is_a_short_name_or_escaped() {
+        assert_eq!(clean_term("xterm-256color".to_owned()), "xterm-256color");
+        assert_eq!(
+            clean_term("screen.xterm+x_y".to_owned()),
+            "screen.xterm+x_y"
+        );
+        assert_eq!(
+            clean_term("x\u{1b}]52;c;eA==\u{7}".to_owned()),
+            "x\\u{1b}]52;c;eA==\\u{7}"
+        );
+        let long = clean_term("A".repeat(30_000));
+        assert!(
+            long.len() < 100 && long.ends_with("…(30000 bytes)"),
+            "{long}"
+        );
+    }
+
+    #[test]
+    fn zero_limits_are_refused() {
+        let opts = ServeOptions {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            authorized_keys: None,
+            open: true,
+            host_key: None,
+            max_sessions: 1,
+            rate_per_minute: 1,
+            idle_timeout: Duration::from_secs(1),
+            state_dir: None,
+            log: None,
+            login_grace_time: Duration::from_secs(1),
+            max_startups: 1,
+            max_startups_per_address: 1,
+        };
+        assert!(check_limits(&opts).is_ok());
+        let e = check_limits(&ServeOptions {
+            max_startups: 0,
+            ..opts.clone()
+        })
+        .unwrap_err();
+        assert_eq!(e.to_string(), "--max-startups must be at least 1");
+        let e = check_limits(&ServeOptions {
+            login_grace_time: Duration::ZERO,
+            ..opts
+        })
+        .unwrap_err();
+        assert_eq!(e.to_string(), "--login-grace-time must be longer than 0");
+    }
+
+    #[test]
     fn rate_limit_per_address() {
         let mut r = RateLimit {
             per_minute: 3,
@@ -1136,8 +1667,16 @@ mod tests {
         };
         let a: IpAddr = "10.0.0.1".parse().unwrap();
         let b: IpAddr = "10.0.0.2".parse().unwrap();
-        assert!(r.allow(a) && r.allow(a) && r.allow(a));
-        assert!(!r.allow(a));
-        assert!(r.allow(b));
+        for _ in 0..3 {
+            assert_eq!(r.check(a), Rate::Allow);
+        }
+        // Over the limit: turned away with a message, as many times again; then dropped.
+        for _ in 0..3 {
+            assert_eq!(r.check(a), Rate::Refuse);
+        }
+        assert_eq!(r.check(a), Rate::Drop);
+        assert_eq!(r.check(a), Rate::Drop);
+        assert_eq!(r.seen[&a].len(), 6, "drops are not remembered");
+        assert_eq!(r.check(b), Rate::Allow);
     }
 }

@@ -206,6 +206,17 @@ fn drive(
     app.set_waker(Arc::new(move || {
         let _ = waker.try_send(Msg::Wake);
     }));
+    // A signal wakes the loop at once (the flag says which it was).
+    if let Ok(mut signals) = signal_hook::iterator::Signals::new(ENDING_SIGNALS) {
+        let tx = tx.clone();
+        let _ = std::thread::Builder::new()
+            .name("qari-signals".to_owned())
+            .spawn(move || {
+                for _ in signals.forever() {
+                    let _ = tx.try_send(Msg::Wake);
+                }
+            });
+    }
     spawn_reader(tx)?;
     let (w, h) = terminal::size()?;
     app.handle(Input::Resize(w, h));

@@ -621,4 +621,5 @@ fn a_long_query_shows_its_end() {
     assert!(status.contains("ab▏"), "{status}");
     assert!(status.contains("cut at 1024"), "{status}");
     settle(&mut a);
+    insta::assert_snapshot!("query_cut", shot(&a));
 }

@@ -244,6 +244,10 @@ fn a_paste_is_one_capped_input() {
     let state = lib.path().join("state.json");
     let mut t = pty::Term::spawn(qari(lib.path(), &state), 100, 30);
     assert!(t.wait_for("2 articles", WAIT), "{}", t.screen());
+    assert!(
+        t.raw_text().contains("\x1b[?2004h"),
+        "bracketed paste is asked for"
+    );
     t.send(b"/");
     assert!(t.wait_for("filter:", WAIT), "{}", t.screen());
     t.send(b"\x1b[200~hostage\rq\x1b[201~");
@@ -261,6 +265,49 @@ fn a_paste_is_one_capped_input() {
     assert!(t.screen().contains("…xxxx"), "{}", t.screen());
     assert!(t.exited().is_none(), "the pasted q did not quit");
     t.send(b"\x1b");
+    t.settle(Duration::from_millis(100), WAIT);
+    t.send(b"q");
+    assert_eq!(t.wait_exit(WAIT), Some(0));
+    assert_restored(&t);
+}
+
+/// An article of a huge file (over 16 MiB) is read, parsed and prepared in the background:
+/// `Esc` gives the open up, and `q` right after `Enter` quits without waiting for any of it.
+#[test]
+fn q_quits_at_once_while_a_huge_article_is_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let para = "قال المبعوث إن داعش فقد معظم الأراضي التي سيطر عليها منذ 2014.\n\n";
+    let body = para.repeat(17 * 1024 * 1024 / para.len() + 1);
+    std::fs::write(dir.path().join("huge.txt"), format!("مقال ضخم\n\n{body}")).unwrap();
+    let state = dir.path().join("state.json");
+    let mut t = pty::Term::spawn(qari(dir.path(), &state), 100, 30);
+    assert!(t.wait_for("1 article", WAIT), "{}", t.screen());
+    t.send(b"\r");
+    t.send(b"q");
+    assert_eq!(t.wait_exit(WAIT), Some(0), "{}", t.screen());
+    assert_restored(&t);
+}
+
+/// Ctrl-Z gives the terminal back and takes it again (here, with no job control, the stop
+/// is discarded and the reader resumes at once): the screen is drawn whole again, and keys
+/// still work.
+#[test]
+fn suspend_and_resume_redraw_the_screen() {
+    let lib = library();
+    let state = lib.path().join("state.json");
+    let mut t = pty::Term::spawn(qari(lib.path(), &state), 80, 24);
+    assert!(t.wait_for("2 articles", WAIT), "{}", t.screen());
+    let before = t.raw.len();
+    t.send(b"\x1a");
+    t.settle(Duration::from_millis(300), WAIT);
+    let after = String::from_utf8_lossy(&t.raw[before..]).into_owned();
+    let left = after
+        .find("\x1b[?1049l")
+        .expect("the alternate screen is left");
+    let back = after.rfind("\x1b[?1049h").expect("and entered again");
+    assert!(left < back);
+    assert!(t.screen().contains("2 articles"), "{}", t.screen());
+    t.send(b"j");
     t.settle(Duration::from_millis(100), WAIT);
     t.send(b"q");
     assert_eq!(t.wait_exit(WAIT), Some(0));

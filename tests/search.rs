@@ -292,3 +292,47 @@ fn typing_narrows_and_backspace_widens() {
     app.handle(key(KeyCode::Esc));
     assert!(!app.searching());
 }
+
+/// The front ends' side of a background search: the keystroke returns at once with the
+/// search under way, the waker is called when the hits are ready, and `poll_background` takes
+/// them in (asking for a redraw).
+#[test]
+fn hits_come_in_through_the_waker_and_poll() {
+    let lib = Arc::new(Library::embedded());
+    let mut app = App::new(
+        lib,
+        &Config::default(),
+        Store::in_memory(),
+        Options::default(),
+    );
+    app.handle(Input::Resize(100, 30));
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let tx = std::sync::Mutex::new(tx);
+    app.set_waker(Arc::new(move || {
+        let _ = tx.lock().unwrap().send(());
+    }));
+    let all = app.view().len();
+    app.handle(key(KeyCode::Char('/')));
+    type_text(&mut app, "hostage");
+    // Nothing is taken in before a poll: the list is as it was, the search under way.
+    assert!(app.busy());
+    assert!(!app.searching());
+    assert_eq!(app.view().len(), all);
+    assert!(app.background_status().is_some());
+    let mut redraw = false;
+    while !redraw {
+        rx.recv_timeout(std::time::Duration::from_secs(60))
+            .expect("a wake for the hits");
+        redraw = app.poll_background();
+    }
+    assert!(app.searching());
+    assert_eq!(app.view().len(), 3);
+    assert!(!app.busy());
+    assert!(!app.poll_background(), "nothing more to take in");
+    // Esc cancels a search under way and restores the list at once.
+    app.handle(key(KeyCode::Backspace));
+    assert!(app.busy());
+    app.handle(key(KeyCode::Esc));
+    assert!(!app.busy() && !app.searching());
+    assert_eq!(app.view().len(), all);
+}

@@ -1,0 +1,941 @@
+//! Who may log in to `qari serve`, and the host key it proves itself with.
+//!
+//! [`AuthorizedKeys`] reads an OpenSSH `authorized_keys` file with its per-key options and
+//! honours them as sshd does where they apply to a reader: `from="pattern-list"` (wildcards `*`
+//! and `?`, negation `!`, CIDR networks; host names are not resolved, as sshd's default
+//! `UseDNS no`), `expiry-time="YYYYMMDD[HHMM[SS]][Z]"` (local time unless suffixed `Z`),
+//! `restrict`, `pty`/`no-pty` (the reader needs a pty: a key without one is let in and its
+//! session refused with a message), the forwarding, agent, X11 and `user-rc` flags (qari never
+//! forwards nor runs rc files, so a restriction is already met and a permission grants
+//! nothing), `permitopen`/`permitlisten`/`tunnel` (restrictions on forwarding, which is never
+//! served), `environment` (not applied, as sshd's default `PermitUserEnvironment no`; a warning
+//! at start) and `no-touch-required`. `command="…"` lets the key authenticate and refuses its
+//! session with a message the client sees (qari serves only the reader, never a command); a
+//! warning at start names the line. `cert-authority`, `principals`, `verify-required` and any
+//! unknown option refuse the whole file at start with a message naming the file and the line:
+//! nothing is silently ignored.
+//!
+//! [`load_host_key`] refuses, as sshd does, a host key file that group or others may read or
+//! write, and a key protected by a passphrase (there is nobody to ask for it).
+
+use std::net::IpAddr;
+use std::path::Path;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone as _, Utc};
+use russh::keys::{PrivateKey, PublicKey};
+
+/// The largest `authorized_keys` file read.
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+/// The longest line of an `authorized_keys` file.
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// Why an `authorized_keys` file or a host key cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum KeysError {
+    /// The file cannot be opened or read.
+    #[error("{path}: {what} cannot be read ({source})")]
+    Read {
+        /// The file, made printable.
+        path: String,
+        /// Which file it is.
+        what: &'static str,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A FIFO, a device, a folder.
+    #[error("{path}: {what} is not a regular file")]
+    NotAFile {
+        /// The file, made printable.
+        path: String,
+        /// Which file it is.
+        what: &'static str,
+    },
+    /// Over [`MAX_FILE_BYTES`].
+    #[error("{path}: the authorized_keys file is larger than {max} bytes")]
+    TooLarge {
+        /// The file, made printable.
+        path: String,
+        /// The cap.
+        max: u64,
+    },
+    /// Writable by group or others (sshd's `StrictModes`).
+    #[error(
+        "{path}: the authorized_keys file is writable by group or others (mode {mode:04o}), so anyone could add a key; run `chmod go-w {path}`"
+    )]
+    Writable {
+        /// The file, made printable.
+        path: String,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// One line cannot be honoured.
+    #[error("{path}:{line}: {why}")]
+    Line {
+        /// The file, made printable.
+        path: String,
+        /// The line number, from 1.
+        line: usize,
+        /// What is wrong, one sentence.
+        why: String,
+    },
+    /// The host key may be read by group or others.
+    #[error(
+        "{path}: the host key is readable or writable by group or others (mode {mode:04o}); run `chmod 600 {path}`"
+    )]
+    HostKeyOpen {
+        /// The file, made printable.
+        path: String,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// The host key is protected by a passphrase.
+    #[error(
+        "{path}: the host key is protected by a passphrase, which `qari serve` has no way to ask for; remove it with `ssh-keygen -p -N '' -f {path}` or give another --host-key"
+    )]
+    HostKeyEncrypted {
+        /// The file, made printable.
+        path: String,
+    },
+    /// The host key file is not an OpenSSH private key.
+    #[error("{path}: the host key cannot be read ({why})")]
+    HostKeyBad {
+        /// The file, made printable.
+        path: String,
+        /// The parser's reason.
+        why: String,
+    },
+}
+
+/// One key line of an `authorized_keys` file, with what its options allow.
+#[derive(Debug, Clone)]
+pub struct KeyLine {
+    /// The key.
+    pub key: PublicKey,
+    /// Its line number, from 1.
+    pub line: usize,
+    from: Option<String>,
+    expiry: Option<DateTime<Utc>>,
+    no_pty: bool,
+    command: bool,
+}
+
+/// What the options of a key's lines say about one login.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// No line has this key.
+    Unknown,
+    /// Lines have the key, and none allows this login: why (of the first such line).
+    Denied(String),
+    /// A line allows it; `refusal` says why its session must still be refused (`no-pty`,
+    /// `command=`), as a sentence for the client.
+    Allowed {
+        /// The line that let the key in.
+        line: usize,
+        /// Why the session is refused after authentication, if it is.
+        refusal: Option<String>,
+    },
+}
+
+/// The keys of an `authorized_keys` file.
+#[derive(Debug, Clone, Default)]
+pub struct AuthorizedKeys {
+    path: String,
+    lines: Vec<KeyLine>,
+}
+
+impl AuthorizedKeys {
+    /// Reads `path` (a regular file of at most [`MAX_FILE_BYTES`], not writable by group or
+    /// others); returns the keys and the warnings to log.
+    pub fn load(path: &Path) -> Result<(Self, Vec<String>), KeysError> {
+        use std::io::Read as _;
+        let shown = crate::escape::path(path);
+        let what = "the authorized_keys file";
+        let read_err = |source| KeysError::Read {
+            path: shown.clone(),
+            what,
+            source,
+        };
+        let file = std::fs::File::open(path).map_err(read_err)?;
+        let meta = file.metadata().map_err(read_err)?;
+        if !meta.is_file() {
+            return Err(KeysError::NotAFile { path: shown, what });
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = meta.permissions().mode() & 0o7777;
+            if mode & 0o022 != 0 {
+                return Err(KeysError::Writable { path: shown, mode });
+            }
+        }
+        let mut bytes = Vec::new();
+        file.take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(read_err)?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(KeysError::TooLarge {
+                path: shown,
+                max: MAX_FILE_BYTES,
+            });
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        Self::parse(&text, &shown)
+    }
+
+    /// Parses the text of an `authorized_keys` file; `path` names it in messages.
+    pub fn parse(text: &str, path: &str) -> Result<(Self, Vec<String>), KeysError> {
+        let mut lines = Vec::new();
+        let mut warnings = Vec::new();
+        for (n, raw) in text.lines().enumerate() {
+            let line = n + 1;
+            let err = |why: String| KeysError::Line {
+                path: path.to_owned(),
+                line,
+                why,
+            };
+            if raw.len() > MAX_LINE_BYTES {
+                return Err(err(format!(
+                    "the line is longer than {MAX_LINE_BYTES} bytes"
+                )));
+            }
+            let s = raw.trim_start_matches([' ', '\t']);
+            if s.is_empty() || s.starts_with('#') {
+                continue;
+            }
+            let first = s.split([' ', '\t']).next().unwrap_or_default();
+            let (opts, rest) = if is_key_type(first) {
+                ("", s)
+            } else {
+                split_options(s).map_err(err)?
+            };
+            let key = PublicKey::from_openssh(rest.trim()).map_err(|e| {
+                err(format!(
+                    "it is not an OpenSSH public key ({})",
+                    crate::escape::log(&e.to_string(), 200)
+                ))
+            })?;
+            let parsed = parse_options(opts).map_err(err)?;
+            for w in parsed.warnings {
+                warnings.push(format!("{path}:{line}: {w}"));
+            }
+            lines.push(KeyLine {
+                key,
+                line,
+                from: parsed.from,
+                expiry: parsed.expiry,
+                no_pty: parsed.no_pty,
+                command: parsed.command,
+            });
+        }
+        if lines.is_empty() {
+            warnings.push(format!("{path}: the file has no key; nobody can log in"));
+        }
+        Ok((
+            Self {
+                path: path.to_owned(),
+                lines,
+            },
+            warnings,
+        ))
+    }
+
+    /// How many keys there are.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Whether there is no key.
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// Whether `key` may log in from `ip` at `now`: as sshd, every line with the key is tried
+    /// and the first whose options allow the login decides.
+    pub fn check(&self, key: &PublicKey, ip: IpAddr, now: DateTime<Utc>) -> Verdict {
+        let ip = ip.to_canonical();
+        let mut denied = None;
+        for l in self
+            .lines
+            .iter()
+            .filter(|l| l.key.key_data() == key.key_data())
+        {
+            if let Some(from) = &l.from
+                && !from_allows(from, ip)
+            {
+                denied.get_or_insert_with(|| {
+                    format!(
+                        "from= on {}:{} does not allow this address",
+                        self.path, l.line
+                    )
+                });
+                continue;
+            }
+            if let Some(t) = l.expiry
+                && now > t
+            {
+                denied.get_or_insert_with(|| {
+                    format!(
+                        "the key expired at {} (expiry-time on {}:{})",
+                        t.format("%Y-%m-%d %H:%M:%S UTC"),
+                        self.path,
+                        l.line
+                    )
+                });
+                continue;
+            }
+            let refusal = if l.command {
+                Some(format!(
+                    "this key may only run a command (command= on line {} of its authorized_keys file); this server only serves the reader.",
+                    l.line
+                ))
+            } else if l.no_pty {
+                Some(format!(
+                    "this key may not have a terminal (no-pty or restrict on line {} of its authorized_keys file), and the reader needs one.",
+                    l.line
+                ))
+            } else {
+                None
+            };
+            return Verdict::Allowed {
+                line: l.line,
+                refusal,
+            };
+        }
+        denied.map_or(Verdict::Unknown, Verdict::Denied)
+    }
+}
+
+/// Whether `s` names a public key type (so the line has no options).
+fn is_key_type(s: &str) -> bool {
+    matches!(
+        s,
+        "ssh-ed25519"
+            | "ssh-rsa"
+            | "ssh-dss"
+            | "ecdsa-sha2-nistp256"
+            | "ecdsa-sha2-nistp384"
+            | "ecdsa-sha2-nistp521"
+            | "sk-ssh-ed25519@openssh.com"
+            | "sk-ecdsa-sha2-nistp256@openssh.com"
+    ) || s.ends_with("-cert-v01@openssh.com")
+}
+
+/// Splits a line into its options and the key after them: the options end at the first space
+/// or tab outside double quotes (`\"` inside quotes is a quote).
+fn split_options(s: &str) -> Result<(&str, &str), String> {
+    let mut quoted = false;
+    let mut escaped = false;
+    for (i, c) in s.char_indices() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            ' ' | '\t' if !quoted => {
+                let (opts, rest) = s.split_at(i);
+                return Ok((opts, rest));
+            }
+            _ => {}
+        }
+    }
+    Err(if quoted {
+        "an option value has no closing quote".to_owned()
+    } else {
+        "the line has options and no key after them".to_owned()
+    })
+}
+
+#[derive(Debug, Default)]
+struct Parsed {
+    from: Option<String>,
+    expiry: Option<DateTime<Utc>>,
+    no_pty: bool,
+    command: bool,
+    warnings: Vec<String>,
+}
+
+/// Reads one option list (`restrict,from="10.0.0.0/8",pty`).
+fn parse_options(mut s: &str) -> Result<Parsed, String> {
+    let mut p = Parsed::default();
+    while !s.is_empty() {
+        let name_end = s.find(['=', ',']).unwrap_or(s.len());
+        let (name, after) = s.split_at(name_end);
+        let lname = name.to_ascii_lowercase();
+        let (value, after) = if let Some(v) = after.strip_prefix('=') {
+            let (value, rest) = quoted_value(v)
+                .ok_or_else(|| format!("the value of {} must be in double quotes", shown(name)))?;
+            (Some(value), rest)
+        } else {
+            (None, after)
+        };
+        s = match after.strip_prefix(',') {
+            Some(rest) if !rest.is_empty() => rest,
+            Some(_) => return Err("the option list ends with a comma".to_owned()),
+            None if after.is_empty() => "",
+            None => return Err(format!("a comma must follow {}", shown(name))),
+        };
+        match (lname.as_str(), value) {
+            ("restrict" | "no-pty", None) => p.no_pty = true,
+            ("pty", None) => p.no_pty = false,
+            (
+                "agent-forwarding"
+                | "no-agent-forwarding"
+                | "port-forwarding"
+                | "no-port-forwarding"
+                | "x11-forwarding"
+                | "no-x11-forwarding"
+                | "user-rc"
+                | "no-user-rc"
+                | "no-touch-required",
+                None,
+            )
+            | ("permitopen" | "permitlisten" | "tunnel", Some(_)) => {}
+            ("command", Some(_)) => {
+                p.command = true;
+                p.warnings.push(
+                    "command= limits this key to a command; qari serves only the reader, so the key's sessions are refused with a message".to_owned(),
+                );
+            }
+            ("environment", Some(_)) => p.warnings.push(
+                "environment= is not applied (as sshd with PermitUserEnvironment no)".to_owned(),
+            ),
+            ("from", Some(v)) => {
+                check_from(&v, &mut p.warnings)?;
+                p.from = Some(v);
+            }
+            ("expiry-time", Some(v)) => {
+                if p.expiry.is_some() {
+                    return Err("expiry-time is given twice".to_owned());
+                }
+                p.expiry = Some(parse_expiry(&v)?);
+            }
+            ("cert-authority" | "principals", _) => {
+                return Err(format!(
+                    "{} is for certificates, which qari does not accept; remove the line or the option",
+                    shown(name)
+                ));
+            }
+            ("verify-required", None) => {
+                return Err(
+                    "verify-required asks for a check of the user's PIN or biometric that qari cannot make; remove the line or the option".to_owned(),
+                );
+            }
+            (_, None) if KNOWN_WITH_VALUE.contains(&lname.as_str()) => {
+                return Err(format!("the option {} needs a value", shown(name)));
+            }
+            (_, Some(_)) if KNOWN_FLAGS.contains(&lname.as_str()) => {
+                return Err(format!("the option {} takes no value", shown(name)));
+            }
+            _ => {
+                return Err(format!(
+                    "the option {} is unknown, so the line cannot be honoured",
+                    shown(name)
+                ));
+            }
+        }
+    }
+    Ok(p)
+}
+
+const KNOWN_FLAGS: &[&str] = &[
+    "restrict",
+    "no-pty",
+    "pty",
+    "agent-forwarding",
+    "no-agent-forwarding",
+    "port-forwarding",
+    "no-port-forwarding",
+    "x11-forwarding",
+    "no-x11-forwarding",
+    "user-rc",
+    "no-user-rc",
+    "no-touch-required",
+    "verify-required",
+    "cert-authority",
+];
+
+const KNOWN_WITH_VALUE: &[&str] = &[
+    "command",
+    "environment",
+    "from",
+    "expiry-time",
+    "permitopen",
+    "permitlisten",
+    "tunnel",
+    "principals",
+];
+
+/// An option name as it can be shown in a message.
+fn shown(name: &str) -> String {
+    format!("'{}'", crate::escape::log(name, 64))
+}
+
+/// `"value"` at the start of `s` (with `\"` for a quote): the value and what follows.
+fn quoted_value(s: &str) -> Option<(String, &str)> {
+    let body = s.strip_prefix('"')?;
+    let mut out = String::new();
+    let mut chars = body.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some((_, '"')) => out.push('"'),
+                Some((_, other)) => {
+                    out.push('\\');
+                    out.push(other);
+                }
+                None => return None,
+            },
+            '"' => return Some((out, body.get(i + 1..).unwrap_or_default())),
+            _ => out.push(c),
+        }
+    }
+    None
+}
+
+/// Checks a `from=` pattern list as it is read: an empty entry or a malformed network refuses
+/// the line; a host name pattern is kept with a warning (names are not resolved).
+fn check_from(list: &str, warnings: &mut Vec<String>) -> Result<(), String> {
+    for entry in list.split(',') {
+        let pat = entry.strip_prefix('!').unwrap_or(entry);
+        if pat.is_empty() {
+            return Err(format!(
+                "from=\"{}\" has an empty pattern",
+                crate::escape::log(list, 200)
+            ));
+        }
+        match parse_net(pat) {
+            Ok(_) => {}
+            Err(why) => return Err(format!("from= pattern {}: {why}", shown(pat))),
+        }
+        if parse_net(pat).ok().flatten().is_none()
+            && pat
+                .chars()
+                .any(|c| c.is_ascii_alphabetic() && !c.is_ascii_hexdigit())
+        {
+            warnings.push(format!(
+                "from= pattern {} names hosts; qari matches only addresses (as sshd with UseDNS no), so it never matches",
+                shown(pat)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A network: an address and its prefix length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Net {
+    addr: IpAddr,
+    prefix: u32,
+}
+
+impl Net {
+    fn contains(self, ip: IpAddr) -> bool {
+        match (self.addr, ip) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                let mask = u32::MAX.checked_shl(32 - self.prefix).unwrap_or(0);
+                u32::from(n) & mask == u32::from(a) & mask
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                let mask = u128::MAX.checked_shl(128 - self.prefix).unwrap_or(0);
+                u128::from(n) & mask == u128::from(a) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+/// `pat` as an address or network (`10.1.2.3`, `10.0.0.0/8`, `fe80::/10`); `Ok(None)` when it is
+/// a wildcard or name pattern instead; an error for a network that cannot be (a prefix too
+/// long, bits set past the prefix, an address that does not parse before a `/`).
+fn parse_net(pat: &str) -> Result<Option<Net>, String> {
+    let (addr, prefix) = match pat.split_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (pat, None),
+    };
+    let Ok(addr) = addr.parse::<IpAddr>() else {
+        return if prefix.is_some() {
+            Err("it is not an address/prefix network".to_owned())
+        } else {
+            Ok(None)
+        };
+    };
+    let addr = addr.to_canonical();
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    let prefix = match prefix {
+        None => max,
+        Some(p) => p
+            .parse::<u32>()
+            .ok()
+            .filter(|&p| p <= max)
+            .ok_or_else(|| format!("the prefix length must be 0 to {max}"))?,
+    };
+    let net = Net { addr, prefix };
+    if net_has_host_bits(net) {
+        return Err("it has bits set past its prefix length".to_owned());
+    }
+    Ok(Some(net))
+}
+
+fn net_has_host_bits(net: Net) -> bool {
+    match net.addr {
+        IpAddr::V4(a) => u32::from(a) & !u32::MAX.checked_shl(32 - net.prefix).unwrap_or(0) != 0,
+        IpAddr::V6(a) => u128::from(a) & !u128::MAX.checked_shl(128 - net.prefix).unwrap_or(0) != 0,
+    }
+}
+
+/// sshd's `from=` for an address (`match_host_and_ip` with no name resolution): allowed when
+/// some pattern matches and no negated pattern does.
+pub fn from_allows(list: &str, ip: IpAddr) -> bool {
+    let ip = ip.to_canonical();
+    let text = ip.to_string();
+    let mut positive = false;
+    for entry in list.split(',') {
+        let (negated, pat) = match entry.strip_prefix('!') {
+            Some(p) => (true, p),
+            None => (false, entry),
+        };
+        let hit = match parse_net(pat) {
+            Ok(Some(net)) => net.contains(ip),
+            Ok(None) => glob(&text, &pat.to_ascii_lowercase()),
+            // Refused when the file was read; never allow on a pattern that cannot be.
+            Err(_) => return false,
+        };
+        if hit {
+            if negated {
+                return false;
+            }
+            positive = true;
+        }
+    }
+    positive
+}
+
+/// Whether `text` matches `pat`, where `*` is any run of characters and `?` any one.
+fn glob(text: &str, pat: &str) -> bool {
+    let t: Vec<char> = text.chars().collect();
+    let p: Vec<char> = pat.chars().collect();
+    let (mut ti, mut pi) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        match p.get(pi) {
+            Some('*') => {
+                star = Some((pi, ti));
+                pi += 1;
+            }
+            Some(&c) if c == '?' || Some(&c) == t.get(ti) => {
+                ti += 1;
+                pi += 1;
+            }
+            _ => match star {
+                Some((sp, st)) => {
+                    pi = sp + 1;
+                    ti = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    p.get(pi..)
+        .is_some_and(|rest| rest.iter().all(|&c| c == '*'))
+}
+
+/// `YYYYMMDD[Z]` or `YYYYMMDDHHMM[SS][Z]`: local time unless suffixed `Z` (UTC), as sshd.
+fn parse_expiry(v: &str) -> Result<DateTime<Utc>, String> {
+    let bad = || {
+        format!(
+            "expiry-time=\"{}\" is not YYYYMMDD[HHMM[SS]] (with an optional Z for UTC)",
+            crate::escape::log(v, 64)
+        )
+    };
+    let (digits, utc) = match v.strip_suffix(['Z', 'z']) {
+        Some(d) => (d, true),
+        None => (v, false),
+    };
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let naive = match digits.len() {
+        8 => NaiveDate::parse_from_str(digits, "%Y%m%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0)),
+        12 => NaiveDateTime::parse_from_str(digits, "%Y%m%d%H%M").ok(),
+        14 => NaiveDateTime::parse_from_str(digits, "%Y%m%d%H%M%S").ok(),
+        _ => None,
+    }
+    .ok_or_else(bad)?;
+    if utc {
+        Ok(Utc.from_utc_datetime(&naive))
+    } else {
+        chrono::Local
+            .from_local_datetime(&naive)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+            .ok_or_else(bad)
+    }
+}
+
+/// Checks the host key file at `path` as sshd does and reads it: refused when group or others
+/// may read or write it, or when a passphrase protects it.
+pub fn load_host_key(path: &Path) -> Result<PrivateKey, KeysError> {
+    let shown = crate::escape::path(path);
+    let what = "the host key";
+    let meta = std::fs::metadata(path).map_err(|source| KeysError::Read {
+        path: shown.clone(),
+        what,
+        source,
+    })?;
+    if !meta.is_file() {
+        return Err(KeysError::NotAFile { path: shown, what });
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = meta.permissions().mode() & 0o7777;
+        if mode & 0o077 != 0 {
+            return Err(KeysError::HostKeyOpen { path: shown, mode });
+        }
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(KeysError::HostKeyBad {
+            path: shown,
+            why: format!("it is larger than {MAX_FILE_BYTES} bytes"),
+        });
+    }
+    let key = PrivateKey::read_openssh_file(path).map_err(|e| KeysError::HostKeyBad {
+        path: shown.clone(),
+        why: crate::escape::log(&e.to_string(), 200),
+    })?;
+    if key.is_encrypted() {
+        return Err(KeysError::HostKeyEncrypted { path: shown });
+    }
+    Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDb2hWCa4cUfwpTYmB5wxzCWtTkhfgl7ILC8NexIi/nc me@here";
+    const OTHER: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHHx2/LbAtDOhKAQtQvuf3Xx7Mx+wVfYP8cNmkrT0xJ0 you@there";
+
+    fn key(line: &str) -> PublicKey {
+        PublicKey::from_openssh(line).unwrap()
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    fn parse(text: &str) -> Result<(AuthorizedKeys, Vec<String>), KeysError> {
+        AuthorizedKeys::parse(text, "keys")
+    }
+
+    #[test]
+    fn plain_lines_comments_and_blank_lines() {
+        let (k, w) = parse(&format!("# mine\n\n   {KEY}\n{OTHER}\n")).unwrap();
+        assert_eq!(k.len(), 2);
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(k.lines[0].line, 3);
+        let now = Utc::now();
+        assert_eq!(
+            k.check(&key(KEY), ip("127.0.0.1"), now),
+            Verdict::Allowed {
+                line: 3,
+                refusal: None
+            }
+        );
+        let (k, _) = parse(KEY).unwrap();
+        assert_eq!(k.check(&key(OTHER), ip("127.0.0.1"), now), Verdict::Unknown);
+    }
+
+    #[test]
+    fn from_patterns_like_sshd() {
+        let ok = |list: &str, addr: &str| from_allows(list, ip(addr));
+        assert!(ok("127.0.0.1", "127.0.0.1"));
+        assert!(!ok("10.9.9.9", "127.0.0.1"));
+        assert!(ok("10.0.0.0/8", "10.200.3.4"));
+        assert!(!ok("10.0.0.0/8", "11.0.0.1"));
+        assert!(ok("10.*", "10.1.2.3"));
+        assert!(ok("10.1.2.?", "10.1.2.7"));
+        assert!(!ok("10.1.2.?", "10.1.2.77"));
+        assert!(ok("*,!10.0.0.1", "10.0.0.2"));
+        assert!(!ok("*,!10.0.0.1", "10.0.0.1"));
+        assert!(
+            !ok("!10.0.0.0/8,*", "10.0.0.1"),
+            "a negation wins wherever it is"
+        );
+        assert!(
+            !ok("!10.0.0.1", "10.0.0.2"),
+            "a negation alone allows nothing"
+        );
+        assert!(ok("2001:db8::/32", "2001:db8::1"));
+        assert!(ok("::1", "::1"));
+        assert!(
+            ok("127.0.0.1", "::ffff:127.0.0.1"),
+            "mapped addresses are v4"
+        );
+        assert!(!ok("*.example.com", "127.0.0.1"), "names are not resolved");
+        assert!(ok("0.0.0.0/0", "8.8.8.8"));
+    }
+
+    #[test]
+    fn bad_networks_refuse_the_line() {
+        for bad in [
+            "from=\"10.0.0.1/8\"",
+            "from=\"10.0.0.0/33\"",
+            "from=\"10.0.0.0/x\"",
+            "from=\"nonsense/8\"",
+            "from=\"10.0.0.1,,10.0.0.2\"",
+            "from=\"!\"",
+        ] {
+            let e = parse(&format!("{bad} {KEY}")).unwrap_err().to_string();
+            assert!(e.starts_with("keys:1: from="), "{bad}: {e}");
+        }
+        let (_, w) = parse(&format!("from=\"*.example.com\" {KEY}")).unwrap();
+        assert!(w[0].contains("names hosts"), "{w:?}");
+    }
+
+    #[test]
+    fn expiry_time() {
+        let (k, _) = parse(&format!("expiry-time=\"20200101Z\" {KEY}")).unwrap();
+        let v = k.check(&key(KEY), ip("127.0.0.1"), Utc::now());
+        assert!(
+            matches!(&v, Verdict::Denied(why) if why.contains("expired at 2020-01-01 00:00:00 UTC")),
+            "{v:?}"
+        );
+        let (k, _) = parse(&format!("expiry-time=\"209912312359Z\" {KEY}")).unwrap();
+        assert!(matches!(
+            k.check(&key(KEY), ip("127.0.0.1"), Utc::now()),
+            Verdict::Allowed { .. }
+        ));
+        let (k, _) = parse(&format!("expiry-time=\"20300102030405Z\" {KEY}")).unwrap();
+        assert_eq!(
+            k.lines[0].expiry.unwrap().to_rfc3339(),
+            "2030-01-02T03:04:05+00:00"
+        );
+        // No Z: local time; it parses whatever the zone.
+        assert!(parse(&format!("expiry-time=\"20300102\" {KEY}")).is_ok());
+        for bad in ["2030", "20301301Z", "2030010203Z", "x0300102", "20300102ZZ"] {
+            let e = parse(&format!("expiry-time=\"{bad}\" {KEY}"))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("is not YYYYMMDD"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_later_line_can_allow_what_an_earlier_one_denies() {
+        let text = format!("from=\"10.9.9.9\" {KEY}\nfrom=\"127.0.0.0/8\" {KEY}\n");
+        let (k, _) = parse(&text).unwrap();
+        assert_eq!(
+            k.check(&key(KEY), ip("127.0.0.1"), Utc::now()),
+            Verdict::Allowed {
+                line: 2,
+                refusal: None
+            }
+        );
+        let v = k.check(&key(KEY), ip("192.168.1.1"), Utc::now());
+        assert_eq!(
+            v,
+            Verdict::Denied("from= on keys:1 does not allow this address".to_owned())
+        );
+    }
+
+    #[test]
+    fn restrict_no_pty_and_command_refuse_the_session() {
+        let now = Utc::now();
+        let refusal = |opts: &str| match parse(&format!("{opts} {KEY}")).unwrap().0.check(
+            &key(KEY),
+            ip("127.0.0.1"),
+            now,
+        ) {
+            Verdict::Allowed { refusal, .. } => refusal,
+            v => panic!("{v:?}"),
+        };
+        assert!(refusal("restrict").unwrap().contains("no-pty or restrict"));
+        assert!(refusal("no-pty").is_some());
+        assert!(
+            refusal("restrict,pty").is_none(),
+            "pty after restrict allows it"
+        );
+        assert!(refusal("pty,restrict").is_some(), "options apply in order");
+        assert!(refusal("no-port-forwarding,no-agent-forwarding,no-X11-forwarding,no-user-rc,permitopen=\"localhost:80\"").is_none());
+        let (k, w) = parse(&format!("command=\"echo \\\"hi\\\" there\" {KEY}")).unwrap();
+        assert!(w[0].starts_with("keys:1: command="), "{w:?}");
+        let v = k.check(&key(KEY), ip("127.0.0.1"), now);
+        assert!(
+            matches!(&v, Verdict::Allowed { refusal: Some(r), .. } if r.contains("only run a command")),
+            "{v:?}"
+        );
+    }
+
+    #[test]
+    fn certificates_and_unknown_options_refuse_the_file() {
+        for (opts, want) in [
+            ("cert-authority", "for certificates"),
+            ("principals=\"a,b\"", "for certificates"),
+            ("verify-required", "PIN"),
+            ("frobnicate", "'frobnicate' is unknown"),
+            ("no-pty=\"x\"", "takes no value"),
+            ("from", "needs a value"),
+            ("from=10.0.0.1", "double quotes"),
+            ("command=\"unterminated", "no closing quote"),
+            ("restrict,", "ends with a comma"),
+            ("evil\u{1b}]52;c;x\u{7}", "\\u{1b}]52"),
+        ] {
+            let e = parse(&format!("# c\n{opts} {KEY}"))
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with("keys:2: "), "{opts}: {e}");
+            assert!(e.contains(want), "{opts}: {e}");
+            assert!(!e.contains('\u{1b}'));
+        }
+        let e = parse("ssh-ed25519 AAAAnotbase64").unwrap_err().to_string();
+        assert!(
+            e.starts_with("keys:1: it is not an OpenSSH public key"),
+            "{e}"
+        );
+        let e = parse("restrict").unwrap_err().to_string();
+        assert!(e.contains("no key after them"), "{e}");
+    }
+
+    #[test]
+    fn globbing() {
+        assert!(glob("abc", "abc"));
+        assert!(glob("abc", "a*"));
+        assert!(glob("abc", "*c"));
+        assert!(glob("abc", "*"));
+        assert!(glob("", "*"));
+        assert!(glob("abc", "a?c"));
+        assert!(!glob("abc", "a?"));
+        assert!(glob("aXbXc", "a*b*c"));
+        assert!(!glob("aXbXd", "a*b*c"));
+        assert!(glob("a.b.c.d", "*.*.c.*"));
+    }
+
+    #[test]
+    fn host_key_modes_and_passphrases() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("host");
+        let k = PrivateKey::random(&mut rand::rng(), russh::keys::Algorithm::Ed25519).unwrap();
+        std::fs::write(
+            &path,
+            k.to_openssh(russh::keys::ssh_key::LineEnding::LF)
+                .unwrap()
+                .as_bytes(),
+        )
+        .unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let e = load_host_key(&path).unwrap_err().to_string();
+        assert!(e.contains("mode 0644") && e.contains("chmod 600"), "{e}");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(load_host_key(&path).unwrap().public_key(), k.public_key());
+        let e = load_host_key(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("not a regular file"), "{e}");
+    }
+}
