@@ -2,12 +2,16 @@
 //!
 //! The format is chosen by the file's extension ([`Format::from_path`]); each format has its own
 //! submodule. Every text that leaves this module has been through [`sanitize`], so no byte of an
-//! article can reach a terminal as a control.
+//! article can reach a terminal as a control. Newsboat's `cache.db` is the one format read from
+//! its path rather than its bytes ([`parse_file`]): `SQLite` opens the file itself, read-only.
 
+mod csv;
 mod date;
+mod feed;
 mod html;
 mod json;
 mod markdown;
+mod newsboat;
 mod sanitize;
 mod txt;
 
@@ -39,11 +43,26 @@ pub enum Format {
     Json,
     /// One JSON object a line.
     Jsonl,
+    /// An RSS 2.0, RSS 1.0 (RDF) or Atom feed: every item an article.
+    Feed,
+    /// Comma-separated values with a header row: every row an article.
+    Csv,
+    /// Tab-separated values with a header row: every row an article.
+    Tsv,
+    /// Newsboat's `cache.db` (SQLite): every item an article, every feed a source.
+    Newsboat,
 }
 
 impl Format {
     /// The format for a path, by its extension (case-insensitive); `None` for any other file.
     pub fn from_path(path: &Path) -> Option<Self> {
+        if path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.eq_ignore_ascii_case("cache.db"))
+        {
+            return Some(Self::Newsboat);
+        }
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         Some(match ext.as_str() {
             "txt" | "text" => Self::Txt,
@@ -51,8 +70,25 @@ impl Format {
             "html" | "htm" | "xhtml" => Self::Html,
             "json" => Self::Json,
             "jsonl" | "ndjson" => Self::Jsonl,
+            "rss" | "atom" | "xml" | "rdf" => Self::Feed,
+            "csv" => Self::Csv,
+            "tsv" | "tab" => Self::Tsv,
             _ => return None,
         })
+    }
+
+    /// True for the formats that hold many articles a file, each with its own `#` id.
+    pub fn holds_many(self) -> bool {
+        matches!(
+            self,
+            Self::Jsonl | Self::Feed | Self::Csv | Self::Tsv | Self::Newsboat
+        )
+    }
+
+    /// True for the formats read from the file's path rather than from its bytes
+    /// (see [`parse_file`]).
+    pub fn reads_path(self) -> bool {
+        self == Self::Newsboat
     }
 }
 
@@ -136,6 +172,9 @@ pub struct Article {
     pub tags: Vec<String>,
     /// The body, in order.
     pub blocks: Vec<Block>,
+    /// Whether the store it came from marks it unread (newsboat's own flag); `None` for the
+    /// formats that keep no such mark.
+    pub unread: Option<bool>,
 }
 
 impl Article {
@@ -245,6 +284,8 @@ pub struct Head {
     pub source: Option<String>,
     /// Words in the body as stored.
     pub words: usize,
+    /// The store's own unread mark, as [`Article::unread`].
+    pub unread: Option<bool>,
 }
 
 impl Head {
@@ -257,6 +298,7 @@ impl Head {
             direction: a.direction,
             source: a.source.clone(),
             words: a.word_count(),
+            unread: a.unread,
         }
     }
 }
@@ -305,6 +347,7 @@ pub fn scan(bytes: &[u8], format: Format, id: &str) -> Result<Scan, ArticleError
             direction,
             source: None,
             words: counter.words,
+            unread: None,
         }],
         articles: None,
         warnings,
@@ -354,14 +397,62 @@ pub fn parse(bytes: &[u8], format: Format, id: &str) -> Result<Loaded, ArticleEr
         Format::Html => vec![html::parse(text)],
         Format::Json => json::parse_json(text)?,
         Format::Jsonl => json::parse_jsonl(text, &mut warnings),
+        Format::Feed => feed::parse(text, &mut warnings)?,
+        Format::Csv => csv::parse(text, b',', &mut warnings)?,
+        Format::Tsv => csv::parse(text, b'\t', &mut warnings)?,
+        Format::Newsboat => {
+            return Err(ArticleError::Malformed(
+                "a newsboat cache is read from its file, not from bytes".to_owned(),
+            ));
+        }
     };
-    let many = raws.len() > 1 || matches!(format, Format::Jsonl);
+    finish_all(raws, format, id, warnings)
+}
+
+/// Reads a file of a format read from its path ([`Format::reads_path`]); any other format is
+/// read and handed to [`parse`].
+pub fn parse_file(path: &Path, format: Format, id: &str) -> Result<Loaded, ArticleError> {
+    if format != Format::Newsboat {
+        let bytes = std::fs::read(path).map_err(|e| {
+            ArticleError::Malformed(format!(
+                "it cannot be read ({})",
+                clean_inline(&e.to_string())
+            ))
+        })?;
+        return parse(&bytes, format, id);
+    }
+    let mut warnings = Vec::new();
+    let raws = newsboat::read(path, &mut warnings)?;
+    finish_all(raws, format, id, warnings)
+}
+
+/// The longest own key (a feed's guid, a cache's item id) that becomes part of an article id;
+/// a longer one gives way to the article's place in the file.
+const MAX_KEY_BYTES: usize = 256;
+
+/// Cleans and completes the articles a format parser found, and gives each its id: the file's
+/// id, plus `#` and the article's own key (a feed item's guid) or its place in the file.
+fn finish_all(
+    raws: Vec<RawArticle>,
+    format: Format,
+    id: &str,
+    mut warnings: Vec<String>,
+) -> Result<Loaded, ArticleError> {
+    let many = raws.len() > 1 || format.holds_many();
     let mut articles = Vec::with_capacity(raws.len());
-    for (i, raw) in raws.into_iter().enumerate() {
-        let article_id = if many {
-            format!("{id}#{}", i + 1)
-        } else {
-            id.to_owned()
+    let mut keys_seen = std::collections::HashSet::new();
+    for (i, mut raw) in raws.into_iter().enumerate() {
+        let key = raw
+            .key
+            .take()
+            .map(|k| clean_inline(&k))
+            // A key of digits alone could be another article's place: places are kept for those.
+            .filter(|k| k.len() <= MAX_KEY_BYTES && !k.bytes().all(|b| b.is_ascii_digit()))
+            .filter(|k| keys_seen.insert(k.clone()));
+        let article_id = match key {
+            Some(k) if many => format!("{id}#{k}"),
+            _ if many => format!("{id}#{}", i + 1),
+            _ => id.to_owned(),
         };
         if let Some(a) = raw.finish(article_id, id) {
             articles.push(a);
@@ -422,6 +513,10 @@ struct RawArticle {
     /// Language and direction guessed by the format parser from the text as stored (the
     /// catalog reads them the same way without parsing the body).
     guessed: Option<(Lang, Direction)>,
+    /// The article's own key in a file of many (a feed item's guid), for its id.
+    key: Option<String>,
+    /// The store's own unread mark (newsboat).
+    unread: Option<bool>,
 }
 
 impl RawArticle {
@@ -507,6 +602,7 @@ impl RawArticle {
                 .filter(|t| !t.is_empty())
                 .collect(),
             blocks,
+            unread: self.unread,
         })
     }
 }

@@ -50,6 +50,8 @@ pub struct Entry {
     pub source: Option<String>,
     /// Number of words in the body.
     pub words: usize,
+    /// The unread mark of the store it came from (newsboat's), `None` for plain files.
+    pub unread: Option<bool>,
 }
 
 /// A file that could not be used, or was used in part.
@@ -208,6 +210,10 @@ impl Library {
         let sources = EMBEDDED
             .iter()
             .filter_map(|&(path, bytes)| {
+                // The manifest describes the files; it is no dataset of its own.
+                if path == MANIFEST {
+                    return None;
+                }
                 let format = Format::from_path(Path::new(path))?;
                 let row = manifest_row(&manifests, path);
                 Some(SourceFile {
@@ -267,7 +273,7 @@ impl Library {
             } else if root.exists() {
                 problems.push(Problem {
                     path: root.display().to_string(),
-                    message: "its extension is not one qari reads (txt, md, html, json, jsonl)"
+                    message: "its extension is not one qari reads (txt, md, html, json, jsonl, rss, atom, xml, csv, tsv, or newsboat's cache.db)"
                         .to_owned(),
                     unusable: true,
                 });
@@ -399,13 +405,29 @@ impl Library {
             unusable: true,
         };
         let bytes = match &file.origin {
+            Origin::Disk(path) if file.format.reads_path() => {
+                return Self::keep(item, file, article::parse_file(path, file.format, &file.id));
+            }
             Origin::Disk(path) => {
                 std::borrow::Cow::Owned(std::fs::read(path).map_err(|e| fail(io_reason(&e)))?)
             }
             Origin::Embedded(b) => std::borrow::Cow::Borrowed(*b),
         };
-        let loaded =
-            article::parse(&bytes, file.format, &file.id).map_err(|e| fail(e.to_string()))?;
+        Self::keep(item, file, article::parse(&bytes, file.format, &file.id))
+    }
+
+    /// The article of `item` among those parsed from its file, kept unless the file is huge.
+    fn keep(
+        item: &Item,
+        file: &SourceFile,
+        parsed: Result<article::Loaded, article::ArticleError>,
+    ) -> Result<Arc<Article>, Problem> {
+        let fail = |message: String| Problem {
+            path: file.display.clone(),
+            message,
+            unusable: true,
+        };
+        let loaded = parsed.map_err(|e| fail(e.to_string()))?;
         let mut a = loaded
             .articles
             .into_iter()
@@ -617,7 +639,11 @@ fn read_file(path: &Path, format: Format, buf: &mut [u8]) -> std::io::Result<Byt
     }
     let mut bytes = buf.to_vec();
     let size = f.metadata().map_or(0, |m| m.len());
-    if size > LAZY_BYTES && !matches!(format, Format::Json | Format::Jsonl) {
+    let whole = matches!(
+        format,
+        Format::Json | Format::Jsonl | Format::Feed | Format::Csv | Format::Tsv
+    );
+    if size > LAZY_BYTES && !whole {
         (&mut f)
             .take(HEAD_BYTES.saturating_sub(bytes.len()) as u64)
             .read_to_end(&mut bytes)?;
@@ -637,6 +663,15 @@ fn read_file(path: &Path, format: Format, buf: &mut [u8]) -> std::io::Result<Byt
 fn scan_file(file: &SourceFile) -> Scanned {
     match &file.origin {
         Origin::Embedded(b) => scan_bytes(file, b, false),
+        Origin::Disk(path) if file.format.reads_path() => {
+            let scan =
+                article::parse_file(path, file.format, &file.id).map(|loaded| article::Scan {
+                    heads: loaded.articles.iter().map(article::Head::of).collect(),
+                    articles: Some(loaded.articles),
+                    warnings: loaded.warnings,
+                });
+            scanned(file, scan, false)
+        }
         Origin::Disk(path) => {
             READ_BUFFER.with_borrow_mut(|buf| match read_file(path, file.format, buf) {
                 Ok(Bytes::InBuffer(n)) => scan_bytes(file, &buf[..n], false),
@@ -655,12 +690,20 @@ fn scan_file(file: &SourceFile) -> Scanned {
 }
 
 fn scan_bytes(file: &SourceFile, bytes: &[u8], huge: bool) -> Scanned {
+    scanned(file, article::scan(bytes, file.format, &file.id), huge)
+}
+
+fn scanned(
+    file: &SourceFile,
+    scan: Result<article::Scan, article::ArticleError>,
+    huge: bool,
+) -> Scanned {
     let problem = |message: String, unusable: bool| Problem {
         path: file.display.clone(),
         message,
         unusable,
     };
-    let scan = match article::scan(bytes, file.format, &file.id) {
+    let scan = match scan {
         Ok(scan) => scan,
         Err(e) => {
             return Scanned {
@@ -680,7 +723,7 @@ fn scan_bytes(file: &SourceFile, bytes: &[u8], huge: bool) -> Scanned {
     };
     // A huge file's articles were parsed from its head only: they are not kept.
     let mut bodies = scan.articles.filter(|_| !huge).map(Vec::into_iter);
-    let many = scan.heads.len() > 1 || file.format == Format::Jsonl;
+    let many = scan.heads.len() > 1 || file.format.holds_many();
     let items = scan
         .heads
         .into_iter()
@@ -703,6 +746,7 @@ fn scan_bytes(file: &SourceFile, bytes: &[u8], huge: bool) -> Scanned {
                 direction: head.direction,
                 source: head.source,
                 words: words_in_file.unwrap_or(head.words),
+                unread: head.unread,
             };
             (entry, body)
         })

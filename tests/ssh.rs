@@ -406,6 +406,9 @@ fn twenty_sessions_each_see_their_own_screen() {
     }
     let mut screens = Vec::new();
     for t in &mut readers {
+        // In the article first (a loaded machine may pause a session for longer than the
+        // quiet time), then quiet.
+        t.wait_for("%", WAIT);
         t.settle(Duration::from_millis(300), WAIT);
         screens.push(t.screen());
     }
