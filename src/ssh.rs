@@ -6,6 +6,10 @@
 //! arrives as raw bytes and is parsed into key events by terminput (a lone ESC is a key after
 //! [`ESC_WAIT`] with nothing behind it). Output goes through a bounded queue: a client that
 //! stops reading only stops its own frames, which are coalesced until it reads again.
+//!
+//! Each session's app runs on a thread of its own (`session`), fed through a bounded mailbox:
+//! sizes held to the screen's cap, window changes coalesced, input in bounded batches, a paste
+//! one capped input (`input`), and an idle timeout that only input resets.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
