@@ -478,12 +478,11 @@ fn clean_inline(s: &str) -> String {
     collapse_inline(&sanitize(s))
 }
 
-/// The title of last resort: the file name without its extension.
+/// The title of last resort: the file name without its extension, cleaned like any title (a
+/// file name is outside text too).
 fn title_from_file_name(file_id: &str) -> String {
     let name = file_id.rsplit('/').next().unwrap_or(file_id);
-    name.rsplit_once('.')
-        .map_or(name, |(stem, _)| stem)
-        .to_owned()
+    clean_inline(name.rsplit_once('.').map_or(name, |(stem, _)| stem))
 }
 
 /// Date lines cleaned and parsed; empty ones dropped.
@@ -568,7 +567,7 @@ impl RawArticle {
             .or_else(|| {
                 // No title: the first heading, else the file name.
                 let first = blocks.first()?;
-                matches!(first.kind, BlockKind::Heading(_)).then(|| first.text.clone())
+                matches!(first.kind, BlockKind::Heading(_)).then(|| collapse_inline(&first.text))
             });
         if title.is_none() && blocks.is_empty() {
             return None;

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::article::{self, Direction, Format};
 use crate::config::Config;
+use crate::escape;
 use crate::layout::{self, BaseDir, BidiMode, Options};
 use crate::library::{Filter, Library, SortKey};
 
@@ -157,8 +158,8 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
 pub struct RenderArgs {
     /// The article file, or `-` (the default) for standard input (read as `.txt`).
     pub file: Option<PathBuf>,
-    /// Width in columns; 0 means no wrapping. Default: the terminal's, else 80.
-    #[arg(long)]
+    /// Width in columns, at most 10000; 0 means no wrapping. Default: the terminal's, else 80.
+    #[arg(long, value_parser = parse_width)]
     pub width: Option<usize>,
     /// Who reorders: qari (`app`), the terminal (`terminal`), or nobody (`off`).
     /// Default: `$QARI_BIDI`, the config file, else `app`.
@@ -175,8 +176,23 @@ pub struct RenderArgs {
     pub plain: bool,
 }
 
+/// The widest `render --width`: lines are padded to the width, so it bounds every line.
+pub const MAX_WIDTH: usize = 10_000;
+
+fn parse_width(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<u64>() {
+        Ok(w) if w <= MAX_WIDTH as u64 => Ok(w as usize),
+        Ok(_) => Err(format!("the width is at most {MAX_WIDTH} columns")),
+        Err(_) => Err(format!(
+            "'{}' is not a number of columns",
+            escape::display(s)
+        )),
+    }
+}
+
 fn parse_bidi(s: &str) -> Result<BidiMode, String> {
-    BidiMode::parse(s).ok_or_else(|| format!("'{s}' is not one of app, terminal, off"))
+    BidiMode::parse(s)
+        .ok_or_else(|| format!("'{}' is not one of app, terminal, off", escape::display(s)))
 }
 
 /// Base directions on the command line.
@@ -235,7 +251,7 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("qari: {}", sentence(&e));
+            eprintln!("qari: {}", escape::display(&sentence(&e)));
             ExitCode::from(1)
         }
     }
@@ -293,6 +309,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     log: a.log,
                 },
             )?;
+            // Sessions that ended last may still be saving.
+            report_save_errors();
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Search {
@@ -350,10 +368,24 @@ fn reader(paths: &[PathBuf], bidi: Option<BidiMode>, no_shape: bool) -> anyhow::
         app.set_message(format!("{p}{more}"));
     }
     let theme = crate::ui::Theme::new(&config.theme, crate::ui::Colors::from_env());
-    match crate::tty::run(app, theme)? {
+    let ended = crate::tty::run(app, theme);
+    // The last save was queued as the reader closed: wait for it, and say if it failed.
+    let failed = report_save_errors();
+    match ended? {
         Some(sig) => Ok(ExitCode::from(u8::try_from(128 + sig).unwrap_or(1))),
+        None if failed => Ok(ExitCode::from(1)),
         None => Ok(ExitCode::SUCCESS),
     }
+}
+
+/// Waits for every state save still being written and prints each failure not shown yet;
+/// true when one failed.
+fn report_save_errors() -> bool {
+    let errors = crate::state::flush_all();
+    for e in &errors {
+        eprintln!("qari: {}", escape::display(e));
+    }
+    !errors.is_empty()
 }
 
 fn report_problems(lib: &Library, all: bool) {
@@ -405,8 +437,7 @@ fn list(paths: &[PathBuf], json: bool, sort: SortKey) -> anyhow::Result<ExitCode
                 }
             })
             .collect();
-        serde_json::to_writer_pretty(&mut out, &entries)?;
-        writeln!(out)?;
+        write_json(&mut out, &entries)?;
     } else {
         list_lines(&lib, sort, &mut out)?;
     }
@@ -425,17 +456,49 @@ fn list_lines(lib: &Library, sort: SortKey, out: &mut impl Write) -> std::io::Re
             "{date}  {:<3}  {:>6}  {}  {}",
             e.lang.code(),
             e.words,
-            e.id,
-            e.title
+            escape::display(&e.id),
+            escape::display(&e.title)
         )?;
     }
     Ok(())
 }
 
+/// Pretty JSON with every control character escaped: `serde_json` escapes C0 but leaves DEL,
+/// C1, the line separators and the bidi embeddings, overrides and isolates raw; they can only
+/// occur inside strings, where `\uXXXX` means the same.
+fn write_json(out: &mut impl Write, value: &impl Serialize) -> anyhow::Result<()> {
+    let text = serde_json::to_string_pretty(value)?;
+    out.write_all(json_escaped(&text).as_bytes())?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn json_escaped(text: &str) -> std::borrow::Cow<'_, str> {
+    let raw = |c: char| {
+        matches!(
+            c,
+            '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+    };
+    if !text.chars().any(raw) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut s = String::with_capacity(text.len() + 64);
+    for c in text.chars() {
+        if raw(c) {
+            use std::fmt::Write as _;
+            let _ = write!(s, "\\u{:04x}", u32::from(c));
+        } else {
+            s.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(s)
+}
+
 fn display_paths(paths: &[PathBuf]) -> String {
     paths
         .iter()
-        .map(|p| p.display().to_string())
+        .map(|p| escape::path(p))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -468,7 +531,10 @@ pub fn bidi_mode(flag: Option<BidiMode>, config: &Config) -> anyhow::Result<Bidi
         && !v.trim().is_empty()
     {
         return BidiMode::parse(&v).ok_or_else(|| {
-            anyhow::anyhow!("QARI_BIDI is '{v}', which is not one of app, terminal, off")
+            anyhow::anyhow!(
+                "QARI_BIDI is '{}', which is not one of app, terminal, off",
+                escape::log(&v, 64)
+            )
         });
     }
     Ok(config.bidi)
@@ -478,7 +544,7 @@ fn render(args: &RenderArgs) -> anyhow::Result<ExitCode> {
     use std::io::Read as _;
     let (config, warning) = Config::load();
     if let Some(w) = warning {
-        eprintln!("qari: {w}");
+        eprintln!("qari: {}", escape::display(&w));
     }
     let opts = Options {
         base: args.dir.into(),
@@ -488,20 +554,33 @@ fn render(args: &RenderArgs) -> anyhow::Result<ExitCode> {
     };
     let width = args.width.unwrap_or_else(|| {
         if std::io::stdout().is_terminal() {
-            crossterm::terminal::size().map_or(80, |(w, _)| usize::from(w))
+            crossterm::terminal::size().map_or(80, |(w, _)| usize::from(w).min(MAX_WIDTH))
         } else {
             80
         }
     });
+    let max = crate::library::MAX_ARTICLE_BYTES;
     let (bytes, name) = match &args.file {
-        Some(p) if p.as_os_str() != "-" => (
-            std::fs::read(p)
-                .map_err(|e| anyhow::anyhow!("{}: {}", p.display(), io_sentence(&e)))?,
-            p.display().to_string(),
-        ),
+        Some(p) if p.as_os_str() != "-" => {
+            let name = escape::path(p);
+            let bytes = match crate::library::read_regular(p, max) {
+                Ok(b) => b,
+                Err(crate::library::ReadError::Io(e)) => {
+                    anyhow::bail!("{name}: {}", io_sentence(&e))
+                }
+                Err(e) => anyhow::bail!("{name}: {e}"),
+            };
+            (bytes, name)
+        }
         _ => {
             let mut buf = Vec::new();
-            std::io::stdin().read_to_end(&mut buf)?;
+            std::io::stdin().take(max + 1).read_to_end(&mut buf)?;
+            if buf.len() as u64 > max {
+                anyhow::bail!(
+                    "standard input is over the limit of {} for an article",
+                    crate::library::size_text(max)
+                );
+            }
             (buf, "standard input".to_owned())
         }
     };
@@ -547,13 +626,18 @@ fn render(args: &RenderArgs) -> anyhow::Result<ExitCode> {
     let loaded =
         article::parse(&bytes, format, &name).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
     for w in &loaded.warnings {
-        eprintln!("qari: {name}: {w}.");
+        eprintln!("qari: {name}: {}.", escape::display(w));
     }
     for (i, a) in loaded.articles.iter().enumerate() {
         if i > 0 {
             writeln!(out)?;
         }
-        out.write_all(layout::document::render_plain(a, width, opts).as_bytes())?;
+        // Line by line: what is held at once is one line, at most the width.
+        let prepared = layout::document::PreparedArticle::new(a, opts);
+        for l in prepared.lay_out(width) {
+            out.write_all(prepared.plain(&l, width).as_bytes())?;
+            out.write_all(b"\n")?;
+        }
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
@@ -588,6 +672,13 @@ fn search(
     }
     let lib = open_library(paths);
     report_problems(&lib, false);
+    for file in lib.title_only() {
+        eprintln!(
+            "qari: {file}: only its title is searched: it is over {}, so its text is read only \
+             when it is opened.",
+            crate::library::size_text(crate::library::LAZY_BYTES)
+        );
+    }
     let index = Index::build(&lib);
     let hits = index.search(&q);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -613,11 +704,16 @@ fn search(
         });
     }
     if json {
-        serde_json::to_writer_pretty(&mut out, &rows)?;
-        writeln!(out)?;
+        write_json(&mut out, &rows)?;
     } else {
         for r in &rows {
-            writeln!(out, "{}\t{}\t{}", r.id, r.title, r.snippet)?;
+            writeln!(
+                out,
+                "{}\t{}\t{}",
+                escape::display(r.id),
+                escape::display(r.title),
+                escape::display(&r.snippet)
+            )?;
         }
     }
     out.flush()?;
@@ -626,4 +722,34 @@ fn search(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_output_escapes_what_serde_json_leaves_raw() {
+        let title = "a\u{7f}b\u{85}c\u{9b}2J\u{2028}\u{202e}x\u{2067}y\u{2069} عربي \u{200f}";
+        let mut out = Vec::new();
+        write_json(&mut out, &[title]).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "[\n  \"a\\u007fb\\u0085c\\u009b2J\\u2028\\u202ex\\u2067y\\u2069 عربي \u{200f}\"\n]\n"
+        );
+        let back: Vec<String> = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, [title]);
+    }
+
+    #[test]
+    fn widths_beyond_the_cap_are_usage_errors() {
+        assert_eq!(parse_width("0"), Ok(0));
+        assert_eq!(parse_width("10000"), Ok(10_000));
+        assert_eq!(
+            parse_width("4294967296"),
+            Err("the width is at most 10000 columns".to_owned())
+        );
+        assert!(parse_width("\u{1b}[2J").unwrap_err().contains("'␛[2J'"));
+    }
 }

@@ -3,11 +3,14 @@
 //! defaults are kept.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 use crate::layout::BidiMode;
+
+/// The largest config file read (the defaults are about 3 KB).
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 
 /// The embedded defaults, also the documentation of every setting.
 pub const DEFAULT_CONFIG: &str = include_str!("../assets/config.toml");
@@ -68,30 +71,45 @@ impl Config {
     }
 
     /// Loads the user's file over the defaults; the second value is a sentence to show when
-    /// the file was unusable.
+    /// the file was unusable. Only a regular file of at most [`MAX_CONFIG_BYTES`] is read (a
+    /// FIFO or a device is refused without blocking); the sentence is safe to print.
     pub fn load() -> (Self, Option<String>) {
-        let Some(path) = Self::path() else {
-            return (Self::default(), None);
-        };
-        match std::fs::read_to_string(&path) {
-            Ok(text) => match Self::parse(&text) {
-                Ok(c) => (c, None),
-                Err(e) => (
-                    Self::default(),
-                    Some(format!(
-                        "{}: {e}; the default settings are used.",
-                        path.display()
-                    )),
-                ),
-            },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Self::default(), None),
-            Err(e) => (
+        match Self::path() {
+            Some(path) => Self::load_from(&path),
+            None => (Self::default(), None),
+        }
+    }
+
+    /// [`Config::load`] from a given file.
+    pub fn load_from(path: &Path) -> (Self, Option<String>) {
+        use crate::library::ReadError;
+        let shown = crate::escape::path(path);
+        let fallback = |why: String| {
+            (
                 Self::default(),
-                Some(format!(
-                    "{} cannot be read ({e}); the default settings are used.",
-                    path.display()
+                Some(
+                    crate::escape::display(&format!(
+                        "{shown}: {why}; the default settings are used."
+                    ))
+                    .into_owned(),
+                ),
+            )
+        };
+        match crate::library::read_regular(path, MAX_CONFIG_BYTES) {
+            Ok(bytes) => match std::str::from_utf8(&bytes) {
+                Ok(text) => match Self::parse(text) {
+                    Ok(c) => (c, None),
+                    Err(e) => fallback(e),
+                },
+                Err(e) => fallback(format!(
+                    "it is not valid UTF-8 (first bad byte at offset {})",
+                    e.valid_up_to()
                 )),
-            ),
+            },
+            Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                (Self::default(), None)
+            }
+            Err(e) => fallback(e.to_string()),
         }
     }
 
@@ -157,6 +175,51 @@ mod tests {
         let c = Config::parse("bidi = \"terminal\"\n").unwrap();
         assert_eq!(c.bidi, BidiMode::Terminal);
         assert!(c.shape);
+    }
+
+    #[test]
+    fn files_that_are_not_files_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        // A device that never ends: refused at once, nothing read.
+        let (c, msg) = Config::load_from(Path::new("/dev/zero"));
+        assert_eq!(c, Config::default());
+        let msg = msg.unwrap();
+        assert!(
+            msg.starts_with("/dev/zero: it is a character device, not a regular file;"),
+            "{msg}"
+        );
+        // A FIFO with no writer: refused without blocking.
+        let fifo = dir.path().join("config.toml");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|s| s.success()) {
+            let msg = Config::load_from(&fifo).1.unwrap();
+            assert!(
+                msg.contains("it is a FIFO (named pipe), not a regular file"),
+                "{msg}"
+            );
+        }
+        // Too large.
+        let big = dir.path().join("big.toml");
+        std::fs::write(
+            &big,
+            "#".repeat(usize::try_from(MAX_CONFIG_BYTES).unwrap() + 1),
+        )
+        .unwrap();
+        let msg = Config::load_from(&big).1.unwrap();
+        assert!(msg.contains("over the limit of 1 MiB"), "{msg}");
+        // Missing: the defaults, silently.
+        assert_eq!(Config::load_from(&dir.path().join("none.toml")).1, None);
+    }
+
+    #[test]
+    fn values_echoed_in_errors_are_escaped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c\u{1b}]0;x\u{7}.toml");
+        std::fs::write(&path, "bidi = \"\u{1b}[2J\u{9b}\u{202e}\"\n").unwrap();
+        let msg = Config::load_from(&path).1.unwrap();
+        assert!(!msg.chars().any(char::is_control), "{msg:?}");
+        assert!(!msg.contains('\u{202e}'), "{msg:?}");
+        assert!(msg.contains("c␛]0;x␇.toml"), "{msg}");
     }
 
     #[test]

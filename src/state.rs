@@ -1,16 +1,35 @@
 //! What the reader remembers per article: the reading position, read or unread, bookmark.
 //!
-//! Stored as JSON in the XDG state directory (`$QARI_STATE` names the file instead). Writes are
-//! atomic (a temporary file in the same folder, synced, then renamed over the old one) and
-//! merge with what is on disk, so two readers open at once lose nothing of each other's. A
-//! corrupt file is moved aside, never overwritten, and the user is told in one sentence.
+//! Stored as JSON in the XDG state directory (`$QARI_STATE` names the file instead), at most
+//! [`MAX_STATE_BYTES`]. Writes are atomic (a temporary file in the same folder, synced, then
+//! renamed over the old one) and merge with what is on disk, so two readers open at once lose
+//! nothing of each other's. A corrupt or oversized file is moved aside, never overwritten, and
+//! the user is told in one sentence.
+//!
+//! Saving never blocks the caller: [`Store::save`] queues the changes for a writer thread (one
+//! per file in a process, so the sessions of one server that share a file take turns, and
+//! saves queued while one is written are written together), and a failure comes back as one
+//! sentence from a later [`Store::save`], [`Store::flush`] or [`flush_all`]. Temporary files
+//! are named by process and by save; those a killed run left are removed when the file is next
+//! opened.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, Weak};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
+
+use crate::escape;
+use crate::library::{ReadError, read_regular};
+
+/// The largest state file read (about 600,000 articles' worth).
+pub const MAX_STATE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// A temporary file older than this is a leftover, whoever made it.
+const STALE_TEMP: Duration = Duration::from_secs(60);
 
 /// A place in an article: a block of the body (`None`: the head) and a byte offset into its
 /// source text. It survives resizes and width changes, unlike a line number.
@@ -39,18 +58,27 @@ pub struct ArticleState {
     pub updated: u64,
 }
 
+type Articles = BTreeMap<String, ArticleState>;
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct File {
     version: u32,
-    articles: BTreeMap<String, ArticleState>,
+    articles: Articles,
 }
 
 /// The state of every article, and where it is kept.
 #[derive(Debug, Clone, Default)]
 pub struct Store {
     path: Option<PathBuf>,
-    articles: BTreeMap<String, ArticleState>,
+    writer: Option<Arc<Writer>>,
+    /// What the file held when last read or written.
+    base: Arc<Articles>,
+    /// Entries changed here that `base` does not have yet.
+    local: Articles,
+    /// Entries changed since the last save was queued.
     dirty: BTreeSet<String>,
+    /// The writer's generation `base` comes from.
+    seen: u64,
 }
 
 impl Store {
@@ -72,52 +100,64 @@ impl Store {
         Some(dir.join("state.json"))
     }
 
-    /// Opens the file at `path`. A missing file is an empty state; a corrupt one is moved
-    /// aside and the second value says so in one sentence.
+    /// Opens the file at `path`, after the saves this process still has in flight to it. A
+    /// missing file is an empty state; a corrupt or oversized one is moved aside, and one that
+    /// cannot be read (or is not a regular file) leaves the store unsaved; the second value
+    /// says so in one sentence, safe to print.
     pub fn open(path: &Path) -> (Self, Option<String>) {
+        Self::open_capped(path, MAX_STATE_BYTES)
+    }
+
+    fn open_capped(path: &Path, max: u64) -> (Self, Option<String>) {
+        let writer = writer_for(path);
+        // What this process wrote last is on disk now: the file read below is newer.
+        let seen = writer.idle().written.as_ref().map_or(0, |(g, _)| *g);
+        remove_stale_temps(path);
         let mut store = Self {
             path: Some(path.to_path_buf()),
+            writer: Some(writer),
+            seen,
             ..Self::default()
         };
-        match std::fs::read(path) {
-            Ok(bytes) => match serde_json::from_slice::<File>(&bytes) {
-                Ok(f) => {
-                    store.articles = f.articles;
-                    (store, None)
-                }
-                Err(e) => {
-                    let aside = aside_name(path);
-                    let moved = std::fs::rename(path, &aside);
-                    let msg = match moved {
-                        Ok(()) => format!(
-                            "{} was corrupt ({e}); it was moved to {} and reading positions start afresh.",
-                            path.display(),
-                            aside.display()
-                        ),
-                        Err(m) => {
-                            // Never overwrite what could not be moved: keep this session in memory.
-                            store.path = None;
-                            format!(
-                                "{} is corrupt ({e}) and could not be moved aside ({m}); nothing will be saved this session.",
-                                path.display()
-                            )
-                        }
-                    };
-                    (store, Some(msg))
-                }
-            },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (store, None),
+        let shown = escape::path(path);
+        let parsed = match read_regular(path, max) {
+            Ok(bytes) => {
+                serde_json::from_slice::<File>(&bytes).map_err(|e| format!("was corrupt ({e})"))
+            }
+            Err(e @ ReadError::TooLarge { .. }) => Err(format!("was too large ({e})")),
+            Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                return (store, None);
+            }
             Err(e) => {
                 store.path = None;
-                (
-                    store,
-                    Some(format!(
-                        "{} cannot be read ({e}); nothing will be saved this session.",
-                        path.display()
-                    )),
+                store.writer = None;
+                let msg =
+                    format!("{shown} cannot be read ({e}); nothing will be saved this session.");
+                return (store, Some(escape::display(&msg).into_owned()));
+            }
+        };
+        let why = match parsed {
+            Ok(f) => {
+                store.base = Arc::new(f.articles);
+                return (store, None);
+            }
+            Err(why) => why,
+        };
+        let msg = match move_aside(path) {
+            Ok(aside) => format!(
+                "{shown} {why}; it was moved to {} and reading positions start afresh.",
+                escape::path(&aside)
+            ),
+            Err(m) => {
+                // Never overwrite what could not be moved: keep this session in memory.
+                store.path = None;
+                store.writer = None;
+                format!(
+                    "{shown} {why} and could not be moved aside ({m}); nothing will be saved this session."
                 )
             }
-        }
+        };
+        (store, Some(escape::display(&msg).into_owned()))
     }
 
     /// The file, if the store is saved.
@@ -127,71 +167,313 @@ impl Store {
 
     /// The state of one article (default when never seen).
     pub fn get(&self, id: &str) -> ArticleState {
-        self.articles.get(id).copied().unwrap_or_default()
+        self.local
+            .get(id)
+            .or_else(|| self.base.get(id))
+            .copied()
+            .unwrap_or_default()
     }
 
     /// Changes the state of one article.
     pub fn update(&mut self, id: &str, f: impl FnOnce(&mut ArticleState)) {
-        let entry = self.articles.entry(id.to_owned()).or_default();
-        let before = *entry;
-        f(entry);
-        if *entry != before {
+        let before = self.get(id);
+        let mut entry = before;
+        f(&mut entry);
+        if entry != before {
             entry.updated = now_millis().max(before.updated + 1);
+            self.local.insert(id.to_owned(), entry);
             self.dirty.insert(id.to_owned());
         }
     }
 
-    /// Whether there are changes not yet saved.
+    /// Whether there are changes not yet handed to the writer.
     pub fn is_dirty(&self) -> bool {
         !self.dirty.is_empty()
     }
 
-    /// Writes the changes: re-reads the file, keeps the newer entry of each article, writes a
-    /// temporary file beside it and renames it over. Errors are one sentence.
+    /// Queues the changes for the writer thread, which re-reads the file, keeps the newer
+    /// entry of each article, writes a temporary file beside it and renames it over; returns at
+    /// once. What other readers saved comes in here once a write has read it. The error is
+    /// that of an earlier write that failed (its changes are tried again with these), in one
+    /// sentence.
     pub fn save(&mut self) -> Result<(), String> {
-        let Some(path) = self.path.clone() else {
+        let Some(writer) = self.writer.clone() else {
             self.dirty.clear();
             return Ok(());
         };
-        if self.dirty.is_empty() {
-            return Ok(());
-        }
-        let mut on_disk = match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice::<File>(&bytes)
-                .map(|f| f.articles)
-                .unwrap_or_default(),
-            Err(_) => BTreeMap::new(),
-        };
-        // Ours win for what changed here, unless the disk has a newer change.
-        for id in &self.dirty {
-            if let Some(mine) = self.articles.get(id) {
-                match on_disk.get(id) {
-                    Some(theirs) if theirs.updated > mine.updated => {}
-                    _ => {
-                        on_disk.insert(id.clone(), *mine);
-                    }
+        let mut queue = writer.lock();
+        let error = self.adopt(&mut queue);
+        if !self.dirty.is_empty() {
+            for id in std::mem::take(&mut self.dirty) {
+                if let Some(mine) = self.local.get(&id) {
+                    keep_newer(&mut queue.pending, id, *mine);
+                }
+            }
+            if !queue.running {
+                queue.running = true;
+                let w = Arc::clone(&writer);
+                if let Err(e) = std::thread::Builder::new()
+                    .name("qari-state".to_owned())
+                    .spawn(move || w.run())
+                {
+                    queue.running = false;
+                    return Err(format!(
+                        "reading positions could not be saved (no thread: {e})."
+                    ));
                 }
             }
         }
-        // What other readers saved for articles this one did not touch comes in.
-        for (id, theirs) in &on_disk {
-            if !self.dirty.contains(id) {
-                self.articles.insert(id.clone(), *theirs);
+        error.map_or(Ok(()), Err)
+    }
+
+    /// [`Store::save`], then waits until the writer is done; the error is the first failure
+    /// not reported yet.
+    pub fn flush(&mut self) -> Result<(), String> {
+        let queued = self.save();
+        let Some(writer) = self.writer.clone() else {
+            return queued;
+        };
+        let mut queue = writer.idle();
+        let error = self.adopt(&mut queue);
+        queued.and(error.map_or(Ok(()), Err))
+    }
+
+    /// Takes what the writer last wrote (keeping the changes made here since) and its error.
+    fn adopt(&mut self, queue: &mut Queue) -> Option<String> {
+        if let Some((generation, written)) = &queue.written
+            && *generation > self.seen
+        {
+            self.seen = *generation;
+            let old = std::mem::replace(&mut self.base, Arc::clone(written));
+            let (base, dirty) = (&self.base, &self.dirty);
+            self.local.retain(|id, mine| {
+                dirty.contains(id) || base.get(id).is_none_or(|t| t.updated < mine.updated)
+            });
+            // A large map is freed off the caller's thread.
+            if Arc::strong_count(&old) == 1 && old.len() > 10_000 {
+                let _ = std::thread::Builder::new().spawn(move || drop(old));
             }
+        }
+        queue.error.take()
+    }
+}
+
+/// Keeps the newer of two states of an article.
+fn keep_newer(map: &mut Articles, id: String, state: ArticleState) {
+    match map.get(&id) {
+        Some(have) if have.updated > state.updated => {}
+        _ => {
+            map.insert(id, state);
+        }
+    }
+}
+
+/// The writer of one state file in this process.
+#[derive(Debug)]
+struct Writer {
+    path: PathBuf,
+    queue: Mutex<Queue>,
+    done: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct Queue {
+    /// Changes waiting to be written.
+    pending: Articles,
+    /// Whether a writer thread runs.
+    running: bool,
+    /// The first failure not reported yet.
+    error: Option<String>,
+    /// The file as last written, and a generation counting the writes.
+    written: Option<(u64, Arc<Articles>)>,
+}
+
+impl Writer {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        self.queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The queue once no write is running.
+    fn idle(&self) -> MutexGuard<'_, Queue> {
+        let mut queue = self.lock();
+        while queue.running {
+            queue = self
+                .done
+                .wait(queue)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        queue
+    }
+
+    /// The writer thread: writes until nothing is pending, or a write fails (its changes stay
+    /// pending for the next save).
+    fn run(&self) {
+        loop {
+            let job = {
+                let mut queue = self.lock();
+                if queue.pending.is_empty() {
+                    queue.running = false;
+                    self.done.notify_all();
+                    return;
+                }
+                std::mem::take(&mut queue.pending)
+            };
+            let result = self.write(&job);
+            let mut queue = self.lock();
+            match result {
+                Ok(written) => {
+                    let generation = queue.written.as_ref().map_or(0, |(g, _)| *g) + 1;
+                    queue.written = Some((generation, Arc::new(written)));
+                }
+                Err(e) => {
+                    for (id, state) in job {
+                        keep_newer(&mut queue.pending, id, state);
+                    }
+                    queue.error.get_or_insert(e);
+                    queue.running = false;
+                    self.done.notify_all();
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Merges `job` into the file: ours win unless the file has a newer change.
+    fn write(&self, job: &Articles) -> Result<Articles, String> {
+        let path = &self.path;
+        let shown = escape::path(path);
+        let mut on_disk = match read_regular(path, MAX_STATE_BYTES) {
+            Ok(bytes) => {
+                if let Ok(f) = serde_json::from_slice::<File>(&bytes) {
+                    f.articles
+                } else {
+                    // Something else wrote there: keep it aside rather than overwrite it.
+                    move_aside(path).map_err(|e| {
+                        escape::display(&format!(
+                            "reading positions were not saved: {shown} is no longer readable state and could not be moved aside ({e})."
+                        ))
+                        .into_owned()
+                    })?;
+                    Articles::new()
+                }
+            }
+            Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Articles::new(),
+            Err(e) => {
+                return Err(escape::display(&format!(
+                    "reading positions could not be saved to {shown} ({e})."
+                ))
+                .into_owned());
+            }
+        };
+        for (id, mine) in job {
+            keep_newer(&mut on_disk, id.clone(), *mine);
         }
         let file = File {
             version: 1,
             articles: on_disk,
         };
-        write_atomic(&path, &file).map_err(|e| {
-            format!(
-                "reading positions could not be saved to {} ({e}).",
-                path.display()
-            )
+        write_atomic(path, &file).map_err(|e| {
+            escape::display(&format!(
+                "reading positions could not be saved to {shown} ({e})."
+            ))
+            .into_owned()
         })?;
-        self.dirty.clear();
-        Ok(())
+        Ok(file.articles)
     }
+}
+
+/// The writers of this process, by file.
+fn writers() -> MutexGuard<'static, HashMap<PathBuf, Weak<Writer>>> {
+    static WRITERS: OnceLock<Mutex<HashMap<PathBuf, Weak<Writer>>>> = OnceLock::new();
+    WRITERS
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The one writer of `path` in this process.
+fn writer_for(path: &Path) -> Arc<Writer> {
+    let key = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut all = writers();
+    if let Some(w) = all.get(&key).and_then(Weak::upgrade) {
+        return w;
+    }
+    all.retain(|_, w| w.strong_count() > 0);
+    let w = Arc::new(Writer {
+        path: path.to_path_buf(),
+        queue: Mutex::default(),
+        done: Condvar::new(),
+    });
+    all.insert(key, Arc::downgrade(&w));
+    w
+}
+
+/// Waits for every save in flight in this process and returns the failures not reported yet,
+/// one sentence each (for the end of a run: the last save was queued as the reader closed).
+pub fn flush_all() -> Vec<String> {
+    let live: Vec<Arc<Writer>> = writers().values().filter_map(Weak::upgrade).collect();
+    live.iter().filter_map(|w| w.idle().error.take()).collect()
+}
+
+/// A temporary name beside `path`, unique per process and per save: `.state.json.PID.N.tmp`.
+fn temp_name(path: &Path) -> PathBuf {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    path.with_file_name(format!(
+        ".{}.{}.{n}.tmp",
+        file_name(path),
+        std::process::id()
+    ))
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map_or_else(|| "state.json".into(), |n| n.to_string_lossy().into_owned())
+}
+
+/// Removes the temporary files a killed run left beside `path`: those of a process that is
+/// gone, and any older than a minute.
+fn remove_stale_temps(path: &Path) {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = format!(".{}.", file_name(path));
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(middle) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(prefix.as_str()))
+            .and_then(|n| n.strip_suffix(".tmp"))
+        else {
+            continue;
+        };
+        let Some(pid) = middle.split('.').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        let old = entry
+            .metadata()
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > STALE_TEMP);
+        let gone = pid != std::process::id() && !process_alive(pid);
+        if old || gone {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Whether a process runs (from `/proc`; where there is none, every process counts as running
+/// and only the age of a temporary file tells).
+fn process_alive(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    !proc.join("self").exists() || proc.join(pid.to_string()).exists()
 }
 
 fn write_atomic(path: &Path, file: &File) -> std::io::Result<()> {
@@ -199,14 +481,28 @@ fn write_atomic(path: &Path, file: &File) -> std::io::Result<()> {
     if let Some(d) = dir {
         std::fs::create_dir_all(d)?;
     }
-    let name = path
-        .file_name()
-        .map_or_else(|| "state.json".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let mut bytes = serde_json::to_vec(file)?;
+    bytes.push(b'\n');
+    // Never write what could not be read back.
+    if bytes.len() as u64 > MAX_STATE_BYTES {
+        return Err(std::io::Error::other(format!(
+            "it would take {}, over the limit of {}",
+            crate::library::size_text(bytes.len() as u64),
+            crate::library::size_text(MAX_STATE_BYTES)
+        )));
+    }
+    let tmp = temp_name(path);
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        serde_json::to_writer(&mut f, file)?;
-        f.write_all(b"\n")?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            // Reading habits are nobody else's business.
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.mode(0o600);
+        }
+        let mut f = options.open(&tmp)?;
+        f.write_all(&bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();
@@ -216,12 +512,12 @@ fn write_atomic(path: &Path, file: &File) -> std::io::Result<()> {
     result
 }
 
-fn aside_name(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map_or_else(|| "state.json".into(), |n| n.to_string_lossy().into_owned());
+/// Moves a file that is not usable state out of the way; returns where it went.
+fn move_aside(path: &Path) -> std::io::Result<PathBuf> {
     let secs = now_millis() / 1000;
-    path.with_file_name(format!("{name}.corrupt-{secs}"))
+    let aside = path.with_file_name(format!("{}.corrupt-{secs}", file_name(path)));
+    std::fs::rename(path, &aside)?;
+    Ok(aside)
 }
 
 fn now_millis() -> u64 {
@@ -280,7 +576,7 @@ mod tests {
         let kept = std::fs::read(dir.path().join(&aside[0])).unwrap();
         assert_eq!(kept, b"{\"version\":1,\"articles\":{\"a\":");
         s.update("x", |a| a.bookmark = true);
-        s.save().unwrap();
+        s.flush().unwrap();
         assert!(Store::open(&path).0.get("x").bookmark);
     }
 
@@ -292,8 +588,8 @@ mod tests {
         let (mut two, _) = Store::open(&path);
         one.update("a", |a| a.read = true);
         two.update("b", |a| a.bookmark = true);
-        one.save().unwrap();
-        two.save().unwrap();
+        one.flush().unwrap();
+        two.flush().unwrap();
         let (three, _) = Store::open(&path);
         assert!(three.get("a").read);
         assert!(three.get("b").bookmark);
@@ -308,5 +604,171 @@ mod tests {
         assert!(s.save().is_ok());
         assert!(s.get("a").read);
         assert!(s.path().is_none());
+    }
+
+    /// Names of the files in `dir`.
+    fn names(dir: &Path) -> BTreeSet<String> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn leftovers_of_a_killed_run_are_removed_at_the_next_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        // Linux pids stop at 4,194,304: this process cannot be running.
+        let dead = dir.path().join(".state.json.999999999.tmp");
+        let dead_new = dir.path().join(".state.json.999999998.3.tmp");
+        // A running process (this one, mid-save in another session) keeps a fresh one...
+        let mine = dir
+            .path()
+            .join(format!(".state.json.{}.7.tmp", std::process::id()));
+        // ...but not one older than a minute.
+        let stale = dir.path().join(".state.json.1.2.tmp");
+        let other = dir.path().join(".other.json.999999999.tmp");
+        for f in [&dead, &dead_new, &mine, &stale, &other] {
+            std::fs::write(f, "{").unwrap();
+        }
+        let long_ago = SystemTime::now() - Duration::from_secs(3600);
+        std::fs::File::options()
+            .write(true)
+            .open(&stale)
+            .unwrap()
+            .set_modified(long_ago)
+            .unwrap();
+        let (_s, msg) = Store::open(&path);
+        assert!(msg.is_none());
+        let left = names(dir.path());
+        let expect: BTreeSet<String> = [&mine, &other]
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(left, expect);
+    }
+
+    #[test]
+    fn temporary_names_are_unique_per_save() {
+        let p = Path::new("/x/state.json");
+        let (a, b) = (temp_name(p), temp_name(p));
+        assert_ne!(a, b);
+        let prefix = format!(".state.json.{}.", std::process::id());
+        for t in [a, b] {
+            let n = t.file_name().unwrap().to_string_lossy().into_owned();
+            assert!(
+                n.starts_with(&prefix) && n.rsplit('.').next() == Some("tmp"),
+                "{n}"
+            );
+        }
+    }
+
+    #[test]
+    fn many_saves_one_file_every_change_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        let (mut one, _) = Store::open(&path);
+        // Two sessions of one server share the file and its writer.
+        let (mut two, _) = Store::open(&path);
+        for i in 0..500 {
+            one.update(&format!("a{i}"), |a| a.read = true);
+            one.save().unwrap();
+            two.update(&format!("b{i}"), |a| a.bookmark = true);
+            two.save().unwrap();
+        }
+        one.flush().unwrap();
+        two.flush().unwrap();
+        let (three, _) = Store::open(&path);
+        for i in 0..500 {
+            assert!(three.get(&format!("a{i}")).read);
+            assert!(three.get(&format!("b{i}")).bookmark);
+        }
+        assert!(
+            two.get("a499").read,
+            "what the other session saved comes in"
+        );
+        assert_eq!(names(dir.path()).len(), 1, "{:?}", names(dir.path()));
+    }
+
+    #[test]
+    fn saves_while_a_write_runs_return_at_once_and_are_written_together() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        let (mut s, _) = Store::open(&path);
+        let writer = s.writer.clone().unwrap();
+        // As if a long write (a huge file, a slow disk) were running.
+        writer.lock().running = true;
+        for i in 0..100 {
+            s.update(&format!("a{i}"), |a| a.read = true);
+            assert!(s.save().is_ok());
+        }
+        assert_eq!(writer.lock().pending.len(), 100, "queued, not written");
+        assert!(!path.exists());
+        // The running writer goes on with what was queued meanwhile: one write for all.
+        let w = Arc::clone(&writer);
+        std::thread::spawn(move || w.run()).join().unwrap();
+        assert_eq!(writer.lock().written.as_ref().map(|(g, _)| *g), Some(1));
+        s.flush().unwrap();
+        let (t, _) = Store::open(&path);
+        assert!((0..100).all(|i| t.get(&format!("a{i}")).read));
+    }
+
+    #[test]
+    fn a_failed_write_is_reported_once_and_retried() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("blocker/state.json");
+        let (mut s, msg) = Store::open(&path);
+        assert!(msg.is_none());
+        // The state file's folder is now a file: every write fails.
+        std::fs::write(dir.path().join("blocker"), "").unwrap();
+        s.update("a", |a| a.read = true);
+        // Queued, not written: no error yet.
+        assert!(s.save().is_ok());
+        let e = s.flush().unwrap_err();
+        assert!(
+            e.starts_with("reading positions could not be saved to ")
+                && e.contains("blocker/state.json")
+                && e.ends_with(").")
+                && e.matches(". ").count() == 0,
+            "one sentence: {e}"
+        );
+        assert!(s.flush().is_ok(), "reported once");
+        // Once the folder can be made, the change that failed is written.
+        std::fs::remove_file(dir.path().join("blocker")).unwrap();
+        s.update("b", |a| a.read = true);
+        s.flush().unwrap();
+        let (t, _) = Store::open(&path);
+        assert!(t.get("a").read && t.get("b").read);
+        assert!(flush_all().is_empty());
+    }
+
+    #[test]
+    fn oversized_and_non_regular_state_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        std::fs::write(
+            &path,
+            format!("{{\"version\":1,\"articles\":{{}}}}{}", " ".repeat(100)),
+        )
+        .unwrap();
+        let (s, msg) = Store::open_capped(&path, 64);
+        let msg = msg.unwrap();
+        assert!(msg.contains("state.json was too large (it is 127 bytes, over the limit of 64 bytes); it was moved to "), "{msg}");
+        assert!(s.path().is_some());
+        assert!(!path.exists());
+        let (_, msg) = Store::open(Path::new("/dev/null"));
+        let msg = msg.unwrap();
+        assert!(msg.contains("/dev/null cannot be read (it is a character device, not a regular file); nothing will be saved"), "{msg}");
+        let fifo = dir.path().join("fifo.json");
+        if std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .is_ok_and(|s| s.success())
+        {
+            let (mut s, msg) = Store::open(&fifo);
+            assert!(msg.unwrap().contains("FIFO"));
+            s.update("a", |a| a.read = true);
+            assert!(s.flush().is_ok(), "nothing is written to it");
+        }
     }
 }

@@ -350,6 +350,8 @@ fn a_corrupt_state_file_is_reported_and_kept() {
     assert!(shot(&a).contains("state.json was corrupt"));
     a.apply(Action::Open);
     assert!(a.save().is_none());
+    // Saving happens on a writer thread: wait for it.
+    assert!(qari::state::flush_all().is_empty());
     assert_eq!(
         std::fs::read_dir(dir.path()).unwrap().count(),
         2,

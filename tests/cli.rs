@@ -2,6 +2,10 @@
 
 use assert_cmd::Command;
 
+#[path = "support/pty.rs"]
+#[allow(dead_code, reason = "each user of the harness uses part of it")]
+mod pty;
+
 fn qari() -> Command {
     Command::cargo_bin("qari").unwrap()
 }
@@ -112,5 +116,358 @@ fn escape_sequences_do_not_reach_stdout() {
         !out.contains(&0x1b),
         "no ESC byte in {:?}",
         String::from_utf8_lossy(&out)
+    );
+}
+
+/// The name of the issue: sets the window title, rings the bell and resets the terminal.
+const HOSTILE: &str = "x\u{1b}]0;PWNED\u{7}\u{1b}c";
+
+/// Fails if `bytes` hold anything a terminal would act on: a C0 control other than newline
+/// and tab, DEL, a C1 control (as UTF-8 or raw), or a bidi embedding, override or isolate.
+fn assert_inert(what: &str, bytes: &[u8]) {
+    // Valid UTF-8, so no raw byte can be read as a C1 control by an 8-bit terminal.
+    let text = std::str::from_utf8(bytes).unwrap_or_else(|e| panic!("{what}: {e}"));
+    let bad = text.chars().find(|&c| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    });
+    assert!(bad.is_none(), "{what}: {bad:?} in {text:?}");
+}
+
+/// A library folder holding one article whose title comes from its hostile file name, and one
+/// whose title holds a right-to-left override.
+fn hostile_library() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join(format!("L{HOSTILE}"));
+    std::fs::create_dir(&lib).unwrap();
+    // A line of text and no title: the title is made from the file name.
+    std::fs::write(lib.join(format!("{HOSTILE}.md")), "pwned body text\n").unwrap();
+    std::fs::write(
+        lib.join("bidi.txt"),
+        "Invoice \u{202e}fdp.exe pwned\n\nA body that says pwned.\n",
+    )
+    .unwrap();
+    dir
+}
+
+fn run(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    qari()
+        .args(args)
+        .env("QARI_CONFIG", "/nonexistent/config.toml")
+        .env("QARI_STATE", "/nonexistent/state.json")
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_hostile_file_name_through_every_command() {
+    let dir = hostile_library();
+    let lib = std::fs::read_dir(dir.path())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let file = lib.join(format!("{HOSTILE}.md"));
+    let missing = lib.join(format!("{HOSTILE}-missing.md"));
+    let (l, f, m) = (lib.as_os_str(), file.as_os_str(), missing.as_os_str());
+    let s = std::ffi::OsStr::new;
+    let cases: Vec<(&str, Vec<&std::ffi::OsStr>)> = vec![
+        ("list", vec![s("list"), l]),
+        ("list --json", vec![s("list"), s("--json"), l]),
+        (
+            "list --sort title",
+            vec![s("list"), s("--sort"), s("title"), l],
+        ),
+        ("check", vec![s("check"), l, m]),
+        ("search", vec![s("search"), s("pwned"), l]),
+        (
+            "search --json",
+            vec![s("search"), s("--json"), s("pwned"), l],
+        ),
+        ("render", vec![s("render"), f]),
+        ("render a missing file", vec![s("render"), m]),
+        ("list a missing file", vec![s("list"), m]),
+        ("bare paths, not a terminal", vec![l]),
+    ];
+    for (what, args) in &cases {
+        let out = run(args);
+        assert_inert(&format!("{what}: stdout"), &out.stdout);
+        assert_inert(&format!("{what}: stderr"), &out.stderr);
+        let all = [out.stdout.as_slice(), out.stderr.as_slice()].concat();
+        let all = String::from_utf8_lossy(&all);
+        assert!(
+            all.contains("x␛]0;PWNED␇␛c"),
+            "{what}: the name is shown: {all}"
+        );
+    }
+    // The title made from the name, and the override made visible.
+    let out = run(&cases[0].1);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("  x␛]0;PWNED␇␛c\n"), "{text}");
+    assert!(text.contains("Invoice ⟨RLO⟩fdp.exe pwned"), "{text}");
+    let out = run(&cases[4].1);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("\tInvoice ⟨RLO⟩fdp.exe pwned\t"), "{text}");
+    // A missing file's error names it, made safe.
+    let out = run(&cases[7].1);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.ends_with("x␛]0;PWNED␇␛c-missing.md: no such file.\n"),
+        "{err}"
+    );
+}
+
+#[test]
+fn list_json_escapes_every_control_and_still_parses() {
+    let dir = hostile_library();
+    let lib = std::fs::read_dir(dir.path())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let out = run(&[
+        std::ffi::OsStr::new("list"),
+        std::ffi::OsStr::new("--json"),
+        lib.as_os_str(),
+    ]);
+    assert!(out.status.success());
+    assert_inert("list --json", &out.stdout);
+    let raw = String::from_utf8(out.stdout).unwrap();
+    assert!(raw.contains("Invoice \\u202efdp.exe"), "{raw}");
+    let v: serde_json::Value = serde_json::from_str(&raw).unwrap();
+    let titles: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["title"].as_str().unwrap())
+        .collect();
+    // The data keeps the override (escaped); the file name's controls were made visible.
+    assert!(
+        titles.contains(&"Invoice \u{202e}fdp.exe pwned"),
+        "{titles:?}"
+    );
+    assert!(titles.contains(&"x␛]0;PWNED␇␛c"), "{titles:?}");
+}
+
+fn mkfifo(path: &std::path::Path) {
+    let ok = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "mkfifo is needed for this test");
+}
+
+#[test]
+fn fifos_and_devices_are_refused_without_waiting() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.txt");
+    mkfifo(&fifo);
+    std::fs::write(dir.path().join("a.txt"), "Title\n\nBody.\n").unwrap();
+    let (f, d) = (fifo.as_os_str(), dir.path().as_os_str());
+    let s = std::ffi::OsStr::new;
+    for args in [
+        vec![s("list"), f],
+        vec![s("check"), f],
+        vec![s("render"), f],
+        vec![s("render"), s("/dev/zero")],
+        vec![s("search"), s("x"), f],
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains(", not a regular file"), "{args:?}: {err}");
+        assert_eq!(
+            err.lines().count(),
+            if args[0] == "list" { 2 } else { 1 },
+            "{err}"
+        );
+    }
+    // In a folder: one line on stderr, the rest listed.
+    let out = run(&[s("list"), d]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 1);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        err,
+        format!(
+            "qari: {}: skipped: it is a FIFO (named pipe), not a regular file.\n",
+            fifo.display()
+        )
+    );
+}
+
+#[test]
+fn a_config_file_that_is_not_a_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("config.toml");
+    mkfifo(&fifo);
+    let article = format!(
+        "{}/tests/fixtures/formats/report.md",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    for (config, why) in [
+        (
+            fifo.to_str().unwrap(),
+            "it is a FIFO (named pipe), not a regular file",
+        ),
+        ("/dev/zero", "it is a character device, not a regular file"),
+    ] {
+        let out = qari()
+            .args(["render", "--width", "60", &article])
+            .env("QARI_CONFIG", config)
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "the defaults are used");
+        assert!(!out.stdout.is_empty());
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(
+            err,
+            format!("qari: {config}: {why}; the default settings are used.\n")
+        );
+    }
+}
+
+#[test]
+fn render_width_is_capped() {
+    let article = format!(
+        "{}/tests/fixtures/formats/report.md",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    for w in ["4294967296", "1000000000", "10001", "0x10", "wide"] {
+        let out = qari()
+            .args(["render", "--width", w, &article])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "--width {w}");
+        assert!(out.stdout.is_empty());
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains("--width"), "{err}");
+    }
+    // The widest allowed: right-to-left lines are padded to it, never past it.
+    let out = qari()
+        .args(["render", "--width", "10000", &article])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let width = unicode_width::UnicodeWidthStr::width;
+    assert!(
+        text.lines().any(|l| width(l) > 5000),
+        "right-aligned to the width"
+    );
+    assert!(text.lines().all(|l| width(l) <= 10_000));
+}
+
+#[test]
+fn linked_folders_are_read_and_loops_noted_without_failing_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("lib");
+    std::fs::create_dir(&root).unwrap();
+    std::fs::write(root.join("a.txt"), "A\n\nBody.\n").unwrap();
+    let other = dir.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    std::fs::write(other.join("b.txt"), "B\n\nBody.\n").unwrap();
+    std::os::unix::fs::symlink(&other, root.join("more")).unwrap();
+    std::os::unix::fs::symlink(&root, other.join("back")).unwrap();
+    let out = qari()
+        .args(["check", root.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(out.status.success(), "{err}");
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "2 files read, 2 articles loaded, 0 files unusable, 1 with warnings.\n"
+    );
+    assert!(
+        err.contains("more/back: it is a link to a folder already read"),
+        "{err}"
+    );
+}
+
+#[test]
+fn files_over_the_big_file_limit_are_named_by_check_and_search() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("Huge title\n\n");
+    let para = "A paragraph of the huge file, searched for its needle.\n\n";
+    while text.len() <= 16 * 1024 * 1024 {
+        text.push_str(para);
+    }
+    let huge = dir.path().join("huge.txt");
+    std::fs::write(&huge, &text).unwrap();
+    std::fs::write(dir.path().join("small.txt"), "Small\n\nA needle here.\n").unwrap();
+    let d = dir.path().to_str().unwrap();
+    let out = qari().args(["check", d]).output().unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains(&format!(
+            "{}: loaded: it is over 16 MiB, so it is parsed in full only when opened, and search \
+             finds it by its title only.",
+            huge.display()
+        )),
+        "{err}"
+    );
+    let out = qari().args(["search", "needle", d]).output().unwrap();
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .starts_with("small.txt\t")
+    );
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        err,
+        format!(
+            "qari: {}: only its title is searched: it is over 16 MiB, so its text is read only \
+             when it is opened.\n",
+            huge.display()
+        )
+    );
+}
+
+#[test]
+fn a_hostile_file_name_never_reaches_the_terminal_from_the_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    // BEL, BS, CR, a C1 CSI and an OSC that sets the window title, then a terminal reset.
+    let name = "x\u{1b}]0;PWNED\u{7}\u{8}\r\u{9b}2J\u{1b}c";
+    std::fs::write(
+        dir.path().join(format!("{name}.md")),
+        "a body without a title\n",
+    )
+    .unwrap();
+    let mut cmd = portable_pty::CommandBuilder::new(env!("CARGO_BIN_EXE_qari"));
+    cmd.arg(dir.path());
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("QARI_STATE", dir.path().join(".state.json"));
+    cmd.env("QARI_CONFIG", dir.path().join(".config.toml"));
+    cmd.env_remove("QARI_BIDI");
+    let wait = std::time::Duration::from_secs(10);
+    let mut t = pty::Term::spawn(cmd, 100, 30);
+    assert!(t.wait_for("x␛]0;PWNED␇␈␍", wait), "{}", t.screen());
+    // Open it.
+    t.send(b"\r");
+    assert!(t.wait_for("a body without a title", wait), "{}", t.screen());
+    t.send(b"q");
+    t.send(b"q");
+    assert_eq!(t.wait_exit(wait), Some(0));
+    let raw = &t.raw;
+    let text = String::from_utf8_lossy(raw);
+    assert!(!raw.contains(&0x07), "no BEL");
+    assert!(!raw.contains(&0x08), "no BS");
+    assert!(!text.contains("\u{1b}]0;PWNED"), "no window title set");
+    assert!(!text.contains("\u{1b}c"), "no reset");
+    assert!(
+        !text.chars().any(|c| ('\u{80}'..='\u{9f}').contains(&c)),
+        "no C1"
+    );
+    assert!(
+        std::str::from_utf8(raw).is_ok(),
+        "valid UTF-8: no raw C1 byte"
     );
 }

@@ -679,3 +679,17 @@ proptest! {
         check_outcome(article::parse_file(&path, Format::Newsboat, "cache.db"));
     }
 }
+
+/// A FIFO put where a cache was is refused at once, never waited on.
+#[cfg(unix)]
+#[test]
+fn a_fifo_in_place_of_a_cache_is_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.db");
+    let made = Command::new("mkfifo").arg(&path).status().unwrap();
+    assert!(made.success());
+    let err = article::parse_file(&path, Format::Newsboat, "cache.db").unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("not a regular file"), "{message}");
+    assert_one_line(&message);
+}

@@ -67,12 +67,27 @@ fn text(v: ValueRef<'_>) -> Option<String> {
 /// Checks the first bytes of the file: an `SQLite` database starts with its magic string.
 fn check_magic(path: &Path) -> Result<(), ArticleError> {
     let mut head = [0u8; 16];
-    let mut f = std::fs::File::open(path).map_err(|e| {
+    let cannot = |e: std::io::Error| {
         ArticleError::Malformed(format!(
             "it cannot be read ({})",
             clean_inline(&e.to_string())
         ))
-    })?;
+    };
+    // Opened without blocking and checked on the open file: a FIFO or a device put in the
+    // cache's place is refused, never waited on or read.
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let mut f = options.open(path).map_err(cannot)?;
+    if !f.metadata().map_err(cannot)?.is_file() {
+        return Err(ArticleError::Malformed(
+            "it is not a regular file, so not a newsboat cache".to_owned(),
+        ));
+    }
     let n = f.read(&mut head).unwrap_or(0);
     if n == 0 {
         return Err(ArticleError::Empty);
