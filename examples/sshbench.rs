@@ -2,7 +2,8 @@
 //! process, on russh) each open an article and press a key (`j`, then `k`) about once a
 //! second. Printed: key → screen latency (key sent → first byte of the answer) at p50, p99 and
 //! max, first alone, then while one more client, again and again, pastes 1 MB into the `/`
-//! prompt, floods keys, or floods window changes; and the server's memory per session.
+//! prompt, floods keys (to the reader, then into the `/` prompt), or floods window changes; and
+//! the server's memory per session.
 //!
 //! `cargo build --release --bin qari --example sshbench && target/release/examples/sshbench
 //! [SESSIONS] [SECONDS]` (defaults 1000 sessions, 15 s a phase). Needs `ssh-keygen`. Every
@@ -147,6 +148,7 @@ async fn press(mut s: Session, k: usize, end: Instant) -> (Session, Vec<Duration
 enum Abuse {
     Paste,
     Keys,
+    QueryKeys,
     WindowChanges,
 }
 
@@ -188,7 +190,19 @@ async fn abuse(port: u16, key: PathBuf, abuse: Abuse, end: Instant) -> anyhow::R
                 s.forget();
                 count += keys.len() as u64;
             }
-            Ok(format!("{count} keys"))
+            Ok(format!("{count} keys to the reader"))
+        }
+        Abuse::QueryKeys => {
+            // Every key changes the query: a search each, each cancelling the one before.
+            s.send(b"/").await?;
+            let keys = b"qari\x7f\x7f\x7f\x7f".repeat(512);
+            while Instant::now() < end {
+                s.send(&keys).await?;
+                s.drain_now();
+                s.forget();
+                count += keys.len() as u64;
+            }
+            Ok(format!("{count} keys into the `/` prompt"))
         }
         Abuse::WindowChanges => {
             while Instant::now() < end {
@@ -221,12 +235,21 @@ async fn phase(
 ) -> Vec<Session> {
     let end = Instant::now() + Duration::from_secs(secs);
     let cpu = cpu_ticks(pid);
+    // The other client runs on a thread and runtime of its own, as another program would: it
+    // does not queue the readers' clients behind it.
     let abuser = extra.map(|a| {
-        let work = abuse(port, key.to_path_buf(), a, end);
-        tokio::spawn(async move {
-            tokio::time::timeout(Duration::from_secs(secs + 30), work)
-                .await
-                .unwrap_or_else(|_| Err(anyhow::anyhow!("it was still blocked 30 s after the end")))
+        let key = key.to_path_buf();
+        std::thread::spawn(move || -> anyhow::Result<String> {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(async move {
+                tokio::time::timeout(Duration::from_secs(secs + 30), abuse(port, key, a, end))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(anyhow::anyhow!("it was still blocked 30 s after the end"))
+                    })
+            })
         })
     });
     let tasks: Vec<_> = sessions
@@ -243,10 +266,10 @@ async fn phase(
         }
     }
     let what = match abuser {
-        Some(t) => match t.await {
+        Some(t) => match t.join() {
             Ok(Ok(done)) => format!(" while another client sent {done}"),
             Ok(Err(e)) => format!(" while another client failed: {e}"),
-            Err(e) => format!(" while another client panicked: {e}"),
+            Err(_) => " while another client panicked".to_owned(),
         },
         None => String::new(),
     };
@@ -323,7 +346,12 @@ fn main() -> anyhow::Result<()> {
             busy.saturating_sub(idle) as f64 / all.len().max(1) as f64
         );
         let mut all = phase(all, secs, port, &key, None, pid).await;
-        for a in [Abuse::Paste, Abuse::Keys, Abuse::WindowChanges] {
+        for a in [
+            Abuse::Paste,
+            Abuse::Keys,
+            Abuse::QueryKeys,
+            Abuse::WindowChanges,
+        ] {
             all = phase(all, secs, port, &key, Some(a), pid).await;
         }
         println!("server RSS at the end: {} kB", rss_kb(pid));

@@ -6,6 +6,10 @@
 //! arrives as raw bytes and is parsed into key events by terminput (a lone ESC is a key after
 //! [`ESC_WAIT`] with nothing behind it). Output goes through a bounded queue: a client that
 //! stops reading only stops its own frames, which are coalesced until it reads again.
+//!
+//! Each session's app runs on a thread of its own (`session`), fed through a bounded mailbox:
+//! sizes held to the screen's cap, window changes coalesced, input in bounded batches, a paste
+//! one capped input (`input`), and an idle timeout that only input resets.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
@@ -38,7 +42,7 @@ pub mod keys;
 mod session;
 
 pub use input::KeyParser;
-use session::{End, Mailbox};
+use session::{End, Inlet, Mailbox};
 
 /// How long a lone ESC waits for the rest of an escape sequence before it is the Esc key.
 pub const ESC_WAIT: Duration = Duration::from_millis(40);
@@ -203,7 +207,7 @@ struct Conn {
     pty: Option<(String, u16, u16)>,
     env: HashMap<String, String>,
     /// Where input and window changes go, once the reader runs.
-    events: Option<Arc<Mailbox>>,
+    events: Option<Inlet>,
     /// Held from accept until login.
     startup: Option<gate::Startup>,
     /// Held from login on.
@@ -431,7 +435,7 @@ impl russh::server::Handler for Conn {
         };
         session.channel_success(channel)?;
         let mailbox = Arc::new(Mailbox::default());
-        self.events = Some(Arc::clone(&mailbox));
+        self.events = Some(Inlet(Arc::clone(&mailbox)));
         let start = StartSession {
             mailbox,
             shared: Arc::clone(&self.shared),
@@ -553,9 +557,8 @@ impl russh::server::Handler for Conn {
         _channel: ChannelId,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        if let Some(mailbox) = self.events.take() {
-            mailbox.close();
-        }
+        // Dropping the inlet closes the mailbox.
+        self.events = None;
         Ok(())
     }
 }
@@ -830,7 +833,16 @@ async fn supervise(start: StartSession) {
                 .await;
             format!("panic: {msg}")
         }
-        Some(Err(_)) => "error: the session could not start".to_owned(),
+        Some(Err(_)) => {
+            let _ = handle
+                .data(
+                    channel,
+                    b"qari: the server could not start a reader for you now; try again later.\r\n"
+                        .to_vec(),
+                )
+                .await;
+            "error: the session could not start".to_owned()
+        }
         None => {
             // Still busy: nothing it sends from now on goes out.
             writer.abort();

@@ -700,6 +700,40 @@ fn a_pasted_megabyte_is_one_capped_input_and_sigterm_still_ends_the_server() {
 }
 
 #[test]
+fn a_client_that_vanishes_ends_its_session() {
+    if !have_ssh() {
+        return;
+    }
+    let logs = tempfile::tempdir().unwrap();
+    let log = logs.path().join("serve.log");
+    let s = start(&["--log", log.to_str().unwrap()]);
+    let mut t = s.reader(80, 24);
+    assert!(t.wait_for("3 articles", WAIT), "{}", t.screen());
+    let ended = || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .contains("session ended")
+    };
+    assert!(!ended());
+    // The client dies without closing its channel: only the connection goes.
+    let ok = Command::new("kill")
+        .args(["-KILL", &t.pid().unwrap().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let start = Instant::now();
+    while !ended() && start.elapsed() < WAIT {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        ended(),
+        "the session outlived its connection: {}",
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
+}
+
+#[test]
 fn a_panic_ends_only_its_own_session() {
     if !have_ssh() {
         return;

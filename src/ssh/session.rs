@@ -68,6 +68,25 @@ pub struct Mailbox {
     stopping: AtomicBool,
 }
 
+/// The connection's end of a mailbox: when it goes (the client closed the channel, or the
+/// connection is gone without a word), the session ends.
+#[derive(Debug)]
+pub struct Inlet(pub std::sync::Arc<Mailbox>);
+
+impl std::ops::Deref for Inlet {
+    type Target = Mailbox;
+
+    fn deref(&self) -> &Mailbox {
+        &self.0
+    }
+}
+
+impl Drop for Inlet {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
 /// What the session took from its mailbox.
 #[derive(Debug)]
 #[allow(
@@ -148,8 +167,12 @@ impl Mailbox {
 
     /// The client's terminal has a new size (already held to the cap).
     pub fn resize(&self, size: (u16, u16)) {
-        self.lock().size = Some(size);
-        self.wake.notify_one();
+        // A size already waiting has woken the session, which looks again when it is due: a
+        // burst costs one wake-up, not one each.
+        let waiting = self.lock().size.replace(size).is_some();
+        if !waiting {
+            self.wake.notify_one();
+        }
     }
 
     /// The client closed the channel.
@@ -480,6 +503,131 @@ mod tests {
         t.join().unwrap();
         assert!(start.elapsed() < Duration::from_secs(5));
         assert_eq!(m.take(true).size, Some((100, 30)));
+    }
+
+    /// A session on the embedded library at 80×24, its screen's output counted per frame.
+    fn session() -> (
+        App,
+        Screen<SessionBackend>,
+        tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>,
+        std::sync::Arc<AtomicUsize>,
+    ) {
+        let config = crate::config::Config::default();
+        let lib = std::sync::Arc::new(crate::library::Library::embedded());
+        let mut app = App::new(
+            lib,
+            &config,
+            crate::state::Store::in_memory(),
+            crate::layout::Options::default(),
+        );
+        app.handle(crate::app::Input::Resize(80, 24));
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let queued = std::sync::Arc::new(AtomicUsize::new(0));
+        let backend = SessionBackend {
+            inner: ratatui::backend::CrosstermBackend::new(super::super::ChannelWriter {
+                buf: Vec::new(),
+                tx,
+                queued: std::sync::Arc::clone(&queued),
+            }),
+            size: ratatui::layout::Size::new(80, 24),
+        };
+        let theme = crate::ui::Theme::new(
+            &config.theme,
+            crate::ui::Colors::detect(Some("xterm-256color"), None, None),
+        );
+        (app, Screen::new(backend, theme).unwrap(), rx, queued)
+    }
+
+    fn frames(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>) -> usize {
+        std::iter::from_fn(|| rx.try_recv().ok()).count()
+    }
+
+    #[test]
+    fn a_flood_of_keys_is_handled_in_batches_with_one_frame_at_most_each() {
+        let (mut app, mut screen, mut rx, queued) = session();
+        let m = Mailbox::default();
+        let mut keys = b"\r".to_vec();
+        keys.extend(b"jk".repeat(INBOX_LIMIT / 2 - 1));
+        keys.push(b'q');
+        block_on(m.push(&keys));
+        let end = run(&mut app, &mut screen, &m, &queued, Duration::from_secs(600)).unwrap();
+        assert_eq!(end, End::Quit, "every key was handled, the last one too");
+        let drawn = frames(&mut rx);
+        let batches = keys.len().div_ceil(INPUT_BATCH);
+        assert!(
+            (1..=batches + 1).contains(&drawn),
+            "{drawn} frames for {} keys in {batches} batches",
+            keys.len()
+        );
+    }
+
+    #[test]
+    fn a_session_ends_when_idle_closed_or_shut_down() {
+        let (mut app, mut screen, _rx, queued) = session();
+        let m = Mailbox::default();
+        let idle = Duration::from_millis(50);
+        assert_eq!(
+            run(&mut app, &mut screen, &m, &queued, idle).unwrap(),
+            End::Idle
+        );
+        // A window change is not input.
+        let (mut app, mut screen, _rx, queued) = session();
+        let m = std::sync::Arc::new(Mailbox::default());
+        let m2 = std::sync::Arc::clone(&m);
+        let resizer = std::thread::spawn(move || {
+            for i in 0..20u16 {
+                m2.resize((80 + i, 24));
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        });
+        assert_eq!(
+            run(
+                &mut app,
+                &mut screen,
+                &m,
+                &queued,
+                Duration::from_millis(100)
+            )
+            .unwrap(),
+            End::Idle
+        );
+        resizer.join().unwrap();
+        let (mut app, mut screen, _rx, queued) = session();
+        let m = Mailbox::default();
+        m.close();
+        assert_eq!(
+            run(&mut app, &mut screen, &m, &queued, Duration::from_secs(600)).unwrap(),
+            End::Closed
+        );
+        let (mut app, mut screen, _rx, queued) = session();
+        let m = Mailbox::default();
+        m.shutdown();
+        assert_eq!(
+            run(&mut app, &mut screen, &m, &queued, Duration::from_secs(600)).unwrap(),
+            End::Shutdown
+        );
+    }
+
+    #[test]
+    fn the_newest_window_size_is_the_one_applied() {
+        let (mut app, mut screen, _rx, queued) = session();
+        let m = std::sync::Arc::new(Mailbox::default());
+        for i in 0..1000u16 {
+            m.resize((60 + i % 50, 20 + i % 30));
+        }
+        m.resize((100, 30));
+        let m2 = std::sync::Arc::clone(&m);
+        let quitter = std::thread::spawn(move || {
+            // After the size is due, a key that quits.
+            std::thread::sleep(RESIZE_EVERY * 3);
+            block_on(m2.push(b"q"));
+        });
+        assert_eq!(
+            run(&mut app, &mut screen, &m, &queued, Duration::from_secs(600)).unwrap(),
+            End::Quit
+        );
+        quitter.join().unwrap();
+        assert_eq!(app.size(), (100, 30));
     }
 
     #[test]
