@@ -206,10 +206,14 @@ fn first_row_width(frame: &[u8]) -> u32 {
 
 /// The bytes after the last full clear of the screen: the frames of the current size.
 fn since_last_clear(raw: &[u8]) -> &[u8] {
-    let clear = b"\x1b[2J";
-    raw.windows(clear.len())
-        .rposition(|w| w == clear)
-        .map_or(raw, |i| &raw[i..])
+    // A frame after a resize starts with a clear: the whole screen (`ESC[2J`) when it got
+    // narrower, else everything from the top left corner down (`ESC[1;1H ESC[J`).
+    let last = |clear: &[u8]| raw.windows(clear.len()).rposition(|w| w == clear);
+    match (last(b"\x1b[2J"), last(b"\x1b[1;1H\x1b[J")) {
+        (Some(a), Some(b)) => &raw[a.max(b)..],
+        (Some(i), None) | (None, Some(i)) => &raw[i..],
+        (None, None) => raw,
+    }
 }
 
 /// Whether OpenSSH's client is here. `.ci/run` installs it and sets `QARI_REQUIRE_SSH`, so
