@@ -353,7 +353,12 @@ fn reader(paths: &[PathBuf], bidi: Option<BidiMode>, no_shape: bool) -> anyhow::
     };
     let problems = lib.problems().iter().filter(|p| p.unusable).count();
     let mut app = crate::app::App::new(std::sync::Arc::new(lib), &config, store, opts);
-    let first_problem = app.library().problems().first().map(ToString::to_string);
+    let first_problem = app
+        .library()
+        .problems()
+        .iter()
+        .find(|p| p.unusable)
+        .map(ToString::to_string);
     for w in [warning, state_warning].into_iter().flatten() {
         app.set_message(w);
     }
