@@ -755,7 +755,11 @@ pub struct App {
 
 impl App {
     /// A reader on `lib` with the settings of `config`, remembering into `store`.
-    pub fn new(lib: Arc<Library>, config: &Config, store: Store, opts: Options) -> Self {
+    pub fn new(lib: Arc<Library>, config: &Config, mut store: Store, opts: Options) -> Self {
+        // Articles read in the store they come from (newsboat's cache) start read.
+        for e in lib.entries().filter(|e| e.unread == Some(false)) {
+            store.assume_read(&e.id);
+        }
         let (keymap, message) = match config.keymap() {
             Ok(k) => (k, None),
             Err(e) => (Keymap::default(), Some(e)),

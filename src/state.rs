@@ -174,6 +174,19 @@ impl Store {
             .unwrap_or_default()
     }
 
+    /// Takes an article as read when nothing is remembered of it, because the store it came
+    /// from says so (newsboat's own read flag). Nothing is written for it: the mark stays the
+    /// other store's until the reader changes it here, and any state saved for it wins.
+    pub fn assume_read(&mut self, id: &str) {
+        if self.get(id) == ArticleState::default() {
+            let read = ArticleState {
+                read: true,
+                ..ArticleState::default()
+            };
+            self.local.insert(id.to_owned(), read);
+        }
+    }
+
     /// Changes the state of one article.
     pub fn update(&mut self, id: &str, f: impl FnOnce(&mut ArticleState)) {
         let before = self.get(id);
@@ -529,6 +542,30 @@ fn now_millis() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_read_flag_from_another_store_is_assumed_not_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        let (mut store, _) = Store::open(&path);
+        store.update("kept", |s| s.bookmark = true);
+        store.assume_read("kept");
+        assert!(!store.get("kept").read, "what is remembered wins");
+        store.assume_read("fresh");
+        assert!(store.get("fresh").read);
+        store.flush().unwrap();
+        let (reopened, _) = Store::open(&path);
+        assert_eq!(reopened.get("fresh"), ArticleState::default(), "not saved");
+        assert!(reopened.get("kept").bookmark);
+        let (mut store, _) = Store::open(&path);
+        store.assume_read("fresh");
+        store.update("fresh", |s| s.read = false);
+        store.flush().unwrap();
+        let (reopened, _) = Store::open(&path);
+        let mut again = reopened;
+        again.assume_read("fresh");
+        assert!(!again.get("fresh").read, "marked unread here, so unread");
+    }
 
     #[test]
     fn saves_and_reloads() {

@@ -699,3 +699,35 @@ fn a_fifo_in_place_of_a_cache_is_refused_without_blocking() {
     assert!(message.contains("not a regular file"), "{message}");
     assert_one_line(&message);
 }
+
+/// The reader starts from newsboat's marks: what was read there is read here, and what qari
+/// remembers of an article wins over them.
+#[test]
+fn the_reader_starts_from_newsboats_read_marks() {
+    use qari::app::App;
+    use qari::config::Config;
+    use qari::layout::Options;
+    use qari::state::Store;
+    let (_dir, path) = cache_copy();
+    let lib = std::sync::Arc::new(Library::open(std::slice::from_ref(&path)));
+    let read_there = "cache.db#urn:uuid:7e1a9a3c-0000-4000-8000-000000000003";
+    let unread_there = "cache.db#news.example.org-2024-0613-1";
+    let app = App::new(
+        std::sync::Arc::clone(&lib),
+        &Config::default(),
+        Store::in_memory(),
+        Options::default(),
+    );
+    assert_eq!(app.unread_count(), 4, "5 items, 1 read in newsboat");
+    assert!(app.store().get(read_there).read);
+    assert!(!app.store().get(unread_there).read);
+
+    // Remembered in qari: bookmarked there without being read, and read here.
+    let mut store = Store::in_memory();
+    store.update(read_there, |s| s.bookmark = true);
+    store.update(unread_there, |s| s.read = true);
+    let app = App::new(lib, &Config::default(), store, Options::default());
+    assert_eq!(app.unread_count(), 4, "marks made in qari win");
+    assert!(!app.store().get(read_there).read);
+    assert!(app.store().get(unread_there).read);
+}
