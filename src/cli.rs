@@ -21,7 +21,7 @@ pub struct Cli {
     /// sample library opens.
     pub paths: Vec<PathBuf>,
     /// Who reorders right-to-left text: app (qari), terminal, or off. Default: `$QARI_BIDI`,
-    /// the config file, else app.
+    /// the config file, else `terminal` in mlterm and `app` elsewhere.
     #[arg(long, value_parser = parse_bidi)]
     pub bidi: Option<BidiMode>,
     /// Do not shape Arabic into presentation forms (for terminals that shape by themselves).
@@ -160,7 +160,7 @@ pub struct RenderArgs {
     #[arg(long)]
     pub width: Option<usize>,
     /// Who reorders: qari (`app`), the terminal (`terminal`), or nobody (`off`).
-    /// Default: `$QARI_BIDI`, the config file, else `app`.
+    /// Default: `$QARI_BIDI`, the config file, else `terminal` in mlterm and `app` elsewhere.
     #[arg(long, value_parser = parse_bidi)]
     pub bidi: Option<BidiMode>,
     /// Do not shape Arabic into presentation forms (for terminals that shape).
@@ -458,19 +458,10 @@ fn check(paths: &[PathBuf]) -> ExitCode {
     }
 }
 
-/// The bidi mode: the flag, else `$QARI_BIDI`, else the config file, else `app`.
+/// The bidi mode: the flag, else `$QARI_BIDI`, else the config file, else the terminal's
+/// (`terminal` in mlterm, else `app`; see [`crate::terminal`]).
 pub fn bidi_mode(flag: Option<BidiMode>, config: &Config) -> anyhow::Result<BidiMode> {
-    if let Some(m) = flag {
-        return Ok(m);
-    }
-    if let Ok(v) = std::env::var("QARI_BIDI")
-        && !v.trim().is_empty()
-    {
-        return BidiMode::parse(&v).ok_or_else(|| {
-            anyhow::anyhow!("QARI_BIDI is '{v}', which is not one of app, terminal, off")
-        });
-    }
-    Ok(config.bidi)
+    Ok(crate::terminal::local_mode(flag, config.bidi)?)
 }
 
 fn render(args: &RenderArgs) -> anyhow::Result<ExitCode> {
@@ -504,7 +495,13 @@ fn render(args: &RenderArgs) -> anyhow::Result<ExitCode> {
             (buf, "standard input".to_owned())
         }
     };
+    let tty = std::io::stdout().is_terminal();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    // To a terminal, the mode's own sequences around the output and (in `terminal` mode) each
+    // line's direction; to a pipe, none of them.
+    let framed = if tty { opts.mode } else { BidiMode::Off };
+    let per_line = framed == BidiMode::Terminal;
+    out.write_all(crate::terminal::enter(framed).as_bytes())?;
     if args.plain {
         let text = simdutf8::basic::from_utf8(&bytes).map_or_else(
             |_| String::from_utf8_lossy(&bytes),
@@ -523,8 +520,18 @@ fn render(args: &RenderArgs) -> anyhow::Result<ExitCode> {
                     s.push('\n');
                 }
                 for l in &lines {
+                    if per_line {
+                        s.push_str(crate::terminal::direction(l.rtl));
+                    }
                     let start = s.len();
-                    prepared.push_plain(l, &mut s);
+                    if opts.mode == BidiMode::Terminal && l.rtl {
+                        // The terminal aligns it: no padding.
+                        let mut l = l.clone();
+                        l.offset = 0;
+                        prepared.push_plain(&l, &mut s);
+                    } else {
+                        prepared.push_plain(l, &mut s);
+                    }
                     let kept = s.get(start..).map_or(0, |t| t.trim_end().len());
                     s.truncate(start + kept);
                     s.push('\n');
@@ -535,6 +542,7 @@ fn render(args: &RenderArgs) -> anyhow::Result<ExitCode> {
                 out.write_all(s.as_bytes())?;
             }
         }
+        out.write_all(crate::terminal::leave(framed).as_bytes())?;
         out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -552,8 +560,9 @@ fn render(args: &RenderArgs) -> anyhow::Result<ExitCode> {
         if i > 0 {
             writeln!(out)?;
         }
-        out.write_all(layout::document::render_plain(a, width, opts).as_bytes())?;
+        out.write_all(layout::document::render_lines(a, width, opts, per_line).as_bytes())?;
     }
+    out.write_all(crate::terminal::leave(framed).as_bytes())?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

@@ -213,15 +213,35 @@ impl PreparedArticle {
 
     /// `line` as plain text, `width` columns wide at most, with no trailing spaces.
     pub fn plain(&self, line: &DocLine, width: usize) -> String {
-        let visual = self.visual(line);
+        self.plain_placed(line, width, false)
+    }
+
+    /// As [`Self::plain`]; a `mirrored` RTL line (one the terminal mirrors, its row sent with
+    /// the RTL direction control in the `terminal` bidi mode) is placed as an LTR line is,
+    /// marker first and unpadded, so the terminal puts it on the right.
+    pub fn plain_placed(&self, line: &DocLine, width: usize, mirrored: bool) -> String {
+        let mut visual = self.visual(line);
+        let mirrored = mirrored && line.line.rtl;
+        if mirrored {
+            visual.offset = 0;
+        }
         let mut cols: Vec<(usize, &str)> = visual
             .columns()
             .map(|(x, c)| {
-                let x = if line.line.rtl { x } else { x + line.lead };
+                let x = if line.line.rtl && !mirrored {
+                    x
+                } else {
+                    x + line.lead
+                };
                 (x, visual.cell_text(c))
             })
             .collect();
-        if let (Some(m), Some(x)) = (line.marker, line.marker_column(width)) {
+        let marker_at = if mirrored {
+            line.marker.map(|_| 0)
+        } else {
+            line.marker_column(width)
+        };
+        if let (Some(m), Some(x)) = (line.marker, marker_at) {
             cols.push((x, m));
             cols.sort_by_key(|&(x, _)| x);
         }
@@ -306,10 +326,21 @@ fn push_block(
 
 /// The article as plain text lines, as `qari render` prints it.
 pub fn render_plain(article: &Article, width: usize, opts: Options) -> String {
+    render_lines(article, width, opts, false)
+}
+
+/// As [`render_plain`]; with `directed`, each line starts with its paragraph-direction
+/// control ([`crate::terminal::direction`]). In the `terminal` bidi mode RTL lines are
+/// unpadded and placed for the terminal to mirror ([`PreparedArticle::plain_placed`]).
+pub fn render_lines(article: &Article, width: usize, opts: Options, directed: bool) -> String {
     let prepared = PreparedArticle::new(article, opts);
+    let mirrored = opts.mode == super::BidiMode::Terminal;
     let mut s = String::new();
     for l in prepared.lay_out(width) {
-        s.push_str(&prepared.plain(&l, width));
+        if directed {
+            s.push_str(crate::terminal::direction(l.line.rtl));
+        }
+        s.push_str(&prepared.plain_placed(&l, width, mirrored));
         s.push('\n');
     }
     s

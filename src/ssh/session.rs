@@ -330,6 +330,7 @@ pub fn run(
         }
         let frame_due = !got.more || last_draw.is_none_or(|t| now >= t + FRAME);
         if dirty && frame_due && queued.load(Ordering::SeqCst) < OUTPUT_LIMIT {
+            screen.backend_mut().inner.follow(app);
             screen.draw(app)?;
             dirty = false;
             last_draw = Some(now);
