@@ -2,7 +2,8 @@
 //!
 //! Built on russh (the `ring` backend) and tokio. Each session gets its own [`App`], its own
 //! size from the pty request, its own colours from its `TERM`, `COLORTERM` and `NO_COLOR` (never the
-//! server's environment), and its own reading state, stored per public-key fingerprint. Input
+//! server's environment), its own bidi mode from its `QARI_BIDI`, `TERM` and `MLTERM` (see
+//! [`crate::terminal`]), and its own reading state, stored per public-key fingerprint. Input
 //! arrives as raw bytes and is parsed into key events by terminput (a lone ESC is a key after
 //! [`ESC_WAIT`] with nothing behind it). Output goes through a bounded queue: a client that
 //! stops reading only stops its own frames, which are coalesced until it reads again.

@@ -33,6 +33,13 @@
 //! the header, the status line, the two panes side by side, help) stays LTR, its RTL pieces
 //! reordered inside their columns by the terminal.
 //!
+//! mlterm (seen, 3.9.0) takes no SCP: it finds each line's direction from its first strong
+//! letter, so the reader's paragraphs come out right, but a list row whose title is Arabic is
+//! mirrored and a quote line (starting with the bar) is laid out LTR. A zero-width LRM or RLM
+//! written as the first character of each row would tell it, but mlterm then misplaces the
+//! cells of later partial redraws (words run together, rows show pieces of other rows), so
+//! qari sends none.
+//!
 //! ratatui draws cells and diffs them; a control inside a cell's symbol would count as
 //! columns in its width arithmetic and be sent only when that cell changes. So the control
 //! travels outside the buffer: [`Directed`] wraps a backend and, for every row that a frame
