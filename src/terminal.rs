@@ -43,10 +43,12 @@
 //! ratatui draws cells and diffs them; a control inside a cell's symbol would count as
 //! columns in its width arithmetic and be sent only when that cell changes. So the control
 //! travels outside the buffer: [`Directed`] wraps a backend and, for every row that a frame
-//! redraws any cell of, first sends one extra cell at that row's first redrawn column whose
-//! symbol is the row's SCP (it moves the cursor there, and SCP does not move it), then the
-//! row's cells, which move the cursor back to the same column themselves. The buffer, its
-//! widths and the diff stay what they are; each redrawn row costs a few bytes.
+//! redraws any cell of, first sends one extra cell at the row's first column whose symbol is
+//! the row's SCP followed by a cursor move to the row's first redrawn cell, then the row's
+//! cells. The control must be sent at the row's first column: VTE (seen, 0.70 in sakura)
+//! applies SCP to a paragraph only with the cursor at its start, else only to paragraphs
+//! begun later. The buffer, its widths and the diff stay what they are; each redrawn row
+//! costs about a dozen bytes.
 
 use ratatui::backend::{Backend, ClearType, WindowSize};
 use ratatui::buffer::Cell;
@@ -239,15 +241,24 @@ impl<B: Backend> Backend for Directed<B> {
             return self.inner.draw(content);
         };
         let content: Vec<(u16, u16, &Cell)> = content.collect();
-        // One control cell a row, made before borrowing them into the stream.
+        // One control cell a row, made before borrowing them into the stream: at the row's
+        // first column (VTE applies SCP to a paragraph only with the cursor at its start),
+        // then the cursor to the row's first redrawn cell (the backend, which counts the
+        // control as one column, would otherwise write a cell at column 1 one column left).
         let mut controls: Vec<Cell> = Vec::new();
         let mut last_row = None;
-        for &(_, y, cell) in &content {
+        for &(x, y, cell) in &content {
             if last_row != Some(y) {
                 last_row = Some(y);
                 let rtl = rows.get(usize::from(y)).copied().unwrap_or(false);
                 let mut c = cell.clone();
-                c.set_symbol(direction(rtl));
+                let symbol = format!(
+                    "{}\x1b[{};{}H",
+                    direction(rtl),
+                    u32::from(y) + 1,
+                    u32::from(x) + 1
+                );
+                c.set_symbol(&symbol);
                 controls.push(c);
             }
         }
@@ -258,7 +269,7 @@ impl<B: Backend> Backend for Directed<B> {
             if last_row != Some(y) {
                 last_row = Some(y);
                 if let Some(c) = controls.next() {
-                    stream.push((x, y, c));
+                    stream.push((0, y, c));
                 }
             }
             stream.push((x, y, cell));
@@ -417,11 +428,30 @@ mod tests {
             (3, 1, cell("ل")),
         ];
         let out = sent(BidiMode::Terminal, vec![false, true], &cells);
-        // Row 1 (0-based 0): to column 4, LTR, back to column 4, then the cells in a run.
-        let row0 = out.find("\x1b[1;4H\x1b[1 k\x1b[1;4Hab").expect(&out);
-        let row1 = out.find("\x1b[2;3H\x1b[2 k\x1b[2;3Hقل").expect(&out);
+        // Row 1 (0-based 0): to its first column, LTR, to column 4, then the cells in a run.
+        let row0 = out
+            .find("\x1b[1;1H\x1b[1 k\x1b[1;4H\x1b[1;4Hab")
+            .expect(&out);
+        let row1 = out
+            .find("\x1b[2;1H\x1b[2 k\x1b[2;3H\x1b[2;3Hقل")
+            .expect(&out);
         assert!(row0 < row1);
         assert_eq!(out.matches(" k").count(), 2, "{out:?}");
+    }
+
+    #[test]
+    fn a_row_redrawn_from_its_second_column_still_gets_its_cells_in_place() {
+        // The control goes to column 0; the backend, counting it as a column, writes the cell
+        // at column 1 without moving the cursor: the control's own cursor move put it there.
+        let cells = [(1, 0, cell("x")), (2, 0, cell("y"))];
+        let out = sent(BidiMode::Terminal, vec![true], &cells);
+        assert!(out.contains("\x1b[1;1H\x1b[2 k\x1b[1;2Hxy"), "{out:?}");
+        let cells = [(0, 0, cell("x"))];
+        let out = sent(BidiMode::Terminal, vec![false], &cells);
+        assert!(
+            out.contains("\x1b[1;1H\x1b[1 k\x1b[1;1H\x1b[1;1Hx"),
+            "{out:?}"
+        );
     }
 
     #[test]
