@@ -302,3 +302,106 @@ fn render_in_terminal_mode_gives_each_line_its_direction_and_no_padding() {
     );
     assert!(app.contains(SHAPED_TITLE_START));
 }
+
+/// The app on the embedded library in `mode`, `w`×`h`, the seed open.
+fn app_on_seed(mode: qari::layout::BidiMode, w: u16, h: u16) -> qari::app::App {
+    use qari::app::{App, Input};
+    let lib = std::sync::Arc::new(qari::library::Library::embedded());
+    let opts = qari::layout::Options {
+        mode,
+        ..qari::layout::Options::default()
+    };
+    let config = qari::config::Config::default();
+    let mut app = App::new(lib, &config, qari::state::Store::in_memory(), opts);
+    app.handle(Input::Resize(w, h));
+    let seed = app.library().position(SEED).expect("the seed is embedded");
+    app.open(seed);
+    app
+}
+
+/// Every row of the app as drawn, cell symbols joined.
+fn drawn_rows(app: &qari::app::App) -> Vec<String> {
+    let (w, h) = app.size();
+    let area = ratatui::layout::Rect::new(0, 0, w, h);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    qari::ui::render(app, &qari::ui::Theme::default(), area, &mut buf);
+    (0..h)
+        .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect())
+        .collect()
+}
+
+#[test]
+fn terminal_mode_rtl_rows_are_placed_for_the_terminal_to_mirror() {
+    use qari::app::Input;
+    use qari::layout::BidiMode;
+    let mut app = app_on_seed(BidiMode::Terminal, 100, 30);
+    assert!(qari::terminal::rows_carry_direction(&app));
+    let text = app.geometry().text.unwrap();
+    let dirs = qari::terminal::row_directions(&app);
+    assert_eq!(dirs.len(), 30);
+    assert!(!dirs[0], "the header is LTR");
+    assert!(dirs[1], "the Arabic title is RTL");
+    assert!(!dirs[29], "the status line is LTR");
+    let rows = drawn_rows(&app);
+    // The title from the text column's start, in logical order: no padding.
+    let lead = rows[1].chars().take_while(|&c| c == ' ').count();
+    assert_eq!(lead, usize::from(text.x), "{:?}", rows[1]);
+    assert!(rows[1].trim_start().starts_with(TITLE));
+
+    // At the end, the quotation: the bar first (the terminal puts it on the right), then
+    // the text, as an LTR quote is placed.
+    app.handle(Input::Key(crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Char('G'),
+        crossterm::event::KeyModifiers::NONE,
+    )));
+    let rows = drawn_rows(&app);
+    let dirs = qari::terminal::row_directions(&app);
+    let quote = rows
+        .iter()
+        .position(|r| r.contains('┃'))
+        .expect("the quotation is on screen");
+    assert!(dirs[quote]);
+    let row = &rows[quote];
+    assert_eq!(row.trim_start().chars().next(), Some('┃'), "{row:?}");
+    assert_eq!(
+        row.chars().position(|c| c == '┃'),
+        Some(usize::from(text.x))
+    );
+    assert!(
+        row.trim_start()
+            .trim_start_matches('┃')
+            .trim_start()
+            .starts_with('«')
+    );
+
+    // The app mode draws the same quote with its bar on the right, right-aligned.
+    let mut app = app_on_seed(BidiMode::App, 100, 30);
+    app.handle(Input::Key(crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Char('G'),
+        crossterm::event::KeyModifiers::NONE,
+    )));
+    assert!(!qari::terminal::rows_carry_direction(&app));
+    assert!(qari::terminal::row_directions(&app).iter().all(|&r| !r));
+    let rows = drawn_rows(&app);
+    let row = rows.iter().find(|r| r.contains('┃')).unwrap();
+    assert_eq!(row.trim_end().chars().last(), Some('┃'), "{row:?}");
+}
+
+#[test]
+fn side_by_side_rows_stay_ltr_and_padded() {
+    use qari::layout::BidiMode;
+    let app = app_on_seed(BidiMode::Terminal, 160, 30);
+    assert!(app.geometry().divider.is_some());
+    assert!(!qari::terminal::rows_carry_direction(&app));
+    assert!(qari::terminal::row_directions(&app).iter().all(|&r| !r));
+    // The RTL title sits at the right of the reader's text column: padded, for an LTR row.
+    let text = app.geometry().text.unwrap();
+    let rows = drawn_rows(&app);
+    let title: String = rows[1]
+        .chars()
+        .skip(usize::from(text.x))
+        .take(usize::from(text.width))
+        .collect();
+    assert!(title.starts_with("  "), "{title:?}");
+    assert!(title.trim_end().ends_with("المحررة"), "{title:?}");
+}
