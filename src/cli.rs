@@ -22,7 +22,7 @@ pub struct Cli {
     /// sample library opens.
     pub paths: Vec<PathBuf>,
     /// Who reorders right-to-left text: app (qari), terminal, or off. Default: `$QARI_BIDI`,
-    /// the config file, else app.
+    /// the config file, else `terminal` in mlterm and `app` elsewhere.
     #[arg(long, value_parser = parse_bidi)]
     pub bidi: Option<BidiMode>,
     /// Do not shape Arabic into presentation forms (for terminals that shape by themselves).
@@ -162,7 +162,7 @@ pub struct RenderArgs {
     #[arg(long, value_parser = parse_width)]
     pub width: Option<usize>,
     /// Who reorders: qari (`app`), the terminal (`terminal`), or nobody (`off`).
-    /// Default: `$QARI_BIDI`, the config file, else `app`.
+    /// Default: `$QARI_BIDI`, the config file, else `terminal` in mlterm and `app` elsewhere.
     #[arg(long, value_parser = parse_bidi)]
     pub bidi: Option<BidiMode>,
     /// Do not shape Arabic into presentation forms (for terminals that shape).
@@ -545,26 +545,13 @@ fn check(paths: &[PathBuf]) -> ExitCode {
     }
 }
 
-/// The bidi mode: the flag, else `$QARI_BIDI`, else the config file, else `app`.
+/// The bidi mode: the flag, else `$QARI_BIDI`, else the config file, else the terminal's
+/// (`terminal` in mlterm, else `app`; see [`crate::terminal`]).
 pub fn bidi_mode(flag: Option<BidiMode>, config: &Config) -> anyhow::Result<BidiMode> {
-    if let Some(m) = flag {
-        return Ok(m);
-    }
-    if let Ok(v) = std::env::var("QARI_BIDI")
-        && !v.trim().is_empty()
-    {
-        return BidiMode::parse(&v).ok_or_else(|| {
-            anyhow::anyhow!(
-                "QARI_BIDI is '{}', which is not one of app, terminal, off",
-                escape::log(&v, 64)
-            )
-        });
-    }
-    Ok(config.bidi)
+    Ok(crate::terminal::local_mode(flag, config.bidi)?)
 }
 
 fn render(args: &RenderArgs) -> anyhow::Result<ExitCode> {
-    use std::io::Read as _;
     let (config, warning) = Config::load();
     if let Some(w) = warning {
         eprintln!("qari: {}", escape::display(&w));
@@ -582,8 +569,89 @@ fn render(args: &RenderArgs) -> anyhow::Result<ExitCode> {
             80
         }
     });
+    let (bytes, name) = render_input(args)?;
+    let tty = std::io::stdout().is_terminal();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    // To a terminal, the mode's own sequences around the output and (in `terminal` mode) each
+    // line's direction; to a pipe, none of them.
+    let framed = if tty { opts.mode } else { BidiMode::Off };
+    let per_line = framed == BidiMode::Terminal;
+    out.write_all(crate::terminal::enter(framed).as_bytes())?;
+    if args.plain {
+        let text = simdutf8::basic::from_utf8(&bytes).map_or_else(
+            |_| String::from_utf8_lossy(&bytes),
+            std::borrow::Cow::Borrowed,
+        );
+        let text = article::sanitize(&text);
+        // Lines are independent: lay them out on every core, a batch at a time, and print
+        // them in order.
+        let input: Vec<&str> = text.lines().collect();
+        for batch in input.chunks(4096) {
+            let printed = crate::par::par_map(batch.len(), |i| {
+                let mut s = String::new();
+                let prepared = layout::prepare(batch[i], opts);
+                let lines = prepared.wrap(width);
+                if lines.is_empty() {
+                    s.push('\n');
+                }
+                for l in &lines {
+                    if per_line {
+                        s.push_str(crate::terminal::direction(l.rtl));
+                    }
+                    let start = s.len();
+                    if opts.mode == BidiMode::Terminal && l.rtl {
+                        // The terminal aligns it: no padding.
+                        let mut l = l.clone();
+                        l.offset = 0;
+                        prepared.push_plain(&l, &mut s);
+                    } else {
+                        prepared.push_plain(l, &mut s);
+                    }
+                    let kept = s.get(start..).map_or(0, |t| t.trim_end().len());
+                    s.truncate(start + kept);
+                    s.push('\n');
+                }
+                s
+            });
+            for s in printed {
+                out.write_all(s.as_bytes())?;
+            }
+        }
+        out.write_all(crate::terminal::leave(framed).as_bytes())?;
+        out.flush()?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let format = args
+        .file
+        .as_deref()
+        .and_then(Format::from_path)
+        .unwrap_or(Format::Txt);
+    let loaded =
+        article::parse(&bytes, format, &name).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    for w in &loaded.warnings {
+        eprintln!("qari: {name}: {}.", escape::display(w));
+    }
+    for (i, a) in loaded.articles.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        // Line by line: what is held at once is one line, at most the width.
+        layout::document::each_line(a, width, opts, per_line, |line| {
+            out.write_all(line.as_bytes())?;
+            out.write_all(b"\n")
+        })?;
+    }
+    out.write_all(crate::terminal::leave(framed).as_bytes())?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The bytes `render` is to print and the name to give them in messages: the file named (a
+/// regular file, within the size limit) or standard input.
+fn render_input(args: &RenderArgs) -> anyhow::Result<(Vec<u8>, String)> {
+    use std::io::Read as _;
     let max = crate::library::MAX_ARTICLE_BYTES;
-    let (bytes, name) = match &args.file {
+    Ok(match &args.file {
         Some(p) if p.as_os_str() != "-" => {
             let name = escape::path(p);
             let bytes = match crate::library::read_regular(p, max) {
@@ -606,64 +674,7 @@ fn render(args: &RenderArgs) -> anyhow::Result<ExitCode> {
             }
             (buf, "standard input".to_owned())
         }
-    };
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    if args.plain {
-        let text = simdutf8::basic::from_utf8(&bytes).map_or_else(
-            |_| String::from_utf8_lossy(&bytes),
-            std::borrow::Cow::Borrowed,
-        );
-        let text = article::sanitize(&text);
-        // Lines are independent: lay them out on every core, a batch at a time, and print
-        // them in order.
-        let input: Vec<&str> = text.lines().collect();
-        for batch in input.chunks(4096) {
-            let printed = crate::par::par_map(batch.len(), |i| {
-                let mut s = String::new();
-                let prepared = layout::prepare(batch[i], opts);
-                let lines = prepared.wrap(width);
-                if lines.is_empty() {
-                    s.push('\n');
-                }
-                for l in &lines {
-                    let start = s.len();
-                    prepared.push_plain(l, &mut s);
-                    let kept = s.get(start..).map_or(0, |t| t.trim_end().len());
-                    s.truncate(start + kept);
-                    s.push('\n');
-                }
-                s
-            });
-            for s in printed {
-                out.write_all(s.as_bytes())?;
-            }
-        }
-        out.flush()?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    let format = args
-        .file
-        .as_deref()
-        .and_then(Format::from_path)
-        .unwrap_or(Format::Txt);
-    let loaded =
-        article::parse(&bytes, format, &name).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
-    for w in &loaded.warnings {
-        eprintln!("qari: {name}: {}.", escape::display(w));
-    }
-    for (i, a) in loaded.articles.iter().enumerate() {
-        if i > 0 {
-            writeln!(out)?;
-        }
-        // Line by line: what is held at once is one line, at most the width.
-        let prepared = layout::document::PreparedArticle::new(a, opts);
-        for l in prepared.lay_out(width) {
-            out.write_all(prepared.plain(&l, width).as_bytes())?;
-            out.write_all(b"\n")?;
-        }
-    }
-    out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    })
 }
 
 fn io_sentence(e: &std::io::Error) -> String {

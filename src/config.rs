@@ -19,8 +19,9 @@ pub const DEFAULT_CONFIG: &str = include_str!("../assets/config.toml");
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// Who reorders bidi text.
-    pub bidi: BidiMode,
+    /// Who reorders bidi text; without it, the terminal decides (see [`crate::terminal`]).
+    #[serde(default)]
+    pub bidi: Option<BidiMode>,
     /// Whether qari shapes Arabic.
     pub shape: bool,
     /// Whether the mouse wheel scrolls (it breaks text selection).
@@ -155,7 +156,7 @@ mod tests {
     #[test]
     fn defaults_parse() {
         let c = Config::default();
-        assert_eq!(c.bidi, BidiMode::App);
+        assert_eq!(c.bidi, None);
         assert!(c.shape);
         assert!(!c.mouse);
         assert!(c.keymap().is_ok());
@@ -173,7 +174,7 @@ mod tests {
     #[test]
     fn user_file_over_defaults() {
         let c = Config::parse("bidi = \"terminal\"\n").unwrap();
-        assert_eq!(c.bidi, BidiMode::Terminal);
+        assert_eq!(c.bidi, Some(BidiMode::Terminal));
         assert!(c.shape);
     }
 

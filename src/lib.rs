@@ -18,6 +18,8 @@
 //! - [`ui`]: draws the app into a ratatui buffer, never changing it.
 //! - [`screen`]: drives a ratatui terminal for any backend, scrolling with the terminal's
 //!   scroll regions so a one-line scroll sends one line.
+//! - [`terminal`]: terminal facts: the bidi mode each terminal gets (mlterm reorders by
+//!   itself), the bytes that enter and leave it, and each row's paragraph direction.
 //! - [`tty`]: the local terminal front end (raw mode, alternate screen, bidi mode, signals).
 //! - [`ssh`]: `qari serve`, the same app served over SSH to many readers at once.
 //! - [`cli`]: the command line on top of them.
@@ -35,5 +37,6 @@ pub mod screen;
 pub mod search;
 pub mod ssh;
 pub mod state;
+pub mod terminal;
 pub mod tty;
 pub mod ui;

@@ -2,7 +2,8 @@
 //!
 //! Built on russh (the `ring` backend) and tokio. Each session gets its own [`App`], its own
 //! size from the pty request, its own colours from its `TERM`, `COLORTERM` and `NO_COLOR` (never the
-//! server's environment), and its own reading state, stored per public-key fingerprint. Input
+//! server's environment), its own bidi mode from its `QARI_BIDI`, `TERM` and `MLTERM` (see
+//! [`crate::terminal`]), and its own reading state, stored per public-key fingerprint. Input
 //! arrives as raw bytes and is parsed into key events by terminput (a lone ESC is a key after
 //! [`ESC_WAIT`] with nothing behind it). Output goes through a bounded queue: a client that
 //! stops reading only stops its own frames, which are coalesced until it reads again.
@@ -33,7 +34,6 @@ use crate::library::Library;
 use crate::screen::Screen;
 use crate::search::SharedIndex;
 use crate::state::Store;
-use crate::tty::{BIDI_ENTER, BIDI_LEAVE};
 use crate::ui::{Colors, Theme};
 
 pub mod gate;
@@ -134,7 +134,7 @@ impl std::io::Write for ChannelWriter {
 /// A crossterm backend writing to an SSH channel, with the size the client gave: it never
 /// asks the server's own terminal anything.
 pub struct SessionBackend {
-    inner: CrosstermBackend<ChannelWriter>,
+    inner: crate::terminal::Directed<CrosstermBackend<ChannelWriter>>,
     size: Size,
 }
 
@@ -406,7 +406,11 @@ impl russh::server::Handler for Conn {
         value: &str,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        if matches!(name, "NO_COLOR" | "COLORTERM" | "LANG" | "QARI_BIDI") && value.len() < 256 {
+        if matches!(
+            name,
+            "NO_COLOR" | "COLORTERM" | "LANG" | "QARI_BIDI" | "MLTERM"
+        ) && value.len() < 256
+        {
             self.env.insert(name.to_owned(), value.to_owned());
             session.channel_success(channel)?;
         } else {
@@ -692,11 +696,14 @@ struct StartSession {
     peer: String,
 }
 
-/// The bidi mode of a session: the server's, or the one its `QARI_BIDI` asks for.
-fn session_mode(shared: &Shared, env: &HashMap<String, String>) -> BidiMode {
-    env.get("QARI_BIDI")
-        .and_then(|v| BidiMode::parse(v))
-        .unwrap_or(shared.opts.mode)
+/// The bidi mode of a session: the one its client's `QARI_BIDI` asks for, else the server's
+/// config file's, else its client's terminal's (from the `TERM` of its pty request and the
+/// `MLTERM` it sent): never the server's own environment.
+fn session_mode(shared: &Shared, term: &str, env: &HashMap<String, String>) -> BidiMode {
+    let asked = crate::terminal::parse_env(env.get("QARI_BIDI").map(String::as_str));
+    let terminal =
+        crate::terminal::Terminal::detect(Some(term), env.get("MLTERM").map(String::as_str));
+    crate::terminal::choose(None, asked.ok().flatten(), shared.config.bidi, terminal)
 }
 
 /// The app and theme of a new session, from its own terminal type and environment.
@@ -714,7 +721,7 @@ fn session_app(
     );
     let theme = Theme::new(&shared.config.theme, colors);
     let mut opts = shared.opts;
-    opts.mode = session_mode(shared, env);
+    opts.mode = session_mode(shared, term, env);
     let (store, warning) = user_store(shared, fingerprint);
     let mut app = App::new(Arc::clone(&shared.lib), &shared.config, store, opts);
     app.share_index(Arc::clone(&shared.index));
@@ -776,7 +783,7 @@ async fn supervise(start: StartSession) {
     let shared = Arc::clone(&start.shared);
     shared.sessions.fetch_add(1, Ordering::SeqCst);
     let mailbox = Arc::clone(&start.mailbox);
-    let bidi = session_mode(&shared, &start.env) == BidiMode::App;
+    let bidi = session_mode(&shared, &start.term, &start.env);
     let (writer, out_tx, queued) = spawn_writer(handle.clone(), channel, Arc::clone(&mailbox));
     let (done_tx, mut done_rx) = tokio::sync::oneshot::channel::<SessionResult>();
     let spawned = std::thread::Builder::new()
@@ -906,14 +913,17 @@ fn run_session(
     }));
     let opts = app.options();
     let backend = SessionBackend {
-        inner: CrosstermBackend::new(ChannelWriter {
-            buf: Vec::new(),
-            tx: out_tx.clone(),
-            queued: Arc::clone(queued),
-        }),
+        inner: crate::terminal::Directed::new(
+            CrosstermBackend::new(ChannelWriter {
+                buf: Vec::new(),
+                tx: out_tx.clone(),
+                queued: Arc::clone(queued),
+            }),
+            opts.mode,
+        ),
         size: Size::new(size.0, size.1),
     };
-    let bidi = opts.mode == BidiMode::App;
+    let bidi = opts.mode;
     send_raw(out_tx, queued, enter_sequence(bidi));
     let mut screen = Screen::new(backend, theme)?;
     let idle = shared.idle_timeout;
@@ -943,23 +953,19 @@ fn run_session(
     Ok(reason)
 }
 
-/// Alternate screen, cursor home, explicit bidi mode (in the `app` mode), clear, cursor
-/// hidden, bracketed paste on: as the local terminal front end does.
-fn enter_sequence(bidi: bool) -> Vec<u8> {
+/// Alternate screen, cursor home, the bidi mode's entry (explicit mode in `app`), clear,
+/// cursor hidden, bracketed paste on: as the local terminal front end does.
+fn enter_sequence(bidi: BidiMode) -> Vec<u8> {
     let mut s = String::from("\x1b[?1049h\x1b[H");
-    if bidi {
-        s.push_str(BIDI_ENTER);
-    }
+    s.push_str(crate::terminal::enter(bidi));
     s.push_str("\x1b[2J\x1b[?25l\x1b[?2004h");
     s.into_bytes()
 }
 
 /// Everything [`enter_sequence`] set, undone.
-fn leave_sequence(bidi: bool) -> Vec<u8> {
+fn leave_sequence(bidi: BidiMode) -> Vec<u8> {
     let mut s = String::from("\x1b[?2004l\x1b[?25h");
-    if bidi {
-        s.push_str(BIDI_LEAVE);
-    }
+    s.push_str(crate::terminal::leave(bidi));
     s.push_str("\x1b[?1049l");
     s.into_bytes()
 }
@@ -1164,7 +1170,8 @@ pub fn serve(paths: &[PathBuf], opts: &ServeOptions) -> anyhow::Result<()> {
         tracing::warn!("{p}");
     }
     let layout = Options {
-        mode: crate::cli::bidi_mode(None, &config)?,
+        // Each session chooses its own (see `session_mode`).
+        mode: config.bidi.unwrap_or_default(),
         shape: config.shape,
         ..Options::default()
     };

@@ -1,16 +1,18 @@
 //! The local terminal front end: raw mode, the alternate screen, the bidi mode, signals.
 //!
-//! On entry, after the alternate screen is entered with the cursor at home, qari (in the `app`
-//! bidi mode) sends `ESC[8l` (BDSM reset: explicit mode, the terminal must not reorder) and
-//! `ESC[1 k` (SCP: left to right), as the terminal-wg `BiDi` recommendation asks; every way out
-//! (quit, error, panic, suspend, and every signal of [`ENDING_SIGNALS`]) sends `ESC[8h ESC[0 k`
-//! back, and a resume sends the entry sequence again. The app never reads the tty: this
+//! On entry, after the alternate screen is entered with the cursor at home, qari sends its bidi
+//! mode's entry sequence ([`crate::terminal::enter`]: in the `app` mode `ESC[8l` (BDSM reset:
+//! explicit mode, the terminal must not reorder) and `ESC[1 k` (SCP: left to right), as the
+//! terminal-wg `BiDi` recommendation asks); every way out (quit, error, panic, suspend, and
+//! every signal of [`ENDING_SIGNALS`]) sends the mode's way out (`ESC[8h ESC[0 k` in `app`),
+//! and a resume sends the entry sequence again. In the `terminal` mode each redrawn row also
+//! gets its paragraph direction ([`crate::terminal::Directed`]). The app never reads the tty: this
 //! module turns crossterm events, read on a thread of their own, into [`Input`]s, and draws
 //! again when the app's background work wakes it.
 
 use std::io::Write;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 
@@ -21,30 +23,35 @@ use ratatui::backend::CrosstermBackend;
 use crate::app::{App, Input};
 use crate::layout::BidiMode;
 use crate::screen::Screen;
+use crate::terminal::Directed;
 use crate::ui::Theme;
 
-/// Explicit bidi mode (BDSM reset) and left-to-right presentation (SCP 1).
-pub const BIDI_ENTER: &str = "\x1b[8l\x1b[1 k";
-/// Implicit bidi mode (BDSM set) and the default presentation (SCP 0).
-pub const BIDI_LEAVE: &str = "\x1b[8h\x1b[0 k";
+pub use crate::terminal::{APP_ENTER as BIDI_ENTER, APP_LEAVE as BIDI_LEAVE};
 
 /// Whether the terminal is in qari's modes now (so restoring twice is harmless).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
-/// Whether the bidi sequences were sent on entry.
-static BIDI: AtomicBool = AtomicBool::new(false);
+/// The bidi mode whose sequences were sent on entry ([`mode_code`]).
+static BIDI: AtomicU8 = AtomicU8::new(0);
+
+/// A bidi mode as the number [`BIDI`] keeps.
+fn mode_code(mode: BidiMode) -> u8 {
+    match mode {
+        BidiMode::Off => 0,
+        BidiMode::App => 1,
+        BidiMode::Terminal => 2,
+    }
+}
 /// Whether mouse capture was enabled.
 static MOUSE: AtomicBool = AtomicBool::new(false);
 
-fn enter(bidi: bool, mouse: bool) -> std::io::Result<()> {
+fn enter(bidi: BidiMode, mouse: bool) -> std::io::Result<()> {
     terminal::enable_raw_mode()?;
     ACTIVE.store(true, Ordering::SeqCst);
-    BIDI.store(bidi, Ordering::SeqCst);
+    BIDI.store(mode_code(bidi), Ordering::SeqCst);
     MOUSE.store(mouse, Ordering::SeqCst);
     let mut out = std::io::stdout();
     execute!(out, terminal::EnterAlternateScreen, cursor::MoveTo(0, 0))?;
-    if bidi {
-        out.write_all(BIDI_ENTER.as_bytes())?;
-    }
+    out.write_all(crate::terminal::enter(bidi).as_bytes())?;
     execute!(
         out,
         terminal::Clear(terminal::ClearType::All),
@@ -66,9 +73,10 @@ pub fn restore() {
     if MOUSE.load(Ordering::SeqCst) {
         let _ = execute!(out, event::DisableMouseCapture);
     }
-    if BIDI.load(Ordering::SeqCst) {
-        let _ = out.write_all(BIDI_LEAVE.as_bytes());
-    }
+    let mode = [BidiMode::Off, BidiMode::App, BidiMode::Terminal]
+        .into_iter()
+        .find(|&m| mode_code(m) == BIDI.load(Ordering::SeqCst));
+    let _ = out.write_all(crate::terminal::leave(mode.unwrap_or(BidiMode::Off)).as_bytes());
     let _ = execute!(
         out,
         event::DisableBracketedPaste,
@@ -132,8 +140,7 @@ pub fn run(mut app: App, theme: Theme) -> anyhow::Result<Option<i32>> {
         signal_hook::flag::register_usize(sig, Arc::clone(&signal), usize::try_from(sig)?)?;
     }
     install_panic_hook();
-    let bidi = app.options().mode == BidiMode::App;
-    enter(bidi, app.mouse())?;
+    enter(app.options().mode, app.mouse())?;
     let result = event_loop(&mut app, theme, &signal);
     app.cancel_background();
     let save_error = app.save();
@@ -148,7 +155,7 @@ pub fn run(mut app: App, theme: Theme) -> anyhow::Result<Option<i32>> {
 }
 
 fn event_loop(app: &mut App, theme: Theme, signal: &AtomicUsize) -> anyhow::Result<()> {
-    let backend = CrosstermBackend::new(std::io::stdout());
+    let backend = Directed::new(CrosstermBackend::new(std::io::stdout()), app.options().mode);
     let mut screen = Screen::new(backend, theme)?;
     // For terminals that mishandle scroll regions: every frame is then a plain diff.
     screen.scroll_regions = std::env::var_os("QARI_NO_SCROLL_REGIONS").is_none();
@@ -196,7 +203,7 @@ fn spawn_reader(tx: std::sync::mpsc::SyncSender<Msg>) -> std::io::Result<()> {
 }
 
 fn drive(
-    screen: &mut Screen<CrosstermBackend<std::io::Stdout>>,
+    screen: &mut Screen<Directed<CrosstermBackend<std::io::Stdout>>>,
     app: &mut App,
     signal: &AtomicUsize,
 ) -> anyhow::Result<()> {
@@ -220,9 +227,10 @@ fn drive(
     spawn_reader(tx)?;
     let (w, h) = terminal::size()?;
     app.handle(Input::Resize(w, h));
-    let bidi = app.options().mode == BidiMode::App;
+    let bidi = app.options().mode;
     let mut first = true;
     loop {
+        screen.backend_mut().follow(app);
         screen.draw(app)?;
         if std::mem::take(&mut first) {
             // With the list on screen, ready the search index in the background.

@@ -372,6 +372,8 @@ fn draw_reader(app: &App, theme: &Theme, pane: Rect, text: Rect, buf: &mut Buffe
         return;
     };
     let current = r.current.and_then(|k| r.matches.get(k)).cloned();
+    // RTL rows the terminal mirrors are placed as LTR lines are (see `crate::terminal`).
+    let mirror = crate::terminal::rows_carry_direction(app);
     for (row, line) in r
         .lines()
         .iter()
@@ -387,7 +389,13 @@ fn draw_reader(app: &App, theme: &Theme, pane: Rect, text: Rect, buf: &mut Buffe
             LineKind::Quote => theme.quote,
             _ => Style::new(),
         };
-        if let (Some(m), Some(col)) = (line.marker, line.marker_column(usize::from(text.width))) {
+        let mirrored = mirror && line.line.rtl;
+        let marker_at = if mirrored {
+            line.marker.map(|_| 0)
+        } else {
+            line.marker_column(usize::from(text.width))
+        };
+        if let (Some(m), Some(col)) = (line.marker, marker_at) {
             let x = text.x + u16::try_from(col).unwrap_or(0);
             let st = if line.kind == LineKind::Quote {
                 theme.quote
@@ -396,7 +404,7 @@ fn draw_reader(app: &App, theme: &Theme, pane: Rect, text: Rect, buf: &mut Buffe
             };
             buf.set_stringn(x, y, m, str_width(m), st);
         }
-        let x = if line.line.rtl {
+        let x = if line.line.rtl && !mirrored {
             text.x
         } else {
             text.x + u16::try_from(line.lead).unwrap_or(0)
@@ -416,13 +424,16 @@ fn draw_reader(app: &App, theme: &Theme, pane: Rect, text: Rect, buf: &mut Buffe
                 )
             })
             .collect();
-        put_line(buf, x, y, text.width, &r.visual(line), |cell| match matches
-            .iter()
-            .find(|(_, m)| overlaps(m, &cell.src))
-        {
-            Some((true, _)) => base.patch(theme.current),
-            Some((false, _)) => base.patch(theme.matched),
-            None => base,
+        let mut visual = r.visual(line);
+        if mirrored {
+            visual.offset = 0;
+        }
+        put_line(buf, x, y, text.width, &visual, |cell| {
+            match matches.iter().find(|(_, m)| overlaps(m, &cell.src)) {
+                Some((true, _)) => base.patch(theme.current),
+                Some((false, _)) => base.patch(theme.matched),
+                None => base,
+            }
         });
     }
 }

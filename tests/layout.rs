@@ -80,6 +80,7 @@ fn render_modes_and_direction_flags() {
             .args(["render", "--plain"])
             .args(args)
             .env_remove("QARI_BIDI")
+            .env_remove("MLTERM")
             .env("QARI_CONFIG", "/nonexistent/qari.toml")
             .write_stdin("سلام BBC\n")
             .assert()
@@ -96,7 +97,8 @@ fn render_modes_and_direction_flags() {
     );
     assert_eq!(
         run(&["--width", "12", "--bidi", "terminal"]),
-        "    سلام BBC\n"
+        "سلام BBC\n",
+        "the terminal aligns it: no padding"
     );
     assert_eq!(run(&["--width", "12", "--no-shape"]), "    BBC مالس\n");
     assert_eq!(run(&["--width", "12", "--dir", "ltr"]), "ﻡﻼﺳ BBC\n");

@@ -27,6 +27,7 @@ fn qari(lib: &std::path::Path, state: &std::path::Path) -> CommandBuilder {
     cmd.env("QARI_STATE", state);
     cmd.env("QARI_CONFIG", state.with_extension("toml"));
     cmd.env_remove("QARI_BIDI");
+    cmd.env_remove("MLTERM");
     cmd
 }
 

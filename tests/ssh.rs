@@ -278,6 +278,10 @@ fn start(extra: &[&str]) -> Server {
         .args(extra)
         .env("QARI_CONFIG", dir.path().join("none.toml"))
         .env("QARI_TEST_PANIC", "1")
+        // The server's own terminal says mlterm: no session may take it for its own.
+        .env("TERM", "mlterm")
+        .env("MLTERM", "3.9.0")
+        .env_remove("QARI_BIDI")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -766,4 +770,81 @@ fn a_panic_ends_only_its_own_session() {
     );
     again.send(b"q");
     assert_eq!(again.wait_exit(WAIT), Some(0));
+}
+
+/// `ssh -tt` from a terminal whose `TERM` is `term`, with `env` set (sent only where `extra`
+/// says `SendEnv`).
+fn client_in(s: &Server, term: &str, env: &[(&str, &str)], extra: &[&str]) -> pty::Term {
+    let mut cmd = CommandBuilder::new("ssh");
+    cmd.arg("-tt");
+    for a in s.ssh_args("client") {
+        cmd.arg(a);
+    }
+    cmd.args(extra);
+    cmd.arg("read@127.0.0.1");
+    for k in ["MLTERM", "QARI_BIDI"] {
+        cmd.env_remove(k);
+    }
+    cmd.env("TERM", term);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    pty::Term::spawn(cmd, 100, 30)
+}
+
+/// Opens the newest article (the seed), waits for `text`, quits: every byte the session sent.
+fn read_seed(mut t: pty::Term, text: &str) -> String {
+    assert!(t.wait_for("3 articles", WAIT), "{}", t.screen());
+    t.send(b"\r");
+    assert!(t.wait_for(text, WAIT), "{}", t.screen());
+    t.send(b"q");
+    assert_eq!(t.wait_exit(WAIT), Some(0));
+    t.raw_text()
+}
+
+#[test]
+fn each_session_takes_its_bidi_mode_from_its_own_client_terminal() {
+    if !have_ssh() {
+        return;
+    }
+    let s = start(&[]);
+    // TERM=mlterm in the pty request: the terminal mode, each row with its direction (the
+    // byline, in logical order, is on the reader's screen only).
+    let raw = read_seed(client_in(&s, "mlterm", &[], &[]), "بريت ماكغورك");
+    assert!(!raw.contains("\x1b[8l"), "no explicit mode for mlterm");
+    assert!(
+        raw.contains("\x1b[8h") && raw.contains("\x1b[2 k"),
+        "{:?}",
+        raw.chars().take(1500).collect::<String>()
+    );
+    assert!(raw.rfind("\x1b[0 k").unwrap() > raw.rfind("\x1b[2 k").unwrap());
+    assert!(
+        !raw.chars().any(|c| ('\u{FE70}'..='\u{FEFF}').contains(&c)),
+        "unshaped"
+    );
+    // MLTERM sent with SendEnv, under an xterm TERM: mlterm all the same.
+    let raw = read_seed(
+        client_in(
+            &s,
+            "xterm-256color",
+            &[("MLTERM", "3.9.0")],
+            &["-o", "SendEnv=MLTERM"],
+        ),
+        "بريت ماكغورك",
+    );
+    assert!(!raw.contains("\x1b[8l") && raw.contains("\x1b[2 k"));
+    // The client's QARI_BIDI wins over its TERM.
+    let raw = read_seed(
+        client_in(
+            &s,
+            "mlterm",
+            &[("QARI_BIDI", "app")],
+            &["-o", "SendEnv=QARI_BIDI"],
+        ),
+        "ﻙﺭﻮﻐﻛﺎﻣ ﺖﻳﺮﺑ",
+    );
+    assert!(raw.contains("\x1b[8l\x1b[1 k") && !raw.contains("\x1b[2 k"));
+    // An xterm client of the same server (whose own TERM says mlterm): the app mode.
+    let raw = read_seed(client_in(&s, "xterm-256color", &[], &[]), "ﻙﺭﻮﻐﻛﺎﻣ ﺖﻳﺮﺑ");
+    assert!(raw.contains("\x1b[8l\x1b[1 k") && !raw.contains("\x1b[2 k"));
 }

@@ -214,15 +214,35 @@ impl PreparedArticle {
 
     /// `line` as plain text, `width` columns wide at most, with no trailing spaces.
     pub fn plain(&self, line: &DocLine, width: usize) -> String {
-        let visual = self.visual(line);
+        self.plain_placed(line, width, false)
+    }
+
+    /// As [`Self::plain`]; a `mirrored` RTL line (one the terminal mirrors, its row sent with
+    /// the RTL direction control in the `terminal` bidi mode) is placed as an LTR line is,
+    /// marker first and unpadded, so the terminal puts it on the right.
+    pub fn plain_placed(&self, line: &DocLine, width: usize, mirrored: bool) -> String {
+        let mut visual = self.visual(line);
+        let mirrored = mirrored && line.line.rtl;
+        if mirrored {
+            visual.offset = 0;
+        }
         let mut cols: Vec<(usize, &str)> = visual
             .columns()
             .map(|(x, c)| {
-                let x = if line.line.rtl { x } else { x + line.lead };
+                let x = if line.line.rtl && !mirrored {
+                    x
+                } else {
+                    x + line.lead
+                };
                 (x, visual.cell_text(c))
             })
             .collect();
-        if let (Some(m), Some(x)) = (line.marker, line.marker_column(width)) {
+        let marker_at = if mirrored {
+            line.marker.map(|_| 0)
+        } else {
+            line.marker_column(width)
+        };
+        if let (Some(m), Some(x)) = (line.marker, marker_at) {
             cols.push((x, m));
             cols.sort_by_key(|&(x, _)| x);
         }
@@ -307,13 +327,45 @@ fn push_block(
 
 /// The article as plain text lines, as `qari render` prints it.
 pub fn render_plain(article: &Article, width: usize, opts: Options) -> String {
-    let prepared = PreparedArticle::new(article, opts);
+    render_lines(article, width, opts, false)
+}
+
+/// As [`render_plain`]; with `directed`, each line starts with its paragraph-direction
+/// control ([`crate::terminal::direction`]). In the `terminal` bidi mode RTL lines are
+/// unpadded and placed for the terminal to mirror ([`PreparedArticle::plain_placed`]).
+pub fn render_lines(article: &Article, width: usize, opts: Options, directed: bool) -> String {
     let mut s = String::new();
-    for l in prepared.lay_out(width) {
-        s.push_str(&prepared.plain(&l, width));
-        s.push('\n');
-    }
+    let written: Result<(), std::convert::Infallible> =
+        each_line(article, width, opts, directed, |line| {
+            s.push_str(line);
+            s.push('\n');
+            Ok(())
+        });
+    let Ok(()) = written;
     s
+}
+
+/// The lines of [`render_lines`] handed to `f` one at a time, without their newline, so that a
+/// printer holds one line of text at once, never the whole article's.
+pub fn each_line<E>(
+    article: &Article,
+    width: usize,
+    opts: Options,
+    directed: bool,
+    mut f: impl FnMut(&str) -> Result<(), E>,
+) -> Result<(), E> {
+    let prepared = PreparedArticle::new(article, opts);
+    let mirrored = opts.mode == super::BidiMode::Terminal;
+    let mut line = String::new();
+    for l in prepared.lay_out(width) {
+        line.clear();
+        if directed {
+            line.push_str(crate::terminal::direction(l.line.rtl));
+        }
+        line.push_str(&prepared.plain_placed(&l, width, mirrored));
+        f(&line)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -353,6 +353,7 @@ pub fn run(
         }
         let frame_due = !got.more || last_draw.is_none_or(|t| now >= t + FRAME);
         if dirty && frame_due && queued.load(Ordering::SeqCst) < OUTPUT_LIMIT {
+            screen.backend_mut().inner.follow(app);
             screen.draw(app)?;
             dirty = false;
             last_draw = Some(now);
@@ -524,11 +525,14 @@ mod tests {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let queued = std::sync::Arc::new(AtomicUsize::new(0));
         let backend = SessionBackend {
-            inner: ratatui::backend::CrosstermBackend::new(super::super::ChannelWriter {
-                buf: Vec::new(),
-                tx,
-                queued: std::sync::Arc::clone(&queued),
-            }),
+            inner: crate::terminal::Directed::new(
+                ratatui::backend::CrosstermBackend::new(super::super::ChannelWriter {
+                    buf: Vec::new(),
+                    tx,
+                    queued: std::sync::Arc::clone(&queued),
+                }),
+                crate::layout::BidiMode::App,
+            ),
             size: ratatui::layout::Size::new(80, 24),
         };
         let theme = crate::ui::Theme::new(
