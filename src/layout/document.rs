@@ -1,7 +1,7 @@
 //! A whole article laid out: title, dates, byline, then each block, with blank lines between
 //! blocks, list markers and quote margins on the side where the line starts.
 
-use super::{LineRef, Options, Prepared, VisualLine, prepare, str_width};
+use super::{LineRef, Options, Prepared, VisualLine, str_width};
 use crate::article::{Article, ArticleDate, BlockKind, Direction};
 
 /// What a document line shows.
@@ -47,8 +47,8 @@ pub struct DocLine {
     pub lead: usize,
     /// The list marker or quote bar drawn in the lead, if any.
     pub marker: Option<&'static str>,
-    /// The prepared block it comes from.
-    block: usize,
+    /// The arena of the article it comes from.
+    chunk: u32,
 }
 
 impl DocLine {
@@ -75,15 +75,51 @@ impl DocLine {
 /// An article with the work that does not depend on the width done for every block (see
 /// [`Prepared`]): laying it out again at another width, as a resize does, only wraps and
 /// reorders lines.
+///
+/// The blocks are kept in a few arenas (one per [`CHUNK_BYTES`] of text, so that a long
+/// article is prepared on every core and no arena is ever copied into another), each
+/// paragraph tagged with its block's kind.
 #[derive(Debug, Clone)]
 pub struct PreparedArticle {
     direction: Direction,
-    /// The title, dates and byline, then the body blocks, each with its kind and origin.
-    blocks: Vec<(LineKind, Origin, Prepared)>,
+    /// How many of the blocks are the head (title, dates, byline).
+    head: usize,
+    /// The body block the prepared body blocks start at.
+    first_body: usize,
+    /// The arenas, and the number of the block each starts with (the head's first, then the
+    /// body's).
+    chunks: Vec<(usize, Prepared)>,
     /// The body text of the blocks prepared.
     body_bytes: usize,
     /// Whether every block of the article is prepared (see [`Self::first_part`]).
     whole: bool,
+}
+
+/// The text of a chunk of an article is prepared in one arena up to about this size.
+const CHUNK_BYTES: usize = 256 * 1024;
+
+/// The tag a paragraph of a block of this kind carries in its arena.
+fn tag(kind: LineKind) -> u8 {
+    match kind {
+        LineKind::Title => 0,
+        LineKind::Meta => 1,
+        LineKind::Heading(n) => 1 + n.clamp(1, 6),
+        LineKind::Paragraph | LineKind::Blank => 8,
+        LineKind::Quote => 9,
+        LineKind::ListItem => 10,
+    }
+}
+
+/// The kind of block a paragraph's tag says.
+fn kind_of(tag: u8) -> LineKind {
+    match tag {
+        0 => LineKind::Title,
+        1 => LineKind::Meta,
+        2..=7 => LineKind::Heading(tag - 1),
+        9 => LineKind::Quote,
+        10 => LineKind::ListItem,
+        _ => LineKind::Paragraph,
+    }
 }
 
 impl PreparedArticle {
@@ -118,39 +154,73 @@ impl PreparedArticle {
             fallback: article.direction,
             ..opts
         };
-        let mut blocks = vec![(LineKind::Title, Origin::Head, prepare(&article.title, opts))];
+        let mut head: Vec<(LineKind, std::borrow::Cow<'_, str>)> =
+            vec![(LineKind::Title, article.title.as_str().into())];
         for d in &article.dates {
-            blocks.push((LineKind::Meta, Origin::Head, prepare(&shown_date(d), opts)));
+            head.push((LineKind::Meta, shown_date(d)));
         }
         if let Some(b) = &article.byline {
-            blocks.push((LineKind::Meta, Origin::Head, prepare(b, opts)));
+            head.push((LineKind::Meta, b.as_str().into()));
         }
         let whole = range.len() == article.blocks.len();
-        let body_bytes: usize = article.blocks[range.clone()]
-            .iter()
-            .map(|b| b.text.len())
-            .sum();
-        let prepare_block = |i: usize| {
-            let block = &article.blocks[i];
-            let kind = match block.kind {
-                BlockKind::Heading(n) => LineKind::Heading(n),
-                BlockKind::Paragraph => LineKind::Paragraph,
-                BlockKind::Quote => LineKind::Quote,
-                BlockKind::ListItem => LineKind::ListItem,
-            };
-            (kind, Origin::Block(i), prepare(&block.text, opts))
+        let body = &article.blocks[range.clone()];
+        let body_bytes: usize = body.iter().map(|b| b.text.len()).sum();
+        // The blocks, numbered from the head's first: chunks of them, cut at about
+        // CHUNK_BYTES of text.
+        let count = head.len() + body.len();
+        let text_of = |g: usize| -> (&str, LineKind) {
+            if g < head.len() {
+                (&head[g].1, head[g].0)
+            } else {
+                let b = &body[g - head.len()];
+                let kind = match b.kind {
+                    BlockKind::Heading(n) => LineKind::Heading(n),
+                    BlockKind::Paragraph => LineKind::Paragraph,
+                    BlockKind::Quote => LineKind::Quote,
+                    BlockKind::ListItem => LineKind::ListItem,
+                };
+                (&b.text, kind)
+            }
         };
-        if body_bytes >= PARALLEL_BYTES {
-            // Blocks are independent: a long article uses every core.
-            blocks.extend(crate::par::par_map(range.len(), |k| {
-                prepare_block(range.start + k)
-            }));
-        } else {
-            blocks.extend(range.map(prepare_block));
+        let mut bounds = vec![0];
+        let mut taken = 0;
+        for g in 0..count {
+            if taken >= CHUNK_BYTES {
+                bounds.push(g);
+                taken = 0;
+            }
+            taken += text_of(g).0.len() + 1;
         }
+        bounds.push(count);
+        let prepare_chunk = |k: usize| {
+            let blocks = bounds[k]..bounds[k + 1];
+            let mut p = Prepared {
+                reorder: opts.mode == super::BidiMode::App,
+                ..Prepared::default()
+            };
+            for g in blocks.clone() {
+                p.reserve_for(text_of(g).0);
+            }
+            let mut scratch = super::Scratch::default();
+            for g in blocks.clone() {
+                let (text, kind) = text_of(g);
+                p.push_block(text, opts, tag(kind), true, &mut scratch);
+            }
+            p.shrink();
+            (blocks.start, p)
+        };
+        let n = bounds.len() - 1;
+        let chunks = if body_bytes >= PARALLEL_BYTES {
+            // Chunks are independent: a long article uses every core.
+            crate::par::par_map(n, prepare_chunk)
+        } else {
+            (0..n).map(prepare_chunk).collect()
+        };
         Self {
             direction: article.direction,
-            blocks,
+            head: head.len(),
+            first_body: range.start,
+            chunks,
             body_bytes,
             whole,
         }
@@ -158,32 +228,100 @@ impl PreparedArticle {
 
     /// The article's lines for `width` columns (0: no wrapping): where each breaks and sits.
     pub fn lay_out(&self, width: usize) -> Vec<DocLine> {
-        let block_lines = |i: usize| {
-            let (kind, origin, prepared) = &self.blocks[i];
+        let chunk_lines = |k: usize| {
             let mut lines = Vec::new();
-            if let Origin::Block(_) = origin {
-                lines.push(blank(*origin, i, self.direction));
-            }
-            push_block(&mut lines, prepared, *kind, *origin, i, width);
+            self.chunk_lines(k, width, &mut |l| lines.push(l));
             lines
         };
-        let n = self.blocks.len();
+        let n = self.chunks.len();
         let parts = if self.body_bytes >= PARALLEL_BYTES {
-            crate::par::par_map(n, block_lines)
+            crate::par::par_map(n, chunk_lines)
         } else {
-            (0..n).map(block_lines).collect()
+            (0..n).map(chunk_lines).collect()
         };
-        let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+        // The first part grows to hold the rest (in place, for a large one), so the lines
+        // are not held twice.
+        let total: usize = parts.iter().map(Vec::len).sum();
+        let mut parts = parts.into_iter();
+        let mut out = parts.next().unwrap_or_default();
+        out.reserve_exact(total - out.len());
         for lines in parts {
             out.extend(lines);
         }
         out
     }
 
+    /// Calls `emit` with each line of chunk `k` at `width`, in order: a blank line before
+    /// each body block, then the block's lines.
+    fn chunk_lines(&self, k: usize, width: usize, emit: &mut impl FnMut(DocLine)) {
+        let (first, p) = &self.chunks[k];
+        let mut block = *first;
+        let mut origin = Origin::Head;
+        let mut kind = LineKind::Title;
+        let mut n = 0;
+        let mut cur = super::Cursor::default();
+        let mut base = 0;
+        for para in 0..p.para_start.len() {
+            let flags = p.para_flags[para];
+            if flags & super::P_BLOCK != 0 {
+                if para > 0 {
+                    block += 1;
+                }
+                origin = if block < self.head {
+                    Origin::Head
+                } else {
+                    Origin::Block(self.first_body + block - self.head)
+                };
+                kind = kind_of(flags >> super::P_TAG_SHIFT);
+                if let Origin::Block(_) = origin {
+                    emit(blank(origin, k, self.direction));
+                }
+                n = 0;
+                base = 0;
+            }
+            if flags & super::P_EMPTY != 0 {
+                continue;
+            }
+            let (lead, marker) = match kind {
+                LineKind::Quote => (2, Some("┃")),
+                LineKind::ListItem => (2, Some("•")),
+                _ => (0, None),
+            };
+            let max = if width == 0 {
+                usize::MAX
+            } else {
+                width.saturating_sub(lead).max(1)
+            };
+            let len = p.wrap_paragraph(para, max, &mut cur, base, &mut |line| {
+                let marker = match kind {
+                    LineKind::ListItem if n > 0 => None,
+                    _ => marker,
+                };
+                n += 1;
+                emit(DocLine {
+                    kind,
+                    origin,
+                    line,
+                    lead,
+                    marker,
+                    chunk: k as u32,
+                });
+            });
+            base += len + 1;
+        }
+    }
+
+    /// Calls `f` with each line of the article at `width`, in order, without keeping them.
+    pub fn for_each_line(&self, width: usize, mut f: impl FnMut(&DocLine)) {
+        for k in 0..self.chunks.len() {
+            self.chunk_lines(k, width, &mut |l| f(&l));
+        }
+    }
+
     /// The cells of `line` (a line this article laid out).
     pub fn visual(&self, line: &DocLine) -> VisualLine {
-        match self.blocks.get(line.block) {
-            Some((_, _, prepared)) => prepared.visual(&line.line),
+        match self.chunks.get(line.chunk as usize) {
+            Some((_, prepared)) => prepared.visual(&line.line),
             None => VisualLine {
                 rtl: line.line.rtl,
                 ..VisualLine::default()
@@ -234,7 +372,7 @@ fn shown_date(d: &ArticleDate) -> std::borrow::Cow<'_, str> {
 /// Articles with at least this much body text are laid out on every core.
 const PARALLEL_BYTES: usize = 64 * 1024;
 
-fn blank(origin: Origin, block: usize, dir: Direction) -> DocLine {
+fn blank(origin: Origin, chunk: usize, dir: Direction) -> DocLine {
     DocLine {
         kind: LineKind::Blank,
         origin,
@@ -244,55 +382,36 @@ fn blank(origin: Origin, block: usize, dir: Direction) -> DocLine {
         },
         lead: 0,
         marker: None,
-        block,
-    }
-}
-
-fn push_block(
-    out: &mut Vec<DocLine>,
-    prepared: &Prepared,
-    kind: LineKind,
-    origin: Origin,
-    block: usize,
-    width: usize,
-) {
-    let (lead, marker) = match kind {
-        LineKind::Quote => (2, Some("┃")),
-        LineKind::ListItem => (2, Some("•")),
-        _ => (0, None),
-    };
-    let inner = if width == 0 {
-        0
-    } else {
-        width.saturating_sub(lead).max(1)
-    };
-    let lines = prepared.wrap(inner);
-    out.reserve(lines.len());
-    for (n, line) in lines.into_iter().enumerate() {
-        let marker = match kind {
-            LineKind::ListItem if n > 0 => None,
-            _ => marker,
-        };
-        out.push(DocLine {
-            kind,
-            origin,
-            line,
-            lead,
-            marker,
-            block,
-        });
+        chunk: chunk as u32,
     }
 }
 
 /// The article as plain text lines, as `qari render` prints it.
 pub fn render_plain(article: &Article, width: usize, opts: Options) -> String {
+    let mut s = Vec::new();
+    // Writing to a vector cannot fail.
+    let _ = write_plain(article, width, opts, &mut s);
+    String::from_utf8(s).unwrap_or_default()
+}
+
+/// Writes the article as plain text lines to `out`, a line at a time (the lines are never
+/// all kept).
+pub fn write_plain(
+    article: &Article,
+    width: usize,
+    opts: Options,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
     let prepared = PreparedArticle::new(article, opts);
-    let mut s = String::new();
-    for l in prepared.lay_out(width) {
-        s.push_str(&prepared.plain(&l, width));
-        s.push('\n');
-    }
-    s
+    let mut result = Ok(());
+    prepared.for_each_line(width, |l| {
+        if result.is_ok() {
+            let mut text = prepared.plain(l, width);
+            text.push('\n');
+            result = out.write_all(text.as_bytes());
+        }
+    });
+    result
 }
 
 #[cfg(test)]
