@@ -201,8 +201,7 @@ impl VisualLine {
 }
 
 /// Columns a character takes in a terminal, after shaping: 0 for marks and format characters,
-/// 2 for wide characters, else 1. The project's one width function: a line's width is the sum
-/// of its cells', measured this way.
+/// 2 for wide characters, else 1. [`cluster_width`] and [`str_width`] measure text with it.
 #[inline]
 pub fn cell_width(c: char) -> usize {
     if c == '\t' || (' '..='~').contains(&c) {
@@ -211,10 +210,28 @@ pub fn cell_width(c: char) -> usize {
     c.width().unwrap_or(0)
 }
 
-/// The width of a string measured cell by cell with [`cell_width`] (for text qari does not
-/// shape: Latin labels, numbers; never for unshaped Arabic).
+/// Columns a grapheme cluster takes as terminals draw it: the sum of its characters' widths
+/// ([`cell_width`]), except that an emoji joined by a ZWJ to the one before it is drawn in
+/// that one's glyph (`👨‍👩‍👧‍👦` is one wide cell). A cell's width is its cluster's.
+pub fn cluster_width(g: &str) -> usize {
+    let mut width = 0;
+    let mut after_zwj = false;
+    for c in g.chars() {
+        let w = cell_width(c);
+        if !(std::mem::take(&mut after_zwj) && w == 2) {
+            width += w;
+        }
+        after_zwj = c == '\u{200D}';
+    }
+    width
+}
+
+/// The width of a string as terminals draw it, cluster by cluster ([`cluster_width`]). The
+/// project's one width function: a line is never wider than the width it was laid out for,
+/// measured this way (for shaped text, or text qari does not shape: Latin labels, numbers;
+/// never for unshaped Arabic).
 pub fn str_width(s: &str) -> usize {
-    s.chars().map(cell_width).sum()
+    s.graphemes(true).map(cluster_width).sum()
 }
 
 /// Lays out one block. `width` 0 means no wrapping (one visual line per paragraph).
@@ -264,7 +281,7 @@ const P_EMPTY: u8 = 4;
 /// A paragraph's tag sits in the flags' high bits.
 const P_TAG_SHIFT: u32 = 4;
 
-/// The bits of a cluster's flags that hold its width in columns (0 to 3).
+/// The bits of a cluster's flags that hold its width in columns (0 to 2).
 const WIDTH: u8 = 0b11;
 /// Whitespace that may hang past the edge and is not drawn at a soft break.
 const SPACE: u8 = 1 << 2;
@@ -274,6 +291,8 @@ const BREAK: u8 = 1 << 3;
 const KIND: u8 = 0b11 << 4;
 /// Its shaped text.
 const KIND_DRAWN: u8 = 0;
+/// Nothing, but it keeps a level and takes part in reordering (isolates, bidi marks).
+const KIND_HIDDEN: u8 = 1 << 4;
 /// Nothing, and UAX #9 X9 removes it (embeddings, overrides, PDF, boundary neutrals).
 const KIND_REMOVED: u8 = 2 << 4;
 /// A soft hyphen: nothing, or a hyphen where the line breaks after it (removed by X9).
@@ -368,19 +387,21 @@ impl Prepared {
     }
 
     /// Appends a block: its paragraphs (split at `\n`), the first marked as starting a block,
-    /// all with `tag`. An empty block has no paragraph unless `keep_empty`, when it has one
-    /// with no lines.
+    /// all with `tag`. A block of an article (`in_article`) has its paragraphs' directions by
+    /// the article's rule ([`article_paragraph_direction`]), and an empty one has a paragraph
+    /// with no lines; otherwise each paragraph's is its own ([`paragraph_direction`]) and an
+    /// empty block has no paragraph.
     fn push_block(
         &mut self,
         text: &str,
         opts: Options,
         tag: u8,
-        keep_empty: bool,
+        in_article: bool,
         scratch: &mut Scratch,
     ) {
         let tag = tag << P_TAG_SHIFT;
         if text.is_empty() {
-            if keep_empty {
+            if in_article {
                 self.para_start.push(self.flags.len() as u32);
                 self.para_flags.push(tag | P_BLOCK | P_EMPTY);
             }
@@ -388,7 +409,8 @@ impl Prepared {
         }
         let mut first = P_BLOCK;
         for para in text.split('\n') {
-            self.push_paragraph(para, opts, tag | std::mem::take(&mut first), scratch);
+            let flags = tag | std::mem::take(&mut first);
+            self.push_paragraph(para, opts, flags, in_article, scratch);
         }
     }
 
@@ -411,8 +433,19 @@ impl Prepared {
         self.multi.truncate(m.multi);
     }
 
-    fn push_paragraph(&mut self, para: &str, opts: Options, flags: u8, scratch: &mut Scratch) {
-        let dir = paragraph_direction(para, opts.base, opts.fallback);
+    fn push_paragraph(
+        &mut self,
+        para: &str,
+        opts: Options,
+        flags: u8,
+        in_article: bool,
+        scratch: &mut Scratch,
+    ) {
+        let dir = if in_article {
+            article_paragraph_direction(para, opts.base, opts.fallback)
+        } else {
+            paragraph_direction(para, opts.base, opts.fallback)
+        };
         let rtl = dir == Direction::Rtl;
         let shape = opts.shape && opts.mode != BidiMode::Terminal;
         self.para_start.push(self.flags.len() as u32);
@@ -632,7 +665,7 @@ impl Prepared {
         }
         at.push((text, src));
         let last = range.end - 1;
-        self.each_cell(p, range.clone(), |i, level| {
+        self.each_cell(p, range.clone(), line.hyphen, |i, level| {
             let k = i - range.start;
             let ((t0, s0), (t1, s1)) = (at[k], at[k + 1]);
             match self.flags[i] & KIND {
@@ -641,6 +674,33 @@ impl Prepared {
                 _ => {}
             }
         });
+    }
+
+    /// The units of `line` as UAX #9 orders them, left to right: each grapheme cluster that
+    /// is drawn or keeps a level (isolates and bidi marks, which draw nothing), with its
+    /// source bytes and level. Its trailing whitespace is included; what X9 removes is not.
+    /// The same reordering as [`Self::visual`], for the conformance tests.
+    pub fn units(&self, line: &LineRef) -> Vec<(Range<usize>, u8)> {
+        let p = line.para as usize;
+        let range = line.clusters.start as usize..line.end as usize;
+        if range.is_empty() || p >= self.para_start.len() {
+            return Vec::new();
+        }
+        let mut at = Vec::with_capacity(range.len() + 1);
+        let mut src = line.src.start;
+        for i in range.clone() {
+            at.push(src);
+            src += self.lens_of(i).0;
+        }
+        at.push(src);
+        let mut out = Vec::new();
+        self.each_cell(p, range.clone(), false, |i, level| {
+            if self.flags[i] & KIND < KIND_REMOVED {
+                let k = i - range.start;
+                out.push((at[k]..at[k + 1], level));
+            }
+        });
+        out
     }
 
     /// The cells of `line`, left to right.
@@ -699,7 +759,7 @@ impl Prepared {
     /// its level, in left-to-right screen order: UAX #9 L1 and L2 with the paragraph's levels.
     /// Clusters X9 removes are left out of the reordering (and come in the paragraph's order
     /// where all are at one level).
-    fn each_cell(&self, p: usize, line: Range<usize>, mut f: impl FnMut(usize, u8)) {
+    fn each_cell(&self, p: usize, line: Range<usize>, hyphen: bool, mut f: impl FnMut(usize, u8)) {
         let para_level = u8::from(self.para_flags[p] & P_RTL != 0);
         let first = self.clusters_of(p).start;
         let levels = self
@@ -720,12 +780,21 @@ impl Prepared {
             }
             return;
         };
+        let last = line.end - 1;
         let kept: Vec<usize> = line
             .clone()
-            .filter(|&i| self.flags[i] & KIND < KIND_REMOVED)
+            .filter(|&i| self.flags[i] & KIND < KIND_REMOVED || hyphen && i == last)
             .collect();
         let mut lv: Vec<u8> = kept.iter().map(|&i| levels[i - line.start]).collect();
-        let l1: Vec<u8> = kept.iter().map(|&i| self.flags[i] & L1).collect();
+        let mut l1: Vec<u8> = kept.iter().map(|&i| self.flags[i] & L1).collect();
+        if hyphen
+            && let (Some(&k), n) = (kept.last(), kept.len())
+            && k == last
+        {
+            // The hyphen goes with the word it ends: its level, and not trailing for L1.
+            lv[n - 1] = if n > 1 { lv[n - 2] } else { para_level };
+            l1[n - 1] = 0;
+        }
         l1_by_flags(&mut lv, &l1, para_level);
         for k in visual_order(&lv) {
             f(kept[k], lv[k]);
@@ -787,7 +856,57 @@ pub struct LineRef {
     pub src: Range<usize>,
 }
 
-/// The direction of one paragraph.
+/// The direction of a paragraph of an article whose direction is `article` (the reader's and
+/// `qari render`'s rule): `base` if it is not [`BaseDir::Auto`]; else an explicit mark or
+/// embedding before the first strong letter (RLM, ALM, RLE, RLO: right to left; LRM, LRE,
+/// LRO: left to right); else the article's direction, unless most of the paragraph's strong
+/// letters (outside isolates) are of the other direction. A paragraph without strong letters
+/// takes the article's direction.
+///
+/// So in an Arabic article `BBC عربي: قال المتحدث …` reads right to left (it starts with a
+/// Latin name, but most of its letters are Arabic), and an English sentence quoting one
+/// Arabic word stays left to right in an English article, or in an Arabic one.
+pub fn article_paragraph_direction(text: &str, base: BaseDir, article: Direction) -> Direction {
+    use BidiClass::{AL, FSI, L, LRE, LRI, LRO, PDI, R, RLE, RLI, RLO};
+    match base {
+        BaseDir::Rtl => return Direction::Rtl,
+        BaseDir::Ltr => return Direction::Ltr,
+        BaseDir::Auto => {}
+    }
+    let (mut ltr, mut rtl) = (0usize, 0usize);
+    let mut isolates = 0usize;
+    let mut seen_strong = false;
+    for c in text.chars() {
+        match c {
+            '\u{200F}' | '\u{061C}' if !seen_strong && isolates == 0 => return Direction::Rtl,
+            '\u{200E}' if !seen_strong && isolates == 0 => return Direction::Ltr,
+            _ => {}
+        }
+        match bidi_class(c) {
+            RLE | RLO if !seen_strong && isolates == 0 => return Direction::Rtl,
+            LRE | LRO if !seen_strong && isolates == 0 => return Direction::Ltr,
+            LRI | RLI | FSI => isolates += 1,
+            PDI => isolates = isolates.saturating_sub(1),
+            L if isolates == 0 => {
+                seen_strong = true;
+                ltr += 1;
+            }
+            R | AL if isolates == 0 => {
+                seen_strong = true;
+                rtl += 1;
+            }
+            _ => {}
+        }
+    }
+    match article {
+        Direction::Rtl if ltr > rtl => Direction::Ltr,
+        Direction::Ltr if rtl > ltr => Direction::Rtl,
+        _ => article,
+    }
+}
+
+/// The direction of one paragraph on its own (UAX #9 P2/P3, else `fallback`), for text that
+/// is not an article's paragraph: titles in the list, `qari render --plain`'s lines.
 pub fn paragraph_direction(text: &str, base: BaseDir, fallback: Direction) -> Direction {
     match base {
         BaseDir::Rtl => Direction::Rtl,
@@ -823,6 +942,10 @@ impl Sources {
 }
 
 /// The cluster being read.
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent facts about one cluster, read once when it closes"
+)]
 struct OpenCluster {
     start: usize,
     text_start: usize,
@@ -831,6 +954,13 @@ struct OpenCluster {
     absorbed: bool,
     visible: bool,
     space: bool,
+    /// A character that X9 keeps came after the first (a mark on a space).
+    marked: bool,
+    /// The last character was a ZWJ: an emoji after it joins the one before in one glyph.
+    after_zwj: bool,
+    /// What it is if it draws nothing: [`KIND_REMOVED`], [`KIND_HIDDEN`] (an isolate control
+    /// or a bidi mark) or [`KIND_SOFT_HYPHEN`].
+    invisible: u8,
 }
 
 impl OpenCluster {
@@ -845,6 +975,9 @@ impl OpenCluster {
             absorbed: false,
             visible: false,
             space: true,
+            marked: false,
+            after_zwj: false,
+            invisible: KIND_REMOVED,
         }
     }
 
@@ -887,7 +1020,11 @@ impl OpenCluster {
             | BidiClass::RLE
             | BidiClass::LRO
             | BidiClass::RLO
-            | BidiClass::PDF => L1_TRAILING,
+            | BidiClass::PDF
+                if !self.marked =>
+            {
+                L1_TRAILING
+            }
             _ => 0,
         };
         let mut flags = l1;
@@ -898,7 +1035,7 @@ impl OpenCluster {
         s.classes.push(self.class);
         if !self.visible || self.absorbed || out.shaped.len() == self.text_start {
             out.shaped.truncate(self.text_start);
-            out.push_cluster(flags | KIND_REMOVED, end - self.start, 0);
+            out.push_cluster(flags | self.invisible, end - self.start, 0);
             return;
         }
         let mut width = self.width;
@@ -907,7 +1044,7 @@ impl OpenCluster {
             out.shaped.insert(self.text_start, ' ');
             width = 1;
         }
-        flags |= width.min(3) as u8;
+        flags |= width.min(2) as u8;
         if self.space {
             flags |= SPACE;
         }
@@ -985,10 +1122,11 @@ impl Prepared {
                     o.close(i, self, s, &mut pending_break);
                 }
                 next_break = advance_breaks(&mut breaks, next_break, i, &mut pending_break);
-            } else if let Some(o) = &open
-                && matches!(o.class, BidiClass::ES | BidiClass::CS)
-            {
-                summary.marked_separator = true;
+            } else if let Some(o) = &mut open {
+                o.marked |= class != BidiClass::BN;
+                if matches!(o.class, BidiClass::ES | BidiClass::CS) {
+                    summary.marked_separator = true;
+                }
             }
             let o = open.get_or_insert_with(|| OpenCluster::new(i, self.shaped.len(), class));
             let shaped = if shape {
@@ -1003,20 +1141,12 @@ impl Prepared {
                 Shaped::Char(c)
             };
             o.space &= matches!(c, ' ' | '\u{3000}' | '\t');
-            if is_bidi_control(c) {
-                // Drawn as nothing, so the quick levels could not see it.
-                summary.dropped_control = true;
+            if self.invisible(o, c, class, &mut summary) {
                 continue;
             }
             match shaped {
                 Shaped::Char(d) | Shaped::Ligature(d) => {
-                    let d = if d == '\t' { ' ' } else { d };
-                    o.width += match char_info(d) {
-                        Some(info) => usize::from(info.width),
-                        None => cell_width(d),
-                    };
-                    self.shaped.push(d);
-                    o.visible = true;
+                    self.draw(o, d, i, class, s, &mut pending_break);
                 }
                 Shaped::Absorbed => o.absorbed = true,
                 Shaped::Hidden => {}
@@ -1032,6 +1162,76 @@ impl Prepared {
         };
         self.resolve_levels(para, para_level, quick, s);
         Some(())
+    }
+
+    /// Adds `shaped` (from the character at byte `at`, of class `class`) to what `o` draws.
+    #[inline]
+    fn draw(
+        &mut self,
+        o: &mut OpenCluster,
+        shaped: char,
+        at: usize,
+        class: BidiClass,
+        scratch: &mut Scratch,
+        pending_break: &mut bool,
+    ) {
+        let d = if shaped == '\t' { ' ' } else { shaped };
+        let w = match char_info(d) {
+            Some(info) => usize::from(info.width),
+            None => cell_width(d),
+        };
+        // An emoji joined by a ZWJ to the one before is drawn in its glyph.
+        let w = if std::mem::take(&mut o.after_zwj) && w == 2 {
+            0
+        } else {
+            w
+        };
+        if o.width > 0 && o.width + w > 2 {
+            // Wider than a wide character (spacing marks piled on a base, never in news
+            // text): the rest goes on as a cluster of its own, so that every cell fits a line
+            // of two columns.
+            let next = OpenCluster::new(at, self.shaped.len(), class);
+            std::mem::replace(o, next).close(at, self, scratch, pending_break);
+        }
+        o.width += w;
+        self.shaped.push(d);
+        o.visible = true;
+    }
+
+    /// Takes `c` (of class `class`) into `o` if it draws nothing, and says whether it did.
+    /// Bidi controls draw nothing (and the quick levels could not see them): isolates and
+    /// the marks keep a level (X9 keeps them), embeddings, overrides and PDF do not. Other
+    /// invisible format characters (boundary neutrals) take no cell either; the joiners stay
+    /// in their cluster's text (a ZWJ joins an emoji sequence into one glyph, and both steer
+    /// the terminal's shaping), and a soft hyphen shows only where a line breaks after it.
+    #[inline]
+    fn invisible(
+        &mut self,
+        o: &mut OpenCluster,
+        c: char,
+        class: BidiClass,
+        summary: &mut ClassSummary,
+    ) -> bool {
+        if is_bidi_control(c) {
+            summary.dropped_control = true;
+            if matches!(
+                c,
+                '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{2066}'..='\u{2069}'
+            ) {
+                o.invisible = KIND_HIDDEN;
+            }
+            true
+        } else if class == BidiClass::BN {
+            if matches!(c, '\u{200C}' | '\u{200D}') {
+                self.shaped.push(c);
+                o.after_zwj = c == '\u{200D}';
+            } else if c == '\u{00AD}' {
+                o.invisible = KIND_SOFT_HYPHEN;
+            }
+            true
+        } else {
+            false
+        }
     }
 
     /// Sets the level of every cluster of the paragraph just built: from the quick answer if
@@ -1393,13 +1593,17 @@ impl Fill {
 fn wrap(clusters: &[u8], max: usize, mut emit: impl FnMut(Wrapped)) {
     let mut start = 0;
     let mut fill = Fill::default();
-    // The last break opportunity on this line, and the fill of the line before it.
-    let mut last_break: Option<(usize, Fill)> = None;
+    // The last break opportunity on this line, the fill of the line before it, and whether
+    // the line would end with a hyphen (a break after a soft hyphen, which must fit).
+    let mut last_break: Option<(usize, Fill, bool)> = None;
     let mut i = 0;
     while i < clusters.len() {
         let c = clusters[i];
         if i > start && c & BREAK != 0 {
-            last_break = Some((i, fill));
+            let hyphen = clusters[i - 1] & KIND == KIND_SOFT_HYPHEN;
+            if !hyphen || fill.used < max {
+                last_break = Some((i, fill, hyphen));
+            }
         }
         if c & SPACE != 0 || fill.used + usize::from(c & WIDTH) <= max {
             fill.add(c);
@@ -1407,22 +1611,22 @@ fn wrap(clusters: &[u8], max: usize, mut emit: impl FnMut(Wrapped)) {
             continue;
         }
         // Over the edge: break at the last opportunity, else between clusters.
-        let (at, line) = match last_break {
-            Some((b, before)) if b > start => (b, before),
-            _ if i > start => (i, fill),
+        let (at, line, hyphen) = match last_break {
+            Some((b, before, hyphen)) if b > start => (b, before, hyphen),
+            _ if i > start => (i, fill, false),
             _ => {
                 // A cluster wider than the line: alone on its own line.
                 let mut alone = Fill::default();
                 alone.add(c);
-                (i + 1, alone)
+                (i + 1, alone, false)
             }
         };
         emit(Wrapped {
             start,
             drawn: at - line.trail_clusters,
             end: at,
-            width: line.used - line.trail,
-            hyphen: false,
+            width: line.used - line.trail + usize::from(hyphen),
+            hyphen,
         });
         // What is left of this line (from the break to `i`) starts the next one.
         fill = if at < i {
@@ -1451,9 +1655,10 @@ fn wrap(clusters: &[u8], max: usize, mut emit: impl FnMut(Wrapped)) {
 }
 
 /// The resolved level and original bidi class of each character of one paragraph (before L1),
-/// with `None` for the characters rule X9 removes. This is what the layout reorders by; it is
-/// public for the conformance tests.
-pub fn char_levels(text: &str, dir: Direction) -> Vec<(Option<u8>, BidiClass)> {
+/// with `None` for the characters rule X9 removes (unicode-bidi's answer, for the tests that
+/// hold the quick levels to it).
+#[cfg(test)]
+fn char_levels(text: &str, dir: Direction) -> Vec<(Option<u8>, BidiClass)> {
     let level = match dir {
         Direction::Rtl => Level::rtl(),
         Direction::Ltr => Level::ltr(),
@@ -1469,33 +1674,10 @@ pub fn char_levels(text: &str, dir: Direction) -> Vec<(Option<u8>, BidiClass)> {
 }
 
 /// The classes rule X9 removes: embeddings, overrides, PDF and boundary neutrals.
+#[cfg(test)]
 fn removed_by_x9(class: BidiClass) -> bool {
     use BidiClass::{BN, LRE, LRO, PDF, RLE, RLO};
     matches!(class, RLE | LRE | RLO | LRO | PDF | BN)
-}
-
-/// UAX #9 L1 on one line: segment separators, and whitespace and isolate controls before them
-/// or at the end of the line, take the paragraph level.
-pub fn apply_l1(levels: &mut [u8], classes: &[BidiClass], para_level: u8) {
-    use BidiClass::{B, BN, FSI, LRE, LRI, LRO, PDF, PDI, RLE, RLI, RLO, S, WS};
-    let resets = |c: BidiClass| {
-        matches!(
-            c,
-            WS | FSI | LRI | RLI | PDI | BN | LRE | RLE | LRO | RLO | PDF
-        )
-    };
-    let mut trailing = true;
-    for i in (0..levels.len()).rev() {
-        let c = classes[i];
-        if matches!(c, S | B) {
-            levels[i] = para_level;
-            trailing = true;
-        } else if trailing && resets(c) {
-            levels[i] = para_level;
-        } else {
-            trailing = false;
-        }
-    }
 }
 
 /// UAX #9 L2: the visual order of units with these levels (indices, left to right).
@@ -1795,12 +1977,109 @@ mod tests {
         assert_eq!(marks, 5);
         // Each mark sits on its own letter: the dal (last, leftmost) carries the tanween.
         assert_eq!(m.cell_text(&m.cells[0]), "\u{FEAA}\u{064C}");
-        let zwnj = one("می‌خواهم");
+        let zwnj = &lay_out("می‌خواهم", 0, rtl_opts())[0];
         assert_eq!(
-            zwnj.chars().count(),
-            7,
-            "the ZWNJ keeps the break and is not drawn"
+            zwnj.width, 7,
+            "the ZWNJ keeps the break and takes no column"
         );
+        assert_eq!(zwnj.cells.len(), 7);
+        assert!(
+            zwnj.visual_text().contains('\u{200C}'),
+            "kept in its cluster, for the terminal's shaping"
+        );
+    }
+
+    #[test]
+    fn isolates_and_marks_take_part_in_reordering() {
+        // FriBidi and ICU agree on both.
+        assert_eq!(one("قال \u{2066}abc\u{2069}def"), "defabc ﻝﺎﻗ");
+        assert_eq!(one("١٢\u{061C}٣٤"), "٣٤١٢");
+        // An RLM between two numbers in LTR text makes them a right-to-left run (W7 leaves
+        // the second a number after the R; N1 puts the mark between them at level 1).
+        let ltr = Options::default();
+        assert_eq!(lay_out("1\u{200F}2", 0, ltr)[0].visual_text(), "21");
+        assert_eq!(lay_out("12", 0, ltr)[0].visual_text(), "12");
+        // What they draw: nothing, no cell.
+        let l = &lay_out("قال \u{2066}abc\u{2069}def", 0, rtl_opts())[0];
+        assert_eq!(l.cells.len(), 10);
+        assert_eq!(l.width, 10);
+    }
+
+    #[test]
+    fn a_space_with_a_mark_is_not_trailing_whitespace() {
+        // In an LTR paragraph, the line ends after an Arabic letter and a space carrying a
+        // mark, between two Arabic letters (level 1). L1 resets trailing whitespace to the
+        // paragraph level; the marked space is not whitespace, so it stays at level 1 with
+        // the letter and is drawn on its left.
+        let ltr = Options::default();
+        let marked = &lay_out("a ب \u{064E} ب", 5, ltr)[0];
+        let texts: Vec<&str> = marked.cells.iter().map(|c| marked.cell_text(c)).collect();
+        assert_eq!(texts, ["a", " ", " \u{064E}", "\u{FE8F}"]);
+        assert_eq!(marked.cells[2].level, 1);
+        // A bare space there is trailing: reset to level 0, and not drawn.
+        let bare = &lay_out("a ب  ب", 5, ltr)[0];
+        assert_eq!(bare.visual_text(), "a \u{FE8F}");
+    }
+
+    #[test]
+    fn invisible_format_characters_take_no_cell() {
+        let ltr = Options::default();
+        for c in [
+            '\u{200B}', '\u{2060}', '\u{2061}', '\u{2062}', '\u{2063}', '\u{2064}', '\u{206A}',
+            '\u{206F}', '\u{180E}', '\u{FEFF}', '\u{00AD}',
+        ] {
+            let s = format!("news{c}paper");
+            let l = &lay_out(&s, 0, ltr)[0];
+            assert_eq!(l.visual_text(), "newspaper", "U+{:04X}", u32::from(c));
+            assert_eq!(l.width, 9);
+        }
+        assert_eq!(one("كلمة\u{200B}أخرى"), "ﻯﺮﺧﺃﺔﻤﻠﻛ");
+        // ZWSP is a break opportunity; the line breaks there and draws nothing for it.
+        let lines: Vec<String> = lay_out("news\u{200B}paper", 6, ltr)
+            .iter()
+            .map(VisualLine::visual_text)
+            .collect();
+        assert_eq!(lines, ["news", "paper"]);
+    }
+
+    #[test]
+    fn a_soft_hyphen_shows_only_where_the_line_breaks() {
+        let ltr = Options::default();
+        let at = |w: usize| -> Vec<String> {
+            lay_out("a news\u{00AD}paper", w, ltr)
+                .iter()
+                .map(VisualLine::visual_text)
+                .collect()
+        };
+        assert_eq!(at(0), ["a newspaper"]);
+        assert_eq!(at(7), ["a news-", "paper"]);
+        // No room for the hyphen: the line breaks before the word.
+        assert_eq!(at(6), ["a", "news-", "paper"]);
+        let laid = lay_out("a news\u{00AD}paper", 7, ltr);
+        assert_eq!(laid[0].width, 7);
+        let hyphen = laid[0].cells.last().unwrap();
+        assert_eq!((hyphen.width, laid[0].cell_text(hyphen)), (1, "-"));
+        // Arabic: the hyphen ends the word, on its left.
+        let ar: Vec<String> = lay_out("قال كلمة\u{00AD}أخرى", 9, rtl_opts())
+            .iter()
+            .map(VisualLine::visual_text)
+            .collect();
+        assert_eq!(ar, ["-ﺔﻤﻠﻛ ﻝﺎﻗ", "ﻯﺮﺧﺃ"]);
+    }
+
+    #[test]
+    fn emoji_sequences_are_one_wide_cell() {
+        let family = "👨\u{200D}👩\u{200D}👧\u{200D}👦";
+        assert_eq!(cluster_width(family), 2);
+        assert_eq!(str_width(family), 2);
+        let l = &lay_out(&format!("{family} ok"), 0, Options::default())[0];
+        assert_eq!(l.cells.len(), 4);
+        assert_eq!(l.cell_text(&l.cells[0]), family, "the ZWJs are kept");
+        assert_eq!(l.cells[0].width, 2);
+        assert_eq!(l.width, 5);
+        assert_eq!(str_width(&l.padded_text()), 5);
+        // Without the joiners, four emoji: eight columns.
+        assert_eq!(str_width("👨👩👧👦"), 8);
     }
 
     #[test]

@@ -130,6 +130,11 @@ fn piece() -> impl Strategy<Value = String> {
         3 => Just(" ".to_owned()),
         1 => proptest::sample::select(vec!["(", ")", "«", "»", ".", "،", "-", "%", ":", "[", "]"]).prop_map(str::to_owned),
         1 => proptest::sample::select(vec!["\u{200F}", "\u{200E}", "\u{202B}", "\u{202C}", "\u{2067}", "\u{2069}", "\u{061C}", "\u{200D}", "\u{200C}", "\u{0640}"]).prop_map(str::to_owned),
+        1 => proptest::sample::select(vec![
+            "\u{200B}", "\u{00AD}", "\u{2060}", "\u{2063}", "\u{206A}", "\u{180E}", "\u{FEFF}",
+            "👨\u{200D}👩\u{200D}👧\u{200D}👦", "😀", "\u{1F1F8}\u{1F1E6}", "中文", "e\u{0301}", " \u{064E}",
+            "\u{0915}\u{093F}\u{093F}\u{093F}\u{093F}", "\t",
+        ]).prop_map(str::to_owned),
     ]
 }
 
@@ -146,20 +151,49 @@ fn opts() -> Options {
     }
 }
 
-/// A grapheme that must be drawn: not only bidi controls, joiners or spaces.
+/// A grapheme that must be drawn: not only bidi controls, invisible format characters
+/// (boundary neutrals: joiners, soft hyphens, ZWSP, …), spaces or tabs.
 fn drawn(g: &str) -> bool {
-    g.chars()
-        .any(|c| !is_bidi_control(c) && c != ' ' && c != '\u{200D}' && c != '\u{200C}')
+    g.chars().any(|c| {
+        !is_bidi_control(c)
+            && !matches!(c, ' ' | '\t')
+            && layout::bidi_class(c) != unicode_bidi::BidiClass::BN
+    })
 }
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
     #[test]
-    fn every_line_fits(s in text(), w in 1usize..50) {
+    fn every_line_fits(s in text(), w in 2usize..50) {
         for l in layout::lay_out(&s, w, opts()) {
             prop_assert!(l.offset + l.width <= w, "{:?} at {w}", l.padded_text());
             prop_assert_eq!(l.width, l.cells.iter().map(|c| usize::from(c.width)).sum::<usize>());
+        }
+    }
+
+    /// Every line, as printed, measured by the one width function (cluster by cluster, as
+    /// terminals draw it), is at most the width, in every mode and direction; and every
+    /// cell's width is its text's. (From 2 columns: a wide character cannot fit in one, and
+    /// stands alone on its line there.)
+    #[test]
+    fn printed_lines_fit_by_the_width_function(
+        s in text(),
+        w in 2usize..50,
+        mode in proptest::sample::select(vec![BidiMode::App, BidiMode::Terminal, BidiMode::Off]),
+        base in proptest::sample::select(vec![BaseDir::Auto, BaseDir::Rtl, BaseDir::Ltr]),
+    ) {
+        let o = Options { mode, base, ..opts() };
+        let prepared = layout::prepare(&s, o);
+        for line in prepared.wrap(w) {
+            let mut printed = String::new();
+            prepared.push_plain(&line, &mut printed);
+            prop_assert!(layout::str_width(&printed) <= w, "{:?} at {}: {:?}", s, w, printed);
+            prop_assert_eq!(layout::str_width(&printed), line.offset + line.width, "{:?}", printed);
+            let v = prepared.visual(&line);
+            for c in &v.cells {
+                prop_assert_eq!(usize::from(c.width), layout::cluster_width(v.cell_text(c)));
+            }
         }
     }
 

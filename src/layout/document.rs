@@ -443,6 +443,60 @@ mod tests {
         );
     }
 
+    /// The direction of each body paragraph of a `.txt` article (of its first line, laid out
+    /// at 40 columns).
+    fn directions(txt: &str, opts: Options) -> Vec<bool> {
+        let a = &parse(txt.as_bytes(), Format::Txt, "x.txt")
+            .unwrap()
+            .articles[0];
+        let prepared = PreparedArticle::new(a, opts);
+        let mut seen = Vec::new();
+        let mut out = Vec::new();
+        for l in prepared.lay_out(40) {
+            if l.kind == LineKind::Paragraph && !seen.contains(&l.origin) {
+                seen.push(l.origin);
+                out.push(l.line.rtl);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn paragraphs_follow_the_article_unless_mostly_of_the_other_direction() {
+        let arabic = "عنوان المقال\n\nBBC عربي: قال المتحدث باسم الوزارة إن الاجتماع انتهى.\n\n\
+                      Reuters reported that the talks would go on «غدا».\n\n\
+                      \u{200E}قال BBC\n\nقال المتحدث إن الاجتماع انتهى.\n";
+        // The first starts with a Latin name but is mostly Arabic: right to left, like the
+        // article; the second is mostly English; the third starts with an LRM.
+        assert_eq!(
+            directions(arabic, Options::default()),
+            [true, false, false, true]
+        );
+        let english = "The title\n\nThe spokesman said «شكرا» to the press.\n\n\
+                       قال المتحدث باسم الوزارة for BBC\n\n\u{200F}BBC News\n\nPlain English.\n";
+        assert_eq!(
+            directions(english, Options::default()),
+            [false, true, true, false]
+        );
+        // `--dir` wins over everything.
+        let ltr = Options {
+            base: super::super::BaseDir::Ltr,
+            ..Options::default()
+        };
+        assert_eq!(directions(arabic, ltr), [false; 4]);
+        // The rendered first paragraph stands on the right, its full stop at its end (left).
+        let a = &parse(arabic.as_bytes(), Format::Txt, "x.txt")
+            .unwrap()
+            .articles[0];
+        let text = render_plain(a, 60, Options::default());
+        let line = text.lines().find(|l| l.contains("BBC")).unwrap();
+        assert!(
+            line.starts_with(' ') && line.trim_start().starts_with('.'),
+            "{line:?}"
+        );
+        assert!(line.ends_with("BBC"), "{line:?}");
+    }
+
     #[test]
     fn markers_sit_on_the_starting_side() {
         let md = "---\ntitle: T\n---\n\n- بند أول\n- first item\n\n> «قول»\n";
