@@ -6,7 +6,8 @@
 //! 2. the embedding levels of the whole paragraph, once (unicode-bidi);
 //! 3. Arabic shaping in logical order ([`shaping`]), grouped into grapheme clusters, each of
 //!    which becomes one cell;
-//! 4. line breaking at UAX #14 opportunities (unicode-linebreak), measured in cells with
+//! 4. line breaking at the current UAX #14's opportunities (ICU4X's segmenter, which follows
+//!    Unicode 15.1's relaxed LB15 and later rules), measured in cells with
 //!    [`cell_width`], words wider than the line broken between clusters;
 //! 5. per line, UAX #9 L1 and L2 with the paragraph's levels, reversing whole clusters (so a
 //!    haraka stays with its letter), then L4 mirroring at odd levels;
@@ -1054,7 +1055,7 @@ impl OpenCluster {
 
 impl Prepared {
     /// One pass over the paragraph's characters: grapheme clusters, Arabic shaping, line-break
-    /// opportunities (unicode-linebreak, alongside) and a summary of the bidi classes; then
+    /// opportunities (ICU4X's line segmenter, alongside) and a summary of the bidi classes; then
     /// the levels, from that summary where it settles them, else from unicode-bidi. `None`
     /// (with the arena to roll back) when `sources` asks for fast grapheme boundaries and the
     /// text has a character the table does not know.
@@ -1073,7 +1074,7 @@ impl Prepared {
         let shape = shape && para.bytes().any(|b| b >= 0xD8);
         let mut library_starts = (!sources.fast_graphemes)
             .then(|| para.grapheme_indices(true).map(|(i, _)| i).peekable());
-        let mut breaks = unicode_linebreak::linebreaks(para).map(|(at, _)| at);
+        let mut breaks = line_segmenter().segment_str(para);
         let mut next_break = breaks.next().unwrap_or(usize::MAX);
         let classes = bmp_classes();
         let mut summary = ClassSummary::default();
@@ -1090,7 +1091,7 @@ impl Prepared {
                 if let Some(o) = open.take() {
                     o.close(i, self, s, &mut pending_break);
                 }
-                next_break = advance_breaks(&mut breaks, next_break, i, &mut pending_break);
+                next_break = self.advance_breaks(&mut breaks, next_break, i, s, &mut pending_break);
                 if shape {
                     joiner.non_joining();
                 }
@@ -1121,7 +1122,7 @@ impl Prepared {
                 if let Some(o) = open.take() {
                     o.close(i, self, s, &mut pending_break);
                 }
-                next_break = advance_breaks(&mut breaks, next_break, i, &mut pending_break);
+                next_break = self.advance_breaks(&mut breaks, next_break, i, s, &mut pending_break);
             } else if let Some(o) = &mut open {
                 o.marked |= class != BidiClass::BN;
                 if matches!(o.class, BidiClass::ES | BidiClass::CS) {
@@ -1196,6 +1197,33 @@ impl Prepared {
         o.width += w;
         self.shaped.push(d);
         o.visible = true;
+    }
+
+    /// Moves past the break opportunities up to byte `i`, where a cluster starts, and notes
+    /// one right there (other than at the paragraph's start). One inside the cluster before
+    /// (UAX #14 breaks between a space and a mark on it, LB10) becomes one before that
+    /// cluster. Returns the next opportunity after `i`.
+    #[inline]
+    fn advance_breaks(
+        &mut self,
+        breaks: &mut impl Iterator<Item = usize>,
+        mut next: usize,
+        i: usize,
+        s: &Scratch,
+        pending_break: &mut bool,
+    ) -> usize {
+        while next <= i {
+            if next == i && i > 0 {
+                *pending_break = true;
+            } else if s.starts.len() > 1
+                && s.starts.last().is_some_and(|&start| next > start as usize)
+                && let Some(last) = self.flags.last_mut()
+            {
+                *last |= BREAK;
+            }
+            next = breaks.next().unwrap_or(usize::MAX);
+        }
+        next
     }
 
     /// Takes `c` (of class `class`) into `o` if it draws nothing, and says whether it did.
@@ -1273,22 +1301,13 @@ impl Prepared {
     }
 }
 
-/// Moves past the break opportunities up to byte `i`, where a cluster starts, and notes one
-/// right there (other than at the paragraph's start). Returns the next opportunity after `i`.
-#[inline]
-fn advance_breaks(
-    breaks: &mut impl Iterator<Item = usize>,
-    mut next: usize,
-    i: usize,
-    pending_break: &mut bool,
-) -> usize {
-    while next <= i {
-        if next == i && i > 0 {
-            *pending_break = true;
-        }
-        next = breaks.next().unwrap_or(usize::MAX);
-    }
-    next
+/// The line segmenter of the current UAX #14, with ICU4X's compiled data. Scripts written
+/// without spaces between words (Thai, Lao, Khmer, Myanmar) break only where UAX #14's
+/// rules say, with no dictionary: what the layout did before, and no model in the binary.
+fn line_segmenter() -> icu_segmenter::LineSegmenterBorrowed<'static> {
+    icu_segmenter::LineSegmenter::new_for_non_complex_scripts(
+        icu_segmenter::options::LineBreakOptions::default(),
+    )
 }
 
 /// The next character from byte `from` on that is not transparent to joining, with its index.

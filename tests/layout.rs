@@ -321,3 +321,69 @@ fn article_lines_match_their_cells_at_every_width() {
         }
     }
 }
+
+/// Unicode 15.1 relaxed LB15: a quotation mark, a space, then `(` or `[` may break. Under
+/// 15.0's rule `» [` could not, and at 12 columns the line broke inside مصدر.
+#[test]
+fn lb15_a_quote_then_a_bracket_may_break() {
+    let s = "قال (وفق «رويترز» [مصدر]) إن";
+    let laid = layout::lay_out(s, 12, opts());
+    let texts: Vec<String> = laid.iter().map(VisualLine::visual_text).collect();
+    assert_eq!(texts, ["ﻖﻓﻭ) ﻝﺎﻗ", "«ﺯﺮﺘﻳﻭﺭ»", "ﻥﺇ ([ﺭﺪﺼﻣ]"]);
+    let logical: Vec<&str> = laid
+        .iter()
+        .map(|l| s.get(l.src.clone()).unwrap().trim_end())
+        .collect();
+    assert_eq!(logical, ["قال (وفق", "«رويترز»", "[مصدر]) إن"]);
+    for l in &laid {
+        assert!(l.width <= 12);
+    }
+}
+
+/// An Arabic word: a run of Arabic letters and marks.
+fn arabic(c: char) -> bool {
+    ('\u{0600}'..='\u{06FF}').contains(&c) && !matches!(c, '\u{060C}' | '\u{061B}' | '\u{061F}')
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// At 12 columns or more, no Arabic word of news text (at most 12 letters) is split:
+    /// every line starts and ends between words, whatever punctuation, quotes, brackets,
+    /// numbers and Latin words surround them.
+    #[test]
+    fn no_arabic_word_is_split(
+        words in proptest::collection::vec(
+            (
+                proptest::sample::select(vec!["", "«", "(", "[", "\"", "(«"]),
+                proptest::collection::vec(
+                    proptest::sample::select(vec!["ب", "ل", "ا", "م", "ع", "ي", "ة", "ن", "و", "ر", "\u{064E}", "س"]),
+                    1..11,
+                ),
+                proptest::sample::select(vec!["", "»", ")", "]", "\"", "،", ".", ":", "»)", "]).", "؟"]),
+                proptest::sample::select(vec![" ", " ", " ", " 2017 ", " BBC ", " - "]),
+            ),
+            1..30,
+        ),
+        w in 12usize..60,
+    ) {
+        let mut s = String::new();
+        for (open, letters, close, gap) in &words {
+            s.push_str(open);
+            s.push_str(&letters.concat());
+            s.push_str(close);
+            s.push_str(gap);
+        }
+        let lines = layout::lay_out(&s, w, opts());
+        for l in &lines {
+            for at in [l.src.start, l.src.end] {
+                let before = s.get(..at).unwrap().chars().next_back();
+                let after = s.get(at..).unwrap().chars().next();
+                prop_assert!(
+                    !(before.is_some_and(arabic) && after.is_some_and(arabic)),
+                    "{:?} split at byte {} at width {}", s, at, w
+                );
+            }
+        }
+    }
+}

@@ -228,26 +228,35 @@ impl PreparedArticle {
 
     /// The article's lines for `width` columns (0: no wrapping): where each breaks and sits.
     pub fn lay_out(&self, width: usize) -> Vec<DocLine> {
+        /// Chunks laid out at once (on every core): only their lines are held twice.
+        const GROUP: usize = 32;
         let chunk_lines = |k: usize| {
             let mut lines = Vec::new();
             self.chunk_lines(k, width, &mut |l| lines.push(l));
             lines
         };
+        // Room for about every line: a paragraph's clusters fill its lines to more than two
+        // thirds, and each paragraph has a blank line before it at most.
+        let max = if width == 0 { usize::MAX } else { width };
+        let estimate: usize = self
+            .chunks
+            .iter()
+            .map(|(_, p)| p.flags.len() / max * 3 / 2 + 2 * p.para_start.len())
+            .sum();
+        let mut out = Vec::with_capacity(estimate);
         let n = self.chunks.len();
-        let parts = if self.body_bytes >= PARALLEL_BYTES {
-            crate::par::par_map(n, chunk_lines)
-        } else {
-            (0..n).map(chunk_lines).collect()
-        };
-        // The first part grows to hold the rest (in place, for a large one), so the lines
-        // are not held twice.
-        let total: usize = parts.iter().map(Vec::len).sum();
-        let mut parts = parts.into_iter();
-        let mut out = parts.next().unwrap_or_default();
-        out.reserve_exact(total - out.len());
-        for lines in parts {
-            out.extend(lines);
+        for from in (0..n).step_by(GROUP) {
+            let count = GROUP.min(n - from);
+            let parts = if self.body_bytes >= PARALLEL_BYTES {
+                crate::par::par_map(count, |k| chunk_lines(from + k))
+            } else {
+                (from..from + count).map(chunk_lines).collect()
+            };
+            for lines in parts {
+                out.extend(lines);
+            }
         }
+        out.shrink_to_fit();
         out
     }
 
