@@ -519,7 +519,7 @@ fn render(args: &RenderArgs) -> anyhow::Result<ExitCode> {
         if i > 0 {
             writeln!(out)?;
         }
-        out.write_all(layout::document::render_plain(a, width, opts).as_bytes())?;
+        layout::document::write_plain(a, width, opts, &mut out)?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
