@@ -310,9 +310,11 @@ const LONG: u8 = 15;
 
 /// Prepares one block for layout at any width.
 pub fn prepare(text: &str, opts: Options) -> Prepared {
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+    }
     let mut p = Prepared::with_capacity(opts, text);
-    let mut scratch = Scratch::default();
-    p.push_block(text, opts, 0, false, &mut scratch);
+    SCRATCH.with_borrow_mut(|scratch| p.push_block(text, opts, 0, false, scratch));
     p.shrink();
     p
 }
@@ -375,16 +377,23 @@ impl Prepared {
         self.para_flags.reserve(paragraphs);
     }
 
-    /// Gives back the room not used.
+    /// Gives back the room not used, where it is worth a copy.
     fn shrink(&mut self) {
-        self.para_start.shrink_to_fit();
-        self.para_flags.shrink_to_fit();
-        self.multi.shrink_to_fit();
-        self.flags.shrink_to_fit();
-        self.lens.shrink_to_fit();
-        self.long.shrink_to_fit();
-        self.levels.shrink_to_fit();
-        self.shaped.shrink_to_fit();
+        fn shrink<T>(v: &mut Vec<T>) {
+            if (v.capacity() - v.len()) * std::mem::size_of::<T>() > 4096 {
+                v.shrink_to_fit();
+            }
+        }
+        shrink(&mut self.para_start);
+        shrink(&mut self.para_flags);
+        shrink(&mut self.multi);
+        shrink(&mut self.flags);
+        shrink(&mut self.lens);
+        shrink(&mut self.long);
+        shrink(&mut self.levels);
+        if self.shaped.capacity() - self.shaped.len() > 4096 {
+            self.shaped.shrink_to_fit();
+        }
     }
 
     /// Appends a block: its paragraphs (split at `\n`), the first marked as starting a block,
@@ -548,10 +557,15 @@ impl Prepared {
             .find(|&i| self.flags[i] & KIND == KIND_DRAWN)
     }
 
+    #[inline]
     fn push_cluster(&mut self, flags: u8, src: usize, text: usize) {
         self.flags.push(flags);
-        self.lens.push(0);
-        self.set_lens(self.flags.len() - 1, src, text);
+        if src < usize::from(LONG) && text < usize::from(LONG) {
+            self.lens.push((src as u8) << 4 | text as u8);
+        } else {
+            self.lens.push(0);
+            self.set_lens(self.flags.len() - 1, src, text);
+        }
     }
 
     /// Moves `cur` on to cluster `to`.
@@ -650,11 +664,41 @@ impl Prepared {
 
     /// Calls `f` with each cluster of `line` that draws something, left to right: its index,
     /// level, shaped text (a hyphen for a soft hyphen the line ends at) and source bytes.
-    fn each_drawn(&self, line: &LineRef, mut f: impl FnMut(usize, u8, &str, Range<usize>)) {
+    fn each_drawn<F: FnMut(usize, u8, &str, Range<usize>)>(&self, line: &LineRef, mut f: F) {
         let Some(p) = self.line_paragraph(line) else {
             return;
         };
         let range = line.clusters.start as usize..line.clusters.end as usize;
+        let last = range.end - 1;
+        let draw =
+            |i: usize, level: u8, t0: usize, t1: usize, s0: usize, s1: usize, f: &mut F| match self
+                .flags[i]
+                & KIND
+            {
+                KIND_DRAWN => f(i, level, self.shaped.get(t0..t1).unwrap_or(""), s0..s1),
+                KIND_SOFT_HYPHEN if line.hyphen && i == last => f(i, level, "-", s0..s1),
+                _ => {}
+            };
+        if let Some(level) = self.line_level(p, range.clone()) {
+            // One level: in logical order, or reversed; each cluster's place found on the way.
+            let (mut text, mut src) = (line.text as usize, line.src.start);
+            if self.reorder && level == 1 {
+                let (s_len, t_len) = self.lens_sum(range.clone());
+                (text, src) = (text + t_len, src + s_len);
+                for i in range.rev() {
+                    let (s, t) = self.lens_of(i);
+                    draw(i, level, text - t, text, src - s, src, &mut f);
+                    (text, src) = (text - t, src - s);
+                }
+            } else {
+                for i in range {
+                    let (s, t) = self.lens_of(i);
+                    draw(i, level, text, text + t, src, src + s, &mut f);
+                    (text, src) = (text + t, src + s);
+                }
+            }
+            return;
+        }
         // Where each cluster's text and source start, and where the last ends.
         let mut at = Vec::with_capacity(range.len() + 1);
         let (mut text, mut src) = (line.text as usize, line.src.start);
@@ -665,15 +709,10 @@ impl Prepared {
             src += s;
         }
         at.push((text, src));
-        let last = range.end - 1;
         self.each_cell(p, range.clone(), line.hyphen, |i, level| {
             let k = i - range.start;
             let ((t0, s0), (t1, s1)) = (at[k], at[k + 1]);
-            match self.flags[i] & KIND {
-                KIND_DRAWN => f(i, level, self.shaped.get(t0..t1).unwrap_or(""), s0..s1),
-                KIND_SOFT_HYPHEN if line.hyphen && i == last => f(i, level, "-", s0..s1),
-                _ => {}
-            }
+            draw(i, level, t0, t1, s0, s1, &mut f);
         });
     }
 
@@ -762,12 +801,7 @@ impl Prepared {
     /// where all are at one level).
     fn each_cell(&self, p: usize, line: Range<usize>, hyphen: bool, mut f: impl FnMut(usize, u8)) {
         let para_level = u8::from(self.para_flags[p] & P_RTL != 0);
-        let first = self.clusters_of(p).start;
-        let levels = self
-            .levels_of(p)
-            .and_then(|l| l.get(line.start - first..line.end - first))
-            .filter(|l| l.iter().any(|&x| x != para_level));
-        let Some(levels) = levels.filter(|_| self.reorder) else {
+        let Some(levels) = self.line_levels(p, line.clone()) else {
             // The whole line at the paragraph level (L1 can only set that level): it reads
             // as it is, or reversed.
             if self.reorder && para_level == 1 {
@@ -800,6 +834,23 @@ impl Prepared {
         for k in visual_order(&lv) {
             f(kept[k], lv[k]);
         }
+    }
+
+    /// The levels of paragraph `p`'s clusters in `line`, unless the line is drawn at the
+    /// paragraph's level as it is (not reordered, or all at that level: L1 can only set it).
+    fn line_levels(&self, p: usize, line: Range<usize>) -> Option<&[u8]> {
+        let para_level = u8::from(self.para_flags[p] & P_RTL != 0);
+        let first = self.clusters_of(p).start;
+        self.levels_of(p)
+            .and_then(|l| l.get(line.start - first..line.end - first))
+            .filter(|l| self.reorder && l.iter().any(|&x| x != para_level))
+    }
+
+    /// The level a whole line of paragraph `p` is drawn at, if it is drawn at one.
+    fn line_level(&self, p: usize, line: Range<usize>) -> Option<u8> {
+        self.line_levels(p, line)
+            .is_none()
+            .then_some(u8::from(self.para_flags[p] & P_RTL != 0))
     }
 
     /// Appends `text` (a cluster's) drawn at `level` to `out`, with its mirror glyph at odd
@@ -1732,35 +1783,27 @@ pub fn visual_order(levels: &[u8]) -> Vec<usize> {
 
 /// The mirrored glyph of a character (BidiMirroring.txt), if it has one.
 pub fn mirror(c: char) -> Option<char> {
-    // Below the first mirrored character past Latin-1 (the Arabic blocks among them), only
-    // the few ASCII and Latin-1 ones need the search.
-    const FIRST_BEYOND: u32 = {
+    /// Which characters of the Basic Multilingual Plane have a mirror, a bit each (8 KB,
+    /// built at compile time): the letters and presentation forms of a right-to-left line
+    /// are passed by one look.
+    const BMP: [u64; 1024] = {
+        let mut t = [0u64; 1024];
         let mut i = 0;
-        while i < tables::MIRRORS.len() && tables::MIRRORS[i].0 <= 0xFF {
-            i += 1;
-        }
-        if i < tables::MIRRORS.len() {
-            tables::MIRRORS[i].0
-        } else {
-            u32::MAX
-        }
-    };
-    /// Which of U+0000–U+00FF have a mirror.
-    const LATIN1: [bool; 256] = {
-        let mut t = [false; 256];
-        let mut i = 0;
-        while i < tables::MIRRORS.len() && tables::MIRRORS[i].0 <= 0xFF {
-            t[tables::MIRRORS[i].0 as usize] = true;
+        while i < tables::MIRRORS.len() {
+            let cp = tables::MIRRORS[i].0;
+            if cp <= 0xFFFF {
+                t[(cp / 64) as usize] |= 1 << (cp % 64);
+            }
             i += 1;
         }
         t
     };
     let cp = u32::from(c);
-    if cp <= 0xFF && !LATIN1[cp as usize] || cp > 0xFF && cp < FIRST_BEYOND {
+    if cp <= 0xFFFF && BMP[(cp / 64) as usize] & 1 << (cp % 64) == 0 {
         return None;
     }
     tables::MIRRORS
-        .binary_search_by_key(&u32::from(c), |&(a, _)| a)
+        .binary_search_by_key(&cp, |&(a, _)| a)
         .ok()
         .and_then(|i| char::from_u32(tables::MIRRORS[i].1))
 }
