@@ -636,10 +636,7 @@ fn render(args: &RenderArgs) -> anyhow::Result<ExitCode> {
             writeln!(out)?;
         }
         // Line by line: what is held at once is one line, at most the width.
-        layout::document::each_line(a, width, opts, per_line, |line| {
-            out.write_all(line.as_bytes())?;
-            out.write_all(b"\n")
-        })?;
+        layout::document::write_lines(a, width, opts, per_line, &mut out)?;
     }
     out.write_all(crate::terminal::leave(framed).as_bytes())?;
     out.flush()?;

@@ -1,28 +1,91 @@
-//! Conformance of the engine's levels and reordering against Unicode 15.0's own test files:
-//! every case of BidiCharacterTest.txt and of BidiTest.txt.
+//! Conformance of the layout against Unicode 15.0's own test files, every case of
+//! BidiCharacterTest.txt and of BidiTest.txt, through the path the reader and `qari render`
+//! take: `prepare`, `wrap` (no wrapping: one line), and the line's reordering
+//! ([`Prepared::units`], the same as [`Prepared::visual`] without dropping what draws
+//! nothing).
+//!
+//! The layout reorders grapheme clusters, not characters: a mark stays after its base at any
+//! level (UAX #9 L3, as the crate documents), and a lam-alef ligature is one cluster. So a
+//! case is compared by cluster: every character of a cluster that X9 keeps has the cluster's
+//! level, every kept character belongs to a cluster that is ordered (isolates and bidi marks
+//! included, though they draw nothing), and the expected visual order of the characters,
+//! read cluster by cluster, is the layout's order.
+
+use std::ops::Range;
 
 use qari::article::Direction;
-use qari::layout::{BaseDir, apply_l1, char_levels, paragraph_direction, visual_order};
-use unicode_bidi::BidiClass;
+use qari::layout::{self, BaseDir, BidiMode, Options};
 
-/// Runs the engine on `text` with the given paragraph direction (None: auto) and returns the
-/// level of each character (None where X9 removes it) and the visual order of the rest.
-fn run(text: &str, dir: Option<Direction>) -> (u8, Vec<Option<u8>>, Vec<usize>) {
-    let dir = dir.unwrap_or_else(|| paragraph_direction(text, BaseDir::Auto, Direction::Ltr));
-    let para_level = u8::from(dir == Direction::Rtl);
-    let levels = char_levels(text, dir);
-    let kept: Vec<usize> = (0..levels.len())
-        .filter(|&i| levels[i].0.is_some())
-        .collect();
-    let mut lv: Vec<u8> = kept.iter().map(|&i| levels[i].0.unwrap_or(0)).collect();
-    let classes: Vec<BidiClass> = kept.iter().map(|&i| levels[i].1).collect();
-    apply_l1(&mut lv, &classes, para_level);
-    let order = visual_order(&lv).into_iter().map(|k| kept[k]).collect();
-    let mut out = vec![None; levels.len()];
-    for (k, &i) in kept.iter().enumerate() {
-        out[i] = Some(lv[k]);
+/// The paragraph direction the layout chose (true: RTL) and its units, left to right.
+fn run(text: &str, dir: Option<Direction>) -> (bool, Vec<(Range<usize>, u8)>) {
+    let opts = Options {
+        base: match dir {
+            None => BaseDir::Auto,
+            Some(Direction::Ltr) => BaseDir::Ltr,
+            Some(Direction::Rtl) => BaseDir::Rtl,
+        },
+        fallback: Direction::Ltr,
+        mode: BidiMode::App,
+        shape: true,
+    };
+    let prepared = layout::prepare(text, opts);
+    let lines = prepared.wrap(0);
+    assert_eq!(lines.len(), 1, "{text:?} is one paragraph");
+    (lines[0].rtl, prepared.units(&lines[0]))
+}
+
+/// Compares the layout of `text` with the expected levels (`None`: removed by X9) and visual
+/// order of the characters.
+fn check(
+    text: &str,
+    dir: Option<Direction>,
+    para_level: Option<u8>,
+    levels: &[Option<u8>],
+    order: &[usize],
+) -> Result<(), String> {
+    let starts: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+    if starts.len() != levels.len() {
+        return Err(format!(
+            "{} characters, {} levels",
+            starts.len(),
+            levels.len()
+        ));
     }
-    (para_level, out, order)
+    let (rtl, units) = run(text, dir);
+    if let Some(p) = para_level
+        && u8::from(rtl) != p
+    {
+        return Err(format!("paragraph level {}", u8::from(rtl)));
+    }
+    let mut unit_of = vec![usize::MAX; starts.len()];
+    for (u, (src, level)) in units.iter().enumerate() {
+        for (k, &at) in starts.iter().enumerate() {
+            if src.contains(&at) {
+                unit_of[k] = u;
+                if let Some(want) = levels[k]
+                    && want != *level
+                {
+                    return Err(format!("character {k} at level {level}, not {want}"));
+                }
+            }
+        }
+    }
+    for (k, want) in levels.iter().enumerate() {
+        if want.is_some() && unit_of[k] == usize::MAX {
+            return Err(format!("character {k} is not ordered"));
+        }
+    }
+    let mut expected: Vec<usize> = Vec::new();
+    for &k in order {
+        let u = *unit_of.get(k).ok_or("order past the text")?;
+        if expected.last() != Some(&u) {
+            expected.push(u);
+        }
+    }
+    if expected != (0..units.len()).collect::<Vec<_>>() {
+        return Err(format!("clusters in the order {expected:?}"));
+    }
+    Ok(())
 }
 
 fn parse_levels(s: &str) -> Vec<Option<u8>> {
@@ -41,14 +104,32 @@ fn parse_order(s: &str) -> Vec<usize> {
     s.split_whitespace().map(|x| x.parse().unwrap()).collect()
 }
 
+/// Runs `case` over `items` on two threads (the test is run unoptimized) and gathers the
+/// failures.
+fn on_two_threads<T: Sync>(items: &[T], case: impl Fn(&T) -> Option<String> + Sync) -> Vec<String> {
+    let half = items.len().div_ceil(2);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(half.max(1))
+            .map(|part| s.spawn(|| part.iter().filter_map(&case).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    })
+}
+
 #[test]
-fn bidi_character_test() {
+fn bidi_character_test_through_the_layout() {
     let data = include_str!("data/unicode/BidiCharacterTest.txt");
-    let (mut cases, mut failures) = (0, Vec::new());
-    for (n, line) in data.lines().enumerate() {
-        if line.starts_with('#') || line.trim().is_empty() {
-            continue;
-        }
+    let lines: Vec<(usize, &str)> = data
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.starts_with('#') && !l.trim().is_empty())
+        .collect();
+    assert_eq!(lines.len(), 91_707);
+    let failures = on_two_threads(&lines, |&(n, line)| {
         let f: Vec<&str> = line.split(';').collect();
         let text: String = f[0]
             .split_whitespace()
@@ -59,16 +140,11 @@ fn bidi_character_test() {
             "1" => Some(Direction::Rtl),
             _ => None,
         };
-        let (para, levels, order) = run(&text, dir);
-        cases += 1;
-        if para.to_string() != f[2] || levels != parse_levels(f[3]) || order != parse_order(f[4]) {
-            failures.push(format!(
-                "line {}: {line}\n  got {para}; {levels:?}; {order:?}",
-                n + 1
-            ));
-        }
-    }
-    assert_eq!(cases, 91_707);
+        let para = f[2].parse().ok();
+        check(&text, dir, para, &parse_levels(f[3]), &parse_order(f[4]))
+            .err()
+            .map(|e| format!("line {}: {line}: {e}", n + 1))
+    });
     assert!(
         failures.is_empty(),
         "{} failures, first:\n{}",
@@ -106,50 +182,57 @@ fn class_char(name: &str) -> char {
     }
 }
 
+/// A line of BidiTest.txt: its number, the classes, the directions bit set, and the expected
+/// levels and order.
+type Case<'a> = (usize, &'a str, u8, Vec<Option<u8>>, Vec<usize>);
+
 #[test]
-fn bidi_test() {
+fn bidi_test_through_the_layout() {
     let data = include_str!("data/unicode/BidiTest.txt");
-    let mut levels_expected: Vec<Option<u8>> = Vec::new();
-    let mut order_expected: Vec<usize> = Vec::new();
-    let (mut cases, mut failures) = (0, Vec::new());
+    let mut cases: Vec<Case> = Vec::new();
+    let mut levels: Vec<Option<u8>> = Vec::new();
+    let mut order: Vec<usize> = Vec::new();
     for (n, line) in data.lines().enumerate() {
         let line = line.trim();
         if line.starts_with('#') || line.is_empty() {
             continue;
         }
         if let Some(rest) = line.strip_prefix("@Levels:") {
-            levels_expected = parse_levels(rest);
-            continue;
+            levels = parse_levels(rest);
+        } else if let Some(rest) = line.strip_prefix("@Reorder:") {
+            order = parse_order(rest);
+        } else {
+            let (classes, bits) = line.split_once(';').unwrap();
+            cases.push((
+                n,
+                classes,
+                bits.trim().parse().unwrap(),
+                levels.clone(),
+                order.clone(),
+            ));
         }
-        if let Some(rest) = line.strip_prefix("@Reorder:") {
-            order_expected = parse_order(rest);
-            continue;
-        }
-        let (classes, bits) = line.split_once(';').unwrap();
+    }
+    let runs: usize = cases.iter().map(|c| c.2.count_ones() as usize).sum();
+    assert_eq!(runs, 770_241);
+    let failures = on_two_threads(&cases, |(n, classes, bits, levels, order)| {
         let text: String = classes.split_whitespace().map(class_char).collect();
-        let bits: u8 = bits.trim().parse().unwrap();
+        let mut failed = Vec::new();
         for (bit, dir) in [
             (1, None),
             (2, Some(Direction::Ltr)),
             (4, Some(Direction::Rtl)),
         ] {
-            if bits & bit == 0 {
-                continue;
-            }
-            cases += 1;
-            let (_, levels, order) = run(&text, dir);
-            if levels != levels_expected || order != order_expected {
-                failures.push(format!(
-                    "line {} ({classes}, bit {bit}): expected {levels_expected:?} {order_expected:?}, got {levels:?} {order:?}",
-                    n + 1
-                ));
+            if bits & bit != 0
+                && let Err(e) = check(&text, dir, None, levels, order)
+            {
+                failed.push(format!("line {} ({classes}, bit {bit}): {e}", n + 1));
             }
         }
-    }
-    assert!(cases > 490_000, "{cases} cases");
+        (!failed.is_empty()).then(|| failed.join("\n"))
+    });
     assert!(
         failures.is_empty(),
-        "{} failures of {cases}, first:\n{}",
+        "{} failing lines, first:\n{}",
         failures.len(),
         failures[..failures.len().min(5)].join("\n")
     );

@@ -132,6 +132,11 @@ fn piece() -> impl Strategy<Value = String> {
         3 => Just(" ".to_owned()),
         1 => proptest::sample::select(vec!["(", ")", "«", "»", ".", "،", "-", "%", ":", "[", "]"]).prop_map(str::to_owned),
         1 => proptest::sample::select(vec!["\u{200F}", "\u{200E}", "\u{202B}", "\u{202C}", "\u{2067}", "\u{2069}", "\u{061C}", "\u{200D}", "\u{200C}", "\u{0640}"]).prop_map(str::to_owned),
+        1 => proptest::sample::select(vec![
+            "\u{200B}", "\u{00AD}", "\u{2060}", "\u{2063}", "\u{206A}", "\u{180E}", "\u{FEFF}",
+            "👨\u{200D}👩\u{200D}👧\u{200D}👦", "😀", "\u{1F1F8}\u{1F1E6}", "中文", "e\u{0301}", " \u{064E}",
+            "\u{0915}\u{093F}\u{093F}\u{093F}\u{093F}", "\t",
+        ]).prop_map(str::to_owned),
     ]
 }
 
@@ -148,20 +153,49 @@ fn opts() -> Options {
     }
 }
 
-/// A grapheme that must be drawn: not only bidi controls, joiners or spaces.
+/// A grapheme that must be drawn: not only bidi controls, invisible format characters
+/// (boundary neutrals: joiners, soft hyphens, ZWSP, …), spaces or tabs.
 fn drawn(g: &str) -> bool {
-    g.chars()
-        .any(|c| !is_bidi_control(c) && c != ' ' && c != '\u{200D}' && c != '\u{200C}')
+    g.chars().any(|c| {
+        !is_bidi_control(c)
+            && !matches!(c, ' ' | '\t')
+            && layout::bidi_class(c) != unicode_bidi::BidiClass::BN
+    })
 }
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
     #[test]
-    fn every_line_fits(s in text(), w in 1usize..50) {
+    fn every_line_fits(s in text(), w in 2usize..50) {
         for l in layout::lay_out(&s, w, opts()) {
             prop_assert!(l.offset + l.width <= w, "{:?} at {w}", l.padded_text());
             prop_assert_eq!(l.width, l.cells.iter().map(|c| usize::from(c.width)).sum::<usize>());
+        }
+    }
+
+    /// Every line, as printed, measured by the one width function (cluster by cluster, as
+    /// terminals draw it), is at most the width, in every mode and direction; and every
+    /// cell's width is its text's. (From 2 columns: a wide character cannot fit in one, and
+    /// stands alone on its line there.)
+    #[test]
+    fn printed_lines_fit_by_the_width_function(
+        s in text(),
+        w in 2usize..50,
+        mode in proptest::sample::select(vec![BidiMode::App, BidiMode::Terminal, BidiMode::Off]),
+        base in proptest::sample::select(vec![BaseDir::Auto, BaseDir::Rtl, BaseDir::Ltr]),
+    ) {
+        let o = Options { mode, base, ..opts() };
+        let prepared = layout::prepare(&s, o);
+        for line in prepared.wrap(w) {
+            let mut printed = String::new();
+            prepared.push_plain(&line, &mut printed);
+            prop_assert!(layout::str_width(&printed) <= w, "{:?} at {}: {:?}", s, w, printed);
+            prop_assert_eq!(layout::str_width(&printed), line.offset + line.width, "{:?}", printed);
+            let v = prepared.visual(&line);
+            for c in &v.cells {
+                prop_assert_eq!(usize::from(c.width), layout::cluster_width(v.cell_text(c)));
+            }
         }
     }
 
@@ -285,6 +319,72 @@ fn article_lines_match_their_cells_at_every_width() {
                     }
                     next = Some((l.origin, l.line.src.end));
                 }
+            }
+        }
+    }
+}
+
+/// Unicode 15.1 relaxed LB15: a quotation mark, a space, then `(` or `[` may break. Under
+/// 15.0's rule `» [` could not, and at 12 columns the line broke inside مصدر.
+#[test]
+fn lb15_a_quote_then_a_bracket_may_break() {
+    let s = "قال (وفق «رويترز» [مصدر]) إن";
+    let laid = layout::lay_out(s, 12, opts());
+    let texts: Vec<String> = laid.iter().map(VisualLine::visual_text).collect();
+    assert_eq!(texts, ["ﻖﻓﻭ) ﻝﺎﻗ", "«ﺯﺮﺘﻳﻭﺭ»", "ﻥﺇ ([ﺭﺪﺼﻣ]"]);
+    let logical: Vec<&str> = laid
+        .iter()
+        .map(|l| s.get(l.src.clone()).unwrap().trim_end())
+        .collect();
+    assert_eq!(logical, ["قال (وفق", "«رويترز»", "[مصدر]) إن"]);
+    for l in &laid {
+        assert!(l.width <= 12);
+    }
+}
+
+/// An Arabic word: a run of Arabic letters and marks.
+fn arabic(c: char) -> bool {
+    ('\u{0600}'..='\u{06FF}').contains(&c) && !matches!(c, '\u{060C}' | '\u{061B}' | '\u{061F}')
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// At 12 columns or more, no Arabic word of news text (at most 12 letters) is split:
+    /// every line starts and ends between words, whatever punctuation, quotes, brackets,
+    /// numbers and Latin words surround them.
+    #[test]
+    fn no_arabic_word_is_split(
+        words in proptest::collection::vec(
+            (
+                proptest::sample::select(vec!["", "«", "(", "[", "\"", "(«"]),
+                proptest::collection::vec(
+                    proptest::sample::select(vec!["ب", "ل", "ا", "م", "ع", "ي", "ة", "ن", "و", "ر", "\u{064E}", "س"]),
+                    1..11,
+                ),
+                proptest::sample::select(vec!["", "»", ")", "]", "\"", "،", ".", ":", "»)", "]).", "؟"]),
+                proptest::sample::select(vec![" ", " ", " ", " 2017 ", " BBC ", " - "]),
+            ),
+            1..30,
+        ),
+        w in 12usize..60,
+    ) {
+        let mut s = String::new();
+        for (open, letters, close, gap) in &words {
+            s.push_str(open);
+            s.push_str(&letters.concat());
+            s.push_str(close);
+            s.push_str(gap);
+        }
+        let lines = layout::lay_out(&s, w, opts());
+        for l in &lines {
+            for at in [l.src.start, l.src.end] {
+                let before = s.get(..at).unwrap().chars().next_back();
+                let after = s.get(at..).unwrap().chars().next();
+                prop_assert!(
+                    !(before.is_some_and(arabic) && after.is_some_and(arabic)),
+                    "{:?} split at byte {} at width {}", s, at, w
+                );
             }
         }
     }

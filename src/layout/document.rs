@@ -1,7 +1,7 @@
 //! A whole article laid out: title, dates, byline, then each block, with blank lines between
 //! blocks, list markers and quote margins on the side where the line starts.
 
-use super::{LineRef, Options, Prepared, VisualLine, prepare, str_width};
+use super::{LineRef, Options, Prepared, VisualLine, str_width};
 use crate::article::{Article, ArticleDate, BlockKind, Direction};
 
 /// What a document line shows.
@@ -47,8 +47,8 @@ pub struct DocLine {
     pub lead: usize,
     /// The list marker or quote bar drawn in the lead, if any.
     pub marker: Option<&'static str>,
-    /// The prepared block it comes from.
-    block: usize,
+    /// The arena of the article it comes from.
+    chunk: u32,
 }
 
 impl DocLine {
@@ -75,15 +75,51 @@ impl DocLine {
 /// An article with the work that does not depend on the width done for every block (see
 /// [`Prepared`]): laying it out again at another width, as a resize does, only wraps and
 /// reorders lines.
+///
+/// The blocks are kept in a few arenas (one per [`CHUNK_BYTES`] of text, so that a long
+/// article is prepared on every core and no arena is ever copied into another), each
+/// paragraph tagged with its block's kind.
 #[derive(Debug, Clone)]
 pub struct PreparedArticle {
     direction: Direction,
-    /// The title, dates and byline, then the body blocks, each with its kind and origin.
-    blocks: Vec<(LineKind, Origin, Prepared)>,
+    /// How many of the blocks are the head (title, dates, byline).
+    head: usize,
+    /// The body block the prepared body blocks start at.
+    first_body: usize,
+    /// The arenas, and the number of the block each starts with (the head's first, then the
+    /// body's).
+    chunks: Vec<(usize, Prepared)>,
     /// The body text of the blocks prepared.
     body_bytes: usize,
     /// Whether every block of the article is prepared (see [`Self::first_part`]).
     whole: bool,
+}
+
+/// The text of a chunk of an article is prepared in one arena up to about this size.
+const CHUNK_BYTES: usize = 256 * 1024;
+
+/// The tag a paragraph of a block of this kind carries in its arena.
+fn tag(kind: LineKind) -> u8 {
+    match kind {
+        LineKind::Title => 0,
+        LineKind::Meta => 1,
+        LineKind::Heading(n) => 1 + n.clamp(1, 6),
+        LineKind::Paragraph | LineKind::Blank => 8,
+        LineKind::Quote => 9,
+        LineKind::ListItem => 10,
+    }
+}
+
+/// The kind of block a paragraph's tag says.
+fn kind_of(tag: u8) -> LineKind {
+    match tag {
+        0 => LineKind::Title,
+        1 => LineKind::Meta,
+        2..=7 => LineKind::Heading(tag - 1),
+        9 => LineKind::Quote,
+        10 => LineKind::ListItem,
+        _ => LineKind::Paragraph,
+    }
 }
 
 impl PreparedArticle {
@@ -134,44 +170,78 @@ impl PreparedArticle {
             fallback: article.direction,
             ..opts
         };
-        let mut blocks = vec![(LineKind::Title, Origin::Head, prepare(&article.title, opts))];
+        let mut head: Vec<(LineKind, std::borrow::Cow<'_, str>)> =
+            vec![(LineKind::Title, article.title.as_str().into())];
         for d in &article.dates {
-            blocks.push((LineKind::Meta, Origin::Head, prepare(&shown_date(d), opts)));
+            head.push((LineKind::Meta, shown_date(d)));
         }
         if let Some(b) = &article.byline {
-            blocks.push((LineKind::Meta, Origin::Head, prepare(b, opts)));
+            head.push((LineKind::Meta, b.as_str().into()));
         }
         let whole = range.len() == article.blocks.len();
-        let body_bytes: usize = article.blocks[range.clone()]
-            .iter()
-            .map(|b| b.text.len())
-            .sum();
-        let prepare_block = |i: usize| {
-            let block = &article.blocks[i];
-            let kind = match block.kind {
-                BlockKind::Heading(n) => LineKind::Heading(n),
-                BlockKind::Paragraph => LineKind::Paragraph,
-                BlockKind::Quote => LineKind::Quote,
-                BlockKind::ListItem => LineKind::ListItem,
-                BlockKind::Figure => LineKind::Meta,
-            };
-            if cancel.is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed)) {
-                // Cancelled: the result is thrown away, the rest costs nothing.
-                return (kind, Origin::Block(i), prepare("", opts));
+        let body = &article.blocks[range.clone()];
+        let body_bytes: usize = body.iter().map(|b| b.text.len()).sum();
+        // The blocks, numbered from the head's first: chunks of them, cut at about
+        // CHUNK_BYTES of text.
+        let count = head.len() + body.len();
+        let text_of = |g: usize| -> (&str, LineKind) {
+            if g < head.len() {
+                (&head[g].1, head[g].0)
+            } else {
+                let b = &body[g - head.len()];
+                let kind = match b.kind {
+                    BlockKind::Heading(n) => LineKind::Heading(n),
+                    BlockKind::Paragraph => LineKind::Paragraph,
+                    BlockKind::Quote => LineKind::Quote,
+                    BlockKind::ListItem => LineKind::ListItem,
+                    BlockKind::Figure => LineKind::Meta,
+                };
+                (&b.text, kind)
             }
-            (kind, Origin::Block(i), prepare(&block.text, opts))
         };
-        if body_bytes >= PARALLEL_BYTES {
-            // Blocks are independent: a long article uses every core.
-            blocks.extend(crate::par::par_map(range.len(), |k| {
-                prepare_block(range.start + k)
-            }));
-        } else {
-            blocks.extend(range.map(prepare_block));
+        let mut bounds = vec![0];
+        let mut taken = 0;
+        for g in 0..count {
+            if taken >= CHUNK_BYTES {
+                bounds.push(g);
+                taken = 0;
+            }
+            taken += text_of(g).0.len() + 1;
         }
+        bounds.push(count);
+        let prepare_chunk = |k: usize| {
+            let blocks = bounds[k]..bounds[k + 1];
+            let mut p = Prepared {
+                reorder: opts.mode == super::BidiMode::App,
+                ..Prepared::default()
+            };
+            for g in blocks.clone() {
+                p.reserve_for(text_of(g).0);
+            }
+            let mut scratch = super::Scratch::default();
+            for g in blocks.clone() {
+                let (text, kind) = text_of(g);
+                // Cancelled: the result is thrown away, the rest costs nothing.
+                let cancelled =
+                    cancel.is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed));
+                let text = if cancelled { "" } else { text };
+                p.push_block(text, opts, tag(kind), true, &mut scratch);
+            }
+            p.shrink();
+            (blocks.start, p)
+        };
+        let n = bounds.len() - 1;
+        let chunks = if body_bytes >= PARALLEL_BYTES {
+            // Chunks are independent: a long article uses every core.
+            crate::par::par_map(n, prepare_chunk)
+        } else {
+            (0..n).map(prepare_chunk).collect()
+        };
         Self {
             direction: article.direction,
-            blocks,
+            head: head.len(),
+            first_body: range.start,
+            chunks,
             body_bytes,
             whole,
         }
@@ -179,32 +249,109 @@ impl PreparedArticle {
 
     /// The article's lines for `width` columns (0: no wrapping): where each breaks and sits.
     pub fn lay_out(&self, width: usize) -> Vec<DocLine> {
-        let block_lines = |i: usize| {
-            let (kind, origin, prepared) = &self.blocks[i];
+        /// Chunks laid out at once (on every core): only their lines are held twice.
+        const GROUP: usize = 32;
+        let chunk_lines = |k: usize| {
             let mut lines = Vec::new();
-            if let Origin::Block(_) = origin {
-                lines.push(blank(*origin, i, self.direction));
-            }
-            push_block(&mut lines, prepared, *kind, *origin, i, width);
+            self.chunk_lines(k, width, &mut |l| lines.push(l));
             lines
         };
-        let n = self.blocks.len();
-        let parts = if self.body_bytes >= PARALLEL_BYTES {
-            crate::par::par_map(n, block_lines)
-        } else {
-            (0..n).map(block_lines).collect()
-        };
-        let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
-        for lines in parts {
-            out.extend(lines);
+        // Room for about every line: a paragraph's clusters fill its lines to more than two
+        // thirds, and each paragraph has a blank line before it at most.
+        let max = if width == 0 { usize::MAX } else { width };
+        let estimate: usize = self
+            .chunks
+            .iter()
+            .map(|(_, p)| p.flags.len() / max * 3 / 2 + 2 * p.para_start.len())
+            .sum();
+        let mut out = Vec::with_capacity(estimate);
+        let n = self.chunks.len();
+        for from in (0..n).step_by(GROUP) {
+            let count = GROUP.min(n - from);
+            let parts = if self.body_bytes >= PARALLEL_BYTES {
+                crate::par::par_map(count, |k| chunk_lines(from + k))
+            } else {
+                (from..from + count).map(chunk_lines).collect()
+            };
+            for lines in parts {
+                out.extend(lines);
+            }
         }
+        out.shrink_to_fit();
         out
+    }
+
+    /// Calls `emit` with each line of chunk `k` at `width`, in order: a blank line before
+    /// each body block, then the block's lines.
+    fn chunk_lines(&self, k: usize, width: usize, emit: &mut impl FnMut(DocLine)) {
+        let (first, p) = &self.chunks[k];
+        let mut block = *first;
+        let mut origin = Origin::Head;
+        let mut kind = LineKind::Title;
+        let mut n = 0;
+        let mut cur = super::Cursor::default();
+        let mut base = 0;
+        for para in 0..p.para_start.len() {
+            let flags = p.para_flags[para];
+            if flags & super::P_BLOCK != 0 {
+                if para > 0 {
+                    block += 1;
+                }
+                origin = if block < self.head {
+                    Origin::Head
+                } else {
+                    Origin::Block(self.first_body + block - self.head)
+                };
+                kind = kind_of(flags >> super::P_TAG_SHIFT);
+                if let Origin::Block(_) = origin {
+                    emit(blank(origin, k, self.direction));
+                }
+                n = 0;
+                base = 0;
+            }
+            if flags & super::P_EMPTY != 0 {
+                continue;
+            }
+            let (lead, marker) = match kind {
+                LineKind::Quote => (2, Some("┃")),
+                LineKind::ListItem => (2, Some("•")),
+                _ => (0, None),
+            };
+            let max = if width == 0 {
+                usize::MAX
+            } else {
+                width.saturating_sub(lead).max(1)
+            };
+            let len = p.wrap_paragraph(para, max, &mut cur, base, &mut |line| {
+                let marker = match kind {
+                    LineKind::ListItem if n > 0 => None,
+                    _ => marker,
+                };
+                n += 1;
+                emit(DocLine {
+                    kind,
+                    origin,
+                    line,
+                    lead,
+                    marker,
+                    chunk: k as u32,
+                });
+            });
+            base += len + 1;
+        }
+    }
+
+    /// Calls `f` with each line of the article at `width`, in order, without keeping them.
+    pub fn for_each_line(&self, width: usize, mut f: impl FnMut(&DocLine)) {
+        for k in 0..self.chunks.len() {
+            self.chunk_lines(k, width, &mut |l| f(&l));
+        }
     }
 
     /// The cells of `line` (a line this article laid out).
     pub fn visual(&self, line: &DocLine) -> VisualLine {
-        match self.blocks.get(line.block) {
-            Some((_, _, prepared)) => prepared.visual(&line.line),
+        match self.chunks.get(line.chunk as usize) {
+            Some((_, prepared)) => prepared.visual(&line.line),
             None => VisualLine {
                 rtl: line.line.rtl,
                 ..VisualLine::default()
@@ -275,7 +422,7 @@ fn shown_date(d: &ArticleDate) -> std::borrow::Cow<'_, str> {
 /// Articles with at least this much body text are laid out on every core.
 const PARALLEL_BYTES: usize = 64 * 1024;
 
-fn blank(origin: Origin, block: usize, dir: Direction) -> DocLine {
+fn blank(origin: Origin, chunk: usize, dir: Direction) -> DocLine {
     DocLine {
         kind: LineKind::Blank,
         origin,
@@ -285,43 +432,7 @@ fn blank(origin: Origin, block: usize, dir: Direction) -> DocLine {
         },
         lead: 0,
         marker: None,
-        block,
-    }
-}
-
-fn push_block(
-    out: &mut Vec<DocLine>,
-    prepared: &Prepared,
-    kind: LineKind,
-    origin: Origin,
-    block: usize,
-    width: usize,
-) {
-    let (lead, marker) = match kind {
-        LineKind::Quote => (2, Some("┃")),
-        LineKind::ListItem => (2, Some("•")),
-        _ => (0, None),
-    };
-    let inner = if width == 0 {
-        0
-    } else {
-        width.saturating_sub(lead).max(1)
-    };
-    let lines = prepared.wrap(inner);
-    out.reserve(lines.len());
-    for (n, line) in lines.into_iter().enumerate() {
-        let marker = match kind {
-            LineKind::ListItem if n > 0 => None,
-            _ => marker,
-        };
-        out.push(DocLine {
-            kind,
-            origin,
-            line,
-            lead,
-            marker,
-            block,
-        });
+        chunk: chunk as u32,
     }
 }
 
@@ -334,38 +445,37 @@ pub fn render_plain(article: &Article, width: usize, opts: Options) -> String {
 /// control ([`crate::terminal::direction`]). In the `terminal` bidi mode RTL lines are
 /// unpadded and placed for the terminal to mirror ([`PreparedArticle::plain_placed`]).
 pub fn render_lines(article: &Article, width: usize, opts: Options, directed: bool) -> String {
-    let mut s = String::new();
-    let written: Result<(), std::convert::Infallible> =
-        each_line(article, width, opts, directed, |line| {
-            s.push_str(line);
-            s.push('\n');
-            Ok(())
-        });
-    let Ok(()) = written;
-    s
+    let mut s = Vec::new();
+    // Writing to a vector cannot fail.
+    let _ = write_lines(article, width, opts, directed, &mut s);
+    String::from_utf8(s).unwrap_or_default()
 }
 
-/// The lines of [`render_lines`] handed to `f` one at a time, without their newline, so that a
-/// printer holds one line of text at once, never the whole article's.
-pub fn each_line<E>(
+/// Writes the lines of [`render_lines`] to `out`, a line at a time (the lines are never all
+/// kept).
+pub fn write_lines(
     article: &Article,
     width: usize,
     opts: Options,
     directed: bool,
-    mut f: impl FnMut(&str) -> Result<(), E>,
-) -> Result<(), E> {
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
     let prepared = PreparedArticle::new(article, opts);
     let mirrored = opts.mode == super::BidiMode::Terminal;
-    let mut line = String::new();
-    for l in prepared.lay_out(width) {
-        line.clear();
-        if directed {
-            line.push_str(crate::terminal::direction(l.line.rtl));
+    let mut result = Ok(());
+    let mut text = String::new();
+    prepared.for_each_line(width, |l| {
+        if result.is_ok() {
+            text.clear();
+            if directed {
+                text.push_str(crate::terminal::direction(l.line.rtl));
+            }
+            text.push_str(&prepared.plain_placed(l, width, mirrored));
+            text.push('\n');
+            result = out.write_all(text.as_bytes());
         }
-        line.push_str(&prepared.plain_placed(&l, width, mirrored));
-        f(&line)?;
-    }
-    Ok(())
+    });
+    result
 }
 
 #[cfg(test)]
@@ -395,6 +505,60 @@ mod tests {
             shown_date(&d("الخميس - 16 نوفمبر 2017")),
             "الخميس - 16 نوفمبر 2017"
         );
+    }
+
+    /// The direction of each body paragraph of a `.txt` article (of its first line, laid out
+    /// at 40 columns).
+    fn directions(txt: &str, opts: Options) -> Vec<bool> {
+        let a = &parse(txt.as_bytes(), Format::Txt, "x.txt")
+            .unwrap()
+            .articles[0];
+        let prepared = PreparedArticle::new(a, opts);
+        let mut seen = Vec::new();
+        let mut out = Vec::new();
+        for l in prepared.lay_out(40) {
+            if l.kind == LineKind::Paragraph && !seen.contains(&l.origin) {
+                seen.push(l.origin);
+                out.push(l.line.rtl);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn paragraphs_follow_the_article_unless_mostly_of_the_other_direction() {
+        let arabic = "عنوان المقال\n\nBBC عربي: قال المتحدث باسم الوزارة إن الاجتماع انتهى.\n\n\
+                      Reuters reported that the talks would go on «غدا».\n\n\
+                      \u{200E}قال BBC\n\nقال المتحدث إن الاجتماع انتهى.\n";
+        // The first starts with a Latin name but is mostly Arabic: right to left, like the
+        // article; the second is mostly English; the third starts with an LRM.
+        assert_eq!(
+            directions(arabic, Options::default()),
+            [true, false, false, true]
+        );
+        let english = "The title\n\nThe spokesman said «شكرا» to the press.\n\n\
+                       قال المتحدث باسم الوزارة for BBC\n\n\u{200F}BBC News\n\nPlain English.\n";
+        assert_eq!(
+            directions(english, Options::default()),
+            [false, true, true, false]
+        );
+        // `--dir` wins over everything.
+        let ltr = Options {
+            base: super::super::BaseDir::Ltr,
+            ..Options::default()
+        };
+        assert_eq!(directions(arabic, ltr), [false; 4]);
+        // The rendered first paragraph stands on the right, its full stop at its end (left).
+        let a = &parse(arabic.as_bytes(), Format::Txt, "x.txt")
+            .unwrap()
+            .articles[0];
+        let text = render_plain(a, 60, Options::default());
+        let line = text.lines().find(|l| l.contains("BBC")).unwrap();
+        assert!(
+            line.starts_with(' ') && line.trim_start().starts_with('.'),
+            "{line:?}"
+        );
+        assert!(line.ends_with("BBC"), "{line:?}");
     }
 
     #[test]

@@ -264,6 +264,51 @@ mod tests {
         assert_eq!(shaped("کے"), "\u{FB90}\u{FBAF}");
     }
 
+    /// The code points `DejaVu Sans Mono` 2.37 draws (`tests/data/fonts`).
+    fn dejavu_sans_mono() -> Vec<(u32, u32)> {
+        include_str!("../../tests/data/fonts/DejaVuSansMono-2.37.charset")
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .map(|l| {
+                let (a, b) = l.split_once('-').unwrap_or((l, l));
+                (
+                    u32::from_str_radix(a, 16).unwrap(),
+                    u32::from_str_radix(b, 16).unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    /// Every presentation form the shaper draws for a letter `DejaVu Sans Mono` has is in the
+    /// font too: where the usual terminal font can show a letter, it shows each of its forms
+    /// (letters it lacks altogether come from another font, forms and all). Alef maksura
+    /// before a letter takes its Unicode forms (U+FBE8, U+FBE9; ArabicShaping.txt says D),
+    /// which the font has, rather than breaking the join as ICU and Vim do.
+    #[test]
+    fn every_form_drawn_is_in_dejavu_sans_mono() {
+        let font = dejavu_sans_mono();
+        let has = |c: u32| font.iter().any(|&(a, b)| (a..=b).contains(&c));
+        let mut checked = 0;
+        for &(base, forms) in FORMS {
+            if !has(base) {
+                continue;
+            }
+            for f in forms.into_iter().filter(|&f| f != 0) {
+                assert!(has(f), "U+{f:04X}, a form of U+{base:04X}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 150, "{checked}");
+        for c in LAM_ALEF.iter().flat_map(|&(_, l)| l) {
+            assert!(has(c), "U+{c:04X}");
+        }
+        // Alef maksura joined on both sides, and initial.
+        assert_eq!(shaped("بىب"), "\u{FE91}\u{FBE9}\u{FE90}");
+        assert_eq!(shaped("ىب"), "\u{FBE8}\u{FE90}");
+        assert_eq!(shaped("فى"), "\u{FED3}\u{FEF0}");
+        assert!(has(0xFBE8) && has(0xFBE9));
+    }
+
     #[test]
     fn tables_match_arabic_shaping_txt() {
         let data = include_str!("../../tests/data/unicode/ArabicShaping.txt");
