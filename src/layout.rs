@@ -1,11 +1,15 @@
 //! The bidi layout engine: one block of logical text and a width in, visual lines out.
 //!
 //! Pure: no terminal, no I/O. For each paragraph (a block splits at `\n`), in this order:
-//! 1. the paragraph direction (UAX #9 P2/P3; a paragraph without a strong letter takes the
-//!    article's direction);
+//! 1. the paragraph direction (an article's paragraph by [`article_paragraph_direction`],
+//!    other text by UAX #9 P2/P3; a paragraph without a strong letter takes the article's
+//!    direction);
 //! 2. the embedding levels of the whole paragraph, once (unicode-bidi);
 //! 3. Arabic shaping in logical order ([`shaping`]), grouped into grapheme clusters, each of
-//!    which becomes one cell;
+//!    which becomes one cell as wide as terminals draw it ([`cluster_width`]); clusters that
+//!    draw nothing (bidi controls, invisible format characters, a soft hyphen but where a line
+//!    breaks after it) take no cell, and isolates and bidi marks among them still take part
+//!    in reordering (UAX #9 X9);
 //! 4. line breaking at the current UAX #14's opportunities (ICU4X's segmenter, which follows
 //!    Unicode 15.1's relaxed LB15 and later rules), measured in cells with
 //!    [`cell_width`], words wider than the line broken between clusters;
