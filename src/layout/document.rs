@@ -76,7 +76,7 @@ impl DocLine {
 /// [`Prepared`]): laying it out again at another width, as a resize does, only wraps and
 /// reorders lines.
 ///
-/// The blocks are kept in a few arenas (one per [`CHUNK_BYTES`] of text, so that a long
+/// The blocks are kept in a few arenas (one per 256 KB of text, so that a long
 /// article is prepared on every core and no arena is ever copied into another), each
 /// paragraph tagged with its block's kind.
 #[derive(Debug, Clone)]
