@@ -1,11 +1,15 @@
 //! The bidi layout engine: one block of logical text and a width in, visual lines out.
 //!
 //! Pure: no terminal, no I/O. For each paragraph (a block splits at `\n`), in this order:
-//! 1. the paragraph direction (UAX #9 P2/P3; a paragraph without a strong letter takes the
-//!    article's direction);
+//! 1. the paragraph direction (an article's paragraph by [`article_paragraph_direction`],
+//!    other text by UAX #9 P2/P3; a paragraph without a strong letter takes the article's
+//!    direction);
 //! 2. the embedding levels of the whole paragraph, once (unicode-bidi);
 //! 3. Arabic shaping in logical order ([`shaping`]), grouped into grapheme clusters, each of
-//!    which becomes one cell;
+//!    which becomes one cell as wide as terminals draw it ([`cluster_width`]); clusters that
+//!    draw nothing (bidi controls, invisible format characters, a soft hyphen but where a line
+//!    breaks after it) take no cell, and isolates and bidi marks among them still take part
+//!    in reordering (UAX #9 X9);
 //! 4. line breaking at the current UAX #14's opportunities (ICU4X's segmenter, which follows
 //!    Unicode 15.1's relaxed LB15 and later rules), measured in cells with
 //!    [`cell_width`], words wider than the line broken between clusters;
@@ -911,44 +915,61 @@ pub struct LineRef {
 /// The direction of a paragraph of an article whose direction is `article` (the reader's and
 /// `qari render`'s rule): `base` if it is not [`BaseDir::Auto`]; else an explicit mark or
 /// embedding before the first strong letter (RLM, ALM, RLE, RLO: right to left; LRM, LRE,
-/// LRO: left to right); else the article's direction, unless most of the paragraph's strong
-/// letters (outside isolates) are of the other direction. A paragraph without strong letters
-/// takes the article's direction.
+/// LRO: left to right); else the article's direction, unless most of the paragraph's words
+/// (runs of strong letters of one direction, outside isolates) are of the other direction. A
+/// paragraph without strong letters takes the article's direction.
 ///
 /// So in an Arabic article `BBC عربي: قال المتحدث …` reads right to left (it starts with a
-/// Latin name, but most of its letters are Arabic), and an English sentence quoting one
-/// Arabic word stays left to right in an English article, or in an Arabic one.
+/// Latin name, but most of its words are Arabic), `وقال Brett McGurk إن` too (as many words
+/// of each: the article's), and an English sentence quoting one Arabic word stays left to
+/// right in an English article, or in an Arabic one. Words, not letters: a Latin name spelled
+/// out is longer than the Arabic words around it.
 pub fn article_paragraph_direction(text: &str, base: BaseDir, article: Direction) -> Direction {
-    use BidiClass::{AL, FSI, L, LRE, LRI, LRO, PDI, R, RLE, RLI, RLO};
+    use BidiClass::{AL, BN, FSI, L, LRE, LRI, LRO, NSM, PDI, R, RLE, RLI, RLO};
     match base {
         BaseDir::Rtl => return Direction::Rtl,
         BaseDir::Ltr => return Direction::Ltr,
         BaseDir::Auto => {}
     }
+    // Words: runs of strong letters of one direction (marks and joiners inside them).
     let (mut ltr, mut rtl) = (0usize, 0usize);
     let mut isolates = 0usize;
     let mut seen_strong = false;
+    let mut run: Option<bool> = None;
     for c in text.chars() {
         match c {
             '\u{200F}' | '\u{061C}' if !seen_strong && isolates == 0 => return Direction::Rtl,
             '\u{200E}' if !seen_strong && isolates == 0 => return Direction::Ltr,
             _ => {}
         }
-        match bidi_class(c) {
+        let class = bidi_class(c);
+        let strong_rtl = match class {
             RLE | RLO if !seen_strong && isolates == 0 => return Direction::Rtl,
             LRE | LRO if !seen_strong && isolates == 0 => return Direction::Ltr,
-            LRI | RLI | FSI => isolates += 1,
-            PDI => isolates = isolates.saturating_sub(1),
-            L if isolates == 0 => {
-                seen_strong = true;
+            LRI | RLI | FSI => {
+                isolates += 1;
+                None
+            }
+            PDI => {
+                isolates = isolates.saturating_sub(1);
+                None
+            }
+            L if isolates == 0 => Some(false),
+            R | AL if isolates == 0 => Some(true),
+            NSM | BN => continue,
+            _ => None,
+        };
+        if let Some(is_rtl) = strong_rtl
+            && run != Some(is_rtl)
+        {
+            seen_strong = true;
+            if is_rtl {
+                rtl += 1;
+            } else {
                 ltr += 1;
             }
-            R | AL if isolates == 0 => {
-                seen_strong = true;
-                rtl += 1;
-            }
-            _ => {}
         }
+        run = strong_rtl;
     }
     match article {
         Direction::Rtl if ltr > rtl => Direction::Ltr,

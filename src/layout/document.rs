@@ -76,7 +76,7 @@ impl DocLine {
 /// [`Prepared`]): laying it out again at another width, as a resize does, only wraps and
 /// reorders lines.
 ///
-/// The blocks are kept in a few arenas (one per [`CHUNK_BYTES`] of text, so that a long
+/// The blocks are kept in a few arenas (one per 256 KB of text, so that a long
 /// article is prepared on every core and no arena is ever copied into another), each
 /// paragraph tagged with its block's kind.
 #[derive(Debug, Clone)]
@@ -529,12 +529,14 @@ mod tests {
     fn paragraphs_follow_the_article_unless_mostly_of_the_other_direction() {
         let arabic = "عنوان المقال\n\nBBC عربي: قال المتحدث باسم الوزارة إن الاجتماع انتهى.\n\n\
                       Reuters reported that the talks would go on «غدا».\n\n\
-                      \u{200E}قال BBC\n\nقال المتحدث إن الاجتماع انتهى.\n";
+                      \u{200E}قال BBC\n\nوقال Brett McGurk إن\n\n\
+                      قال المتحدث إن الاجتماع انتهى.\n";
         // The first starts with a Latin name but is mostly Arabic: right to left, like the
-        // article; the second is mostly English; the third starts with an LRM.
+        // article; the second is mostly English; the third starts with an LRM; the fourth has
+        // as many words of each (and more Latin letters): the article's.
         assert_eq!(
             directions(arabic, Options::default()),
-            [true, false, false, true]
+            [true, false, false, true, true]
         );
         let english = "The title\n\nThe spokesman said «شكرا» to the press.\n\n\
                        قال المتحدث باسم الوزارة for BBC\n\n\u{200F}BBC News\n\nPlain English.\n";
@@ -547,7 +549,7 @@ mod tests {
             base: super::super::BaseDir::Ltr,
             ..Options::default()
         };
-        assert_eq!(directions(arabic, ltr), [false; 4]);
+        assert_eq!(directions(arabic, ltr), [false; 5]);
         // The rendered first paragraph stands on the right, its full stop at its end (left).
         let a = &parse(arabic.as_bytes(), Format::Txt, "x.txt")
             .unwrap()
