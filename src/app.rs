@@ -155,6 +155,83 @@ impl Geometry {
     }
 }
 
+/// The help overlay at a screen size: a box centred on the screen, as wide as its longest
+/// line allows, its lines fitted to that width (a key and its description on two lines when
+/// the screen is narrow, cut with an ellipsis past that), scrolled to `top`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelpView {
+    /// The box, borders included.
+    pub area: Rect,
+    /// Every line of the help, fitted to the box.
+    pub lines: Vec<String>,
+    /// The first line shown.
+    pub top: usize,
+}
+
+impl HelpView {
+    fn new(keymap: &Keymap, (w, h): (u16, u16), top: usize) -> Self {
+        use crate::layout::str_width;
+        let rows = keymap.help_rows();
+        let keys_w = rows.iter().map(|(k, _)| str_width(k)).max().unwrap_or(0);
+        let desc_w = rows.iter().map(|(_, d)| str_width(d)).max().unwrap_or(0);
+        // Borders and one blank column each side.
+        let want = u16::try_from(keys_w + 2 + desc_w + 4).unwrap_or(u16::MAX);
+        let bw = want.min(w);
+        let inner = usize::from(bw.saturating_sub(4)).max(1);
+        let mut lines = Vec::new();
+        for (k, d) in &rows {
+            if keys_w + 2 + str_width(d) <= inner {
+                lines.push(format!("{k:<keys_w$}  {d}"));
+            } else {
+                lines.push(fit(k, inner));
+                lines.push(fit(&format!("  {d}"), inner));
+            }
+        }
+        let bh = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX).min(h);
+        let area = Rect::new((w - bw) / 2, (h - bh) / 2, bw, bh);
+        let mut view = Self { area, lines, top };
+        view.top = top.min(view.max_top());
+        view
+    }
+
+    /// How many lines the box shows.
+    pub fn rows(&self) -> usize {
+        usize::from(self.area.height.saturating_sub(2))
+    }
+
+    /// The last first line: the end of the help at the bottom of the box.
+    pub fn max_top(&self) -> usize {
+        self.lines.len().saturating_sub(self.rows())
+    }
+
+    /// Whether lines are hidden above the box, and below it.
+    pub fn more(&self) -> (bool, bool) {
+        (self.top > 0, self.top < self.max_top())
+    }
+}
+
+/// `text` cut to `width` columns, an ellipsis at the cut.
+pub fn fit(text: &str, width: usize) -> String {
+    use crate::layout::str_width;
+    if str_width(text) <= width {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let cw = str_width(c.encode_utf8(&mut [0; 4]));
+        if used + cw + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += cw;
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
+
 /// The query line at the bottom while the user types a filter or a search.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueryLine {
@@ -191,9 +268,17 @@ pub struct Reader {
     pub matches: Vec<(Origin, std::ops::Range<usize>)>,
     /// The current match.
     pub current: Option<usize>,
+    /// Shown as a preview of the list's selection (side by side): not read yet, its place
+    /// not remembered.
+    preview: bool,
 }
 
 impl Reader {
+    /// Whether the article is only previewed beside the list (not opened, not marked read).
+    pub fn is_preview(&self) -> bool {
+        self.preview
+    }
+
     /// The laid-out lines at the current width.
     pub fn lines(&self) -> &[DocLine] {
         &self.lines
@@ -745,6 +830,11 @@ pub struct App {
     reader: Option<Reader>,
     query: Option<QueryLine>,
     help: bool,
+    /// The first help line shown.
+    help_top: usize,
+    /// How many times a full redraw was asked for (Ctrl-L): a screen that saw fewer draws
+    /// the whole screen again.
+    redraws: u64,
     message: Option<String>,
     size: (u16, u16),
     mouse: bool,
@@ -757,7 +847,7 @@ impl App {
     /// A reader on `lib` with the settings of `config`, remembering into `store`.
     pub fn new(lib: Arc<Library>, config: &Config, store: Store, opts: Options) -> Self {
         let (keymap, message) = match config.keymap() {
-            Ok(k) => (k, None),
+            Ok(k) => (k, crate::ui::validate_theme(&config.theme).err()),
             Err(e) => (Keymap::default(), Some(e)),
         };
         let mut app = Self {
@@ -778,6 +868,8 @@ impl App {
             reader: None,
             query: None,
             help: false,
+            help_top: 0,
+            redraws: 0,
             message,
             size: (80, 24),
             mouse: config.mouse,
@@ -882,6 +974,9 @@ impl App {
         let mut redraw = false;
         while let Ok(done) = self.bg.rx.try_recv() {
             redraw |= self.take_in(done);
+        }
+        if redraw {
+            self.sync_preview();
         }
         redraw
     }
@@ -1059,6 +1154,19 @@ impl App {
         self.help
     }
 
+    /// The help overlay as it is drawn now: its box, its lines (fitted to the box's width)
+    /// and the first line shown; none when the help is closed.
+    pub fn help_view(&self) -> Option<HelpView> {
+        self.help
+            .then(|| HelpView::new(&self.keymap, self.size, self.help_top))
+    }
+
+    /// How many full redraws were asked for (Ctrl-L): a front end that drew fewer clears the
+    /// terminal and draws every cell again.
+    pub fn redraws(&self) -> u64 {
+        self.redraws
+    }
+
     /// A message for the status line.
     pub fn message(&self) -> Option<&str> {
         self.message.as_deref()
@@ -1096,7 +1204,7 @@ impl App {
 
     /// Writes the remembered state; a failure becomes the status message and is returned.
     pub fn save(&mut self) -> Option<String> {
-        if let Some(r) = &self.reader {
+        if let Some(r) = self.reader.as_ref().filter(|r| !r.preview) {
             let (id, pos) = (r.article.id.clone(), r.anchor);
             self.store.update(&id, |s| s.position = Some(pos));
         }
@@ -1119,10 +1227,11 @@ impl App {
             .map_or(1, |t| usize::from(t.height).max(1))
     }
 
-    /// How many articles the list shows at once.
+    /// How many articles the list shows at once (when it is shown: in one-pane mode the
+    /// list keeps its place while an article is read).
     fn list_rows(&self) -> usize {
-        let rows = self
-            .geometry()
+        let (w, h) = self.size;
+        let rows = Geometry::new(w, h, Focus::List)
             .list
             .map_or(1, |l| usize::from(l.height).max(1));
         if self.searching() {
@@ -1152,6 +1261,7 @@ impl App {
             Input::ScrollUp | Input::ScrollDown => {}
             Input::Key(ev) => self.key(ev),
         }
+        self.sync_preview();
     }
 
     /// A paste: one input, into the query line only, at most [`MAX_PASTE_BYTES`] of it, its
@@ -1202,10 +1312,45 @@ impl App {
             self.query_key(ev);
             return;
         }
-        if let Some(action) = self.keymap.action(&ev) {
-            self.message = None;
-            self.apply(action);
+        let ctrl_c = ev.code == KeyCode::Char('c') && ev.modifiers.contains(KeyModifiers::CONTROL);
+        match self.keymap.action(&ev) {
+            Some(Action::Quit) if ctrl_c => self.quit = true,
+            Some(action) => {
+                self.message = None;
+                self.apply(action);
+            }
+            // A key bound to nothing closes the help (and does nothing else).
+            None if self.help => self.help = false,
+            None => {}
         }
+    }
+
+    /// An action while the help is shown: the moves scroll it, a redraw redraws, any other
+    /// (quit and back included) closes it and is not carried out.
+    fn help_action(&mut self, action: Action) {
+        let Some(view) = self.help_view() else {
+            return;
+        };
+        let page = isize::try_from(view.rows().max(1)).unwrap_or(1);
+        let d = match action {
+            Action::Down => 1,
+            Action::Up => -1,
+            Action::PageDown => (page - 1).max(1),
+            Action::PageUp => -(page - 1).max(1),
+            Action::HalfDown => (page / 2).max(1),
+            Action::HalfUp => -(page / 2).max(1),
+            Action::Top => isize::MIN / 2,
+            Action::Bottom => isize::MAX / 2,
+            Action::Redraw => {
+                self.redraws += 1;
+                return;
+            }
+            _ => {
+                self.help = false;
+                return;
+            }
+        };
+        self.help_top = view.top.saturating_add_signed(d).min(view.max_top());
     }
 
     fn query_key(&mut self, ev: KeyEvent) {
@@ -1336,18 +1481,23 @@ impl App {
 
     /// Carries out one action.
     pub fn apply(&mut self, action: Action) {
+        self.apply_action(action);
+        self.sync_preview();
+    }
+
+    fn apply_action(&mut self, action: Action) {
         if self.help {
-            // Any key closes the help; quitting still quits.
-            self.help = false;
-            if action == Action::Quit {
-                self.quit = true;
-            }
+            self.help_action(action);
             return;
         }
         let in_reader = self.focus == Focus::Reader && self.reader.is_some();
         match action {
             Action::Quit => self.quit = true,
-            Action::Help => self.help = true,
+            Action::Help => {
+                self.help = true;
+                self.help_top = 0;
+            }
+            Action::Redraw => self.redraws += 1,
             Action::Suspend => self.suspend = true,
             Action::CycleSort => {
                 self.sort = self.sort.next();
@@ -1363,6 +1513,9 @@ impl App {
                         Focus::List => Focus::Reader,
                         Focus::Reader => Focus::List,
                     };
+                    if self.focus == Focus::Reader {
+                        self.mark_opened();
+                    }
                 }
             }
             Action::Open => {
@@ -1415,27 +1568,30 @@ impl App {
                     self.message = Some(if b { "bookmarked" } else { "bookmark removed" }.into());
                 }
             }
-            Action::Search => {
-                if !in_reader {
-                    // The index is built while the query is typed.
-                    self.index.build_in_background(Arc::clone(&self.lib));
-                }
-                self.query = Some(QueryLine {
-                    text: if in_reader {
-                        String::new()
-                    } else {
-                        self.filter.clone()
-                    },
-                    list: !in_reader,
-                });
-                if !in_reader && !self.index.is_ready() && self.bg.awaited.is_none() {
-                    // Only so that the status says the index is being built, and clears when
-                    // it is.
-                    self.submit_library(String::new(), Query::default(), None);
-                }
-            }
+            Action::Search => self.start_query(in_reader),
             Action::NextMatch => self.next_match(true),
             Action::PrevMatch => self.next_match(false),
+        }
+    }
+
+    /// Opens the query line: a library filter from the list, a find in the reader.
+    fn start_query(&mut self, in_reader: bool) {
+        if !in_reader {
+            // The index is built while the query is typed.
+            self.index.build_in_background(Arc::clone(&self.lib));
+        }
+        self.query = Some(QueryLine {
+            text: if in_reader {
+                String::new()
+            } else {
+                self.filter.clone()
+            },
+            list: !in_reader,
+        });
+        if !in_reader && !self.index.is_ready() && self.bg.awaited.is_none() {
+            // Only so that the status says the index is being built, and clears when
+            // it is.
+            self.submit_library(String::new(), Query::default(), None);
         }
     }
 
@@ -1534,6 +1690,12 @@ impl App {
     pub fn open(&mut self, index: usize) {
         if self.reader.as_ref().is_some_and(|r| r.index == index) {
             self.focus = Focus::Reader;
+            self.mark_opened();
+            if self.searching() {
+                // Opened again from a search: its matches, from the top, as on a first open.
+                let q = self.query_terms.clone();
+                self.find_query(String::new(), q, true);
+            }
             return;
         }
         if self.lib.loaded(index).is_none() && self.lib.is_huge(index) {
@@ -1585,15 +1747,55 @@ impl App {
 
     /// Shows `article` (library article `index`) in the reader, at its remembered position.
     fn show_article(&mut self, index: usize, article: Arc<Article>) {
+        self.show(index, article, false);
+    }
+
+    /// Marks the article in the reader read (it is opened, no longer a preview).
+    fn mark_opened(&mut self) {
+        let Some(r) = &mut self.reader else {
+            return;
+        };
+        r.preview = false;
+        let id = r.article.id.clone();
+        if !self.store.get(&id).read {
+            self.store.update(&id, |s| s.read = true);
+            self.unread = self.unread.saturating_sub(1);
+        }
+    }
+
+    /// Side by side with the list focused, the reader previews the selected article (an
+    /// article of a huge file is not read for a preview: Enter opens it).
+    fn sync_preview(&mut self) {
+        if self.focus != Focus::List || self.geometry().divider.is_none() || self.help {
+            return;
+        }
+        let Some(&index) = self.view.get(self.selected) else {
+            return;
+        };
+        if self.reader.as_ref().is_some_and(|r| r.index == index) || self.bg.opening.is_some() {
+            return;
+        }
+        match self.lib.loaded(index) {
+            None if self.lib.is_huge(index) => {
+                if self.reader.is_some() {
+                    self.save();
+                }
+                self.reader = None;
+            }
+            _ => match self.lib.article(index) {
+                Ok(article) => self.show(index, article, true),
+                Err(_) => self.reader = None,
+            },
+        }
+    }
+
+    /// Shows `article` in the reader: opened (focused, marked read) or as a preview.
+    fn show(&mut self, index: usize, article: Arc<Article>, preview: bool) {
         if self.reader.is_some() {
             self.save();
         }
         let id = article.id.clone();
         let remembered = self.store.get(&id);
-        self.store.update(&id, |s| s.read = true);
-        if !remembered.read {
-            self.unread = self.unread.saturating_sub(1);
-        }
         self.reader = Some(Reader {
             index,
             article,
@@ -1607,12 +1809,16 @@ impl App {
             anchor: remembered.position.unwrap_or_default(),
             matches: Vec::new(),
             current: None,
+            preview: true,
         });
         if let Some(pos) = self.view.iter().position(|&i| i == index) {
             self.selected = pos;
             self.keep_selection_visible();
         }
-        self.focus = Focus::Reader;
+        if !preview {
+            self.mark_opened();
+            self.focus = Focus::Reader;
+        }
         self.relayout();
         if self.searching() {
             let q = self.query_terms.clone();

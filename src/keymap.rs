@@ -53,6 +53,8 @@ pub enum Action {
     PrevMatch,
     /// Show the help overlay.
     Help,
+    /// Draw the whole screen again.
+    Redraw,
     /// Suspend to the shell (local terminal only).
     Suspend,
     /// Quit.
@@ -61,7 +63,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the help lists them.
-    pub const ALL: [Self; 22] = [
+    pub const ALL: [Self; 23] = [
         Self::Down,
         Self::Up,
         Self::PageDown,
@@ -82,6 +84,7 @@ impl Action {
         Self::NextMatch,
         Self::PrevMatch,
         Self::Help,
+        Self::Redraw,
         Self::Suspend,
         Self::Quit,
     ];
@@ -109,6 +112,7 @@ impl Action {
             Self::NextMatch => "next_match",
             Self::PrevMatch => "previous_match",
             Self::Help => "help",
+            Self::Redraw => "redraw",
             Self::Suspend => "suspend",
             Self::Quit => "quit",
         }
@@ -136,7 +140,8 @@ impl Action {
             Self::Search => "filter the list / find in the article",
             Self::NextMatch => "next match",
             Self::PrevMatch => "previous match",
-            Self::Help => "this help",
+            Self::Help => "this help (Esc, q or ? closes it)",
+            Self::Redraw => "draw the screen again",
             Self::Suspend => "suspend to the shell",
             Self::Quit => "quit (Ctrl-C always quits)",
         }

@@ -148,7 +148,9 @@ pub fn run(mut app: App, theme: Theme) -> anyhow::Result<Option<i32>> {
 }
 
 fn event_loop(app: &mut App, theme: Theme, signal: &AtomicUsize) -> anyhow::Result<()> {
-    let backend = CrosstermBackend::new(std::io::stdout());
+    // Terminals of 16 colours get them as SGR 30–37/90–97.
+    let ansi16 = crate::ui::Colors::from_env() == crate::ui::Colors::Ansi16;
+    let backend = CrosstermBackend::new(crate::ui::SgrWriter::new(std::io::stdout(), ansi16));
     let mut screen = Screen::new(backend, theme)?;
     // For terminals that mishandle scroll regions: every frame is then a plain diff.
     screen.scroll_regions = std::env::var_os("QARI_NO_SCROLL_REGIONS").is_none();
@@ -196,7 +198,7 @@ fn spawn_reader(tx: std::sync::mpsc::SyncSender<Msg>) -> std::io::Result<()> {
 }
 
 fn drive(
-    screen: &mut Screen<CrosstermBackend<std::io::Stdout>>,
+    screen: &mut Screen<CrosstermBackend<crate::ui::SgrWriter<std::io::Stdout>>>,
     app: &mut App,
     signal: &AtomicUsize,
 ) -> anyhow::Result<()> {

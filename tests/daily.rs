@@ -1,0 +1,303 @@
+//! The reader for daily use: the help that fits and scrolls, the redraw key, and the small
+//! things of the list, the prompt and the colours — on ratatui's `TestBackend`.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use qari::app::{App, Focus, Input};
+use qari::config::Config;
+use qari::keymap::Action;
+use qari::screen::Screen;
+use qari::state::Store;
+use qari::ui::Theme;
+use ratatui::backend::{Backend, TestBackend};
+use ratatui::buffer::Cell;
+
+#[path = "support/app.rs"]
+#[allow(dead_code, reason = "each test file uses part of the shared helpers")]
+mod support;
+
+use support::{SEED, app_with, ch, key, render, row, settle, text, type_text};
+
+fn app(w: u16, h: u16) -> App {
+    app_with(Store::in_memory(), w, h)
+}
+
+fn ctrl(c: char) -> Input {
+    Input::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+fn shot(a: &App) -> String {
+    text(&render(a))
+}
+
+fn select(app: &mut App, id: &str) {
+    let target = app.library().position(id).unwrap();
+    app.apply(Action::Top);
+    while app.view()[app.selected()] != target {
+        let before = app.selected();
+        app.apply(Action::Down);
+        assert_ne!(before, app.selected(), "{id} is not in the list");
+    }
+}
+
+#[test]
+fn the_help_fits_80x24_and_says_more_exists() {
+    let mut a = app(80, 24);
+    a.handle(ch('?'));
+    let v = a.help_view().unwrap();
+    assert!(v.area.height <= 24 && v.area.width <= 80);
+    assert!(
+        v.lines.len() > v.rows(),
+        "the whole help is longer than 24 rows"
+    );
+    let s = shot(&a);
+    insta::assert_snapshot!("help_80x24", s);
+    assert!(s.contains("▼ more"), "{s}");
+    // Scrolled to its end, the last binding shows and nothing is said to be below.
+    a.handle(ch('G'));
+    let s = shot(&a);
+    insta::assert_snapshot!("help_80x24_end", s);
+    assert!(s.contains("quit (Ctrl-C always quits)"), "{s}");
+    assert!(!s.contains("▼ more"));
+    assert!(s.contains('▲'), "what is above is said");
+    assert!(a.help(), "scrolling keeps it open");
+    a.handle(ch('k'));
+    assert_eq!(
+        a.help_view().unwrap().top,
+        a.help_view().unwrap().max_top() - 1
+    );
+}
+
+#[test]
+fn the_help_fits_down_to_20x6_and_every_line_can_be_reached() {
+    for (w, h) in [(20, 6), (60, 15), (33, 9)] {
+        let mut a = app(w, h);
+        a.handle(ch('?'));
+        let v = a.help_view().unwrap();
+        assert!(
+            v.area.right() <= w && v.area.bottom() <= h,
+            "{w}x{h}: {v:?}"
+        );
+        for l in &v.lines {
+            assert!(
+                qari::layout::str_width(l) + 4 <= usize::from(v.area.width),
+                "{w}x{h}: {l:?} is wider than the box"
+            );
+        }
+        let mut seen = std::collections::HashSet::new();
+        loop {
+            let v = a.help_view().unwrap();
+            let s = shot(&a);
+            for l in v.lines.iter().skip(v.top).take(v.rows()) {
+                assert!(s.contains(l.as_str()), "{w}x{h}: {l:?} not drawn:\n{s}");
+                seen.insert(l.clone());
+            }
+            if v.top == v.max_top() {
+                break;
+            }
+            a.handle(ch('j'));
+        }
+        assert_eq!(seen.len(), a.help_view().unwrap().lines.len(), "{w}x{h}");
+        // Every description is there, cut or whole.
+        let all = a.help_view().unwrap().lines.join("\n");
+        assert!(all.contains("Ctrl-l") && all.contains("quit"), "{all}");
+    }
+    let mut a = app(20, 6);
+    a.handle(ch('?'));
+    insta::assert_snapshot!("help_20x6", shot(&a));
+}
+
+#[test]
+fn the_help_closes_on_esc_q_and_question_mark_and_any_unbound_key() {
+    for close in [
+        key(KeyCode::Esc),
+        ch('q'),
+        ch('?'),
+        ch('x'),
+        key(KeyCode::F(9)),
+    ] {
+        let mut a = app(80, 24);
+        a.handle(ch('?'));
+        assert!(a.help());
+        a.handle(close.clone());
+        assert!(!a.help(), "{close:?} closes the help");
+        assert!(!a.should_quit(), "{close:?} only closes it");
+        assert_eq!(a.focus(), Focus::List);
+        // The next key is carried out, not spent closing anything.
+        a.handle(ch('j'));
+        assert_eq!(a.selected(), 1, "after {close:?}");
+    }
+    // A bound key other than a move closes the help without being carried out.
+    let mut a = app(80, 24);
+    a.handle(ch('?'));
+    a.handle(ch('s'));
+    assert!(!a.help());
+    assert_eq!(a.sort().name(), "date");
+    // Ctrl-C quits from the help.
+    a.handle(ch('?'));
+    a.handle(ctrl('c'));
+    assert!(a.should_quit());
+}
+
+#[test]
+fn ctrl_l_draws_the_whole_screen_again() {
+    let mut a = app(60, 12);
+    let mut s = Screen::new(TestBackend::new(60, 12), Theme::default()).unwrap();
+    s.draw(&a).unwrap();
+    let disturb = |s: &mut Screen<TestBackend>| {
+        let mut cell = Cell::default();
+        cell.set_symbol("#");
+        s.backend_mut()
+            .draw([(30u16, 6u16, &cell)].into_iter())
+            .unwrap();
+    };
+    // Something else wrote on the terminal: a plain draw does not know.
+    disturb(&mut s);
+    s.draw(&a).unwrap();
+    assert_eq!(s.backend().buffer()[(30, 6)].symbol(), "#");
+    a.handle(ctrl('l'));
+    assert_eq!(a.redraws(), 1);
+    s.draw(&a).unwrap();
+    assert_ne!(
+        s.backend().buffer()[(30, 6)].symbol(),
+        "#",
+        "Ctrl-L redrew every cell"
+    );
+    assert_eq!(text(s.backend().buffer()), shot(&a));
+    // In the help too, and the help stays.
+    a.handle(ch('?'));
+    a.handle(ctrl('l'));
+    assert!(a.help());
+    assert_eq!(a.redraws(), 2);
+}
+
+#[test]
+fn search_then_enter_on_the_article_opened_last_goes_to_the_match() {
+    let mut a = app(80, 24);
+    select(&mut a, SEED);
+    a.handle(key(KeyCode::Enter));
+    a.handle(key(KeyCode::Esc));
+    assert_eq!(a.focus(), Focus::List);
+    a.handle(ch('/'));
+    type_text(&mut a, "ماكجورك");
+    settle(&mut a);
+    a.handle(key(KeyCode::Enter));
+    settle(&mut a);
+    let r = a.reader().unwrap();
+    assert_eq!(a.focus(), Focus::Reader);
+    assert_eq!(r.article.id, SEED);
+    assert!(!r.matches.is_empty(), "the matches are found");
+    assert_eq!(r.current, Some(0));
+    let s = shot(&a);
+    assert!(s.contains(&format!("match 1/{}", r.matches.len())), "{s}");
+}
+
+#[test]
+fn returning_from_an_article_keeps_the_list_where_it_was() {
+    let mut a = app(80, 24);
+    for _ in 0..5 {
+        a.handle(ch('j'));
+    }
+    assert_eq!((a.selected(), a.list_top()), (5, 0));
+    a.handle(key(KeyCode::Enter));
+    a.handle(key(KeyCode::Esc));
+    assert_eq!(
+        (a.selected(), a.list_top()),
+        (5, 0),
+        "the page fits: no scroll"
+    );
+    // Next unread from inside the reader moves the selection, and still no needless scroll.
+    a.handle(key(KeyCode::Enter));
+    a.handle(ch(']'));
+    a.handle(key(KeyCode::Esc));
+    assert_eq!((a.selected(), a.list_top()), (6, 0));
+}
+
+#[test]
+fn the_prompt_cursor_stands_where_the_next_letter_goes() {
+    let mut a = app(80, 24);
+    a.handle(ch('/'));
+    type_text(&mut a, "داعش");
+    let buf = render(&a);
+    let status = row(&buf, 23);
+    let cursor = status.find('▏').unwrap();
+    let query = status.find('ﺶ').unwrap();
+    // The Arabic query reads right to left: the next letter goes at its left end.
+    assert!(cursor < query, "{status:?}");
+    assert!(status.starts_with(" filter: ▏"), "{status:?}");
+    // A Latin query: after it.
+    let mut b = app(80, 24);
+    b.handle(ch('/'));
+    type_text(&mut b, "isis");
+    let status = row(&render(&b), 23);
+    assert!(status.starts_with(" filter: isis▏"), "{status:?}");
+    // Mixed, ending in Arabic: at the left of the Arabic run, after the Latin word.
+    let mut c = app(80, 24);
+    c.handle(ch('/'));
+    type_text(&mut c, "isis داعش");
+    let status = row(&render(&c), 23);
+    assert!(status.starts_with(" filter: isis ▏"), "{status:?}");
+    settle(&mut a);
+    settle(&mut b);
+    settle(&mut c);
+}
+
+#[test]
+fn the_header_is_cut_with_an_ellipsis_when_narrow() {
+    let a = app(40, 12);
+    let header = row(&render(&a), 0);
+    assert!(header.trim_end().ends_with('…'), "{header:?}");
+    assert_eq!(unicode_width::UnicodeWidthStr::width(header.as_str()), 40);
+    let wide = row(&render(&app(100, 12)), 0);
+    assert!(!wide.contains('…'), "{wide:?}");
+}
+
+#[test]
+fn side_by_side_previews_the_selected_article_without_marking_it_read() {
+    let mut a = app(140, 30);
+    let first = a.view()[0];
+    let r = a.reader().expect("the selection is previewed");
+    assert_eq!(r.index, first);
+    assert!(r.is_preview());
+    assert_eq!(a.focus(), Focus::List);
+    a.handle(ch('j'));
+    let second = a.view()[1];
+    assert_eq!(a.reader().unwrap().index, second);
+    let id = a.library().entry(second).id.clone();
+    assert!(!a.store().get(&id).read, "a preview is not reading");
+    assert_eq!(a.unread_count(), a.library().len());
+    let s = shot(&a);
+    let title = a.library().entry(second).title.clone();
+    assert!(s.contains(&title), "the preview shows it:\n{s}");
+    // Opening it reads it; Tab into it too.
+    a.handle(key(KeyCode::Enter));
+    assert!(a.store().get(&id).read);
+    assert!(!a.reader().unwrap().is_preview());
+    assert_eq!(a.focus(), Focus::Reader);
+    a.handle(key(KeyCode::Tab));
+    a.handle(ch('j'));
+    let third = a.library().entry(a.view()[2]).id.clone();
+    a.handle(key(KeyCode::Tab));
+    assert!(a.store().get(&third).read, "Tab into the preview opens it");
+    // One pane: no preview.
+    let b = app(80, 24);
+    assert!(b.reader().is_none());
+}
+
+#[test]
+fn a_bad_colour_is_reported_naming_the_setting() {
+    let cfg = Config::parse("[theme]\nmatched = \"yelow\"\n").unwrap();
+    let lib = std::sync::Arc::new(qari::library::Library::embedded());
+    let mut a = App::new(
+        lib,
+        &cfg,
+        Store::in_memory(),
+        qari::layout::Options::default(),
+    );
+    a.handle(Input::Resize(100, 24));
+    let msg = a.message().unwrap().to_owned();
+    assert!(
+        msg.starts_with("[theme] matched = \"yelow\" is not a colour"),
+        "{msg}"
+    );
+    assert!(shot(&a).contains("[theme] matched"));
+}
