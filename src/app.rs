@@ -29,6 +29,9 @@ use crate::library::{Filter, Library, SortKey};
 use crate::search::{self, Hit, Query, SharedIndex};
 use crate::state::{Position, Store};
 
+mod filter;
+pub use filter::{Field, Fields, Split, title_key};
+
 /// The terminal is too small below this many columns …
 pub const MIN_WIDTH: u16 = 20;
 /// … or rows.
@@ -820,6 +823,12 @@ pub struct App {
     filter: String,
     query_terms: Query,
     hits: Option<Vec<Hit>>,
+    /// The field filters of the query shown (`is:unread`, `lang:ar`, …).
+    fields: Fields,
+    /// Only unread articles are listed (`U`).
+    unread_only: bool,
+    /// Asking whether to mark this many articles read (`A`): `y` does.
+    confirm: Option<usize>,
     index: Arc<SharedIndex>,
     view: Vec<usize>,
     /// Articles not read, kept current as marks change (the header shows it every frame).
@@ -859,6 +868,9 @@ impl App {
             filter: String::new(),
             query_terms: Query::default(),
             hits: None,
+            fields: Fields::default(),
+            unread_only: false,
+            confirm: None,
             index: Arc::default(),
             view: Vec::new(),
             unread: 0,
@@ -932,6 +944,22 @@ impl App {
     /// The parsed library search (empty when none).
     pub fn search_query(&self) -> &Query {
         &self.query_terms
+    }
+
+    /// The field filters in force.
+    pub fn fields(&self) -> &Fields {
+        &self.fields
+    }
+
+    /// Whether only unread articles are listed.
+    pub fn unread_only(&self) -> bool {
+        self.unread_only
+    }
+
+    /// Whether the list shows fewer articles than the library (a filter, a search, unread
+    /// only).
+    pub fn filtered(&self) -> bool {
+        self.unread_only || !self.fields.is_empty() || self.searching()
     }
 
     /// Whether the list shows search results (two rows each: title and snippet).
@@ -1313,6 +1341,18 @@ impl App {
             return;
         }
         let ctrl_c = ev.code == KeyCode::Char('c') && ev.modifiers.contains(KeyModifiers::CONTROL);
+        if let Some(n) = self.confirm.take() {
+            if ctrl_c {
+                self.quit = true;
+            } else if matches!(ev.code, KeyCode::Char('y' | 'Y')) && !ctrl_c {
+                self.mark_shown_read();
+                let s = if n == 1 { "" } else { "s" };
+                self.message = Some(format!("{n} article{s} marked read"));
+            } else {
+                self.message = Some("nothing was marked".into());
+            }
+            return;
+        }
         match self.keymap.action(&ev) {
             Some(Action::Quit) if ctrl_c => self.quit = true,
             Some(action) => {
@@ -1418,13 +1458,20 @@ impl App {
     /// hits replace the list when they come in (through [`Self::poll_background`]). An empty
     /// query restores the list at once.
     pub fn search_library(&mut self, text: &str) {
-        let query = Query::parse(text);
+        let split = Fields::split(text);
+        if let Some(bad) = &split.unknown {
+            self.message = Some(format!(
+                "\"{bad}\" is not a filter (is:unread is:read is:bookmarked lang:ar|en|mix source: author: tag:)"
+            ));
+        }
+        let query = Query::parse(&split.words);
         if query.is_empty() {
             self.bg.cancel_search();
             text.clone_into(&mut self.filter);
             self.query_terms = query;
             self.hits = None;
-            self.refresh_view(None);
+            self.fields = split.fields;
+            self.refresh_view(self.current_id());
             if !self.index.is_ready() {
                 // Only so that the status says the index is being built, and clears when it is.
                 self.submit_library(String::new(), Query::default(), None);
@@ -1434,10 +1481,12 @@ impl App {
         // Typing on: the new query's hits are among those shown when every term shown is
         // inside a new term.
         let narrowing = self.hits.as_ref().filter(|_| {
-            self.query_terms
-                .terms
-                .iter()
-                .all(|old| query.terms.iter().any(|new| new.contains(old.as_str())))
+            split.fields == self.fields
+                && self
+                    .query_terms
+                    .terms
+                    .iter()
+                    .all(|old| query.terms.iter().any(|new| new.contains(old.as_str())))
         });
         let candidates: Option<Vec<usize>> = narrowing.map(|h| h.iter().map(|h| h.index).collect());
         self.submit_library(text.to_owned(), query, candidates);
@@ -1462,7 +1511,9 @@ impl App {
     }
 
     /// The hits of a library search, in the list.
-    fn show_hits(&mut self, text: String, query: Query, hits: Vec<Hit>) {
+    fn show_hits(&mut self, text: String, query: Query, mut hits: Vec<Hit>) {
+        self.fields = Fields::split(&text).fields;
+        hits.retain(|h| self.passes(h.index));
         self.filter = text;
         self.query_terms = query;
         self.view = hits.iter().map(|h| h.index).collect();
@@ -1473,6 +1524,7 @@ impl App {
 
     fn clear_search(&mut self) {
         self.bg.cancel_search();
+        self.fields = Fields::default();
         self.filter.clear();
         self.query_terms = Query::default();
         self.hits = None;
@@ -1537,6 +1589,10 @@ impl App {
             }
             Action::Down if in_reader => self.scroll(1),
             Action::Up if in_reader => self.scroll(-1),
+            Action::PageDown if in_reader && self.at_end() => {
+                // At the end of the article Space goes on to the next unread one.
+                self.unread(true, true);
+            }
             Action::PageDown if in_reader => self.scroll(self.page_step()),
             Action::PageUp if in_reader => self.scroll(-self.page_step()),
             Action::HalfDown if in_reader => self.scroll(self.half_step()),
@@ -1551,23 +1607,14 @@ impl App {
             Action::HalfUp => self.move_selection(-self.list_step() / 2),
             Action::Top => self.move_selection(isize::MIN / 2),
             Action::Bottom => self.move_selection(isize::MAX / 2),
+            Action::NextArticle => self.step_article(true, in_reader),
+            Action::PrevArticle => self.step_article(false, in_reader),
+            Action::UnreadOnly => self.toggle_unread_only(),
+            Action::MarkAllRead => self.ask_mark_all_read(),
             Action::NextUnread => self.unread(true, in_reader),
             Action::PrevUnread => self.unread(false, in_reader),
-            Action::ToggleRead => {
-                if let Some(id) = self.target_id() {
-                    self.store.update(&id, |s| s.read = !s.read);
-                    let read = self.store.get(&id).read;
-                    self.recount_unread();
-                    self.message = Some(if read { "marked read" } else { "marked unread" }.into());
-                }
-            }
-            Action::Bookmark => {
-                if let Some(id) = self.target_id() {
-                    self.store.update(&id, |s| s.bookmark = !s.bookmark);
-                    let b = self.store.get(&id).bookmark;
-                    self.message = Some(if b { "bookmarked" } else { "bookmark removed" }.into());
-                }
-            }
+            Action::ToggleRead => self.toggle_read(),
+            Action::Bookmark => self.toggle_bookmark(),
             Action::Search => self.start_query(in_reader),
             Action::NextMatch => self.next_match(true),
             Action::PrevMatch => self.next_match(false),
@@ -1592,6 +1639,66 @@ impl App {
             // Only so that the status says the index is being built, and clears when
             // it is.
             self.submit_library(String::new(), Query::default(), None);
+        }
+    }
+
+    /// Shows only the unread articles, or all again.
+    fn toggle_unread_only(&mut self) {
+        self.unread_only = !self.unread_only;
+        self.message = Some(
+            if self.unread_only {
+                "only unread articles (U shows all)"
+            } else {
+                "all articles"
+            }
+            .into(),
+        );
+        if self.searching() {
+            // Searched again, with or without the read ones.
+            let text = self.filter.clone();
+            self.hits = None;
+            self.search_library(&text);
+        } else {
+            self.refresh_view(self.current_id());
+        }
+    }
+
+    /// Asks whether to mark every unread article shown read (`y` does).
+    fn ask_mark_all_read(&mut self) {
+        let store = &self.store;
+        let lib = &self.lib;
+        let n = self
+            .view
+            .iter()
+            .filter(|&&i| !store.get(&lib.entry(i).id).read)
+            .count();
+        if n == 0 {
+            self.message = Some("every article shown is read".into());
+        } else {
+            let s = if n == 1 { "" } else { "s" };
+            self.confirm = Some(n);
+            self.message = Some(format!(
+                "mark the {n} unread article{s} shown read? y: yes, any other key: no"
+            ));
+        }
+    }
+
+    /// Marks the article read or unread.
+    fn toggle_read(&mut self) {
+        if let Some(id) = self.target_id() {
+            self.store.update(&id, |s| s.read = !s.read);
+            let read = self.store.get(&id).read;
+            self.recount_unread();
+            self.message = Some(if read { "marked read" } else { "marked unread" }.into());
+        }
+    }
+
+    /// Bookmarks the article, or removes its bookmark.
+    fn toggle_bookmark(&mut self) {
+        if let Some(id) = self.target_id() {
+            self.store.update(&id, |s| s.bookmark = !s.bookmark);
+            let b = self.store.get(&id).bookmark;
+            self.message = Some(if b { "bookmarked" } else { "bookmark removed" }.into());
         }
     }
 
@@ -1642,8 +1749,78 @@ impl App {
         }
     }
 
+    /// Whether library article `index` passes the field filters and the unread-only toggle.
+    fn passes(&self, index: usize) -> bool {
+        let entry = self.lib.entry(index);
+        let state = self.store.get(&entry.id);
+        if self.unread_only && state.read {
+            return false;
+        }
+        self.fields.matches(entry, &state, || {
+            self.lib.loaded(index).or_else(|| self.lib.kept(index))
+        })
+    }
+
+    /// Marks every article of the list read.
+    fn mark_shown_read(&mut self) {
+        for &i in &self.view {
+            let id = &self.lib.entry(i).id;
+            if !self.store.get(id).read {
+                self.store.update(id, |s| s.read = true);
+            }
+        }
+        self.recount_unread();
+    }
+
+    /// The articles of the list the next/previous article keys go to, from the selection.
+    fn step_article(&mut self, forward: bool, open: bool) {
+        let next = if forward {
+            Some(self.selected + 1).filter(|&p| p < self.view.len())
+        } else {
+            self.selected.checked_sub(1)
+        };
+        match next {
+            Some(p) => {
+                self.selected = p;
+                self.keep_selection_visible();
+                if open {
+                    self.open(self.view[p]);
+                }
+            }
+            None => {
+                self.message = Some(
+                    if forward {
+                        "this is the last article of the list"
+                    } else {
+                        "this is the first article of the list"
+                    }
+                    .into(),
+                );
+            }
+        }
+    }
+
+    /// Whether the reader shows the end of the whole article.
+    fn at_end(&self) -> bool {
+        let page = self.page();
+        self.reader
+            .as_ref()
+            .is_some_and(|r| !r.is_partial() && r.top + page >= r.lines.len())
+    }
+
     fn refresh_view(&mut self, keep: Option<String>) {
         self.view = self.lib.view(self.sort, &Filter::default());
+        if self.sort == SortKey::Title {
+            // Arabic alphabetical order: hamza forms with alef (a stable sort keeps the
+            // library's ties).
+            let lib = &self.lib;
+            self.view
+                .sort_by_cached_key(|&i| title_key(&lib.entry(i).title));
+        }
+        if self.unread_only || !self.fields.is_empty() {
+            let view = std::mem::take(&mut self.view);
+            self.view = view.into_iter().filter(|&i| self.passes(i)).collect();
+        }
         self.selected = keep
             .and_then(|id| self.view.iter().position(|&i| self.lib.entry(i).id == id))
             .unwrap_or(0);

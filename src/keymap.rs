@@ -45,6 +45,14 @@ pub enum Action {
     Bookmark,
     /// Cycle the sort order.
     CycleSort,
+    /// Show only the unread articles, or all again.
+    UnreadOnly,
+    /// Mark every article shown read (after a confirmation).
+    MarkAllRead,
+    /// The next article of the list, from the reader.
+    NextArticle,
+    /// The previous article of the list, from the reader.
+    PrevArticle,
     /// Filter the list, or search the open article.
     Search,
     /// The next match in the article.
@@ -63,7 +71,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the help lists them.
-    pub const ALL: [Self; 23] = [
+    pub const ALL: [Self; 27] = [
         Self::Down,
         Self::Up,
         Self::PageDown,
@@ -77,9 +85,13 @@ impl Action {
         Self::SwitchPane,
         Self::NextUnread,
         Self::PrevUnread,
+        Self::NextArticle,
+        Self::PrevArticle,
         Self::ToggleRead,
         Self::Bookmark,
         Self::CycleSort,
+        Self::UnreadOnly,
+        Self::MarkAllRead,
         Self::Search,
         Self::NextMatch,
         Self::PrevMatch,
@@ -108,6 +120,10 @@ impl Action {
             Self::ToggleRead => "toggle_read",
             Self::Bookmark => "bookmark",
             Self::CycleSort => "cycle_sort",
+            Self::UnreadOnly => "unread_only",
+            Self::MarkAllRead => "mark_all_read",
+            Self::NextArticle => "next_article",
+            Self::PrevArticle => "previous_article",
             Self::Search => "search",
             Self::NextMatch => "next_match",
             Self::PrevMatch => "previous_match",
@@ -123,7 +139,7 @@ impl Action {
         match self {
             Self::Down => "line down / next article",
             Self::Up => "line up / previous article",
-            Self::PageDown => "page down",
+            Self::PageDown => "page down (at the end: next unread)",
             Self::PageUp => "page up",
             Self::HalfDown => "half a page down",
             Self::HalfUp => "half a page up",
@@ -137,7 +153,11 @@ impl Action {
             Self::ToggleRead => "mark read / unread",
             Self::Bookmark => "bookmark / unbookmark",
             Self::CycleSort => "sort by date, title, source",
-            Self::Search => "filter the list / find in the article",
+            Self::UnreadOnly => "unread only / all",
+            Self::MarkAllRead => "mark all shown read (asks first)",
+            Self::NextArticle => "next article (in the reader)",
+            Self::PrevArticle => "previous article (in the reader)",
+            Self::Search => "filter (words, is:unread, lang:ar…) / find",
             Self::NextMatch => "next match",
             Self::PrevMatch => "previous match",
             Self::Help => "this help (Esc, q or ? closes it)",

@@ -261,6 +261,11 @@ fn header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     );
     if app.searching() {
         let _ = write!(text, " · {} found", app.view().len());
+    } else if app.filtered() {
+        let _ = write!(text, " · {} shown", app.view().len());
+    }
+    if app.unread_only() {
+        text.push_str(" · unread only");
     }
     buf.set_style(area, theme.bar);
     buf.set_stringn(
@@ -308,6 +313,8 @@ fn draw_list(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if app.view().is_empty() {
         let msg = if app.searching() {
             "Nothing matches every word (Esc shows the whole library)."
+        } else if app.filtered() {
+            "No article passes the filter (Esc shows the whole library; U toggles unread only)."
         } else {
             "The library is empty."
         };

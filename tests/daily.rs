@@ -301,3 +301,189 @@ fn a_bad_colour_is_reported_naming_the_setting() {
     );
     assert!(shot(&a).contains("[theme] matched"));
 }
+
+fn titles(a: &App) -> Vec<String> {
+    a.view()
+        .iter()
+        .map(|&i| a.library().entry(i).title.clone())
+        .collect()
+}
+
+#[test]
+fn field_filters_in_the_prompt_combine_with_words() {
+    let mut a = app(100, 30);
+    let all = a.view().len();
+    a.handle(ch('/'));
+    type_text(&mut a, "lang:ar");
+    let ar = a.view().len();
+    assert!(ar > 0 && ar < all);
+    assert!(
+        a.view()
+            .iter()
+            .all(|&i| a.library().entry(i).lang == qari::article::Lang::Ar)
+    );
+    assert!(!a.searching(), "fields alone filter the list, one row each");
+    assert!(row(&render(&a), 0).contains(&format!("{ar} shown")));
+    // With a word: the search's hits that pass the field.
+    type_text(&mut a, " داعش");
+    settle(&mut a);
+    assert!(a.searching());
+    let hits = a.view().len();
+    assert!(hits > 0 && hits < ar);
+    assert!(
+        a.view()
+            .iter()
+            .all(|&i| a.library().entry(i).lang == qari::article::Lang::Ar)
+    );
+    a.handle(key(KeyCode::Esc));
+    assert_eq!(a.view().len(), all, "Esc clears fields and words");
+
+    // is:unread / is:read / is:bookmarked follow the marks.
+    let mut b = app(100, 30);
+    b.handle(key(KeyCode::Enter));
+    let read = b.reader().unwrap().index;
+    b.handle(key(KeyCode::Esc));
+    b.handle(ch('j'));
+    b.handle(ch('B'));
+    let marked = b.view()[1];
+    for (q, want) in [("is:read", vec![read]), ("is:bookmarked", vec![marked])] {
+        b.handle(ch('/'));
+        b.handle(ctrl('u'));
+        type_text(&mut b, q);
+        b.handle(key(KeyCode::Enter));
+        assert_eq!(b.view(), &want[..], "{q}");
+        b.handle(key(KeyCode::Esc));
+    }
+    b.handle(ch('/'));
+    type_text(&mut b, "is:unread");
+    assert_eq!(b.view().len(), b.library().len() - 1);
+    assert!(!b.view().contains(&read));
+    b.handle(key(KeyCode::Esc));
+
+    // source: and author: (the seed's byline), tag: none in the sample.
+    let mut c = app(100, 30);
+    c.handle(ch('/'));
+    type_text(&mut c, "source:jawhara");
+    assert!(!c.view().is_empty());
+    assert!(c.view().iter().all(|&i| {
+        c.library()
+            .entry(i)
+            .source
+            .as_deref()
+            .is_some_and(|s| s.to_lowercase().contains("jawhara"))
+    }));
+    c.handle(ctrl('u'));
+    let seed = c.library().position(SEED).unwrap();
+    let byline = c.library().article(seed).unwrap().byline.clone().unwrap();
+    let word = byline.split_whitespace().last().unwrap().to_owned();
+    type_text(&mut c, &format!("author:{word}"));
+    assert!(c.view().contains(&seed), "author:{word}");
+    assert!(
+        c.view()
+            .iter()
+            .all(|&i| c.library().article(i).unwrap().byline.is_some())
+    );
+    c.handle(ctrl('u'));
+    type_text(&mut c, "lang:fr");
+    assert!(c.message().unwrap().contains("\"lang:fr\" is not a filter"));
+    settle(&mut c);
+}
+
+#[test]
+fn unread_only_toggle_and_mark_all_read_with_a_confirmation() {
+    let mut a = app(100, 30);
+    let total = a.library().len();
+    a.handle(key(KeyCode::Enter));
+    a.handle(key(KeyCode::Esc));
+    a.handle(ch('U'));
+    assert!(a.unread_only());
+    assert_eq!(a.view().len(), total - 1);
+    let s = shot(&a);
+    assert!(s.lines().next().unwrap().contains("unread only"), "{s}");
+    a.handle(ch('U'));
+    assert_eq!(a.view().len(), total);
+    // A asks first; anything but y keeps the marks.
+    a.handle(ch('/'));
+    type_text(&mut a, "lang:en");
+    a.handle(key(KeyCode::Enter));
+    let shown = a.view().len();
+    a.handle(ch('A'));
+    assert!(
+        a.message()
+            .unwrap()
+            .contains(&format!("mark the {} unread", shown - 1)),
+        "{:?}",
+        a.message()
+    );
+    a.handle(ch('n'));
+    assert_eq!(a.message(), Some("nothing was marked"));
+    assert_eq!(a.unread_count(), total - 1);
+    a.handle(ch('A'));
+    a.handle(ch('y'));
+    assert_eq!(a.unread_count(), total - shown);
+    assert!(a.message().unwrap().contains("marked read"));
+    a.handle(key(KeyCode::Esc));
+    a.handle(ch('U'));
+    assert!(
+        a.view()
+            .iter()
+            .all(|&i| a.library().entry(i).lang != qari::article::Lang::En)
+    );
+    a.handle(ch('A'));
+    a.handle(ch('j'));
+    assert_eq!(
+        a.selected(),
+        0,
+        "the key after a confirmation is spent answering it"
+    );
+}
+
+#[test]
+fn next_and_previous_article_from_the_reader_and_space_at_the_end() {
+    let mut a = app(80, 24);
+    a.handle(key(KeyCode::Enter));
+    let first = a.view()[0];
+    a.handle(ch('J'));
+    assert_eq!(a.reader().unwrap().index, a.view()[1]);
+    assert_eq!(a.focus(), Focus::Reader);
+    a.handle(ch('K'));
+    assert_eq!(a.reader().unwrap().index, first);
+    a.handle(ch('K'));
+    assert_eq!(a.reader().unwrap().index, first);
+    assert!(a.message().unwrap().contains("first article"));
+    // J moves past read articles too, unlike ]: the next article is read already.
+    a.handle(ch('J'));
+    a.handle(ch('K'));
+    a.handle(ch(']'));
+    assert_eq!(
+        a.reader().unwrap().index,
+        a.view()[2],
+        "] skips the read one"
+    );
+    // Space at the end goes on to the next unread.
+    a.handle(ch('G'));
+    let at = a.reader().unwrap().index;
+    a.handle(ch(' '));
+    let next = a.reader().unwrap().index;
+    assert_ne!(next, at);
+    assert_eq!(next, a.view()[3]);
+    assert_eq!(a.reader().unwrap().top, 0);
+}
+
+#[test]
+fn title_sort_follows_the_arabic_alphabet() {
+    let mut a = app(80, 24);
+    a.handle(ch('s'));
+    assert_eq!(a.sort().name(), "title");
+    let t = titles(&a);
+    let keys: Vec<String> = t.iter().map(|t| qari::app::title_key(t)).collect();
+    assert!(keys.windows(2).all(|w| w[0] <= w[1]));
+    // Titles beginning with a hamza form of alef come among the alef titles (by their
+    // next letters), not all before them as code points would have it.
+    let first_alef = t.iter().position(|t| t.trim().starts_with('ا')).unwrap();
+    let last_hamza = t
+        .iter()
+        .rposition(|t| t.trim().starts_with(['أ', 'إ', 'آ']))
+        .unwrap();
+    assert!(first_alef < last_hamza, "{t:?}");
+}
