@@ -38,8 +38,12 @@ pub const MIN_WIDTH: u16 = 20;
 pub const MIN_HEIGHT: u16 = 6;
 /// From this many columns the list and the reader stand side by side.
 pub const SIDE_BY_SIDE: u16 = 120;
-/// The longest line of running text, in columns (wider panes centre the text).
-pub const MEASURE: u16 = 100;
+/// The longest line of running text by default, in columns (wider panes centre the text).
+pub const MEASURE: u16 = 80;
+/// The narrowest measure `-` goes to.
+pub const MIN_MEASURE: u16 = 20;
+/// How much `+` and `-` change the measure, in columns.
+pub const MEASURE_STEP: u16 = 4;
 /// Libraries up to this many articles get their search index built as soon as the list is up.
 pub const EAGER_INDEX_ARTICLES: usize = 20_000;
 /// Laid-out widths kept per open article.
@@ -115,8 +119,14 @@ pub struct Geometry {
 }
 
 impl Geometry {
-    /// Lays out a screen of `width`×`height`.
+    /// Lays out a screen of `width`×`height` with the default measure.
     pub fn new(width: u16, height: u16, focus: Focus) -> Self {
+        Self::with_measure(width, height, focus, MEASURE)
+    }
+
+    /// Lays out a screen of `width`×`height`, the text at most `measure` columns wide (0:
+    /// the pane's width), centred in a wider pane.
+    pub fn with_measure(width: u16, height: u16, focus: Focus, measure: u16) -> Self {
         let area = Rect::new(0, 0, width, height);
         if width < MIN_WIDTH || height < MIN_HEIGHT {
             return Self {
@@ -142,7 +152,11 @@ impl Geometry {
         };
         let text = reader.map(|r| {
             let inner = r.width.saturating_sub(2).max(1);
-            let w = inner.min(MEASURE);
+            let w = if measure == 0 {
+                inner
+            } else {
+                inner.min(measure)
+            };
             Rect::new(r.x + 1 + (inner - w) / 2, r.y, w, r.height)
         });
         Self {
@@ -841,6 +855,8 @@ pub struct App {
     help: bool,
     /// The first help line shown.
     help_top: usize,
+    /// The reading measure (0: the pane's width).
+    measure: u16,
     /// How many times a full redraw was asked for (Ctrl-L): a screen that saw fewer draws
     /// the whole screen again.
     redraws: u64,
@@ -881,6 +897,7 @@ impl App {
             query: None,
             help: false,
             help_top: 0,
+            measure: config.measure,
             redraws: 0,
             message,
             size: (80, 24),
@@ -1207,7 +1224,17 @@ impl App {
 
     /// Where things go on screen now.
     pub fn geometry(&self) -> Geometry {
-        Geometry::new(self.size.0, self.size.1, self.focus)
+        self.geometry_at(self.size.0, self.size.1)
+    }
+
+    /// Where things go on a screen of `width`×`height`.
+    pub fn geometry_at(&self, width: u16, height: u16) -> Geometry {
+        Geometry::with_measure(width, height, self.focus, self.measure)
+    }
+
+    /// The reading measure in columns (0: the pane's width).
+    pub fn measure(&self) -> u16 {
+        self.measure
     }
 
     /// Whether the mouse wheel is wanted.
@@ -1607,6 +1634,8 @@ impl App {
             Action::HalfUp => self.move_selection(-self.list_step() / 2),
             Action::Top => self.move_selection(isize::MIN / 2),
             Action::Bottom => self.move_selection(isize::MAX / 2),
+            Action::Wider => self.change_measure(true),
+            Action::Narrower => self.change_measure(false),
             Action::NextArticle => self.step_article(true, in_reader),
             Action::PrevArticle => self.step_article(false, in_reader),
             Action::UnreadOnly => self.toggle_unread_only(),
@@ -1700,6 +1729,33 @@ impl App {
             let b = self.store.get(&id).bookmark;
             self.message = Some(if b { "bookmarked" } else { "bookmark removed" }.into());
         }
+    }
+
+    /// Widens or narrows the reading measure by [`MEASURE_STEP`] (from [`MIN_MEASURE`] to
+    /// the pane's width, which is measure 0), keeping the text at the top of the pane.
+    fn change_measure(&mut self, wider: bool) {
+        let Some(pane) = self.geometry().reader else {
+            self.message = Some("the measure changes while an article is shown".into());
+            return;
+        };
+        let full = pane.width.saturating_sub(2).max(1);
+        let now = if self.measure == 0 {
+            full
+        } else {
+            self.measure.min(full)
+        };
+        let next = if wider {
+            now.saturating_add(MEASURE_STEP)
+        } else {
+            now.saturating_sub(MEASURE_STEP).max(MIN_MEASURE.min(full))
+        };
+        self.measure = if next >= full { 0 } else { next };
+        self.relayout();
+        self.message = Some(if self.measure == 0 {
+            format!("measure: the pane's width ({full} columns)")
+        } else {
+            format!("measure: {} columns", self.measure)
+        });
     }
 
     fn page_step(&self) -> isize {

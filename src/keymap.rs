@@ -53,6 +53,10 @@ pub enum Action {
     NextArticle,
     /// The previous article of the list, from the reader.
     PrevArticle,
+    /// A wider reading measure.
+    Wider,
+    /// A narrower reading measure.
+    Narrower,
     /// Filter the list, or search the open article.
     Search,
     /// The next match in the article.
@@ -71,7 +75,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the help lists them.
-    pub const ALL: [Self; 27] = [
+    pub const ALL: [Self; 29] = [
         Self::Down,
         Self::Up,
         Self::PageDown,
@@ -92,6 +96,8 @@ impl Action {
         Self::CycleSort,
         Self::UnreadOnly,
         Self::MarkAllRead,
+        Self::Wider,
+        Self::Narrower,
         Self::Search,
         Self::NextMatch,
         Self::PrevMatch,
@@ -122,6 +128,8 @@ impl Action {
             Self::CycleSort => "cycle_sort",
             Self::UnreadOnly => "unread_only",
             Self::MarkAllRead => "mark_all_read",
+            Self::Wider => "wider",
+            Self::Narrower => "narrower",
             Self::NextArticle => "next_article",
             Self::PrevArticle => "previous_article",
             Self::Search => "search",
@@ -155,6 +163,8 @@ impl Action {
             Self::CycleSort => "sort by date, title, source",
             Self::UnreadOnly => "unread only / all",
             Self::MarkAllRead => "mark all shown read (asks first)",
+            Self::Wider => "wider reading measure",
+            Self::Narrower => "narrower reading measure",
             Self::NextArticle => "next article (in the reader)",
             Self::PrevArticle => "previous article (in the reader)",
             Self::Search => "filter (words, is:unread, lang:ar…) / find",

@@ -211,7 +211,7 @@ pub fn draw(app: &App, theme: &Theme, frame: &mut Frame<'_>) {
 
 /// Draws the whole screen into `buf` (its area is the screen).
 pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let g = Geometry::new(area.width, area.height, app.focus());
+    let g = app.geometry_at(area.width, area.height);
     if g.too_small {
         too_small(area, buf);
         return;

@@ -81,7 +81,8 @@ fn narrow_one_pane_mode() {
 
 #[test]
 fn help_lists_every_binding_of_the_keymap() {
-    let mut a = app(80, 30);
+    // Tall enough for the whole help (the scrolling help is tested in tests/daily.rs).
+    let mut a = app(80, 40);
     a.handle(ch('?'));
     assert!(a.help());
     let s = shot(&a);

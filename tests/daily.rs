@@ -487,3 +487,58 @@ fn title_sort_follows_the_arabic_alphabet() {
         .unwrap();
     assert!(first_alef < last_hamza, "{t:?}");
 }
+
+#[test]
+fn the_measure_comes_from_the_config_and_changes_with_plus_and_minus() {
+    let mut a = app(110, 30);
+    select(&mut a, SEED);
+    a.handle(key(KeyCode::Enter));
+    let t = a.geometry().text.unwrap();
+    assert_eq!(t.width, 80, "the default measure");
+    let pane = a.geometry().reader.unwrap();
+    assert_eq!(t.x - pane.x - 1, (pane.width - 2 - 80) / 2, "centred");
+    for _ in 0..12 {
+        a.handle(ch('j'));
+    }
+    let block = |a: &App| {
+        let r = a.reader().unwrap();
+        r.lines()[r.top].origin
+    };
+    let at = block(&a);
+    let pos = a.reader().unwrap().position();
+    a.handle(ch('-'));
+    assert_eq!(a.geometry().text.unwrap().width, 76);
+    assert_eq!(a.reader().unwrap().width(), 76);
+    assert_eq!(block(&a), at, "the same text stays at the top");
+    assert_eq!(a.message(), Some("measure: 76 columns"));
+    insta::assert_snapshot!("measure_76", shot(&a));
+    for _ in 0..30 {
+        a.handle(ch('-'));
+    }
+    assert_eq!(a.measure(), qari::app::MIN_MEASURE);
+    for _ in 0..30 {
+        a.handle(ch('+'));
+    }
+    assert_eq!(a.measure(), 0, "as wide as the pane");
+    assert_eq!(a.geometry().text.unwrap().width, pane.width - 2);
+    assert_eq!(block(&a), at);
+    assert_eq!(
+        a.reader().unwrap().position(),
+        pos,
+        "the place is kept through every change"
+    );
+    // measure = 0 in the config: the pane's width.
+    let cfg = Config::parse("measure = 0\n").unwrap();
+    let lib = std::sync::Arc::new(qari::library::Library::embedded());
+    let mut b = App::new(
+        lib,
+        &cfg,
+        Store::in_memory(),
+        qari::layout::Options::default(),
+    );
+    b.handle(Input::Resize(110, 30));
+    b.handle(key(KeyCode::Enter));
+    assert_eq!(b.geometry().text.unwrap().width, 108);
+    let cfg = Config::parse("measure = 60\n").unwrap();
+    assert_eq!(cfg.measure, 60);
+}
