@@ -172,6 +172,49 @@ impl Geometry {
     }
 }
 
+/// The most text copied at once, in bytes (terminals cap OSC 52; the cut is said).
+pub const MAX_COPY_BYTES: usize = 96 * 1024;
+
+/// The OSC 52 sequence that puts `text` on the clipboard (`c`), base64 inside, ended by
+/// ST (`ESC \\`), which every terminal that takes OSC 52 understands.
+pub fn osc52(text: &str) -> Vec<u8> {
+    let mut out = b"\x1b]52;c;".to_vec();
+    out.extend_from_slice(base64(text.as_bytes()).as_bytes());
+    out.extend_from_slice(b"\x1b\\");
+    out
+}
+
+/// Standard base64 with padding.
+fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for (k, shift) in [18u32, 12, 6, 0].into_iter().enumerate() {
+            if k <= chunk.len() {
+                out.push(char::from(ABC[((n >> shift) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Whether `url` is a web address a browser may be handed: `http` or `https`, no space or
+/// control character, at most 4096 bytes.
+pub fn is_web_address(url: &str) -> bool {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    (lower.starts_with("http://") || lower.starts_with("https://"))
+        && url.len() <= 4096
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
 /// The help overlay at a screen size: a box centred on the screen, as wide as its longest
 /// line allows, its lines fitted to that width (a key and its description on two lines when
 /// the screen is narrow, cut with an ellipsis past that), scrolled to `top`.
@@ -288,9 +331,16 @@ pub struct Reader {
     /// Shown as a preview of the list's selection (side by side): not read yet, its place
     /// not remembered.
     preview: bool,
+    /// Paragraphs selected to copy: the block it started at and the block it reaches.
+    selection: Option<(usize, usize)>,
 }
 
 impl Reader {
+    /// The selected blocks (first to last), while selecting.
+    pub fn selection(&self) -> Option<std::ops::RangeInclusive<usize>> {
+        self.selection.map(|(a, b)| a.min(b)..=a.max(b))
+    }
+
     /// Whether the article is only previewed beside the list (not opened, not marked read).
     pub fn is_preview(&self) -> bool {
         self.preview
@@ -855,6 +905,14 @@ pub struct App {
     help: bool,
     /// The first help line shown.
     help_top: usize,
+    /// Whether `y` may write the clipboard (OSC 52).
+    clipboard: bool,
+    /// Bytes for the terminal besides the frame (OSC 52), for the front end to write.
+    output: Vec<u8>,
+    /// An address to open in the browser, for a local front end.
+    open_request: Option<String>,
+    /// Whether the front end runs on the reader's own machine (it can open a browser).
+    local: bool,
     /// The reading measure (0: the pane's width).
     measure: u16,
     /// How many times a full redraw was asked for (Ctrl-L): a screen that saw fewer draws
@@ -898,6 +956,10 @@ impl App {
             help: false,
             help_top: 0,
             measure: config.measure,
+            clipboard: config.clipboard,
+            output: Vec::new(),
+            open_request: None,
+            local: false,
             redraws: 0,
             message,
             size: (80, 24),
@@ -1230,6 +1292,25 @@ impl App {
     /// Where things go on a screen of `width`×`height`.
     pub fn geometry_at(&self, width: u16, height: u16) -> Geometry {
         Geometry::with_measure(width, height, self.focus, self.measure)
+    }
+
+    /// Takes the bytes to write to the terminal after the frame (a clipboard write, OSC 52):
+    /// the app never writes to a terminal itself, every front end (the local tty, an SSH
+    /// session) drains this after drawing.
+    pub fn take_output(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.output)
+    }
+
+    /// Takes the address the user asked to open, for a local front end to hand to the
+    /// browser (`$BROWSER`, else `xdg-open`). Only `http`/`https` addresses are asked for.
+    pub fn take_open_request(&mut self) -> Option<String> {
+        self.open_request.take()
+    }
+
+    /// Says whether the front end runs on the reader's machine: there `o` opens the browser,
+    /// elsewhere (SSH) it copies the address and shows it.
+    pub fn set_local(&mut self, local: bool) {
+        self.local = local;
     }
 
     /// The reading measure in columns (0: the pane's width).
@@ -1570,6 +1651,9 @@ impl App {
             return;
         }
         let in_reader = self.focus == Focus::Reader && self.reader.is_some();
+        if in_reader && self.selecting(action) {
+            return;
+        }
         match action {
             Action::Quit => self.quit = true,
             Action::Help => {
@@ -1634,6 +1718,9 @@ impl App {
             Action::HalfUp => self.move_selection(-self.list_step() / 2),
             Action::Top => self.move_selection(isize::MIN / 2),
             Action::Bottom => self.move_selection(isize::MAX / 2),
+            Action::Select => self.start_selection(in_reader),
+            Action::Copy => self.copy_address(),
+            Action::OpenAddress => self.open_address(),
             Action::Wider => self.change_measure(true),
             Action::Narrower => self.change_measure(false),
             Action::NextArticle => self.step_article(true, in_reader),
@@ -1729,6 +1816,143 @@ impl App {
             let b = self.store.get(&id).bookmark;
             self.message = Some(if b { "bookmarked" } else { "bookmark removed" }.into());
         }
+    }
+
+    /// An action while paragraphs are selected: j/k move its end, `y` copies it, Esc or `v`
+    /// ends it; true when the action was taken here (others work as usual).
+    fn selecting(&mut self, action: Action) -> bool {
+        let page = self.page();
+        let Some(r) = &mut self.reader else {
+            return false;
+        };
+        let Some((anchor, end)) = r.selection else {
+            return false;
+        };
+        let last = r.article.blocks.len().saturating_sub(1);
+        match action {
+            Action::Down | Action::Up => {
+                let end = if action == Action::Down {
+                    (end + 1).min(last)
+                } else {
+                    end.saturating_sub(1)
+                };
+                r.selection = Some((anchor, end));
+                // Keep the moving end on screen.
+                let first = r.lines.iter().position(|l| l.origin == Origin::Block(end));
+                let past = r.lines.iter().rposition(|l| l.origin == Origin::Block(end));
+                if let (Some(first), Some(past)) = (first, past) {
+                    let max_top = r.lines.len().saturating_sub(page);
+                    if first < r.top {
+                        r.top = first;
+                    } else if past >= r.top + page {
+                        r.top = (past + 1).saturating_sub(page).min(first).min(max_top);
+                    }
+                    r.anchor = r.position_of(r.top);
+                }
+                true
+            }
+            Action::Copy => {
+                let blocks = r.selection().unwrap_or(0..=0);
+                let n = blocks.clone().count();
+                let text = r
+                    .article
+                    .blocks
+                    .get(blocks)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|b| b.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n\n");
+                r.selection = None;
+                let what = if n == 1 {
+                    "1 paragraph".to_owned()
+                } else {
+                    format!("{n} paragraphs")
+                };
+                self.copy(&what, &text);
+                true
+            }
+            Action::Back | Action::Select => {
+                r.selection = None;
+                self.message = Some("selection cancelled".into());
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Starts selecting paragraphs at the first one on screen.
+    fn start_selection(&mut self, in_reader: bool) {
+        let Some(r) = self.reader.as_mut().filter(|_| in_reader) else {
+            self.message = Some("open an article to select its paragraphs".into());
+            return;
+        };
+        let first = r.lines.iter().skip(r.top).find_map(|l| match l.origin {
+            Origin::Block(b) if l.kind != LineKind::Blank => Some(b),
+            _ => None,
+        });
+        match first {
+            Some(b) => r.selection = Some((b, b)),
+            None => self.message = Some("nothing to select here".into()),
+        }
+    }
+
+    /// The address of the article an action means (the open one, else the selected one).
+    fn target_address(&self) -> Option<String> {
+        let article = if let (Some(r), Focus::Reader) = (&self.reader, self.focus) {
+            Some(Arc::clone(&r.article))
+        } else {
+            let i = *self.view.get(self.selected)?;
+            self.lib.loaded(i).or_else(|| self.lib.kept(i))
+        };
+        article?.url.clone()
+    }
+
+    /// Copies the article's address.
+    fn copy_address(&mut self) {
+        match self.target_address() {
+            Some(url) => self.copy("the address", &url),
+            None => self.message = Some("this article has no address".into()),
+        }
+    }
+
+    /// Opens the article's address in the browser on a local terminal; elsewhere copies it
+    /// and shows it.
+    fn open_address(&mut self) {
+        let Some(url) = self.target_address() else {
+            self.message = Some("this article has no address".into());
+            return;
+        };
+        if self.local && is_web_address(&url) {
+            self.message = Some(format!("opening {url}"));
+            self.open_request = Some(url);
+        } else {
+            self.copy("the address", &url);
+            let said = self.message.take().unwrap_or_default();
+            self.message = Some(format!("{url} · {said}"));
+        }
+    }
+
+    /// Writes `text` to the clipboard through the terminal (OSC 52), in logical order as
+    /// stored, and says so in one line.
+    fn copy(&mut self, what: &str, text: &str) {
+        if !self.clipboard {
+            self.message = Some("copying is off (clipboard = false in the config)".into());
+            return;
+        }
+        let mut end = text.len().min(MAX_COPY_BYTES);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let copied = text.get(..end).unwrap_or_default();
+        self.output = osc52(copied);
+        let chars = copied.chars().count();
+        let cut = if end < text.len() {
+            format!(", cut at {} KiB", MAX_COPY_BYTES / 1024)
+        } else {
+            String::new()
+        };
+        self.message = Some(format!("copied {what} ({chars} characters{cut})"));
     }
 
     /// Widens or narrows the reading measure by [`MEASURE_STEP`] (from [`MIN_MEASURE`] to
@@ -2043,6 +2267,7 @@ impl App {
             matches: Vec::new(),
             current: None,
             preview: true,
+            selection: None,
         });
         if let Some(pos) = self.view.iter().position(|&i| i == index) {
             self.selected = pos;
@@ -2597,6 +2822,29 @@ mod tests {
         );
         assert!(app.geometry().text.is_some_and(|t| t.width <= MEASURE));
         gate.release();
+    }
+
+    #[test]
+    fn osc_52_carries_the_text_in_base64() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+        // Logical order, UTF-8: ل (d9 84) then ا (d8 a7).
+        assert_eq!(base64("لا".as_bytes()), "2YTYpw==");
+        assert_eq!(osc52("hi"), b"\x1b]52;c;aGk=\x1b\\".to_vec());
+    }
+
+    #[test]
+    fn a_copy_is_capped() {
+        let gate = Arc::new(Gate::default());
+        gate.release();
+        let mut app = held_app(Arc::new(Library::embedded()), &gate);
+        app.copy("it", &"ب".repeat(MAX_COPY_BYTES));
+        let out = app.take_output();
+        // 4 bytes of base64 for 3 of text, plus the sequence's ends.
+        assert!(out.len() <= MAX_COPY_BYTES / 3 * 4 + 16, "{}", out.len());
+        assert!(app.message().unwrap().contains("cut at 96 KiB"));
     }
 
     #[test]

@@ -57,6 +57,12 @@ pub enum Action {
     Wider,
     /// A narrower reading measure.
     Narrower,
+    /// Select whole paragraphs (then j/k extend, `y` copies, Esc cancels).
+    Select,
+    /// Copy the selection, else the article's address.
+    Copy,
+    /// Open the article's address in the browser (over SSH: copy and show it).
+    OpenAddress,
     /// Filter the list, or search the open article.
     Search,
     /// The next match in the article.
@@ -75,7 +81,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the help lists them.
-    pub const ALL: [Self; 29] = [
+    pub const ALL: [Self; 32] = [
         Self::Down,
         Self::Up,
         Self::PageDown,
@@ -98,6 +104,9 @@ impl Action {
         Self::MarkAllRead,
         Self::Wider,
         Self::Narrower,
+        Self::Select,
+        Self::Copy,
+        Self::OpenAddress,
         Self::Search,
         Self::NextMatch,
         Self::PrevMatch,
@@ -130,6 +139,9 @@ impl Action {
             Self::MarkAllRead => "mark_all_read",
             Self::Wider => "wider",
             Self::Narrower => "narrower",
+            Self::Select => "select",
+            Self::Copy => "copy",
+            Self::OpenAddress => "open_address",
             Self::NextArticle => "next_article",
             Self::PrevArticle => "previous_article",
             Self::Search => "search",
@@ -165,6 +177,9 @@ impl Action {
             Self::MarkAllRead => "mark all shown read (asks first)",
             Self::Wider => "wider reading measure",
             Self::Narrower => "narrower reading measure",
+            Self::Select => "select paragraphs (j/k, y copies)",
+            Self::Copy => "copy the selection / the address",
+            Self::OpenAddress => "open the article's address",
             Self::NextArticle => "next article (in the reader)",
             Self::PrevArticle => "previous article (in the reader)",
             Self::Search => "filter (words, is:unread, lang:ar…) / find",

@@ -224,8 +224,21 @@ fn drive(
     app.handle(Input::Resize(w, h));
     let bidi = app.options().mode == BidiMode::App;
     let mut first = true;
+    app.set_local(true);
     loop {
         screen.draw(app)?;
+        // What the app has for the terminal besides the frame (a clipboard write).
+        let out = app.take_output();
+        if !out.is_empty() {
+            screen.backend_mut().write_all(&out)?;
+            screen.backend_mut().flush()?;
+        }
+        if let Some(url) = app.take_open_request()
+            && let Err(e) = open_in_browser(&url)
+        {
+            app.set_message(e);
+            screen.draw(app)?;
+        }
         if std::mem::take(&mut first) {
             // With the list on screen, ready the search index in the background.
             app.prepare_search();
@@ -286,6 +299,38 @@ fn drive(
             screen.invalidate()?;
         }
     }
+}
+
+/// Hands `url` (a web address, checked by the app) to `$BROWSER`, else `xdg-open` (`open` on
+/// macOS), detached from the terminal: its output would garble the screen. The child is
+/// waited for on a thread of its own. The error is one sentence for the status line.
+fn open_in_browser(url: &str) -> Result<(), String> {
+    use std::process::{Command, Stdio};
+    let browser = std::env::var("BROWSER")
+        .ok()
+        .and_then(|b| b.split(':').next().map(str::trim).map(str::to_owned))
+        .filter(|b| !b.is_empty())
+        .unwrap_or_else(|| {
+            if cfg!(target_os = "macos") {
+                "open".to_owned()
+            } else {
+                "xdg-open".to_owned()
+            }
+        });
+    let child = Command::new(&browser)
+        .arg(url)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("{browser} could not be started ({e}); y copies the address"))?;
+    let _ = std::thread::Builder::new()
+        .name("qari-browser".to_owned())
+        .spawn(move || {
+            let mut child = child;
+            let _ = child.wait();
+        });
+    Ok(())
 }
 
 /// A crossterm event as the app's input.

@@ -267,6 +267,14 @@ fn header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if app.unread_only() {
         text.push_str(" · unread only");
     }
+    if let Some(url) = app
+        .reader()
+        .filter(|_| app.focus() == Focus::Reader)
+        .and_then(|r| r.article.url.as_deref())
+    {
+        // The article's own address first (`o` opens it, `y` copies it), then the library.
+        text = format!(" {url} ·{text}");
+    }
     buf.set_style(area, theme.bar);
     buf.set_stringn(
         area.x,
@@ -479,6 +487,7 @@ fn draw_reader(app: &App, theme: &Theme, pane: Rect, text: Rect, buf: &mut Buffe
         return;
     };
     let current = r.current.and_then(|k| r.matches.get(k)).cloned();
+    let selected = r.selection();
     for (row, line) in r
         .lines()
         .iter()
@@ -493,6 +502,12 @@ fn draw_reader(app: &App, theme: &Theme, pane: Rect, text: Rect, buf: &mut Buffe
             LineKind::Heading(_) => theme.heading,
             LineKind::Quote => theme.quote,
             _ => Style::new(),
+        };
+        let base = match (&selected, line.origin) {
+            (Some(sel), Origin::Block(b)) if sel.contains(&b) => {
+                base.add_modifier(Modifier::REVERSED)
+            }
+            _ => base,
         };
         if let (Some(m), Some(col)) = (line.marker, line.marker_column(usize::from(text.width))) {
             let x = text.x + u16::try_from(col).unwrap_or(0);
@@ -606,8 +621,16 @@ fn status(app: &App, theme: &Theme, g: &Geometry, buf: &mut Buffer) {
         .or_else(|| app.background_status().map(|b| format!("{found} {b} ")));
     let right_w = right.as_deref().map_or(0, str_width);
     let left_w = usize::from(area.width).saturating_sub(right_w);
+    let selecting = app
+        .reader()
+        .and_then(crate::app::Reader::selection)
+        .filter(|_| app.focus() == Focus::Reader);
     let left = if let Some(m) = app.message() {
         format!(" {m}")
+    } else if let Some(sel) = selecting {
+        let n = sel.count();
+        let s = if n == 1 { "" } else { "s" };
+        format!(" {n} paragraph{s} selected · j/k extend · y copy · Esc cancel")
     } else {
         key_hints(app, left_w)
     };

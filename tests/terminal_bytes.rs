@@ -64,3 +64,43 @@ fn sixteen_colours_are_sent_as_sgr_30_to_37_and_90_to_97() {
         "the cyan mark, as crossterm writes it"
     );
 }
+
+/// `v j y` in the seed: the two paragraphs reach the terminal as one OSC 52 write, their
+/// stored text (logical order, unshaped) in base64, and the status says so.
+#[test]
+fn a_copy_is_an_osc_52_write_of_the_logical_text() {
+    let lib = library();
+    let article = qari::library::Library::open(&[lib.path().to_path_buf()])
+        .article(0)
+        .unwrap();
+    let mut t = pty::Term::spawn(qari(lib.path(), "xterm-256color"), 100, 30);
+    assert!(t.wait_for("1 article", WAIT), "{}", t.screen());
+    t.send(b"\r");
+    assert!(t.wait_for("ﻙﺭﻮﻐﻛﺎﻣ", WAIT), "{}", t.screen());
+    t.send(b"v");
+    assert!(t.wait_for("1 paragraph selected", WAIT), "{}", t.screen());
+    t.send(b"j");
+    assert!(t.wait_for("2 paragraphs selected", WAIT), "{}", t.screen());
+    t.send(b"y");
+    assert!(t.wait_for("copied 2 paragraphs", WAIT), "{}", t.screen());
+    t.send(b"q");
+    assert_eq!(t.wait_exit(WAIT), Some(0));
+    let raw = t.raw_text();
+    let start = raw.find("\x1b]52;c;").expect("an OSC 52 write");
+    let sent = raw.get(start..).unwrap();
+    let sent = sent.get(..sent.find("\x1b\\").unwrap() + 2).unwrap();
+    // Which two paragraphs: the write must be exactly two neighbouring blocks' text.
+    let found = (0..article.blocks.len() - 1).find(|&b| {
+        let text = format!(
+            "{}\n\n{}",
+            article.blocks[b].text,
+            article.blocks[b + 1].text
+        );
+        qari::app::osc52(&text) == sent.as_bytes()
+    });
+    assert!(
+        found.is_some(),
+        "the write is two paragraphs' stored text: {sent:?}"
+    );
+    assert_eq!(raw.matches("\x1b]52;").count(), 1, "written once");
+}
