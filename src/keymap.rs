@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::fmt::Write as _;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -434,6 +435,33 @@ impl Keymap {
                 (keys.join(" "), a.describe())
             })
             .collect()
+    }
+
+    /// The bindings as a Markdown table (keys in backticks, then what they do), in help
+    /// order: the README's key table is this table.
+    pub fn markdown_table(&self) -> String {
+        let mut s = String::from("| keys | action |\n| --- | --- |\n");
+        for a in Action::ALL {
+            let chords = self.chords(a);
+            if chords.is_empty() {
+                continue;
+            }
+            let keys: Vec<String> = chords
+                .iter()
+                .map(|c| match c.to_string().as_str() {
+                    "`" => "`` ` ``".to_owned(),
+                    "|" => "`\\|`".to_owned(),
+                    k => format!("`{k}`"),
+                })
+                .collect();
+            let _ = writeln!(
+                s,
+                "| {} | {} |",
+                keys.join(" "),
+                a.describe().replace('|', "\\|")
+            );
+        }
+        s
     }
 
     /// Every chord with its action.

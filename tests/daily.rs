@@ -672,3 +672,14 @@ fn y_copies_the_address_and_o_opens_it_or_copies_it_over_ssh() {
     assert!(!qari::app::is_web_address("javascript:alert(1)"));
     assert!(!qari::app::is_web_address("https://x y"));
 }
+
+/// The README's key table is the default keymap's, so the help and the README say the same.
+#[test]
+fn the_readme_key_table_is_the_keymap() {
+    let readme = include_str!("../README.md");
+    let table = qari::keymap::Keymap::default().markdown_table();
+    assert!(
+        readme.contains(&table),
+        "README.md's key table differs from the keymap; it should read:\n{table}"
+    );
+}

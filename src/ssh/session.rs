@@ -331,6 +331,12 @@ pub fn run(
         let frame_due = !got.more || last_draw.is_none_or(|t| now >= t + FRAME);
         if dirty && frame_due && queued.load(Ordering::SeqCst) < OUTPUT_LIMIT {
             screen.draw(app)?;
+            // What the app has for the terminal besides the frame (a clipboard write).
+            let out = app.take_output();
+            if !out.is_empty() {
+                std::io::Write::write_all(&mut screen.backend_mut().inner, &out)?;
+                ratatui::backend::Backend::flush(screen.backend_mut())?;
+            }
             dirty = false;
             last_draw = Some(now);
         }
