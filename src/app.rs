@@ -172,6 +172,17 @@ impl Geometry {
     }
 }
 
+/// One heading of the outline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutlineItem {
+    /// Its block in the article.
+    pub block: usize,
+    /// Its level, 1 to 6.
+    pub level: u8,
+    /// Its text (logical).
+    pub text: String,
+}
+
 /// The most text copied at once, in bytes (terminals cap OSC 52; the cut is said).
 pub const MAX_COPY_BYTES: usize = 96 * 1024;
 
@@ -905,6 +916,8 @@ pub struct App {
     help: bool,
     /// The first help line shown.
     help_top: usize,
+    /// The outline's selected heading, while it is shown.
+    outline: Option<usize>,
     /// Whether `y` may write the clipboard (OSC 52).
     clipboard: bool,
     /// Bytes for the terminal besides the frame (OSC 52), for the front end to write.
@@ -955,6 +968,7 @@ impl App {
             query: None,
             help: false,
             help_top: 0,
+            outline: None,
             measure: config.measure,
             clipboard: config.clipboard,
             output: Vec::new(),
@@ -1268,6 +1282,95 @@ impl App {
             .then(|| HelpView::new(&self.keymap, self.size, self.help_top))
     }
 
+    /// The outline of the open article while it is shown: its headings and the selected one.
+    pub fn outline(&self) -> Option<(Vec<OutlineItem>, usize)> {
+        let k = self.outline?;
+        Some((self.outline_items(), k))
+    }
+
+    fn outline_items(&self) -> Vec<OutlineItem> {
+        let Some(r) = &self.reader else {
+            return Vec::new();
+        };
+        r.article
+            .blocks
+            .iter()
+            .enumerate()
+            .filter_map(|(block, b)| match b.kind {
+                crate::article::BlockKind::Heading(level) => Some(OutlineItem {
+                    block,
+                    level,
+                    text: b.text.replace('\n', " "),
+                }),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Shows the outline, the heading of the text at the top of the pane selected.
+    fn open_outline(&mut self, in_reader: bool) {
+        let items = self.outline_items();
+        if !in_reader {
+            self.message = Some("open an article to see its outline".into());
+            return;
+        }
+        if items.is_empty() {
+            self.message = Some("this article has no headings".into());
+            return;
+        }
+        let at = self
+            .reader
+            .as_ref()
+            .and_then(|r| r.position().block)
+            .unwrap_or(0);
+        let k = items.iter().rposition(|i| i.block <= at).unwrap_or(0);
+        self.outline = Some(k);
+    }
+
+    /// An action while the outline is shown: the moves move the selection, Enter jumps to
+    /// the heading, any other key closes it.
+    fn outline_action(&mut self, action: Action) {
+        let Some(k) = self.outline else {
+            return;
+        };
+        let n = self.outline_items().len();
+        let last = n.saturating_sub(1);
+        let page = usize::from(self.size.1.saturating_sub(4)).max(1);
+        self.outline = match action {
+            Action::Down => Some((k + 1).min(last)),
+            Action::Up => Some(k.saturating_sub(1)),
+            Action::PageDown | Action::HalfDown => Some((k + page).min(last)),
+            Action::PageUp | Action::HalfUp => Some(k.saturating_sub(page)),
+            Action::Top => Some(0),
+            Action::Bottom => Some(last),
+            Action::Open => {
+                if let Some(item) = self.outline_items().get(k) {
+                    self.jump_to_block(item.block);
+                }
+                None
+            }
+            Action::Redraw => {
+                self.redraws += 1;
+                Some(k)
+            }
+            _ => None,
+        };
+    }
+
+    /// Puts block `b` of the open article at the top of the pane.
+    fn jump_to_block(&mut self, b: usize) {
+        let page = self.page();
+        if let Some(r) = &mut self.reader {
+            r.anchor = Position {
+                block: Some(b),
+                offset: 0,
+            };
+            let max_top = r.lines.len().saturating_sub(page);
+            r.top = r.line_of(r.anchor).min(max_top);
+            r.anchor = r.position_of(r.top);
+        }
+    }
+
     /// How many full redraws were asked for (Ctrl-L): a front end that drew fewer clears the
     /// terminal and draws every cell again.
     pub fn redraws(&self) -> u64 {
@@ -1467,8 +1570,9 @@ impl App {
                 self.message = None;
                 self.apply(action);
             }
-            // A key bound to nothing closes the help (and does nothing else).
+            // A key bound to nothing closes the help or the outline (and does nothing else).
             None if self.help => self.help = false,
+            None if self.outline.is_some() => self.outline = None,
             None => {}
         }
     }
@@ -1650,6 +1754,10 @@ impl App {
             self.help_action(action);
             return;
         }
+        if self.outline.is_some() {
+            self.outline_action(action);
+            return;
+        }
         let in_reader = self.focus == Focus::Reader && self.reader.is_some();
         if in_reader && self.selecting(action) {
             return;
@@ -1718,6 +1826,7 @@ impl App {
             Action::HalfUp => self.move_selection(-self.list_step() / 2),
             Action::Top => self.move_selection(isize::MIN / 2),
             Action::Bottom => self.move_selection(isize::MAX / 2),
+            Action::Outline => self.open_outline(in_reader),
             Action::Select => self.start_selection(in_reader),
             Action::Copy => self.copy_address(),
             Action::OpenAddress => self.open_address(),

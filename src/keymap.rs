@@ -58,6 +58,8 @@ pub enum Action {
     Wider,
     /// A narrower reading measure.
     Narrower,
+    /// The outline of the article's headings, to jump to one.
+    Outline,
     /// Select whole paragraphs (then j/k extend, `y` copies, Esc cancels).
     Select,
     /// Copy the selection, else the article's address.
@@ -82,7 +84,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the help lists them.
-    pub const ALL: [Self; 32] = [
+    pub const ALL: [Self; 33] = [
         Self::Down,
         Self::Up,
         Self::PageDown,
@@ -105,6 +107,7 @@ impl Action {
         Self::MarkAllRead,
         Self::Wider,
         Self::Narrower,
+        Self::Outline,
         Self::Select,
         Self::Copy,
         Self::OpenAddress,
@@ -140,6 +143,7 @@ impl Action {
             Self::MarkAllRead => "mark_all_read",
             Self::Wider => "wider",
             Self::Narrower => "narrower",
+            Self::Outline => "outline",
             Self::Select => "select",
             Self::Copy => "copy",
             Self::OpenAddress => "open_address",
@@ -178,6 +182,7 @@ impl Action {
             Self::MarkAllRead => "mark all shown read (asks first)",
             Self::Wider => "wider reading measure",
             Self::Narrower => "narrower reading measure",
+            Self::Outline => "outline: jump to a heading",
             Self::Select => "select paragraphs (j/k, y copies)",
             Self::Copy => "copy the selection / the address",
             Self::OpenAddress => "open the article's address",

@@ -234,6 +234,9 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if app.help() {
         help(app, theme, area, buf);
     }
+    if app.outline().is_some() {
+        outline(app, theme, area, buf);
+    }
 }
 
 fn too_small(area: Rect, buf: &mut Buffer) {
@@ -499,7 +502,7 @@ fn draw_reader(app: &App, theme: &Theme, pane: Rect, text: Rect, buf: &mut Buffe
         let base = match line.kind {
             LineKind::Title => theme.title,
             LineKind::Meta => theme.meta,
-            LineKind::Heading(_) => theme.heading,
+            LineKind::Heading(level) => heading_style(theme, level),
             LineKind::Quote => theme.quote,
             _ => Style::new(),
         };
@@ -546,6 +549,81 @@ fn draw_reader(app: &App, theme: &Theme, pane: Rect, text: Rect, buf: &mut Buffe
             Some((false, _)) => base.patch(theme.matched),
             None => base,
         });
+    }
+}
+
+/// Each heading level drawn its own way, with attributes that show under `NO_COLOR` too:
+/// level 1 bold and underlined, 2 bold, 3 bold italic, 4 and below italic.
+fn heading_style(theme: &Theme, level: u8) -> Style {
+    let m = match level {
+        0 | 1 => Modifier::BOLD | Modifier::UNDERLINED,
+        2 => Modifier::BOLD,
+        3 => Modifier::BOLD | Modifier::ITALIC,
+        _ => Modifier::ITALIC,
+    };
+    // The theme's heading colour, with this level's attributes only.
+    theme
+        .heading
+        .remove_modifier(Modifier::BOLD)
+        .add_modifier(m)
+}
+
+/// The outline overlay: the article's headings, indented by level, each laid out in its own
+/// direction, the selected one in reverse video.
+fn outline(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let Some((items, selected)) = app.outline() else {
+        return;
+    };
+    let w = area.width.min(72).max(area.width.min(20));
+    let h = u16::try_from(items.len() + 2)
+        .unwrap_or(u16::MAX)
+        .min(area.height);
+    let rect = Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    );
+    Clear.render(rect, buf);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" outline · Enter jumps · Esc closes ")
+        .border_style(theme.title);
+    let inner = block.inner(rect);
+    block.render(rect, buf);
+    let rows = usize::from(inner.height).max(1);
+    let top = (selected + 1).saturating_sub(rows);
+    let opts = app.options();
+    for (row, (k, item)) in items.iter().enumerate().skip(top).take(rows).enumerate() {
+        let y = inner.y + u16::try_from(row).unwrap_or(0);
+        let indent = u16::from(item.level.saturating_sub(1).min(5)) * 2;
+        let indent = indent.min(inner.width / 2);
+        let dir = crate::article::first_strong(&item.text).unwrap_or(Direction::Ltr);
+        // The indent on the side the heading starts from.
+        let x = if dir == Direction::Rtl {
+            inner.x + 1
+        } else {
+            inner.x + 1 + indent
+        };
+        let width = inner.width.saturating_sub(2 + indent);
+        let line = title_line(&item.text, dir, usize::from(width), opts);
+        let style = heading_style(theme, item.level);
+        put_line(buf, x, y, width, &line, |_| style);
+        if k == selected {
+            buf.set_style(
+                Rect::new(inner.x, y, inner.width, 1),
+                Style::new().add_modifier(Modifier::REVERSED),
+            );
+        }
+    }
+    if top + rows < items.len() {
+        buf.set_stringn(
+            rect.x + 1,
+            rect.bottom().saturating_sub(1),
+            " ▼ more ",
+            usize::from(rect.width.saturating_sub(2)),
+            theme.title,
+        );
     }
 }
 

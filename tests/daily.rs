@@ -683,3 +683,112 @@ fn the_readme_key_table_is_the_keymap() {
         "README.md's key table differs from the keymap; it should read:\n{table}"
     );
 }
+
+/// A Markdown article with headings of three levels, long enough to scroll.
+fn headed_library(dir: &std::path::Path) -> std::sync::Arc<qari::library::Library> {
+    use std::fmt::Write as _;
+    let mut md = String::from("---\ntitle: دليل القارئ\n---\n\n");
+    for (i, h) in ["## المقدمة", "### Background", "#### تفاصيل", "## الخاتمة"]
+        .iter()
+        .enumerate()
+    {
+        let _ = write!(md, "{h}\n\n");
+        for p in 0..8 {
+            let _ = write!(
+                md,
+                "فقرة {i}-{p}: قال المبعوث إن داعش فقد معظم الأراضي التي سيطر عليها منذ 2014.\n\n"
+            );
+        }
+    }
+    let dir = dir.join("guide");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("guide.md"), md).unwrap();
+    std::sync::Arc::new(qari::library::Library::open(&[dir]))
+}
+
+#[test]
+fn the_outline_lists_the_headings_and_jumps_to_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = headed_library(dir.path());
+    let mut a = App::new(
+        lib,
+        &Config::default(),
+        Store::in_memory(),
+        qari::layout::Options::default(),
+    );
+    a.handle(Input::Resize(80, 24));
+    a.handle(ch('t'));
+    assert!(a.outline().is_none(), "only in the reader");
+    a.handle(key(KeyCode::Enter));
+    a.handle(ch('t'));
+    let (items, k) = a.outline().unwrap();
+    let levels: Vec<u8> = items.iter().map(|i| i.level).collect();
+    assert_eq!(levels, vec![2, 3, 4, 2]);
+    assert_eq!(items[1].text, "Background");
+    assert_eq!(k, 0);
+    let s = shot(&a);
+    insta::assert_snapshot!("outline", s);
+    assert!(s.contains("Background"));
+    a.handle(ch('j'));
+    a.handle(ch('j'));
+    a.handle(ch('j'));
+    a.handle(ch('j'));
+    assert_eq!(a.outline().unwrap().1, 3, "stops at the last");
+    a.handle(key(KeyCode::Enter));
+    assert!(a.outline().is_none());
+    let r = a.reader().unwrap();
+    let target = items[3].block;
+    let page = usize::from(a.geometry().text.unwrap().height);
+    assert!(
+        r.lines()[r.top..(r.top + page).min(r.lines().len())]
+            .iter()
+            .any(|l| l.origin == qari::layout::document::Origin::Block(target)),
+        "the heading is on screen"
+    );
+    // Opened again, the heading of the text at the top of the pane is the one selected (the
+    // last heading cannot be at the top: the article ends first); Esc closes.
+    let top_block = a.reader().unwrap().position().block.unwrap();
+    let want = items.iter().rposition(|i| i.block <= top_block).unwrap();
+    a.handle(ch('t'));
+    assert_eq!(a.outline().unwrap().1, want);
+    a.handle(key(KeyCode::Esc));
+    assert!(a.outline().is_none());
+    assert_eq!(a.focus(), Focus::Reader, "Esc closes the outline only");
+}
+
+#[test]
+fn heading_levels_are_drawn_distinctly_even_without_colour() {
+    use ratatui::style::Modifier;
+    let dir = tempfile::tempdir().unwrap();
+    let lib = headed_library(dir.path());
+    let mut a = App::new(
+        lib,
+        &Config::default(),
+        Store::in_memory(),
+        qari::layout::Options::default(),
+    );
+    a.handle(Input::Resize(80, 60));
+    a.handle(key(KeyCode::Enter));
+    let cfg = Config::default();
+    let theme = Theme::new(&cfg.theme, qari::ui::Colors::None);
+    let area = ratatui::layout::Rect::new(0, 0, 80, 60);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    qari::ui::render(&a, &theme, area, &mut buf);
+    let r = a.reader().unwrap();
+    let text_rect = a.geometry().text.unwrap();
+    let mut seen = std::collections::BTreeMap::new();
+    for (row, line) in r.lines().iter().skip(r.top).take(58).enumerate() {
+        if let qari::layout::document::LineKind::Heading(level) = line.kind {
+            let y = text_rect.y + u16::try_from(row).unwrap();
+            let cell = (text_rect.x..text_rect.right())
+                .map(|x| &buf[(x, y)])
+                .find(|c| c.symbol() != " ")
+                .unwrap();
+            seen.insert(level, cell.modifier);
+        }
+    }
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    assert!(seen[&2].contains(Modifier::BOLD) && !seen[&2].contains(Modifier::ITALIC));
+    assert!(seen[&3].contains(Modifier::BOLD | Modifier::ITALIC));
+    assert!(seen[&4].contains(Modifier::ITALIC) && !seen[&4].contains(Modifier::BOLD));
+}
