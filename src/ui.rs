@@ -270,22 +270,46 @@ fn header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if app.unread_only() {
         text.push_str(" · unread only");
     }
-    if let Some(url) = app
-        .reader()
-        .filter(|_| app.focus() == Focus::Reader)
-        .and_then(|r| r.article.url.as_deref())
-    {
-        // The article's own address first (`o` opens it, `y` copies it), then the library.
-        text = format!(" {url} ·{text}");
+    if let Some(r) = app.reader().filter(|_| app.focus() == Focus::Reader) {
+        // What the article is first: its address (`o` opens it, `y` copies it), source,
+        // reading time and tags; then the library.
+        text = format!("{}{}", article_facts(&r.article), text.trim_start());
     }
     buf.set_style(area, theme.bar);
-    buf.set_stringn(
-        area.x,
-        area.y,
-        crate::app::fit(&text, usize::from(area.width)),
+    // Names and addresses may be Arabic: laid out by the engine as one left-to-right line,
+    // cut with an ellipsis.
+    let line = title_line(
+        &text,
+        Direction::Ltr,
         usize::from(area.width),
-        theme.bar.add_modifier(Modifier::BOLD),
+        Options {
+            base: crate::layout::BaseDir::Ltr,
+            ..app.options()
+        },
     );
+    let style = theme.bar.add_modifier(Modifier::BOLD);
+    put_line(buf, area.x, area.y, area.width, &line, |_| style);
+}
+
+/// The facts of an article for the header: address, source, reading time (200 words a
+/// minute), tags.
+fn article_facts(a: &crate::article::Article) -> String {
+    let mut s = String::from(" ");
+    if let Some(url) = &a.url {
+        let _ = write!(s, "{url} · ");
+    }
+    if let Some(src) = &a.source {
+        let _ = write!(s, "{src} · ");
+    }
+    let minutes = a.word_count().div_ceil(200).max(1);
+    let _ = write!(s, "{minutes} min · ");
+    for t in a.tags.iter().take(8) {
+        let _ = write!(s, "#{t} ");
+    }
+    if !a.tags.is_empty() {
+        s.push_str("· ");
+    }
+    s
 }
 
 /// Writes a laid-out line's cells with its offset from `x`, clipped to `max` columns.

@@ -792,3 +792,36 @@ fn heading_levels_are_drawn_distinctly_even_without_colour() {
     assert!(seen[&3].contains(Modifier::BOLD | Modifier::ITALIC));
     assert!(seen[&4].contains(Modifier::ITALIC) && !seen[&4].contains(Modifier::BOLD));
 }
+
+#[test]
+fn the_readers_header_says_what_the_article_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib_dir = dir.path().join("notes");
+    std::fs::create_dir(&lib_dir).unwrap();
+    let body = "word ".repeat(450);
+    std::fs::write(
+        lib_dir.join("a.md"),
+        format!(
+            "---\ntitle: A note\nurl: https://example.org/a\nsource: Example Daily\ntags: [iraq, syria]\n---\n\n{body}\n"
+        ),
+    )
+    .unwrap();
+    let lib = std::sync::Arc::new(qari::library::Library::open(&[lib_dir]));
+    let mut a = App::new(
+        lib,
+        &Config::default(),
+        Store::in_memory(),
+        qari::layout::Options::default(),
+    );
+    a.handle(Input::Resize(120, 20));
+    a.handle(key(KeyCode::Enter));
+    let header = row(&render(&a), 0);
+    assert!(
+        header.starts_with(
+            " https://example.org/a · Example Daily · 3 min · #iraq #syria · qari · notes"
+        ),
+        "{header:?}"
+    );
+    a.handle(key(KeyCode::Esc));
+    assert!(row(&render(&a), 0).starts_with(" qari · notes"));
+}
