@@ -904,6 +904,9 @@ pub struct App {
     unread_only: bool,
     /// Asking whether to mark this many articles read (`A`): `y` does.
     confirm: Option<usize>,
+    /// The list's selection was moved (side by side, the reader then previews it; until
+    /// then it says how to open one).
+    moved: bool,
     index: Arc<SharedIndex>,
     view: Vec<usize>,
     /// Articles not read, kept current as marks change (the header shows it every frame).
@@ -958,6 +961,7 @@ impl App {
             fields: Fields::default(),
             unread_only: false,
             confirm: None,
+            moved: false,
             index: Arc::default(),
             view: Vec::new(),
             unread: 0,
@@ -1730,6 +1734,7 @@ impl App {
         self.query_terms = query;
         self.view = hits.iter().map(|h| h.index).collect();
         self.hits = Some(hits);
+        self.moved = true;
         self.selected = 0;
         self.list_top = 0;
     }
@@ -2220,6 +2225,7 @@ impl App {
         if self.view.is_empty() {
             return;
         }
+        self.moved = true;
         let last = self.view.len() - 1;
         self.selected = self.selected.saturating_add_signed(d).min(last);
         self.keep_selection_visible();
@@ -2332,7 +2338,11 @@ impl App {
     /// Side by side with the list focused, the reader previews the selected article (an
     /// article of a huge file is not read for a preview: Enter opens it).
     fn sync_preview(&mut self) {
-        if self.focus != Focus::List || self.geometry().divider.is_none() || self.help {
+        if self.focus != Focus::List
+            || self.geometry().divider.is_none()
+            || self.help
+            || !(self.moved || self.reader.is_some())
+        {
             return;
         }
         let Some(&index) = self.view.get(self.selected) else {

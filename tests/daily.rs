@@ -254,6 +254,12 @@ fn the_header_is_cut_with_an_ellipsis_when_narrow() {
 #[test]
 fn side_by_side_previews_the_selected_article_without_marking_it_read() {
     let mut a = app(140, 30);
+    assert!(
+        a.reader().is_none(),
+        "until the selection moves the pane says how to open"
+    );
+    a.handle(ch('j'));
+    a.handle(ch('k'));
     let first = a.view()[0];
     let r = a.reader().expect("the selection is previewed");
     assert_eq!(r.index, first);
