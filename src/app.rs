@@ -29,14 +29,21 @@ use crate::library::{Filter, Library, SortKey};
 use crate::search::{self, Hit, Query, SharedIndex};
 use crate::state::{Position, Store};
 
+mod filter;
+pub use filter::{Field, Fields, Split, title_key};
+
 /// The terminal is too small below this many columns …
 pub const MIN_WIDTH: u16 = 20;
 /// … or rows.
 pub const MIN_HEIGHT: u16 = 6;
 /// From this many columns the list and the reader stand side by side.
 pub const SIDE_BY_SIDE: u16 = 120;
-/// The longest line of running text, in columns (wider panes centre the text).
-pub const MEASURE: u16 = 100;
+/// The longest line of running text by default, in columns (wider panes centre the text).
+pub const MEASURE: u16 = 80;
+/// The narrowest measure `-` goes to.
+pub const MIN_MEASURE: u16 = 20;
+/// How much `+` and `-` change the measure, in columns.
+pub const MEASURE_STEP: u16 = 4;
 /// Libraries up to this many articles get their search index built as soon as the list is up.
 pub const EAGER_INDEX_ARTICLES: usize = 20_000;
 /// Laid-out widths kept per open article.
@@ -112,8 +119,14 @@ pub struct Geometry {
 }
 
 impl Geometry {
-    /// Lays out a screen of `width`×`height`.
+    /// Lays out a screen of `width`×`height` with the default measure.
     pub fn new(width: u16, height: u16, focus: Focus) -> Self {
+        Self::with_measure(width, height, focus, MEASURE)
+    }
+
+    /// Lays out a screen of `width`×`height`, the text at most `measure` columns wide (0:
+    /// the pane's width), centred in a wider pane.
+    pub fn with_measure(width: u16, height: u16, focus: Focus, measure: u16) -> Self {
         let area = Rect::new(0, 0, width, height);
         if width < MIN_WIDTH || height < MIN_HEIGHT {
             return Self {
@@ -139,7 +152,11 @@ impl Geometry {
         };
         let text = reader.map(|r| {
             let inner = r.width.saturating_sub(2).max(1);
-            let w = inner.min(MEASURE);
+            let w = if measure == 0 {
+                inner
+            } else {
+                inner.min(measure)
+            };
             Rect::new(r.x + 1 + (inner - w) / 2, r.y, w, r.height)
         });
         Self {
@@ -153,6 +170,137 @@ impl Geometry {
             divider,
         }
     }
+}
+
+/// One heading of the outline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutlineItem {
+    /// Its block in the article.
+    pub block: usize,
+    /// Its level, 1 to 6.
+    pub level: u8,
+    /// Its text (logical).
+    pub text: String,
+}
+
+/// The most text copied at once, in bytes (terminals cap OSC 52; the cut is said).
+pub const MAX_COPY_BYTES: usize = 96 * 1024;
+
+/// The OSC 52 sequence that puts `text` on the clipboard (`c`), base64 inside, ended by
+/// ST (`ESC \\`), which every terminal that takes OSC 52 understands.
+pub fn osc52(text: &str) -> Vec<u8> {
+    let mut out = b"\x1b]52;c;".to_vec();
+    out.extend_from_slice(base64(text.as_bytes()).as_bytes());
+    out.extend_from_slice(b"\x1b\\");
+    out
+}
+
+/// Standard base64 with padding.
+fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for (k, shift) in [18u32, 12, 6, 0].into_iter().enumerate() {
+            if k <= chunk.len() {
+                out.push(char::from(ABC[((n >> shift) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Whether `url` is a web address a browser may be handed: `http` or `https`, no space or
+/// control character, at most 4096 bytes.
+pub fn is_web_address(url: &str) -> bool {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    (lower.starts_with("http://") || lower.starts_with("https://"))
+        && url.len() <= 4096
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// The help overlay at a screen size: a box centred on the screen, as wide as its longest
+/// line allows, its lines fitted to that width (a key and its description on two lines when
+/// the screen is narrow, cut with an ellipsis past that), scrolled to `top`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelpView {
+    /// The box, borders included.
+    pub area: Rect,
+    /// Every line of the help, fitted to the box.
+    pub lines: Vec<String>,
+    /// The first line shown.
+    pub top: usize,
+}
+
+impl HelpView {
+    fn new(keymap: &Keymap, (w, h): (u16, u16), top: usize) -> Self {
+        use crate::layout::str_width;
+        let rows = keymap.help_rows();
+        let keys_w = rows.iter().map(|(k, _)| str_width(k)).max().unwrap_or(0);
+        let desc_w = rows.iter().map(|(_, d)| str_width(d)).max().unwrap_or(0);
+        // Borders and one blank column each side.
+        let want = u16::try_from(keys_w + 2 + desc_w + 4).unwrap_or(u16::MAX);
+        let bw = want.min(w);
+        let inner = usize::from(bw.saturating_sub(4)).max(1);
+        let mut lines = Vec::new();
+        for (k, d) in &rows {
+            if keys_w + 2 + str_width(d) <= inner {
+                lines.push(format!("{k:<keys_w$}  {d}"));
+            } else {
+                lines.push(fit(k, inner));
+                lines.push(fit(&format!("  {d}"), inner));
+            }
+        }
+        let bh = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX).min(h);
+        let area = Rect::new((w - bw) / 2, (h - bh) / 2, bw, bh);
+        let mut view = Self { area, lines, top };
+        view.top = top.min(view.max_top());
+        view
+    }
+
+    /// How many lines the box shows.
+    pub fn rows(&self) -> usize {
+        usize::from(self.area.height.saturating_sub(2))
+    }
+
+    /// The last first line: the end of the help at the bottom of the box.
+    pub fn max_top(&self) -> usize {
+        self.lines.len().saturating_sub(self.rows())
+    }
+
+    /// Whether lines are hidden above the box, and below it.
+    pub fn more(&self) -> (bool, bool) {
+        (self.top > 0, self.top < self.max_top())
+    }
+}
+
+/// `text` cut to `width` columns, an ellipsis at the cut.
+pub fn fit(text: &str, width: usize) -> String {
+    use crate::layout::str_width;
+    if str_width(text) <= width {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let cw = str_width(c.encode_utf8(&mut [0; 4]));
+        if used + cw + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += cw;
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
 }
 
 /// The query line at the bottom while the user types a filter or a search.
@@ -191,9 +339,24 @@ pub struct Reader {
     pub matches: Vec<(Origin, std::ops::Range<usize>)>,
     /// The current match.
     pub current: Option<usize>,
+    /// Shown as a preview of the list's selection (side by side): not read yet, its place
+    /// not remembered.
+    preview: bool,
+    /// Paragraphs selected to copy: the block it started at and the block it reaches.
+    selection: Option<(usize, usize)>,
 }
 
 impl Reader {
+    /// The selected blocks (first to last), while selecting.
+    pub fn selection(&self) -> Option<std::ops::RangeInclusive<usize>> {
+        self.selection.map(|(a, b)| a.min(b)..=a.max(b))
+    }
+
+    /// Whether the article is only previewed beside the list (not opened, not marked read).
+    pub fn is_preview(&self) -> bool {
+        self.preview
+    }
+
     /// The laid-out lines at the current width.
     pub fn lines(&self) -> &[DocLine] {
         &self.lines
@@ -735,6 +898,15 @@ pub struct App {
     filter: String,
     query_terms: Query,
     hits: Option<Vec<Hit>>,
+    /// The field filters of the query shown (`is:unread`, `lang:ar`, …).
+    fields: Fields,
+    /// Only unread articles are listed (`U`).
+    unread_only: bool,
+    /// Asking whether to mark this many articles read (`A`): `y` does.
+    confirm: Option<usize>,
+    /// The list's selection was moved (side by side, the reader then previews it; until
+    /// then it says how to open one).
+    moved: bool,
     index: Arc<SharedIndex>,
     view: Vec<usize>,
     /// Articles not read, kept current as marks change (the header shows it every frame).
@@ -745,6 +917,23 @@ pub struct App {
     reader: Option<Reader>,
     query: Option<QueryLine>,
     help: bool,
+    /// The first help line shown.
+    help_top: usize,
+    /// The outline's selected heading, while it is shown.
+    outline: Option<usize>,
+    /// Whether `y` may write the clipboard (OSC 52).
+    clipboard: bool,
+    /// Bytes for the terminal besides the frame (OSC 52), for the front end to write.
+    output: Vec<u8>,
+    /// An address to open in the browser, for a local front end.
+    open_request: Option<String>,
+    /// Whether the front end runs on the reader's own machine (it can open a browser).
+    local: bool,
+    /// The reading measure (0: the pane's width).
+    measure: u16,
+    /// How many times a full redraw was asked for (Ctrl-L): a screen that saw fewer draws
+    /// the whole screen again.
+    redraws: u64,
     message: Option<String>,
     size: (u16, u16),
     mouse: bool,
@@ -761,7 +950,7 @@ impl App {
             store.assume_read(&e.id);
         }
         let (keymap, message) = match config.keymap() {
-            Ok(k) => (k, None),
+            Ok(k) => (k, crate::ui::validate_theme(&config.theme).err()),
             Err(e) => (Keymap::default(), Some(e)),
         };
         let mut app = Self {
@@ -773,6 +962,10 @@ impl App {
             filter: String::new(),
             query_terms: Query::default(),
             hits: None,
+            fields: Fields::default(),
+            unread_only: false,
+            confirm: None,
+            moved: false,
             index: Arc::default(),
             view: Vec::new(),
             unread: 0,
@@ -782,6 +975,14 @@ impl App {
             reader: None,
             query: None,
             help: false,
+            help_top: 0,
+            outline: None,
+            measure: config.measure,
+            clipboard: config.clipboard,
+            output: Vec::new(),
+            open_request: None,
+            local: false,
+            redraws: 0,
             message,
             size: (80, 24),
             mouse: config.mouse,
@@ -846,6 +1047,22 @@ impl App {
         &self.query_terms
     }
 
+    /// The field filters in force.
+    pub fn fields(&self) -> &Fields {
+        &self.fields
+    }
+
+    /// Whether only unread articles are listed.
+    pub fn unread_only(&self) -> bool {
+        self.unread_only
+    }
+
+    /// Whether the list shows fewer articles than the library (a filter, a search, unread
+    /// only).
+    pub fn filtered(&self) -> bool {
+        self.unread_only || !self.fields.is_empty() || self.searching()
+    }
+
     /// Whether the list shows search results (two rows each: title and snippet).
     pub fn searching(&self) -> bool {
         self.hits.is_some()
@@ -886,6 +1103,9 @@ impl App {
         let mut redraw = false;
         while let Ok(done) = self.bg.rx.try_recv() {
             redraw |= self.take_in(done);
+        }
+        if redraw {
+            self.sync_preview();
         }
         redraw
     }
@@ -1063,6 +1283,108 @@ impl App {
         self.help
     }
 
+    /// The help overlay as it is drawn now: its box, its lines (fitted to the box's width)
+    /// and the first line shown; none when the help is closed.
+    pub fn help_view(&self) -> Option<HelpView> {
+        self.help
+            .then(|| HelpView::new(&self.keymap, self.size, self.help_top))
+    }
+
+    /// The outline of the open article while it is shown: its headings and the selected one.
+    pub fn outline(&self) -> Option<(Vec<OutlineItem>, usize)> {
+        let k = self.outline?;
+        Some((self.outline_items(), k))
+    }
+
+    fn outline_items(&self) -> Vec<OutlineItem> {
+        let Some(r) = &self.reader else {
+            return Vec::new();
+        };
+        r.article
+            .blocks
+            .iter()
+            .enumerate()
+            .filter_map(|(block, b)| match b.kind {
+                crate::article::BlockKind::Heading(level) => Some(OutlineItem {
+                    block,
+                    level,
+                    text: b.text.replace('\n', " "),
+                }),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Shows the outline, the heading of the text at the top of the pane selected.
+    fn open_outline(&mut self, in_reader: bool) {
+        let items = self.outline_items();
+        if !in_reader {
+            self.message = Some("open an article to see its outline".into());
+            return;
+        }
+        if items.is_empty() {
+            self.message = Some("this article has no headings".into());
+            return;
+        }
+        let at = self
+            .reader
+            .as_ref()
+            .and_then(|r| r.position().block)
+            .unwrap_or(0);
+        let k = items.iter().rposition(|i| i.block <= at).unwrap_or(0);
+        self.outline = Some(k);
+    }
+
+    /// An action while the outline is shown: the moves move the selection, Enter jumps to
+    /// the heading, any other key closes it.
+    fn outline_action(&mut self, action: Action) {
+        let Some(k) = self.outline else {
+            return;
+        };
+        let n = self.outline_items().len();
+        let last = n.saturating_sub(1);
+        let page = usize::from(self.size.1.saturating_sub(4)).max(1);
+        self.outline = match action {
+            Action::Down => Some((k + 1).min(last)),
+            Action::Up => Some(k.saturating_sub(1)),
+            Action::PageDown | Action::HalfDown => Some((k + page).min(last)),
+            Action::PageUp | Action::HalfUp => Some(k.saturating_sub(page)),
+            Action::Top => Some(0),
+            Action::Bottom => Some(last),
+            Action::Open => {
+                if let Some(item) = self.outline_items().get(k) {
+                    self.jump_to_block(item.block);
+                }
+                None
+            }
+            Action::Redraw => {
+                self.redraws += 1;
+                Some(k)
+            }
+            _ => None,
+        };
+    }
+
+    /// Puts block `b` of the open article at the top of the pane.
+    fn jump_to_block(&mut self, b: usize) {
+        let page = self.page();
+        if let Some(r) = &mut self.reader {
+            r.anchor = Position {
+                block: Some(b),
+                offset: 0,
+            };
+            let max_top = r.lines.len().saturating_sub(page);
+            r.top = r.line_of(r.anchor).min(max_top);
+            r.anchor = r.position_of(r.top);
+        }
+    }
+
+    /// How many full redraws were asked for (Ctrl-L): a front end that drew fewer clears the
+    /// terminal and draws every cell again.
+    pub fn redraws(&self) -> u64 {
+        self.redraws
+    }
+
     /// A message for the status line.
     pub fn message(&self) -> Option<&str> {
         self.message.as_deref()
@@ -1075,7 +1397,36 @@ impl App {
 
     /// Where things go on screen now.
     pub fn geometry(&self) -> Geometry {
-        Geometry::new(self.size.0, self.size.1, self.focus)
+        self.geometry_at(self.size.0, self.size.1)
+    }
+
+    /// Where things go on a screen of `width`×`height`.
+    pub fn geometry_at(&self, width: u16, height: u16) -> Geometry {
+        Geometry::with_measure(width, height, self.focus, self.measure)
+    }
+
+    /// Takes the bytes to write to the terminal after the frame (a clipboard write, OSC 52):
+    /// the app never writes to a terminal itself, every front end (the local tty, an SSH
+    /// session) drains this after drawing.
+    pub fn take_output(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.output)
+    }
+
+    /// Takes the address the user asked to open, for a local front end to hand to the
+    /// browser (`$BROWSER`, else `xdg-open`). Only `http`/`https` addresses are asked for.
+    pub fn take_open_request(&mut self) -> Option<String> {
+        self.open_request.take()
+    }
+
+    /// Says whether the front end runs on the reader's machine: there `o` opens the browser,
+    /// elsewhere (SSH) it copies the address and shows it.
+    pub fn set_local(&mut self, local: bool) {
+        self.local = local;
+    }
+
+    /// The reading measure in columns (0: the pane's width).
+    pub fn measure(&self) -> u16 {
+        self.measure
     }
 
     /// Whether the mouse wheel is wanted.
@@ -1100,7 +1451,7 @@ impl App {
 
     /// Writes the remembered state; a failure becomes the status message and is returned.
     pub fn save(&mut self) -> Option<String> {
-        if let Some(r) = &self.reader {
+        if let Some(r) = self.reader.as_ref().filter(|r| !r.preview) {
             let (id, pos) = (r.article.id.clone(), r.anchor);
             self.store.update(&id, |s| s.position = Some(pos));
         }
@@ -1123,10 +1474,11 @@ impl App {
             .map_or(1, |t| usize::from(t.height).max(1))
     }
 
-    /// How many articles the list shows at once.
+    /// How many articles the list shows at once (when it is shown: in one-pane mode the
+    /// list keeps its place while an article is read).
     fn list_rows(&self) -> usize {
-        let rows = self
-            .geometry()
+        let (w, h) = self.size;
+        let rows = Geometry::new(w, h, Focus::List)
             .list
             .map_or(1, |l| usize::from(l.height).max(1));
         if self.searching() {
@@ -1156,6 +1508,7 @@ impl App {
             Input::ScrollUp | Input::ScrollDown => {}
             Input::Key(ev) => self.key(ev),
         }
+        self.sync_preview();
     }
 
     /// A paste: one input, into the query line only, at most [`MAX_PASTE_BYTES`] of it, its
@@ -1206,10 +1559,58 @@ impl App {
             self.query_key(ev);
             return;
         }
-        if let Some(action) = self.keymap.action(&ev) {
-            self.message = None;
-            self.apply(action);
+        let ctrl_c = ev.code == KeyCode::Char('c') && ev.modifiers.contains(KeyModifiers::CONTROL);
+        if let Some(n) = self.confirm.take() {
+            if ctrl_c {
+                self.quit = true;
+            } else if matches!(ev.code, KeyCode::Char('y' | 'Y')) && !ctrl_c {
+                self.mark_shown_read();
+                let s = if n == 1 { "" } else { "s" };
+                self.message = Some(format!("{n} article{s} marked read"));
+            } else {
+                self.message = Some("nothing was marked".into());
+            }
+            return;
         }
+        match self.keymap.action(&ev) {
+            Some(Action::Quit) if ctrl_c => self.quit = true,
+            Some(action) => {
+                self.message = None;
+                self.apply(action);
+            }
+            // A key bound to nothing closes the help or the outline (and does nothing else).
+            None if self.help => self.help = false,
+            None if self.outline.is_some() => self.outline = None,
+            None => {}
+        }
+    }
+
+    /// An action while the help is shown: the moves scroll it, a redraw redraws, any other
+    /// (quit and back included) closes it and is not carried out.
+    fn help_action(&mut self, action: Action) {
+        let Some(view) = self.help_view() else {
+            return;
+        };
+        let page = isize::try_from(view.rows().max(1)).unwrap_or(1);
+        let d = match action {
+            Action::Down => 1,
+            Action::Up => -1,
+            Action::PageDown => (page - 1).max(1),
+            Action::PageUp => -(page - 1).max(1),
+            Action::HalfDown => (page / 2).max(1),
+            Action::HalfUp => -(page / 2).max(1),
+            Action::Top => isize::MIN / 2,
+            Action::Bottom => isize::MAX / 2,
+            Action::Redraw => {
+                self.redraws += 1;
+                return;
+            }
+            _ => {
+                self.help = false;
+                return;
+            }
+        };
+        self.help_top = view.top.saturating_add_signed(d).min(view.max_top());
     }
 
     fn query_key(&mut self, ev: KeyEvent) {
@@ -1277,13 +1678,20 @@ impl App {
     /// hits replace the list when they come in (through [`Self::poll_background`]). An empty
     /// query restores the list at once.
     pub fn search_library(&mut self, text: &str) {
-        let query = Query::parse(text);
+        let split = Fields::split(text);
+        if let Some(bad) = &split.unknown {
+            self.message = Some(format!(
+                "\"{bad}\" is not a filter (is:unread is:read is:bookmarked lang:ar|en|mix source: author: tag:)"
+            ));
+        }
+        let query = Query::parse(&split.words);
         if query.is_empty() {
             self.bg.cancel_search();
             text.clone_into(&mut self.filter);
             self.query_terms = query;
             self.hits = None;
-            self.refresh_view(None);
+            self.fields = split.fields;
+            self.refresh_view(self.current_id());
             if !self.index.is_ready() {
                 // Only so that the status says the index is being built, and clears when it is.
                 self.submit_library(String::new(), Query::default(), None);
@@ -1293,10 +1701,12 @@ impl App {
         // Typing on: the new query's hits are among those shown when every term shown is
         // inside a new term.
         let narrowing = self.hits.as_ref().filter(|_| {
-            self.query_terms
-                .terms
-                .iter()
-                .all(|old| query.terms.iter().any(|new| new.contains(old.as_str())))
+            split.fields == self.fields
+                && self
+                    .query_terms
+                    .terms
+                    .iter()
+                    .all(|old| query.terms.iter().any(|new| new.contains(old.as_str())))
         });
         let candidates: Option<Vec<usize>> = narrowing.map(|h| h.iter().map(|h| h.index).collect());
         self.submit_library(text.to_owned(), query, candidates);
@@ -1321,17 +1731,21 @@ impl App {
     }
 
     /// The hits of a library search, in the list.
-    fn show_hits(&mut self, text: String, query: Query, hits: Vec<Hit>) {
+    fn show_hits(&mut self, text: String, query: Query, mut hits: Vec<Hit>) {
+        self.fields = Fields::split(&text).fields;
+        hits.retain(|h| self.passes(h.index));
         self.filter = text;
         self.query_terms = query;
         self.view = hits.iter().map(|h| h.index).collect();
         self.hits = Some(hits);
+        self.moved = true;
         self.selected = 0;
         self.list_top = 0;
     }
 
     fn clear_search(&mut self) {
         self.bg.cancel_search();
+        self.fields = Fields::default();
         self.filter.clear();
         self.query_terms = Query::default();
         self.hits = None;
@@ -1340,18 +1754,30 @@ impl App {
 
     /// Carries out one action.
     pub fn apply(&mut self, action: Action) {
+        self.apply_action(action);
+        self.sync_preview();
+    }
+
+    fn apply_action(&mut self, action: Action) {
         if self.help {
-            // Any key closes the help; quitting still quits.
-            self.help = false;
-            if action == Action::Quit {
-                self.quit = true;
-            }
+            self.help_action(action);
+            return;
+        }
+        if self.outline.is_some() {
+            self.outline_action(action);
             return;
         }
         let in_reader = self.focus == Focus::Reader && self.reader.is_some();
+        if in_reader && self.selecting(action) {
+            return;
+        }
         match action {
             Action::Quit => self.quit = true,
-            Action::Help => self.help = true,
+            Action::Help => {
+                self.help = true;
+                self.help_top = 0;
+            }
+            Action::Redraw => self.redraws += 1,
             Action::Suspend => self.suspend = true,
             Action::CycleSort => {
                 self.sort = self.sort.next();
@@ -1367,6 +1793,9 @@ impl App {
                         Focus::List => Focus::Reader,
                         Focus::Reader => Focus::List,
                     };
+                    if self.focus == Focus::Reader {
+                        self.mark_opened();
+                    }
                 }
             }
             Action::Open => {
@@ -1388,6 +1817,10 @@ impl App {
             }
             Action::Down if in_reader => self.scroll(1),
             Action::Up if in_reader => self.scroll(-1),
+            Action::PageDown if in_reader && self.at_end() => {
+                // At the end of the article Space goes on to the next unread one.
+                self.unread(true, true);
+            }
             Action::PageDown if in_reader => self.scroll(self.page_step()),
             Action::PageUp if in_reader => self.scroll(-self.page_step()),
             Action::HalfDown if in_reader => self.scroll(self.half_step()),
@@ -1402,45 +1835,269 @@ impl App {
             Action::HalfUp => self.move_selection(-self.list_step() / 2),
             Action::Top => self.move_selection(isize::MIN / 2),
             Action::Bottom => self.move_selection(isize::MAX / 2),
+            Action::Outline => self.open_outline(in_reader),
+            Action::Select => self.start_selection(in_reader),
+            Action::Copy => self.copy_address(),
+            Action::OpenAddress => self.open_address(),
+            Action::Wider => self.change_measure(true),
+            Action::Narrower => self.change_measure(false),
+            Action::NextArticle => self.step_article(true, in_reader),
+            Action::PrevArticle => self.step_article(false, in_reader),
+            Action::UnreadOnly => self.toggle_unread_only(),
+            Action::MarkAllRead => self.ask_mark_all_read(),
             Action::NextUnread => self.unread(true, in_reader),
             Action::PrevUnread => self.unread(false, in_reader),
-            Action::ToggleRead => {
-                if let Some(id) = self.target_id() {
-                    self.store.update(&id, |s| s.read = !s.read);
-                    let read = self.store.get(&id).read;
-                    self.recount_unread();
-                    self.message = Some(if read { "marked read" } else { "marked unread" }.into());
-                }
-            }
-            Action::Bookmark => {
-                if let Some(id) = self.target_id() {
-                    self.store.update(&id, |s| s.bookmark = !s.bookmark);
-                    let b = self.store.get(&id).bookmark;
-                    self.message = Some(if b { "bookmarked" } else { "bookmark removed" }.into());
-                }
-            }
-            Action::Search => {
-                if !in_reader {
-                    // The index is built while the query is typed.
-                    self.index.build_in_background(Arc::clone(&self.lib));
-                }
-                self.query = Some(QueryLine {
-                    text: if in_reader {
-                        String::new()
-                    } else {
-                        self.filter.clone()
-                    },
-                    list: !in_reader,
-                });
-                if !in_reader && !self.index.is_ready() && self.bg.awaited.is_none() {
-                    // Only so that the status says the index is being built, and clears when
-                    // it is.
-                    self.submit_library(String::new(), Query::default(), None);
-                }
-            }
+            Action::ToggleRead => self.toggle_read(),
+            Action::Bookmark => self.toggle_bookmark(),
+            Action::Search => self.start_query(in_reader),
             Action::NextMatch => self.next_match(true),
             Action::PrevMatch => self.next_match(false),
         }
+    }
+
+    /// Opens the query line: a library filter from the list, a find in the reader.
+    fn start_query(&mut self, in_reader: bool) {
+        if !in_reader {
+            // The index is built while the query is typed.
+            self.index.build_in_background(Arc::clone(&self.lib));
+        }
+        self.query = Some(QueryLine {
+            text: if in_reader {
+                String::new()
+            } else {
+                self.filter.clone()
+            },
+            list: !in_reader,
+        });
+        if !in_reader && !self.index.is_ready() && self.bg.awaited.is_none() {
+            // Only so that the status says the index is being built, and clears when
+            // it is.
+            self.submit_library(String::new(), Query::default(), None);
+        }
+    }
+
+    /// Shows only the unread articles, or all again.
+    fn toggle_unread_only(&mut self) {
+        self.unread_only = !self.unread_only;
+        self.message = Some(
+            if self.unread_only {
+                "only unread articles (U shows all)"
+            } else {
+                "all articles"
+            }
+            .into(),
+        );
+        if self.searching() {
+            // Searched again, with or without the read ones.
+            let text = self.filter.clone();
+            self.hits = None;
+            self.search_library(&text);
+        } else {
+            self.refresh_view(self.current_id());
+        }
+    }
+
+    /// Asks whether to mark every unread article shown read (`y` does).
+    fn ask_mark_all_read(&mut self) {
+        let store = &self.store;
+        let lib = &self.lib;
+        let n = self
+            .view
+            .iter()
+            .filter(|&&i| !store.get(&lib.entry(i).id).read)
+            .count();
+        if n == 0 {
+            self.message = Some("every article shown is read".into());
+        } else {
+            let s = if n == 1 { "" } else { "s" };
+            self.confirm = Some(n);
+            self.message = Some(format!(
+                "mark the {n} unread article{s} shown read? y: yes, any other key: no"
+            ));
+        }
+    }
+
+    /// Marks the article read or unread.
+    fn toggle_read(&mut self) {
+        if let Some(id) = self.target_id() {
+            self.store.update(&id, |s| s.read = !s.read);
+            let read = self.store.get(&id).read;
+            self.recount_unread();
+            self.message = Some(if read { "marked read" } else { "marked unread" }.into());
+        }
+    }
+
+    /// Bookmarks the article, or removes its bookmark.
+    fn toggle_bookmark(&mut self) {
+        if let Some(id) = self.target_id() {
+            self.store.update(&id, |s| s.bookmark = !s.bookmark);
+            let b = self.store.get(&id).bookmark;
+            self.message = Some(if b { "bookmarked" } else { "bookmark removed" }.into());
+        }
+    }
+
+    /// An action while paragraphs are selected: j/k move its end, `y` copies it, Esc or `v`
+    /// ends it; true when the action was taken here (others work as usual).
+    fn selecting(&mut self, action: Action) -> bool {
+        let page = self.page();
+        let Some(r) = &mut self.reader else {
+            return false;
+        };
+        let Some((anchor, end)) = r.selection else {
+            return false;
+        };
+        let last = r.article.blocks.len().saturating_sub(1);
+        match action {
+            Action::Down | Action::Up => {
+                let end = if action == Action::Down {
+                    (end + 1).min(last)
+                } else {
+                    end.saturating_sub(1)
+                };
+                r.selection = Some((anchor, end));
+                // Keep the moving end on screen.
+                let first = r.lines.iter().position(|l| l.origin == Origin::Block(end));
+                let past = r.lines.iter().rposition(|l| l.origin == Origin::Block(end));
+                if let (Some(first), Some(past)) = (first, past) {
+                    let max_top = r.lines.len().saturating_sub(page);
+                    if first < r.top {
+                        r.top = first;
+                    } else if past >= r.top + page {
+                        r.top = (past + 1).saturating_sub(page).min(first).min(max_top);
+                    }
+                    r.anchor = r.position_of(r.top);
+                }
+                true
+            }
+            Action::Copy => {
+                let blocks = r.selection().unwrap_or(0..=0);
+                let n = blocks.clone().count();
+                let text = r
+                    .article
+                    .blocks
+                    .get(blocks)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|b| b.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n\n");
+                r.selection = None;
+                let what = if n == 1 {
+                    "1 paragraph".to_owned()
+                } else {
+                    format!("{n} paragraphs")
+                };
+                self.copy(&what, &text);
+                true
+            }
+            Action::Back | Action::Select => {
+                r.selection = None;
+                self.message = Some("selection cancelled".into());
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Starts selecting paragraphs at the first one on screen.
+    fn start_selection(&mut self, in_reader: bool) {
+        let Some(r) = self.reader.as_mut().filter(|_| in_reader) else {
+            self.message = Some("open an article to select its paragraphs".into());
+            return;
+        };
+        let first = r.lines.iter().skip(r.top).find_map(|l| match l.origin {
+            Origin::Block(b) if l.kind != LineKind::Blank => Some(b),
+            _ => None,
+        });
+        match first {
+            Some(b) => r.selection = Some((b, b)),
+            None => self.message = Some("nothing to select here".into()),
+        }
+    }
+
+    /// The address of the article an action means (the open one, else the selected one).
+    fn target_address(&self) -> Option<String> {
+        let article = if let (Some(r), Focus::Reader) = (&self.reader, self.focus) {
+            Some(Arc::clone(&r.article))
+        } else {
+            let i = *self.view.get(self.selected)?;
+            self.lib.loaded(i).or_else(|| self.lib.kept(i))
+        };
+        article?.url.clone()
+    }
+
+    /// Copies the article's address.
+    fn copy_address(&mut self) {
+        match self.target_address() {
+            Some(url) => self.copy("the address", &url),
+            None => self.message = Some("this article has no address".into()),
+        }
+    }
+
+    /// Opens the article's address in the browser on a local terminal; elsewhere copies it
+    /// and shows it.
+    fn open_address(&mut self) {
+        let Some(url) = self.target_address() else {
+            self.message = Some("this article has no address".into());
+            return;
+        };
+        if self.local && is_web_address(&url) {
+            self.message = Some(format!("opening {url}"));
+            self.open_request = Some(url);
+        } else {
+            self.copy("the address", &url);
+            let said = self.message.take().unwrap_or_default();
+            self.message = Some(format!("{url} · {said}"));
+        }
+    }
+
+    /// Writes `text` to the clipboard through the terminal (OSC 52), in logical order as
+    /// stored, and says so in one line.
+    fn copy(&mut self, what: &str, text: &str) {
+        if !self.clipboard {
+            self.message = Some("copying is off (clipboard = false in the config)".into());
+            return;
+        }
+        let mut end = text.len().min(MAX_COPY_BYTES);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let copied = text.get(..end).unwrap_or_default();
+        self.output = osc52(copied);
+        let chars = copied.chars().count();
+        let cut = if end < text.len() {
+            format!(", cut at {} KiB", MAX_COPY_BYTES / 1024)
+        } else {
+            String::new()
+        };
+        self.message = Some(format!("copied {what} ({chars} characters{cut})"));
+    }
+
+    /// Widens or narrows the reading measure by [`MEASURE_STEP`] (from [`MIN_MEASURE`] to
+    /// the pane's width, which is measure 0), keeping the text at the top of the pane.
+    fn change_measure(&mut self, wider: bool) {
+        let Some(pane) = self.geometry().reader else {
+            self.message = Some("the measure changes while an article is shown".into());
+            return;
+        };
+        let full = pane.width.saturating_sub(2).max(1);
+        let now = if self.measure == 0 {
+            full
+        } else {
+            self.measure.min(full)
+        };
+        let next = if wider {
+            now.saturating_add(MEASURE_STEP)
+        } else {
+            now.saturating_sub(MEASURE_STEP).max(MIN_MEASURE.min(full))
+        };
+        self.measure = if next >= full { 0 } else { next };
+        self.relayout();
+        self.message = Some(if self.measure == 0 {
+            format!("measure: the pane's width ({full} columns)")
+        } else {
+            format!("measure: {} columns", self.measure)
+        });
     }
 
     fn page_step(&self) -> isize {
@@ -1490,8 +2147,78 @@ impl App {
         }
     }
 
+    /// Whether library article `index` passes the field filters and the unread-only toggle.
+    fn passes(&self, index: usize) -> bool {
+        let entry = self.lib.entry(index);
+        let state = self.store.get(&entry.id);
+        if self.unread_only && state.read {
+            return false;
+        }
+        self.fields.matches(entry, &state, || {
+            self.lib.loaded(index).or_else(|| self.lib.kept(index))
+        })
+    }
+
+    /// Marks every article of the list read.
+    fn mark_shown_read(&mut self) {
+        for &i in &self.view {
+            let id = &self.lib.entry(i).id;
+            if !self.store.get(id).read {
+                self.store.update(id, |s| s.read = true);
+            }
+        }
+        self.recount_unread();
+    }
+
+    /// The articles of the list the next/previous article keys go to, from the selection.
+    fn step_article(&mut self, forward: bool, open: bool) {
+        let next = if forward {
+            Some(self.selected + 1).filter(|&p| p < self.view.len())
+        } else {
+            self.selected.checked_sub(1)
+        };
+        match next {
+            Some(p) => {
+                self.selected = p;
+                self.keep_selection_visible();
+                if open {
+                    self.open(self.view[p]);
+                }
+            }
+            None => {
+                self.message = Some(
+                    if forward {
+                        "this is the last article of the list"
+                    } else {
+                        "this is the first article of the list"
+                    }
+                    .into(),
+                );
+            }
+        }
+    }
+
+    /// Whether the reader shows the end of the whole article.
+    fn at_end(&self) -> bool {
+        let page = self.page();
+        self.reader
+            .as_ref()
+            .is_some_and(|r| !r.is_partial() && r.top + page >= r.lines.len())
+    }
+
     fn refresh_view(&mut self, keep: Option<String>) {
         self.view = self.lib.view(self.sort, &Filter::default());
+        if self.sort == SortKey::Title {
+            // Arabic alphabetical order: hamza forms with alef (a stable sort keeps the
+            // library's ties).
+            let lib = &self.lib;
+            self.view
+                .sort_by_cached_key(|&i| title_key(&lib.entry(i).title));
+        }
+        if self.unread_only || !self.fields.is_empty() {
+            let view = std::mem::take(&mut self.view);
+            self.view = view.into_iter().filter(|&i| self.passes(i)).collect();
+        }
         self.selected = keep
             .and_then(|id| self.view.iter().position(|&i| self.lib.entry(i).id == id))
             .unwrap_or(0);
@@ -1502,6 +2229,7 @@ impl App {
         if self.view.is_empty() {
             return;
         }
+        self.moved = true;
         let last = self.view.len() - 1;
         self.selected = self.selected.saturating_add_signed(d).min(last);
         self.keep_selection_visible();
@@ -1538,6 +2266,12 @@ impl App {
     pub fn open(&mut self, index: usize) {
         if self.reader.as_ref().is_some_and(|r| r.index == index) {
             self.focus = Focus::Reader;
+            self.mark_opened();
+            if self.searching() {
+                // Opened again from a search: its matches, from the top, as on a first open.
+                let q = self.query_terms.clone();
+                self.find_query(String::new(), q, true);
+            }
             return;
         }
         if self.lib.loaded(index).is_none() && self.lib.is_huge(index) {
@@ -1589,15 +2323,59 @@ impl App {
 
     /// Shows `article` (library article `index`) in the reader, at its remembered position.
     fn show_article(&mut self, index: usize, article: Arc<Article>) {
+        self.show(index, article, false);
+    }
+
+    /// Marks the article in the reader read (it is opened, no longer a preview).
+    fn mark_opened(&mut self) {
+        let Some(r) = &mut self.reader else {
+            return;
+        };
+        r.preview = false;
+        let id = r.article.id.clone();
+        if !self.store.get(&id).read {
+            self.store.update(&id, |s| s.read = true);
+            self.unread = self.unread.saturating_sub(1);
+        }
+    }
+
+    /// Side by side with the list focused, the reader previews the selected article (an
+    /// article of a huge file is not read for a preview: Enter opens it).
+    fn sync_preview(&mut self) {
+        if self.focus != Focus::List
+            || self.geometry().divider.is_none()
+            || self.help
+            || !(self.moved || self.reader.is_some())
+        {
+            return;
+        }
+        let Some(&index) = self.view.get(self.selected) else {
+            return;
+        };
+        if self.reader.as_ref().is_some_and(|r| r.index == index) || self.bg.opening.is_some() {
+            return;
+        }
+        match self.lib.loaded(index) {
+            None if self.lib.is_huge(index) => {
+                if self.reader.is_some() {
+                    self.save();
+                }
+                self.reader = None;
+            }
+            _ => match self.lib.article(index) {
+                Ok(article) => self.show(index, article, true),
+                Err(_) => self.reader = None,
+            },
+        }
+    }
+
+    /// Shows `article` in the reader: opened (focused, marked read) or as a preview.
+    fn show(&mut self, index: usize, article: Arc<Article>, preview: bool) {
         if self.reader.is_some() {
             self.save();
         }
         let id = article.id.clone();
         let remembered = self.store.get(&id);
-        self.store.update(&id, |s| s.read = true);
-        if !remembered.read {
-            self.unread = self.unread.saturating_sub(1);
-        }
         self.reader = Some(Reader {
             index,
             article,
@@ -1611,12 +2389,17 @@ impl App {
             anchor: remembered.position.unwrap_or_default(),
             matches: Vec::new(),
             current: None,
+            preview: true,
+            selection: None,
         });
         if let Some(pos) = self.view.iter().position(|&i| i == index) {
             self.selected = pos;
             self.keep_selection_visible();
         }
-        self.focus = Focus::Reader;
+        if !preview {
+            self.mark_opened();
+            self.focus = Focus::Reader;
+        }
         self.relayout();
         if self.searching() {
             let q = self.query_terms.clone();
@@ -2162,6 +2945,29 @@ mod tests {
         );
         assert!(app.geometry().text.is_some_and(|t| t.width <= MEASURE));
         gate.release();
+    }
+
+    #[test]
+    fn osc_52_carries_the_text_in_base64() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+        // Logical order, UTF-8: ل (d9 84) then ا (d8 a7).
+        assert_eq!(base64("لا".as_bytes()), "2YTYpw==");
+        assert_eq!(osc52("hi"), b"\x1b]52;c;aGk=\x1b\\".to_vec());
+    }
+
+    #[test]
+    fn a_copy_is_capped() {
+        let gate = Arc::new(Gate::default());
+        gate.release();
+        let mut app = held_app(Arc::new(Library::embedded()), &gate);
+        app.copy("it", &"ب".repeat(MAX_COPY_BYTES));
+        let out = app.take_output();
+        // 4 bytes of base64 for 3 of text, plus the sequence's ends.
+        assert!(out.len() <= MAX_COPY_BYTES / 3 * 4 + 16, "{}", out.len());
+        assert!(app.message().unwrap().contains("cut at 96 KiB"));
     }
 
     #[test]

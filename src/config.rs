@@ -26,6 +26,10 @@ pub struct Config {
     pub shape: bool,
     /// Whether the mouse wheel scrolls (it breaks text selection).
     pub mouse: bool,
+    /// The longest line of running text, in columns (0: the reader pane's width).
+    pub measure: u16,
+    /// Whether `y` copies to the clipboard through the terminal (OSC 52).
+    pub clipboard: bool,
     /// Folders opened when qari is started without paths (empty: the sample library).
     #[serde(default)]
     pub library: Vec<PathBuf>,

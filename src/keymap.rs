@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::fmt::Write as _;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -45,6 +46,26 @@ pub enum Action {
     Bookmark,
     /// Cycle the sort order.
     CycleSort,
+    /// Show only the unread articles, or all again.
+    UnreadOnly,
+    /// Mark every article shown read (after a confirmation).
+    MarkAllRead,
+    /// The next article of the list, from the reader.
+    NextArticle,
+    /// The previous article of the list, from the reader.
+    PrevArticle,
+    /// A wider reading measure.
+    Wider,
+    /// A narrower reading measure.
+    Narrower,
+    /// The outline of the article's headings, to jump to one.
+    Outline,
+    /// Select whole paragraphs (then j/k extend, `y` copies, Esc cancels).
+    Select,
+    /// Copy the selection, else the article's address.
+    Copy,
+    /// Open the article's address in the browser (over SSH: copy and show it).
+    OpenAddress,
     /// Filter the list, or search the open article.
     Search,
     /// The next match in the article.
@@ -53,6 +74,8 @@ pub enum Action {
     PrevMatch,
     /// Show the help overlay.
     Help,
+    /// Draw the whole screen again.
+    Redraw,
     /// Suspend to the shell (local terminal only).
     Suspend,
     /// Quit.
@@ -61,7 +84,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the help lists them.
-    pub const ALL: [Self; 22] = [
+    pub const ALL: [Self; 33] = [
         Self::Down,
         Self::Up,
         Self::PageDown,
@@ -75,13 +98,24 @@ impl Action {
         Self::SwitchPane,
         Self::NextUnread,
         Self::PrevUnread,
+        Self::NextArticle,
+        Self::PrevArticle,
         Self::ToggleRead,
         Self::Bookmark,
         Self::CycleSort,
+        Self::UnreadOnly,
+        Self::MarkAllRead,
+        Self::Wider,
+        Self::Narrower,
+        Self::Outline,
+        Self::Select,
+        Self::Copy,
+        Self::OpenAddress,
         Self::Search,
         Self::NextMatch,
         Self::PrevMatch,
         Self::Help,
+        Self::Redraw,
         Self::Suspend,
         Self::Quit,
     ];
@@ -105,10 +139,21 @@ impl Action {
             Self::ToggleRead => "toggle_read",
             Self::Bookmark => "bookmark",
             Self::CycleSort => "cycle_sort",
+            Self::UnreadOnly => "unread_only",
+            Self::MarkAllRead => "mark_all_read",
+            Self::Wider => "wider",
+            Self::Narrower => "narrower",
+            Self::Outline => "outline",
+            Self::Select => "select",
+            Self::Copy => "copy",
+            Self::OpenAddress => "open_address",
+            Self::NextArticle => "next_article",
+            Self::PrevArticle => "previous_article",
             Self::Search => "search",
             Self::NextMatch => "next_match",
             Self::PrevMatch => "previous_match",
             Self::Help => "help",
+            Self::Redraw => "redraw",
             Self::Suspend => "suspend",
             Self::Quit => "quit",
         }
@@ -119,7 +164,7 @@ impl Action {
         match self {
             Self::Down => "line down / next article",
             Self::Up => "line up / previous article",
-            Self::PageDown => "page down",
+            Self::PageDown => "page down (at the end: next unread)",
             Self::PageUp => "page up",
             Self::HalfDown => "half a page down",
             Self::HalfUp => "half a page up",
@@ -133,10 +178,21 @@ impl Action {
             Self::ToggleRead => "mark read / unread",
             Self::Bookmark => "bookmark / unbookmark",
             Self::CycleSort => "sort by date, title, source",
-            Self::Search => "filter the list / find in the article",
+            Self::UnreadOnly => "unread only / all",
+            Self::MarkAllRead => "mark all shown read (asks first)",
+            Self::Wider => "wider reading measure",
+            Self::Narrower => "narrower reading measure",
+            Self::Outline => "outline: jump to a heading",
+            Self::Select => "select paragraphs (j/k, y copies)",
+            Self::Copy => "copy the selection / the address",
+            Self::OpenAddress => "open the article's address",
+            Self::NextArticle => "next article (in the reader)",
+            Self::PrevArticle => "previous article (in the reader)",
+            Self::Search => "filter (words, is:unread, lang:ar…) / find",
             Self::NextMatch => "next match",
             Self::PrevMatch => "previous match",
-            Self::Help => "this help",
+            Self::Help => "this help (Esc, q or ? closes it)",
+            Self::Redraw => "draw the screen again",
             Self::Suspend => "suspend to the shell",
             Self::Quit => "quit (Ctrl-C always quits)",
         }
@@ -384,6 +440,33 @@ impl Keymap {
                 (keys.join(" "), a.describe())
             })
             .collect()
+    }
+
+    /// The bindings as a Markdown table (keys in backticks, then what they do), in help
+    /// order: the README's key table is this table.
+    pub fn markdown_table(&self) -> String {
+        let mut s = String::from("| keys | action |\n| --- | --- |\n");
+        for a in Action::ALL {
+            let chords = self.chords(a);
+            if chords.is_empty() {
+                continue;
+            }
+            let keys: Vec<String> = chords
+                .iter()
+                .map(|c| match c.to_string().as_str() {
+                    "`" => "`` ` ``".to_owned(),
+                    "|" => "`\\|`".to_owned(),
+                    k => format!("`{k}`"),
+                })
+                .collect();
+            let _ = writeln!(
+                s,
+                "| {} | {} |",
+                keys.join(" "),
+                a.describe().replace('|', "\\|")
+            );
+        }
+        s
     }
 
     /// Every chord with its action.

@@ -65,6 +65,8 @@ pub struct Screen<B: Backend> {
     size: (u16, u16),
     /// Whether scroll regions may be used (on by default).
     pub scroll_regions: bool,
+    /// The app's full redraws (Ctrl-L) seen so far.
+    redraws: u64,
 }
 
 impl<B: Backend> Screen<B> {
@@ -79,6 +81,7 @@ impl<B: Backend> Screen<B> {
             last: None,
             size: (w, h),
             scroll_regions: true,
+            redraws: 0,
         })
     }
 
@@ -124,6 +127,11 @@ impl<B: Backend> Screen<B> {
         let (w, h) = clamp_size(app.size().0, app.size().1);
         if self.size() != (w, h) {
             self.resize(w, h)?;
+        }
+        if app.redraws() != self.redraws {
+            // Ctrl-L: the terminal may hold anything; clear it and send every cell.
+            self.redraws = app.redraws();
+            self.invalidate()?;
         }
         let key = FrameKey::of(app);
         if self.scroll_regions

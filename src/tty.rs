@@ -155,7 +155,12 @@ pub fn run(mut app: App, theme: Theme) -> anyhow::Result<Option<i32>> {
 }
 
 fn event_loop(app: &mut App, theme: Theme, signal: &AtomicUsize) -> anyhow::Result<()> {
-    let backend = Directed::new(CrosstermBackend::new(std::io::stdout()), app.options().mode);
+    // Terminals of 16 colours get them as SGR 30–37/90–97.
+    let ansi16 = crate::ui::Colors::from_env() == crate::ui::Colors::Ansi16;
+    let backend = Directed::new(
+        CrosstermBackend::new(crate::ui::SgrWriter::new(std::io::stdout(), ansi16)),
+        app.options().mode,
+    );
     let mut screen = Screen::new(backend, theme)?;
     // For terminals that mishandle scroll regions: every frame is then a plain diff.
     screen.scroll_regions = std::env::var_os("QARI_NO_SCROLL_REGIONS").is_none();
@@ -203,7 +208,7 @@ fn spawn_reader(tx: std::sync::mpsc::SyncSender<Msg>) -> std::io::Result<()> {
 }
 
 fn drive(
-    screen: &mut Screen<Directed<CrosstermBackend<std::io::Stdout>>>,
+    screen: &mut Screen<Directed<CrosstermBackend<crate::ui::SgrWriter<std::io::Stdout>>>>,
     app: &mut App,
     signal: &AtomicUsize,
 ) -> anyhow::Result<()> {
@@ -229,9 +234,22 @@ fn drive(
     app.handle(Input::Resize(w, h));
     let bidi = app.options().mode;
     let mut first = true;
+    app.set_local(true);
     loop {
         screen.backend_mut().follow(app);
         screen.draw(app)?;
+        // What the app has for the terminal besides the frame (a clipboard write).
+        let out = app.take_output();
+        if !out.is_empty() {
+            screen.backend_mut().inner_mut().write_all(&out)?;
+            screen.backend_mut().inner_mut().flush()?;
+        }
+        if let Some(url) = app.take_open_request()
+            && let Err(e) = open_in_browser(&url)
+        {
+            app.set_message(e);
+            screen.draw(app)?;
+        }
         if std::mem::take(&mut first) {
             // With the list on screen, ready the search index in the background.
             app.prepare_search();
@@ -292,6 +310,38 @@ fn drive(
             screen.invalidate()?;
         }
     }
+}
+
+/// Hands `url` (a web address, checked by the app) to `$BROWSER`, else `xdg-open` (`open` on
+/// macOS), detached from the terminal: its output would garble the screen. The child is
+/// waited for on a thread of its own. The error is one sentence for the status line.
+fn open_in_browser(url: &str) -> Result<(), String> {
+    use std::process::{Command, Stdio};
+    let browser = std::env::var("BROWSER")
+        .ok()
+        .and_then(|b| b.split(':').next().map(str::trim).map(str::to_owned))
+        .filter(|b| !b.is_empty())
+        .unwrap_or_else(|| {
+            if cfg!(target_os = "macos") {
+                "open".to_owned()
+            } else {
+                "xdg-open".to_owned()
+            }
+        });
+    let child = Command::new(&browser)
+        .arg(url)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("{browser} could not be started ({e}); y copies the address"))?;
+    let _ = std::thread::Builder::new()
+        .name("qari-browser".to_owned())
+        .spawn(move || {
+            let mut child = child;
+            let _ = child.wait();
+        });
+    Ok(())
 }
 
 /// A crossterm event as the app's input.

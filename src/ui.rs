@@ -77,23 +77,112 @@ pub struct Theme {
     current: Style,
 }
 
+/// The 16 ANSI colours, in index order, with the RGB values xterm gives them.
+const ANSI16: [(Color, (u8, u8, u8)); 16] = [
+    (Color::Black, (0, 0, 0)),
+    (Color::Red, (205, 0, 0)),
+    (Color::Green, (0, 205, 0)),
+    (Color::Yellow, (205, 205, 0)),
+    (Color::Blue, (0, 0, 238)),
+    (Color::Magenta, (205, 0, 205)),
+    (Color::Cyan, (0, 205, 205)),
+    (Color::Gray, (229, 229, 229)),
+    (Color::DarkGray, (127, 127, 127)),
+    (Color::LightRed, (255, 0, 0)),
+    (Color::LightGreen, (0, 255, 0)),
+    (Color::LightYellow, (255, 255, 0)),
+    (Color::LightBlue, (92, 92, 255)),
+    (Color::LightMagenta, (255, 0, 255)),
+    (Color::LightCyan, (0, 255, 255)),
+    (Color::White, (255, 255, 255)),
+];
+
+/// The RGB value of a palette index (the 16 colours, the 6×6×6 cube, the grey ramp).
+fn index_rgb(n: u8) -> (u8, u8, u8) {
+    const LEVELS: [u8; 6] = [0, 95, 135, 175, 215, 255];
+    match n {
+        0..=15 => ANSI16[usize::from(n)].1,
+        16..=231 => {
+            let k = n - 16;
+            (
+                LEVELS[usize::from(k / 36)],
+                LEVELS[usize::from(k / 6 % 6)],
+                LEVELS[usize::from(k % 6)],
+            )
+        }
+        _ => {
+            let v = 8 + (n - 232) * 10;
+            (v, v, v)
+        }
+    }
+}
+
+fn distance(a: (u8, u8, u8), b: (u8, u8, u8)) -> u32 {
+    let d = |x: u8, y: u8| u32::from(x.abs_diff(y)).pow(2);
+    d(a.0, b.0) + d(a.1, b.1) + d(a.2, b.2)
+}
+
+/// The colour a terminal with `colors` can show that is nearest to `c`: a palette index or
+/// an RGB value becomes the nearest of the 16 colours on a 16-colour terminal (never
+/// nothing, so that a match's background stays visible), an RGB value the nearest palette
+/// index on a 256-colour one.
+pub fn downgrade(c: Color, colors: Colors) -> Color {
+    let rgb = match c {
+        Color::Rgb(r, g, b) => Some((r, g, b)),
+        Color::Indexed(n) => Some(index_rgb(n)),
+        _ => None,
+    };
+    match (colors, c, rgb) {
+        (Colors::None, ..) => Color::Reset,
+        (Colors::Ansi16, Color::Indexed(n), _) if n < 16 => ANSI16[usize::from(n)].0,
+        (Colors::Ansi16, _, Some(rgb)) => ANSI16
+            .iter()
+            .min_by_key(|(_, v)| distance(*v, rgb))
+            .map_or(Color::Reset, |(c, _)| *c),
+        (Colors::Ansi256, Color::Rgb(..), Some(rgb)) => (16..=255u8)
+            .min_by_key(|&n| distance(index_rgb(n), rgb))
+            .map_or(Color::Reset, Color::Indexed),
+        _ => c,
+    }
+}
+
+/// Checks every colour of the `[theme]` table: the first that is not a colour is named in
+/// one sentence.
+pub fn validate_theme(cfg: &crate::config::Theme) -> Result<(), String> {
+    let fields = [
+        ("title", &cfg.title),
+        ("heading", &cfg.heading),
+        ("quote", &cfg.quote),
+        ("meta", &cfg.meta),
+        ("bar", &cfg.bar),
+        ("mark", &cfg.mark),
+        ("matched", &cfg.matched),
+    ];
+    for (name, value) in fields {
+        if Color::from_str(value.trim()).is_err() {
+            let shown: String = value.chars().filter(|c| !c.is_control()).take(40).collect();
+            return Err(format!(
+                "[theme] {name} = \"{shown}\" is not a colour (a name such as \"yellow\", \"#rrggbb\" or an index 0-255); the terminal's own colour is used"
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl Theme {
-    /// The theme of the config for a terminal with `colors`.
+    /// The theme of the config for a terminal with `colors` (an invalid colour is the
+    /// terminal's own; [`validate_theme`] says which).
     pub fn new(cfg: &crate::config::Theme, colors: Colors) -> Self {
         let color = |name: &str| -> Color {
             let c = Color::from_str(name.trim()).unwrap_or(Color::Reset);
-            match (colors, c) {
-                (Colors::None, _)
-                | (Colors::Ansi16, Color::Rgb(..) | Color::Indexed(_))
-                | (Colors::Ansi256, Color::Rgb(..)) => Color::Reset,
-                _ => c,
-            }
+            downgrade(c, colors)
         };
         let fg = |name: &str| Style::new().fg(color(name));
-        let matched = if colors == Colors::None {
-            Style::new().add_modifier(Modifier::UNDERLINED)
-        } else {
-            Style::new().bg(color(&cfg.matched)).fg(Color::Black)
+        let matched = match color(&cfg.matched) {
+            _ if colors == Colors::None => Style::new().add_modifier(Modifier::UNDERLINED),
+            // No colour for it: reverse video, never black on the default background.
+            Color::Reset => Style::new().add_modifier(Modifier::REVERSED),
+            c => Style::new().bg(c).fg(Color::Black),
         };
         Self {
             title: fg(&cfg.title).add_modifier(Modifier::BOLD),
@@ -122,7 +211,7 @@ pub fn draw(app: &App, theme: &Theme, frame: &mut Frame<'_>) {
 
 /// Draws the whole screen into `buf` (its area is the screen).
 pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let g = Geometry::new(area.width, area.height, app.focus());
+    let g = app.geometry_at(area.width, area.height);
     if g.too_small {
         too_small(area, buf);
         return;
@@ -144,6 +233,9 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     status(app, theme, &g, buf);
     if app.help() {
         help(app, theme, area, buf);
+    }
+    if app.outline().is_some() {
+        outline(app, theme, area, buf);
     }
 }
 
@@ -172,15 +264,52 @@ fn header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     );
     if app.searching() {
         let _ = write!(text, " · {} found", app.view().len());
+    } else if app.filtered() {
+        let _ = write!(text, " · {} shown", app.view().len());
+    }
+    if app.unread_only() {
+        text.push_str(" · unread only");
+    }
+    if let Some(r) = app.reader().filter(|_| app.focus() == Focus::Reader) {
+        // What the article is first: its address (`o` opens it, `y` copies it), source,
+        // reading time and tags; then the library.
+        text = format!("{}{}", article_facts(&r.article), text.trim_start());
     }
     buf.set_style(area, theme.bar);
-    buf.set_stringn(
-        area.x,
-        area.y,
+    // Names and addresses may be Arabic: laid out by the engine as one left-to-right line,
+    // cut with an ellipsis.
+    let line = title_line(
         &text,
+        Direction::Ltr,
         usize::from(area.width),
-        theme.bar.add_modifier(Modifier::BOLD),
+        Options {
+            base: crate::layout::BaseDir::Ltr,
+            ..app.options()
+        },
     );
+    let style = theme.bar.add_modifier(Modifier::BOLD);
+    put_line(buf, area.x, area.y, area.width, &line, |_| style);
+}
+
+/// The facts of an article for the header: address, source, reading time (200 words a
+/// minute), tags.
+fn article_facts(a: &crate::article::Article) -> String {
+    let mut s = String::from(" ");
+    if let Some(url) = &a.url {
+        let _ = write!(s, "{url} · ");
+    }
+    if let Some(src) = &a.source {
+        let _ = write!(s, "{src} · ");
+    }
+    let minutes = a.word_count().div_ceil(200).max(1);
+    let _ = write!(s, "{minutes} min · ");
+    for t in a.tags.iter().take(8) {
+        let _ = write!(s, "#{t} ");
+    }
+    if !a.tags.is_empty() {
+        s.push_str("· ");
+    }
+    s
 }
 
 /// Writes a laid-out line's cells with its offset from `x`, clipped to `max` columns.
@@ -219,6 +348,8 @@ fn draw_list(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if app.view().is_empty() {
         let msg = if app.searching() {
             "Nothing matches every word (Esc shows the whole library)."
+        } else if app.filtered() {
+            "No article passes the filter (Esc shows the whole library; U toggles unread only)."
         } else {
             "The library is empty."
         };
@@ -231,7 +362,7 @@ fn draw_list(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let show_lang = w >= 50;
     let show_date = w >= 36;
     let source_w: u16 = if show_source { 16 } else { 0 };
-    let fixed = 2
+    let fixed = 3
         + if show_date { 11 } else { 0 }
         + if show_lang { 3 } else { 0 }
         + if show_source { source_w + 1 } else { 0 };
@@ -244,13 +375,24 @@ fn draw_list(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         let y = area.y + u16::try_from(row * per_item).unwrap_or(0);
         let entry = lib.entry(app.view()[pos]);
         let st = app.store().get(&entry.id);
-        let mark = match (st.bookmark, st.read) {
-            (true, _) => "★",
-            (false, false) => "●",
-            (false, true) => " ",
-        };
-        put_cell(buf, area.x, y, mark, 1, theme.mark);
-        let tx = area.x + 2;
+        // Unread and bookmarked are two columns: one never hides the other.
+        put_cell(
+            buf,
+            area.x,
+            y,
+            if st.read { " " } else { "●" },
+            1,
+            theme.mark,
+        );
+        put_cell(
+            buf,
+            area.x + 1,
+            y,
+            if st.bookmark { "★" } else { " " },
+            1,
+            theme.mark,
+        );
+        let tx = area.x + 3;
         let title = title_line(&entry.title, entry.direction, usize::from(title_w), opts);
         put_line(buf, tx, y, title_w, &title, |_| Style::new());
         let mut x = tx + title_w + 1;
@@ -374,6 +516,7 @@ fn draw_reader(app: &App, theme: &Theme, pane: Rect, text: Rect, buf: &mut Buffe
     let current = r.current.and_then(|k| r.matches.get(k)).cloned();
     // RTL rows the terminal mirrors are placed as LTR lines are (see `crate::terminal`).
     let mirror = crate::terminal::rows_carry_direction(app);
+    let selected = r.selection();
     for (row, line) in r
         .lines()
         .iter()
@@ -385,9 +528,15 @@ fn draw_reader(app: &App, theme: &Theme, pane: Rect, text: Rect, buf: &mut Buffe
         let base = match line.kind {
             LineKind::Title => theme.title,
             LineKind::Meta => theme.meta,
-            LineKind::Heading(_) => theme.heading,
+            LineKind::Heading(level) => heading_style(theme, level),
             LineKind::Quote => theme.quote,
             _ => Style::new(),
+        };
+        let base = match (&selected, line.origin) {
+            (Some(sel), Origin::Block(b)) if sel.contains(&b) => {
+                base.add_modifier(Modifier::REVERSED)
+            }
+            _ => base,
         };
         let mirrored = mirror && line.line.rtl;
         let marker_at = if mirrored {
@@ -438,6 +587,81 @@ fn draw_reader(app: &App, theme: &Theme, pane: Rect, text: Rect, buf: &mut Buffe
     }
 }
 
+/// Each heading level drawn its own way, with attributes that show under `NO_COLOR` too:
+/// level 1 bold and underlined, 2 bold, 3 bold italic, 4 and below italic.
+fn heading_style(theme: &Theme, level: u8) -> Style {
+    let m = match level {
+        0 | 1 => Modifier::BOLD | Modifier::UNDERLINED,
+        2 => Modifier::BOLD,
+        3 => Modifier::BOLD | Modifier::ITALIC,
+        _ => Modifier::ITALIC,
+    };
+    // The theme's heading colour, with this level's attributes only.
+    theme
+        .heading
+        .remove_modifier(Modifier::BOLD)
+        .add_modifier(m)
+}
+
+/// The outline overlay: the article's headings, indented by level, each laid out in its own
+/// direction, the selected one in reverse video.
+fn outline(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let Some((items, selected)) = app.outline() else {
+        return;
+    };
+    let w = area.width.min(72).max(area.width.min(20));
+    let h = u16::try_from(items.len() + 2)
+        .unwrap_or(u16::MAX)
+        .min(area.height);
+    let rect = Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    );
+    Clear.render(rect, buf);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" outline · Enter jumps · Esc closes ")
+        .border_style(theme.title);
+    let inner = block.inner(rect);
+    block.render(rect, buf);
+    let rows = usize::from(inner.height).max(1);
+    let top = (selected + 1).saturating_sub(rows);
+    let opts = app.options();
+    for (row, (k, item)) in items.iter().enumerate().skip(top).take(rows).enumerate() {
+        let y = inner.y + u16::try_from(row).unwrap_or(0);
+        let indent = u16::from(item.level.saturating_sub(1).min(5)) * 2;
+        let indent = indent.min(inner.width / 2);
+        let dir = crate::article::first_strong(&item.text).unwrap_or(Direction::Ltr);
+        // The indent on the side the heading starts from.
+        let x = if dir == Direction::Rtl {
+            inner.x + 1
+        } else {
+            inner.x + 1 + indent
+        };
+        let width = inner.width.saturating_sub(2 + indent);
+        let line = title_line(&item.text, dir, usize::from(width), opts);
+        let style = heading_style(theme, item.level);
+        put_line(buf, x, y, width, &line, |_| style);
+        if k == selected {
+            buf.set_style(
+                Rect::new(inner.x, y, inner.width, 1),
+                Style::new().add_modifier(Modifier::REVERSED),
+            );
+        }
+    }
+    if top + rows < items.len() {
+        buf.set_stringn(
+            rect.x + 1,
+            rect.bottom().saturating_sub(1),
+            " ▼ more ",
+            usize::from(rect.width.saturating_sub(2)),
+            theme.title,
+        );
+    }
+}
+
 /// Whether two byte ranges share a byte.
 fn overlaps(a: &std::ops::Range<usize>, b: &std::ops::Range<usize>) -> bool {
     a.start < b.end && b.start < a.end
@@ -461,19 +685,34 @@ fn status(app: &App, theme: &Theme, g: &Geometry, buf: &mut Buffer) {
         let room = width
             .saturating_sub(str_width(prompt) + 3 + str_width(&hint).min(width / 2))
             .max(8);
-        let line = format!(" {prompt}{}▏", tail(&q.text, room));
-        let shown = format!("{line}{hint}");
-        // The query may be Arabic: lay it out so it reads right, as one LTR-based line.
-        let laid = lay_out(
-            &shown,
-            usize::from(area.width),
-            Options {
-                base: crate::layout::BaseDir::Ltr,
-                ..app.options()
-            },
-        );
-        if let Some(l) = laid.first() {
-            put_line(buf, area.x, area.y, area.width, l, |_| theme.bar);
+        let shown_query = tail(&q.text, room);
+        let head = format!(" {prompt}");
+        let shown = format!("{head}{shown_query}");
+        let query_bytes = head.len()..shown.len();
+        // The query may be Arabic: lay it out so it reads right, as one LTR-based line, and
+        // the hint after it on its own.
+        let ltr = Options {
+            base: crate::layout::BaseDir::Ltr,
+            ..app.options()
+        };
+        if let Some(l) = lay_out(&shown, 0, ltr).first() {
+            let cursor = cursor_column(l, &shown, query_bytes);
+            put_line_with_gap(buf, area.x, area.y, area.width, l, cursor, theme.bar);
+            let cx = area.x + u16::try_from(cursor).unwrap_or(0);
+            put_cell(buf, cx, area.y, "▏", 1, theme.bar);
+            let hx = area.x + u16::try_from(l.offset + l.width + 1).unwrap_or(u16::MAX);
+            if hx < area.right() {
+                let room = usize::from(area.right() - hx);
+                // Whole notes only, cut at a separator.
+                let mut shown = hint.as_str();
+                while str_width(shown) > room {
+                    match shown.rfind(" · ") {
+                        Some(i) => shown = shown.get(..i).unwrap_or_default(),
+                        None => shown = "",
+                    }
+                }
+                buf.set_stringn(hx, area.y, shown, room, theme.bar);
+            }
         }
         return;
     }
@@ -495,8 +734,16 @@ fn status(app: &App, theme: &Theme, g: &Geometry, buf: &mut Buffer) {
         .or_else(|| app.background_status().map(|b| format!("{found} {b} ")));
     let right_w = right.as_deref().map_or(0, str_width);
     let left_w = usize::from(area.width).saturating_sub(right_w);
+    let selecting = app
+        .reader()
+        .and_then(crate::app::Reader::selection)
+        .filter(|_| app.focus() == Focus::Reader);
     let left = if let Some(m) = app.message() {
         format!(" {m}")
+    } else if let Some(sel) = selecting {
+        let n = sel.count();
+        let s = if n == 1 { "" } else { "s" };
+        format!(" {n} paragraph{s} selected · j/k extend · y copy · Esc cancel")
     } else {
         key_hints(app, left_w)
     };
@@ -523,6 +770,64 @@ fn status(app: &App, theme: &Theme, g: &Geometry, buf: &mut Buffer) {
             .right()
             .saturating_sub(u16::try_from(right_w).unwrap_or(0));
         buf.set_stringn(x, area.y, &r, right_w, theme.bar);
+    }
+}
+
+/// The column where the next letter typed goes, on a laid-out query line: after the query's
+/// last cell when it ends in left-to-right text, at the left end of its last right-to-left
+/// run when it ends in Arabic (the next Arabic letter goes there, on the run's left).
+fn cursor_column(line: &VisualLine, text: &str, query: std::ops::Range<usize>) -> usize {
+    use crate::layout::bidi_class;
+    use unicode_bidi::BidiClass::{AL, L, R};
+    let q = text.get(query.clone()).unwrap_or_default();
+    let end = line.offset + line.width;
+    // The last strong character, and where the run of its direction starts.
+    let last_strong = q
+        .char_indices()
+        .rev()
+        .find(|(_, c)| matches!(bidi_class(*c), L | R | AL));
+    let Some((_, c)) = last_strong else {
+        return end;
+    };
+    if bidi_class(c) == L {
+        return line
+            .columns()
+            .filter(|(_, cell)| cell.src.start >= query.start)
+            .map(|(col, cell)| col + usize::from(cell.width))
+            .max()
+            .unwrap_or(end);
+    }
+    let run_start = q
+        .char_indices()
+        .rev()
+        .find(|(_, c)| bidi_class(*c) == L)
+        .map_or(0, |(i, c)| i + c.len_utf8())
+        + query.start;
+    line.columns()
+        .filter(|(_, cell)| cell.src.start >= run_start && cell.level % 2 == 1)
+        .map(|(col, _)| col)
+        .min()
+        .unwrap_or(end)
+}
+
+/// Writes a laid-out line leaving one blank column at `gap` (where the cursor is drawn).
+fn put_line_with_gap(
+    buf: &mut Buffer,
+    x: u16,
+    y: u16,
+    max: u16,
+    line: &VisualLine,
+    gap: usize,
+    style: Style,
+) {
+    for (col, cell) in line.columns() {
+        let col = if col >= gap { col + 1 } else { col };
+        let w = usize::from(cell.width);
+        if col + w > usize::from(max) {
+            break;
+        }
+        let cx = x + u16::try_from(col).unwrap_or(u16::MAX);
+        put_cell(buf, cx, y, line.cell_text(cell), w, style);
     }
 }
 
@@ -583,34 +888,258 @@ fn key_hints(app: &App, width: usize) -> String {
 }
 
 fn help(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let rows = app.keymap().help_rows();
-    let keys_w = rows.iter().map(|(k, _)| str_width(k)).max().unwrap_or(0);
-    let lines: Vec<String> = rows
-        .iter()
-        .map(|(k, d)| format!("{k:<keys_w$}  {d}"))
-        .collect();
-    let w = lines.iter().map(|l| str_width(l)).max().unwrap_or(10) + 4;
-    let h = lines.len() + 4;
-    let w = u16::try_from(w).unwrap_or(u16::MAX).min(area.width);
-    let h = u16::try_from(h).unwrap_or(u16::MAX).min(area.height);
-    let x = area.x + (area.width - w) / 2;
-    let y = area.y + (area.height - h) / 2;
-    let rect = Rect::new(x, y, w, h);
+    let Some(view) = app.help_view() else {
+        return;
+    };
+    let rect = view.area.intersection(area);
     Clear.render(rect, buf);
+    let (above, below) = view.more();
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(" keys (any key closes) ")
+        .title(" keys ")
         .border_style(theme.title);
     let inner = block.inner(rect);
     block.render(rect, buf);
-    let text = lines.join("\n");
-    Paragraph::new(text).render(
-        Rect::new(
+    for (row, line) in view
+        .lines
+        .iter()
+        .skip(view.top)
+        .take(view.rows())
+        .enumerate()
+    {
+        let y = inner.y + u16::try_from(row).unwrap_or(0);
+        buf.set_stringn(
             inner.x + 1,
-            inner.y + 1,
-            inner.width.saturating_sub(1),
-            inner.height.saturating_sub(1),
-        ),
-        buf,
+            y,
+            line,
+            usize::from(inner.width.saturating_sub(1)),
+            Style::new(),
+        );
+    }
+    // What is past the box, and how to close it, on its borders.
+    let room = usize::from(rect.width.saturating_sub(2));
+    if above {
+        let x = rect.right().saturating_sub(4);
+        buf.set_stringn(x, rect.y, "▲", 1, theme.title);
+    }
+    let bottom = if below {
+        format!(" ▼ more: j/↓ · {} ", close_hint(app))
+    } else {
+        format!(" {} ", close_hint(app))
+    };
+    let bottom = crate::app::fit(&bottom, room);
+    buf.set_stringn(
+        rect.x + 1,
+        rect.bottom().saturating_sub(1),
+        &bottom,
+        room,
+        theme.title,
     );
+}
+
+/// The keys that close the help, from the keymap.
+fn close_hint(app: &App) -> String {
+    let km = app.keymap();
+    let mut keys: Vec<String> = [Action::Back, Action::Quit, Action::Help]
+        .into_iter()
+        .filter_map(|a| km.chords(a).first().map(ToString::to_string))
+        .collect();
+    keys.dedup();
+    format!("{} close", keys.join(" "))
+}
+
+/// Writes a terminal stream, sending the 16 ANSI colours as SGR 30–37/90–97 (and 40–47/
+/// 100–107) instead of the `38;5;N` (`48;5;N`) crossterm writes for them, which terminals
+/// without the 256-colour palette (`TERM=xterm`, `linux`, `screen`) may not understand.
+/// Everything else passes unchanged; a sequence split across writes is held until its end.
+pub struct SgrWriter<W: std::io::Write> {
+    inner: W,
+    /// Whether to rewrite (off: a plain pass-through).
+    rewrite: bool,
+    /// An escape sequence begun and not ended yet.
+    pending: Vec<u8>,
+}
+
+/// The longest escape sequence held back: past it the bytes go out as they are.
+const MAX_PENDING: usize = 64;
+
+impl<W: std::io::Write> SgrWriter<W> {
+    /// A writer on `inner`, rewriting the colours when `rewrite` is true.
+    pub fn new(inner: W, rewrite: bool) -> Self {
+        Self {
+            inner,
+            rewrite,
+            pending: Vec::new(),
+        }
+    }
+
+    /// The inner writer.
+    pub fn get_ref(&self) -> &W {
+        &self.inner
+    }
+
+    /// Ends the pending sequence (if it is complete, rewritten) into `out`.
+    fn finish(pending: &[u8], out: &mut Vec<u8>) {
+        let rewritten = pending
+            .strip_prefix(b"\x1b[")
+            .and_then(|p| p.strip_suffix(b"m"))
+            .and_then(|p| std::str::from_utf8(p).ok())
+            .and_then(rewrite_sgr);
+        match rewritten {
+            Some(params) => {
+                out.extend_from_slice(b"\x1b[");
+                out.extend_from_slice(params.as_bytes());
+                out.push(b'm');
+            }
+            None => out.extend_from_slice(pending),
+        }
+    }
+}
+
+/// The parameters of an SGR with each `38;5;N`/`48;5;N` of N below 16 made the 16-colour
+/// code; none when there is nothing to change.
+fn rewrite_sgr(params: &str) -> Option<String> {
+    let parts: Vec<&str> = params.split(';').collect();
+    let mut out: Vec<String> = Vec::with_capacity(parts.len());
+    let mut changed = false;
+    let mut i = 0;
+    while i < parts.len() {
+        let p = parts[i];
+        let n = parts.get(i + 2).and_then(|n| n.parse::<u8>().ok());
+        if (p == "38" || p == "48") && parts.get(i + 1) == Some(&"5") && n.is_some_and(|n| n < 16) {
+            let n = n.unwrap_or(0);
+            let base = match (p, n < 8) {
+                ("38", true) => 30,
+                ("38", false) => 90 - 8,
+                (_, true) => 40,
+                (_, false) => 100 - 8,
+            };
+            out.push((base + u16::from(n)).to_string());
+            changed = true;
+            i += 3;
+        } else if (p == "38" || p == "48" || p == "58") && parts.get(i + 1) == Some(&"2") {
+            // An RGB colour: its three values pass as they are.
+            out.extend(
+                parts[i..(i + 5).min(parts.len())]
+                    .iter()
+                    .map(|s| (*s).to_owned()),
+            );
+            i += 5;
+        } else if (p == "38" || p == "48" || p == "58") && parts.get(i + 1) == Some(&"5") {
+            out.extend(
+                parts[i..(i + 3).min(parts.len())]
+                    .iter()
+                    .map(|s| (*s).to_owned()),
+            );
+            i += 3;
+        } else {
+            out.push(p.to_owned());
+            i += 1;
+        }
+    }
+    changed.then(|| out.join(";"))
+}
+
+impl<W: std::io::Write> std::io::Write for SgrWriter<W> {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if !self.rewrite {
+            return self.inner.write(data);
+        }
+        let mut out = Vec::with_capacity(data.len() + 8);
+        for &b in data {
+            if self.pending.is_empty() {
+                if b == 0x1b {
+                    self.pending.push(b);
+                } else {
+                    out.push(b);
+                }
+                continue;
+            }
+            self.pending.push(b);
+            let len = self.pending.len();
+            let done = if len == 2 {
+                // Only a CSI is looked into.
+                b != b'['
+            } else {
+                (0x40..=0x7e).contains(&b)
+            };
+            if done {
+                Self::finish(&self.pending, &mut out);
+                self.pending.clear();
+            } else if len >= MAX_PENDING {
+                out.append(&mut self.pending);
+            }
+        }
+        self.inner.write_all(&out)?;
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write as _;
+
+    #[test]
+    fn the_16_colours_go_out_as_their_own_codes() {
+        let mut w = SgrWriter::new(Vec::new(), true);
+        // Split inside a sequence, as a backend's small writes may.
+        w.write_all(b"a\x1b[38;5;1;48;5;").unwrap();
+        w.write_all(b"11mb\x1b[38;5;200mc\x1b[39;48;5;9m\x1b[2;3Hd\x1b[38;2;1;2;3m")
+            .unwrap();
+        let s = String::from_utf8(w.get_ref().clone()).unwrap();
+        assert_eq!(
+            s,
+            "a\x1b[31;103mb\x1b[38;5;200mc\x1b[39;101m\x1b[2;3Hd\x1b[38;2;1;2;3m"
+        );
+        let mut off = SgrWriter::new(Vec::new(), false);
+        off.write_all(b"\x1b[38;5;1m").unwrap();
+        assert_eq!(off.get_ref(), b"\x1b[38;5;1m");
+    }
+
+    #[test]
+    fn colours_a_terminal_lacks_become_the_nearest_it_has() {
+        assert_eq!(
+            downgrade(Color::Indexed(200), Colors::Ansi16),
+            Color::LightMagenta
+        );
+        assert_eq!(downgrade(Color::Indexed(3), Colors::Ansi16), Color::Yellow);
+        assert_eq!(
+            downgrade(Color::Rgb(250, 250, 0), Colors::Ansi16),
+            Color::LightYellow
+        );
+        assert_eq!(
+            downgrade(Color::Rgb(255, 0, 215), Colors::Ansi256),
+            Color::Indexed(200)
+        );
+        assert_eq!(downgrade(Color::Red, Colors::None), Color::Reset);
+        assert_eq!(
+            downgrade(Color::Rgb(1, 2, 3), Colors::True),
+            Color::Rgb(1, 2, 3)
+        );
+        // `matched = "200"` on TERM=xterm: a visible background, not black on nothing.
+        let mut cfg = crate::config::Config::default().theme;
+        cfg.matched = "200".into();
+        let t = Theme::new(&cfg, Colors::Ansi16);
+        assert_eq!(t.matched.bg, Some(Color::LightMagenta));
+        cfg.matched = "reset".into();
+        let t = Theme::new(&cfg, Colors::Ansi16);
+        assert!(t.matched.add_modifier.contains(Modifier::REVERSED));
+    }
+
+    #[test]
+    fn a_bad_colour_is_named_with_its_setting() {
+        let mut cfg = crate::config::Config::default().theme;
+        assert!(validate_theme(&cfg).is_ok());
+        cfg.quote = "grene".into();
+        let e = validate_theme(&cfg).unwrap_err();
+        assert!(
+            e.starts_with("[theme] quote = \"grene\" is not a colour"),
+            "{e}"
+        );
+    }
 }

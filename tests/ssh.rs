@@ -848,3 +848,31 @@ fn each_session_takes_its_bidi_mode_from_its_own_client_terminal() {
     let raw = read_seed(client_in(&s, "xterm-256color", &[], &[]), "ﻙﺭﻮﻐﻛﺎﻣ ﺖﻳﺮﺑ");
     assert!(raw.contains("\x1b[8l\x1b[1 k") && !raw.contains("\x1b[2 k"));
 }
+
+#[test]
+fn a_copy_over_ssh_is_an_osc_52_write_to_the_client() {
+    if !have_ssh() {
+        return;
+    }
+    let s = start(&[]);
+    let mut t = s.reader(100, 30);
+    assert!(t.wait_for("3 articles", WAIT), "{}", t.screen());
+    t.send(b"\r");
+    assert!(t.wait_for("ﻙﺭﻮﻐﻛﺎﻣ ﺖﻳﺮﺑ", WAIT), "{}", t.screen());
+    t.send(b"v");
+    assert!(t.wait_for("1 paragraph selected", WAIT), "{}", t.screen());
+    t.send(b"y");
+    assert!(t.wait_for("copied 1 paragraph", WAIT), "{}", t.screen());
+    t.send(b"q");
+    assert_eq!(t.wait_exit(WAIT), Some(0));
+    let raw = t.raw_text();
+    let start = raw
+        .find("\x1b]52;c;")
+        .expect("an OSC 52 write reached the client");
+    let end = raw
+        .get(start..)
+        .and_then(|r| r.find("\x1b\\"))
+        .expect("ended by ST");
+    assert!(end > 7, "with a payload");
+    assert_eq!(raw.matches("\x1b]52;").count(), 1);
+}

@@ -355,6 +355,12 @@ pub fn run(
         if dirty && frame_due && queued.load(Ordering::SeqCst) < OUTPUT_LIMIT {
             screen.backend_mut().inner.follow(app);
             screen.draw(app)?;
+            // What the app has for the terminal besides the frame (a clipboard write).
+            let out = app.take_output();
+            if !out.is_empty() {
+                std::io::Write::write_all(screen.backend_mut().inner.inner_mut(), &out)?;
+                ratatui::backend::Backend::flush(screen.backend_mut())?;
+            }
             dirty = false;
             last_draw = Some(now);
         }
