@@ -1,8 +1,9 @@
 //! qari (قارئ, "reader"): a terminal reader for libraries of Arabic and English news articles.
 //!
 //! The modules, from the bottom up:
-//! - [`article`]: pure; the bytes of one stored file (txt, Markdown, HTML, JSON, JSONL) to
-//!   [`article::Article`]s, with dates parsed and every control character made harmless.
+//! - [`article`]: the bytes of one stored file (txt, Markdown, HTML, JSON, JSONL, RSS/Atom,
+//!   CSV/TSV; newsboat's cache is read from its path, read-only) to [`article::Article`]s, in
+//!   whatever encoding they came, with dates parsed and every control character made harmless.
 //! - [`layout`]: pure; the bidi layout engine, one block of logical text and a width to visual
 //!   lines of cells that keep their source byte ranges.
 //! - [`library`]: the catalog of a folder tree (or the embedded sample library): sort, filter.
@@ -13,8 +14,10 @@
 //!   the keys bound to them (one table handles keys and writes the help).
 //! - [`search`]: Arabic-aware folding (hamza, tashkeel, digits, case), queries, the library
 //!   index and snippets; every match a byte range of the source.
-//! - [`state`]: reading positions, read marks and bookmarks, saved atomically.
-//! - [`app`]: the reader's state and actions, fed [`app::Input`]s; no drawing, no terminal.
+//! - [`state`]: reading positions, read marks and bookmarks, saved atomically by a background
+//!   writer.
+//! - [`app`]: the reader's state and actions, fed [`app::Input`]s; no drawing, no terminal;
+//!   long work (searches, preparing a long article) on workers that wake the front end.
 //! - [`ui`]: draws the app into a ratatui buffer, never changing it.
 //! - [`screen`]: drives a ratatui terminal for any backend, scrolling with the terminal's
 //!   scroll regions so a one-line scroll sends one line.
