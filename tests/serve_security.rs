@@ -11,31 +11,15 @@ use std::time::{Duration, Instant};
 
 use portable_pty::CommandBuilder;
 
+#[path = "support/openssh.rs"]
+mod openssh;
+use openssh::have_ssh;
+
 #[path = "support/pty.rs"]
 #[allow(dead_code, reason = "each user of the harness uses part of it")]
 mod pty;
 
 const WAIT: Duration = Duration::from_secs(20);
-
-/// Whether OpenSSH's client is here (`.ci/run` sets `QARI_REQUIRE_SSH`: there it must be).
-fn have_ssh() -> bool {
-    let found = ["ssh", "ssh-keygen"].iter().all(|p| {
-        Command::new(p)
-            .arg("-V")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok()
-    });
-    if !found {
-        assert!(
-            std::env::var_os("QARI_REQUIRE_SSH").is_none(),
-            "the SSH tests need OpenSSH's client (apt-get install openssh-client)"
-        );
-        eprintln!("skipped: OpenSSH's client is not installed (apt-get install openssh-client)");
-    }
-    found
-}
 
 /// `ssh-keygen -t TYPE [-b BITS] -N PASSPHRASE -f PATH`.
 fn keygen(path: &Path, kind: &str, bits: Option<u32>, passphrase: &str) {

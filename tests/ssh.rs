@@ -7,6 +7,10 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{CommandBuilder, PtySize};
 
+#[path = "support/openssh.rs"]
+mod openssh;
+use openssh::have_ssh;
+
 #[path = "support/pty.rs"]
 #[allow(dead_code, reason = "each user of the harness uses part of it")]
 mod pty;
@@ -214,28 +218,6 @@ fn since_last_clear(raw: &[u8]) -> &[u8] {
         (Some(i), None) | (None, Some(i)) => &raw[i..],
         (None, None) => raw,
     }
-}
-
-/// Whether OpenSSH's client is here. `.ci/run` installs it and sets `QARI_REQUIRE_SSH`, so
-/// there a missing client fails; on a newcomer's machine without it these tests say so and
-/// pass.
-fn have_ssh() -> bool {
-    let found = ["ssh", "ssh-keygen"].iter().all(|p| {
-        Command::new(p)
-            .arg("-V")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok()
-    });
-    if !found {
-        assert!(
-            std::env::var_os("QARI_REQUIRE_SSH").is_none(),
-            "the SSH tests need OpenSSH's client (apt-get install openssh-client)"
-        );
-        eprintln!("skipped: OpenSSH's client is not installed (apt-get install openssh-client)");
-    }
-    found
 }
 
 fn keygen(path: &Path) {
