@@ -51,7 +51,13 @@ fn uri(path: &Path) -> String {
 
 /// A message from `SQLite`, on one line without a control.
 fn why(e: &rusqlite::Error) -> String {
-    clean_inline(&e.to_string())
+    /// SQLite may quote a damaged file's own schema: enough of it to say where, no more.
+    const MAX_CHARS: usize = 120;
+    let text = clean_inline(&e.to_string());
+    match text.char_indices().nth(MAX_CHARS) {
+        Some((cut, _)) => format!("{}…", text.get(..cut).unwrap_or_default()),
+        None => text,
+    }
 }
 
 /// A value as text: text and blobs decoded (lossily), numbers printed, NULL none.
@@ -274,6 +280,22 @@ pub(super) fn read(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sqlite_errors_are_cut_to_a_short_reason() {
+        let long = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(11),
+            Some(format!(
+                "malformed database schema (rss_item) - {}",
+                "x".repeat(5000)
+            )),
+        );
+        let reason = why(&long);
+        assert!(reason.chars().count() <= 121, "{reason}");
+        assert!(reason.ends_with('…'));
+        let short = rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(11), None);
+        assert!(!why(&short).ends_with('…'));
+    }
 
     #[test]
     fn uri_escapes_every_special_byte() {
