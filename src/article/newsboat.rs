@@ -51,7 +51,7 @@ fn uri(path: &Path) -> String {
 
 /// A message from `SQLite`, on one line without a control.
 fn why(e: &rusqlite::Error) -> String {
-    /// SQLite may quote a damaged file's own schema: enough of it to say where, no more.
+    /// `SQLite` may quote a damaged file's own schema: enough of it to say where, no more.
     const MAX_CHARS: usize = 120;
     let text = clean_inline(&e.to_string());
     match text.char_indices().nth(MAX_CHARS) {
