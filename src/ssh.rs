@@ -1524,8 +1524,11 @@ impl Watch {
                 () = stopping(&mut self.shutdown) => break,
             }
         }
-        // Shutdown: the session says goodbye itself, then the connection is closed.
-        let _ = tokio::time::timeout(GOODBYE, &mut running).await;
+        // Shutdown: the session says goodbye itself, then the connection is closed (unless it
+        // ended meanwhile: a finished connection is never polled again).
+        if tokio::time::timeout(GOODBYE, &mut running).await.is_ok() {
+            return;
+        }
         close(
             &mut running,
             &handle,

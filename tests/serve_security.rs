@@ -840,6 +840,10 @@ fn sigterm_ends_the_server_promptly_with_work_in_flight() {
     );
     assert!(!idle.parser.screen().alternate_screen());
     busy.wait_exit(WAIT);
+    // The connections were closed cleanly: none was polled after it had ended.
+    let log = std::fs::read_to_string(&s.log).unwrap_or_default();
+    assert!(!log.contains("panic"), "{log}");
+    assert!(!log.contains("did not end in time"), "{log}");
 }
 
 #[test]
