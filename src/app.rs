@@ -1375,7 +1375,11 @@ impl App {
             };
             let max_top = r.lines.len().saturating_sub(page);
             r.top = r.line_of(r.anchor).min(max_top);
-            r.anchor = r.position_of(r.top);
+            // While only the first part is laid out the block may have no line yet: the anchor
+            // stays the block, and the whole is laid out at it when it comes.
+            if !r.is_partial() {
+                r.anchor = r.position_of(r.top);
+            }
         }
     }
 
@@ -2371,7 +2375,8 @@ impl App {
 
     /// Shows `article` in the reader: opened (focused, marked read) or as a preview.
     fn show(&mut self, index: usize, article: Arc<Article>, preview: bool) {
-        if self.reader.is_some() {
+        // A preview has no place of its own to remember; an opened article has.
+        if self.reader.as_ref().is_some_and(|r| !r.preview) {
             self.save();
         }
         let id = article.id.clone();

@@ -797,6 +797,8 @@ async fn supervise(start: StartSession) {
         });
     if let Err(e) = &spawned {
         tracing::warn!(peer = %peer, "no thread for the session: {e}");
+        // Nobody will read the mailbox: the handler must not wait for room in it.
+        mailbox.end();
     }
     let mut shutdown = shared.shutdown.clone();
     let mut shutting = false;
@@ -833,12 +835,13 @@ async fn supervise(start: StartSession) {
                 .data(
                     channel,
                     format!(
-                        "\x1b[?1049l\r\nqari: an internal error ended this session ({msg}).\r\n"
+                        "\x1b[?1049l\r\nqari: an internal error ended this session ({}).\r\n",
+                        crate::escape::display(&msg)
                     )
                     .into_bytes(),
                 )
                 .await;
-            format!("panic: {msg}")
+            format!("panic: {}", crate::escape::log(&msg, 200))
         }
         Some(Err(_)) => {
             let _ = handle
@@ -1589,7 +1592,7 @@ fn init_logging(file: Option<&Path>) -> anyhow::Result<()> {
     };
     let _ = result;
     std::panic::set_hook(Box::new(|info| {
-        tracing::error!("panic: {info}");
+        tracing::error!("panic: {}", crate::escape::log(&info.to_string(), 500));
     }));
     Ok(())
 }

@@ -207,7 +207,7 @@ impl Store {
     /// Queues the changes for the writer thread, which re-reads the file, keeps the newer
     /// entry of each article, writes a temporary file beside it and renames it over; returns at
     /// once. What other readers saved comes in here once a write has read it. The error is
-    /// that of an earlier write that failed (its changes are tried again with these), in one
+    /// that of an earlier write that failed (its changes are tried again now), in one
     /// sentence.
     pub fn save(&mut self) -> Result<(), String> {
         let Some(writer) = self.writer.clone() else {
@@ -216,24 +216,23 @@ impl Store {
         };
         let mut queue = writer.lock();
         let error = self.adopt(&mut queue);
-        if !self.dirty.is_empty() {
-            for id in std::mem::take(&mut self.dirty) {
-                if let Some(mine) = self.local.get(&id) {
-                    keep_newer(&mut queue.pending, id, *mine);
-                }
+        for id in std::mem::take(&mut self.dirty) {
+            if let Some(mine) = self.local.get(&id) {
+                keep_newer(&mut queue.pending, id, *mine);
             }
-            if !queue.running {
-                queue.running = true;
-                let w = Arc::clone(&writer);
-                if let Err(e) = std::thread::Builder::new()
-                    .name("qari-state".to_owned())
-                    .spawn(move || w.run())
-                {
-                    queue.running = false;
-                    return Err(format!(
-                        "reading positions could not be saved (no thread: {e})."
-                    ));
-                }
+        }
+        // Changes a failed write gave back are tried again too, with or without new ones.
+        if !queue.running && !queue.pending.is_empty() {
+            queue.running = true;
+            let w = Arc::clone(&writer);
+            if let Err(e) = std::thread::Builder::new()
+                .name("qari-state".to_owned())
+                .spawn(move || w.run())
+            {
+                queue.running = false;
+                return Err(format!(
+                    "reading positions could not be saved (no thread: {e})."
+                ));
             }
         }
         error.map_or(Ok(()), Err)
@@ -751,7 +750,7 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_write_is_reported_once_and_retried() {
+    fn a_failed_write_is_reported_and_retried_at_the_next_save() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("blocker/state.json");
         let (mut s, msg) = Store::open(&path);
@@ -769,9 +768,14 @@ mod tests {
                 && e.matches(". ").count() == 0,
             "one sentence: {e}"
         );
-        assert!(s.flush().is_ok(), "reported once");
-        // Once the folder can be made, the change that failed is written.
+        // The change is tried again at the next save even with nothing new (as at quit),
+        // and a failure again is said again.
+        assert!(s.flush().is_err(), "tried again");
+        // Once the folder can be made, the change that failed is written, with no new one.
         std::fs::remove_file(dir.path().join("blocker")).unwrap();
+        s.flush().unwrap();
+        let (t, _) = Store::open(&path);
+        assert!(t.get("a").read);
         s.update("b", |a| a.read = true);
         s.flush().unwrap();
         let (t, _) = Store::open(&path);

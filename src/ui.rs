@@ -273,7 +273,8 @@ fn header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if let Some(r) = app.reader().filter(|_| app.focus() == Focus::Reader) {
         // What the article is first: its address (`o` opens it, `y` copies it), source,
         // reading time and tags; then the library.
-        text = format!("{}{}", article_facts(&r.article), text.trim_start());
+        let words = app.library().entry(r.index).words;
+        text = format!("{}{}", article_facts(&r.article, words), text.trim_start());
     }
     buf.set_style(area, theme.bar);
     // Names and addresses may be Arabic: laid out by the engine as one left-to-right line,
@@ -291,9 +292,9 @@ fn header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     put_line(buf, area.x, area.y, area.width, &line, |_| style);
 }
 
-/// The facts of an article for the header: address, source, reading time (200 words a
-/// minute), tags.
-fn article_facts(a: &crate::article::Article) -> String {
+/// The facts of an article for the header: address, source, reading time (its catalogue's
+/// word count at 200 words a minute, never counted again per frame), tags.
+fn article_facts(a: &crate::article::Article, words: usize) -> String {
     let mut s = String::from(" ");
     if let Some(url) = &a.url {
         let _ = write!(s, "{url} · ");
@@ -301,7 +302,7 @@ fn article_facts(a: &crate::article::Article) -> String {
     if let Some(src) = &a.source {
         let _ = write!(s, "{src} · ");
     }
-    let minutes = a.word_count().div_ceil(200).max(1);
+    let minutes = words.div_ceil(200).max(1);
     let _ = write!(s, "{minutes} min · ");
     for t in a.tags.iter().take(8) {
         let _ = write!(s, "#{t} ");

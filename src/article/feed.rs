@@ -351,7 +351,8 @@ fn is_html(s: &str) -> bool {
 /// The body of an item from its HTML or plain text.
 pub(super) fn fill_body(raw: &mut RawArticle, body: &str) {
     if is_html(body) {
-        raw.blocks = html::parse(body).blocks;
+        // A fragment, not a page: every element read, none scored away.
+        html::fragment_blocks(body, raw);
     } else {
         for p in split_paragraphs(body) {
             raw.push_block(BlockKind::Paragraph, p);
@@ -378,19 +379,8 @@ fn finish(walker: Walker<'_>, warnings: &mut Vec<String>) -> Vec<RawArticle> {
         .into_iter()
         .map(|item| {
             let mut raw = RawArticle {
-                title: item.title.map(|t| {
-                    if is_html(&t) {
-                        // A title of escaped HTML (Atom `type="html"`): its text only.
-                        html::parse(&t)
-                            .blocks
-                            .iter()
-                            .map(|b| b.text.as_str())
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    } else {
-                        t
-                    }
-                }),
+                // A title of escaped HTML (Atom `type="html"`): its text only.
+                title: item.title.map(|t| html::decode_inline(&t)),
                 url: item.link.clone(),
                 key: item.key.or(item.link),
                 dates: item.published.into_iter().chain(item.updated).collect(),

@@ -183,7 +183,11 @@ fn markdown_depth(text: &str) -> usize {
                 return depth;
             }
         }
-        deepest = deepest.max(depth + spaces / 2);
+        // Indentation nests only under a list item or a quote; a plain indented line (code,
+        // verse) is no nesting at all.
+        if depth > 0 {
+            deepest = deepest.max(depth + spaces / 2);
+        }
     }
     deepest
 }
@@ -304,6 +308,18 @@ fn walk(text: &str, raw: &mut RawArticle) -> Option<(MetadataBlockKind, String)>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn indentation_alone_is_no_nesting() {
+        let verse = format!("# Poem\n\n{}a line set far in\n", " ".repeat(200));
+        assert_eq!(markdown_depth(&verse), 0);
+        let list = format!("- a\n{}- b\n", " ".repeat(4));
+        assert_eq!(
+            markdown_depth(&list),
+            3,
+            "one marker, then two levels of indent"
+        );
+    }
 
     #[test]
     fn yaml_front_matter_and_blocks() {
