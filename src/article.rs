@@ -398,17 +398,14 @@ pub fn parse(bytes: &[u8], format: Format, id: &str) -> Result<Loaded, ArticleEr
     finish_all(raws, format, id, warnings, encoding)
 }
 
-/// Reads a file of a format read from its path ([`Format::reads_path`]); any other format is
-/// read and handed to [`parse`].
+/// Reads a file of a format read from its path ([`Format::reads_path`]: newsboat's cache);
+/// every other format is read by the library (a regular file, within its size limit) and
+/// handed to [`parse`].
 pub fn parse_file(path: &Path, format: Format, id: &str) -> Result<Loaded, ArticleError> {
-    if format != Format::Newsboat {
-        let bytes = std::fs::read(path).map_err(|e| {
-            ArticleError::Malformed(format!(
-                "it cannot be read ({})",
-                clean_inline(&e.to_string())
-            ))
-        })?;
-        return parse(&bytes, format, id);
+    if !format.reads_path() {
+        return Err(ArticleError::Malformed(
+            "this format is read from its bytes, not from its path".to_owned(),
+        ));
     }
     let mut warnings = Vec::new();
     let raws = newsboat::read(path, &mut warnings)?;

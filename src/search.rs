@@ -502,13 +502,8 @@ pub fn first_match(article: &Article, query: &Query) -> Option<(Option<usize>, R
     })
 }
 
-/// Every match of a query in an article: (`None` for the title, else the block; source range).
-pub fn all_matches(article: &Article, query: &Query) -> Vec<(Option<usize>, Range<usize>)> {
-    let never = std::sync::atomic::AtomicBool::new(false);
-    all_matches_cancellable(article, query, &never).unwrap_or_default()
-}
-
-/// As [`all_matches`], stopping early (with `None`) once `cancel` is set, which it looks at
+/// Every match of a query in an article (`None` for the title, else the block; source
+/// range), stopping early (with `None`) once `cancel` is set, which it looks at
 /// before every block.
 pub fn all_matches_cancellable(
     article: &Article,

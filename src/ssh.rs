@@ -51,12 +51,12 @@ pub const OUTPUT_LIMIT: usize = 256 * 1024;
 /// The connection's own inactivity limit runs this much past the idle timeout, so that a
 /// session's goodbye always comes first.
 const IDLE_BACKSTOP: Duration = Duration::from_secs(10);
-/// Time a client has from accept to log in, by default (sshd's `LoginGraceTime`).
-pub const AUTH_TIMEOUT: Duration = Duration::from_secs(30);
 /// A connection turned away with a message (rate limit, full server) is closed after this at
 /// the latest, whatever the client does.
 const REFUSAL_GRACE: Duration = Duration::from_secs(10);
-/// At shutdown, how long sessions have to say goodbye before their connections are closed.
+/// At shutdown, how long a session has to stop what it does and say goodbye itself (past that
+/// its goodbye is sent for it and its thread is left to end alone), and its connection before
+/// it is closed.
 const GOODBYE: Duration = Duration::from_millis(300);
 /// At shutdown, how long the server waits for every connection to end before it exits.
 const STOP_WAIT: Duration = Duration::from_millis(800);
@@ -99,7 +99,6 @@ struct Shared {
     keys: Option<keys::AuthorizedKeys>,
     open: bool,
     state_dir: PathBuf,
-    sessions: AtomicUsize,
     gate: Arc<gate::Gate>,
     shutdown: watch::Receiver<bool>,
     /// A session with no input for this long says goodbye.
@@ -758,10 +757,6 @@ fn spawn_writer(handle: Handle, channel: ChannelId, mailbox: Arc<Mailbox>) -> Wr
     (writer, out_tx, queued)
 }
 
-/// How long a session has, once the server shuts down, to stop what it does and say goodbye
-/// itself; past that its goodbye is sent for it and its thread is left to end alone.
-const SHUTDOWN_GRACE: Duration = Duration::from_millis(300);
-
 /// Marks the session's mailbox ended when its thread ends, also by a panic.
 struct EndGuard(Arc<Mailbox>);
 
@@ -781,7 +776,6 @@ async fn supervise(start: StartSession) {
     let user = start.user.clone();
     let started = Instant::now();
     let shared = Arc::clone(&start.shared);
-    shared.sessions.fetch_add(1, Ordering::SeqCst);
     let mailbox = Arc::clone(&start.mailbox);
     let bidi = session_mode(&shared, &start.term, &start.env);
     let (writer, out_tx, queued) = spawn_writer(handle.clone(), channel, Arc::clone(&mailbox));
@@ -807,11 +801,11 @@ async fn supervise(start: StartSession) {
         () = async { drop(shutdown.wait_for(|&down| down).await) } => {
             shutting = true;
             mailbox.shutdown();
-            tokio::time::timeout(SHUTDOWN_GRACE, &mut done_rx).await.ok()
+            tokio::time::timeout(GOODBYE, &mut done_rx).await.ok()
         }
     };
     let flush = if shutting {
-        SHUTDOWN_GRACE
+        GOODBYE
     } else {
         Duration::from_secs(2)
     };
@@ -858,11 +852,10 @@ async fn supervise(start: StartSession) {
             writer.abort();
             let mut bye = leave_sequence(bidi);
             bye.extend_from_slice(b"\r\nqari: the server is shutting down; goodbye.\r\n");
-            let _ = tokio::time::timeout(SHUTDOWN_GRACE, handle.data(channel, bye)).await;
+            let _ = tokio::time::timeout(GOODBYE, handle.data(channel, bye)).await;
             "server shutdown (its work was left unfinished)".to_owned()
         }
     };
-    shared.sessions.fetch_sub(1, Ordering::SeqCst);
     let _ = handle.exit_status_request(channel, 0).await;
     let _ = handle.eof(channel).await;
     let _ = handle.close(channel).await;
@@ -1190,7 +1183,6 @@ pub fn serve(paths: &[PathBuf], opts: &ServeOptions) -> anyhow::Result<()> {
         keys,
         open: opts.open,
         state_dir,
-        sessions: AtomicUsize::new(0),
         gate: gate::Gate::new(gate::Limits {
             max_sessions: opts.max_sessions,
             max_startups: opts.max_startups,

@@ -131,13 +131,11 @@ fn decode_any<'a>(
             None => Err(ArticleError::Binary),
         };
     }
-    // SIMD validation first (most files are valid).
-    if let Ok(s) = simdutf8::basic::from_utf8(bytes) {
-        return Ok((Cow::Borrowed(s), TextEncoding::UTF8));
-    }
-    let bad_at = std::str::from_utf8(bytes)
-        .err()
-        .map_or(0, |e| e.valid_up_to());
+    // SIMD validation (most files are valid), which also says where invalid text starts.
+    let bad_at = match simdutf8::compat::from_utf8(bytes) {
+        Ok(s) => return Ok((Cow::Borrowed(s), TextEncoding::UTF8)),
+        Err(e) => e.valid_up_to(),
+    };
     if let Some((enc, label)) = declared(bytes, format)
         && enc != UTF_8
         && enc != UTF_16LE

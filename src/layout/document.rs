@@ -277,7 +277,11 @@ impl PreparedArticle {
                 out.extend(lines);
             }
         }
-        out.shrink_to_fit();
+        // Given back only when the estimate was far over: a copy of every line on each
+        // re-layout is not worth a few spare records.
+        if out.capacity() > 2 * out.len() {
+            out.shrink_to_fit();
+        }
         out
     }
 
