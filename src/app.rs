@@ -289,18 +289,39 @@ pub fn fit(text: &str, width: usize) -> String {
     }
     let mut out = String::new();
     let mut used = 0;
-    for c in text.chars() {
-        let cw = str_width(c.encode_utf8(&mut [0; 4]));
+    // Cut between grapheme clusters, measured as terminals draw them (a ZWJ sequence is one
+    // wide cell), so no cluster is split and no mark is left before the ellipsis.
+    for g in unicode_segmentation::UnicodeSegmentation::graphemes(text, true) {
+        let cw = str_width(g);
         if used + cw + 1 > width {
             break;
         }
-        out.push(c);
+        out.push_str(g);
         used += cw;
     }
     if width > 0 {
         out.push('…');
     }
     out
+}
+
+/// `text` cut from its start to `width` columns, an ellipsis before what is kept (the end of a
+/// long query, where the next letter goes); cut between grapheme clusters as [`fit`] is.
+pub fn fit_end(text: &str, width: usize) -> std::borrow::Cow<'_, str> {
+    use crate::layout::str_width;
+    if str_width(text) <= width {
+        return text.into();
+    }
+    let mut used = 1;
+    let mut start = text.len();
+    for (i, g) in unicode_segmentation::UnicodeSegmentation::grapheme_indices(text, true).rev() {
+        used += str_width(g);
+        if used > width {
+            break;
+        }
+        start = i;
+    }
+    format!("…{}", text.get(start..).unwrap_or_default()).into()
 }
 
 /// The query line at the bottom while the user types a filter or a search.
@@ -2579,6 +2600,21 @@ impl Drop for App {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cuts_fall_between_grapheme_clusters() {
+        let family = "\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}";
+        let text = format!("ab{family}cdefgh");
+        // The family is one cluster of 2 columns: kept whole or not at all.
+        assert_eq!(fit(&text, 5), format!("ab{family}…"));
+        assert_eq!(fit(&text, 3), "ab…");
+        assert_eq!(
+            fit_end(&format!("abcdef{family}gh"), 5),
+            format!("…{family}gh")
+        );
+        let marked = "بِسْمِ";
+        assert_eq!(fit(marked, 2), "بِ…", "a letter keeps its mark");
+    }
     use std::fmt::Write as _;
     use std::sync::Condvar;
 

@@ -686,7 +686,7 @@ fn status(app: &App, theme: &Theme, g: &Geometry, buf: &mut Buffer) {
         let room = width
             .saturating_sub(str_width(prompt) + 3 + str_width(&hint).min(width / 2))
             .max(8);
-        let shown_query = tail(&q.text, room);
+        let shown_query = crate::app::fit_end(&q.text, room);
         let head = format!(" {prompt}");
         let shown = format!("{head}{shown_query}");
         let query_bytes = head.len()..shown.len();
@@ -834,23 +834,6 @@ fn put_line_with_gap(
 
 /// The keys that matter in the focused pane, from the keymap, as many whole hints as fit in
 /// `width` columns.
-/// The end of `text` that fits in `room` columns, after an ellipsis when cut.
-fn tail(text: &str, room: usize) -> std::borrow::Cow<'_, str> {
-    if str_width(text) <= room {
-        return text.into();
-    }
-    let mut used = 1;
-    let mut start = text.len();
-    for (i, c) in text.char_indices().rev() {
-        used += str_width(c.encode_utf8(&mut [0; 4]));
-        if used > room {
-            break;
-        }
-        start = i;
-    }
-    format!("…{}", text.get(start..).unwrap_or_default()).into()
-}
-
 fn key_hints(app: &App, width: usize) -> String {
     let actions: &[Action] = if app.focus() == Focus::Reader && app.reader().is_some() {
         &[
