@@ -2,7 +2,7 @@
 //! and one 1 MB article as the reader opens it and as a resize lays it out again.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use qari::layout::document::PreparedArticle;
+use qari::document::PreparedArticle;
 use qari::layout::{Options, lay_out};
 
 #[path = "support/corpus.rs"]
@@ -40,7 +40,7 @@ fn lay_out_every_line(article: &qari::article::Article, width: usize) -> usize {
 }
 
 /// The cells of one screen of lines from `top` (30 rows), as the reader draws them.
-fn one_screen(prepared: &PreparedArticle, lines: &[qari::layout::document::DocLine]) -> usize {
+fn one_screen(prepared: &PreparedArticle, lines: &[qari::document::DocLine]) -> usize {
     lines
         .iter()
         .take(30)

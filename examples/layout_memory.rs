@@ -16,8 +16,8 @@ use std::io::Write as _;
 
 use peakmem_alloc::{INSTRUMENTED_SYSTEM, PeakMemAlloc, PeakMemAllocTrait};
 use qari::article::{Format, parse};
+use qari::document::{PreparedArticle, write_lines};
 use qari::layout::Options;
-use qari::layout::document::{PreparedArticle, write_lines};
 
 #[path = "../benches/support/corpus.rs"]
 #[allow(dead_code, reason = "the example uses only the paragraph generator")]
@@ -82,7 +82,7 @@ fn report(name: &str, file: &[u8]) {
     drop(prepared);
     let (written, peak) = peak_of(|| {
         let mut out = std::io::sink();
-        write_lines(&article, 80, Options::default(), false, &mut out)
+        write_lines(&article, 80, Options::default(), None, &mut out)
             .expect("a sink takes anything");
         out.flush().is_ok()
     });

@@ -1,40 +1,76 @@
 #!/usr/bin/env python3
-"""Generates src/layout/tables.rs from Unicode's own data files.
+"""Generates src/text/tables.rs from the Unicode data files stored in the repository, alone.
 
-Inputs:
-  tests/data/unicode/ArabicShaping.txt   joining types (Unicode 15.0)
-  tests/data/unicode/BidiMirroring.txt   mirrored pairs (Unicode 15.0)
-  Python's unicodedata                   general categories (for the default joining type T
-                                         of unlisted Mn, Me and Cf) and the <isolated>,
-                                         <final>, <initial>, <medial> decompositions of the
-                                         Arabic presentation forms (U+FB50-FDFF, U+FE70-FEFF)
+Inputs (all Unicode 15.0, in tests/data/unicode/):
+  ArabicShaping.txt   joining types
+  UnicodeData.txt     general categories (unlisted Mn, Me and Cf take the joining type T, as
+                      ArabicShaping.txt's header says) and the <isolated>, <final>, <initial>,
+                      <medial> decompositions of the Arabic presentation forms
+                      (U+FB50-FDFF, U+FE70-FEFF)
+  BidiMirroring.txt   mirrored pairs
 
-Run from the repository root:  python3 scripts/gen_unicode_tables.py > src/layout/tables.rs
-The test `layout::shaping::tests::tables_match_arabic_shaping_txt` checks the joining types
-against ArabicShaping.txt, so the checked-in file cannot drift from the data.
+Nothing else is read: not the machine's Python unicodedata, whose version differs from
+machine to machine. Run from the repository root:
+
+    python3 scripts/gen_unicode_tables.py > src/text/tables.rs
+
+The test `text::tables_check` parses the same files and checks the checked-in tables against
+them entry by entry, so the file cannot drift from the data.
 """
+import re
 import sys
-import unicodedata
 
+DATA = "tests/data/unicode/"
 FORMS = {"<isolated>": 0, "<final>": 1, "<initial>": 2, "<medial>": 3}
 # The alefs that make the mandatory lam-alef ligatures (U+FEF5-FEFC).
 ALEFS = (0x0622, 0x0623, 0x0625, 0x0627)
+PRESENTATION = list(range(0xFB50, 0xFE00)) + list(range(0xFE70, 0xFF00))
 
 
-def joining_types():
-    explicit = {}
-    with open("tests/data/unicode/ArabicShaping.txt", encoding="utf-8") as f:
+def data_lines(name):
+    """The data lines of a UCD file, comments and blank lines dropped, split at ';'."""
+    with open(DATA + name, encoding="utf-8") as f:
         for line in f:
             line = line.split("#", 1)[0].strip()
-            if not line:
-                continue
-            fields = [x.strip() for x in line.split(";")]
-            explicit[int(fields[0], 16)] = fields[2]
+            if line:
+                yield [x.strip() for x in line.split(";")]
+
+
+def version(name):
+    """The version a UCD file names on its first line (`# ArabicShaping-15.0.0.txt`)."""
+    with open(DATA + name, encoding="utf-8") as f:
+        m = re.match(r"# \w+-(\d+\.\d+\.\d+)\.txt", f.readline())
+    if not m:
+        sys.exit(f"{DATA}{name}: no version on its first line")
+    return m.group(1)
+
+
+def unicode_data():
+    """(general category by code point, decomposition by code point) from UnicodeData.txt,
+    its First/Last ranges expanded."""
+    category, decomposition = {}, {}
+    first = None
+    for f in data_lines("UnicodeData.txt"):
+        cp, name, gc = int(f[0], 16), f[1], f[2]
+        if name.endswith(", First>"):
+            first = cp
+            continue
+        lo = first if name.endswith(", Last>") else cp
+        first = None
+        for c in range(lo, cp + 1):
+            category[c] = gc
+        if f[5]:
+            decomposition[cp] = f[5]
+    return category, decomposition
+
+
+def joining_types(category):
+    explicit = {int(f[0], 16): f[2] for f in data_lines("ArabicShaping.txt")}
     types = {}
     for cp in range(0x110000):
         if cp in explicit:
             t = explicit[cp]
-        elif unicodedata.category(chr(cp)) in ("Mn", "Me", "Cf"):
+        elif category.get(cp) in ("Mn", "Me", "Cf"):
             t = "T"
         else:
             continue
@@ -54,11 +90,11 @@ def ranges(types):
     return out
 
 
-def presentation_forms():
+def presentation_forms(decomposition):
     forms = {}
     lam_alef = {}
-    for cp in list(range(0xFB50, 0xFE00)) + list(range(0xFE70, 0xFF00)):
-        d = unicodedata.decomposition(chr(cp)).split()
+    for cp in PRESENTATION:
+        d = decomposition.get(cp, "").split()
         if not d or d[0] not in FORMS:
             continue
         base = [int(x, 16) for x in d[1:]]
@@ -75,29 +111,46 @@ def presentation_forms():
 
 
 def mirrors():
-    out = []
-    with open("tests/data/unicode/BidiMirroring.txt", encoding="utf-8") as f:
-        for line in f:
-            line = line.split("#", 1)[0].strip()
-            if not line:
-                continue
-            a, b = [int(x.strip(), 16) for x in line.split(";")]
-            out.append((a, b))
-    return sorted(out)
+    return sorted((int(a, 16), int(b, 16)) for a, b in data_lines("BidiMirroring.txt"))
+
+
+JOINING_ENUM = """\
+/// Joining type (ArabicShaping.txt); characters not listed are [`Joining::NonJoining`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Joining {
+    /// R: joins to the letter before it only.
+    Right,
+    /// L: joins to the letter after it only.
+    Left,
+    /// D: joins on both sides.
+    Dual,
+    /// C: causes joining on both sides (tatweel, ZWJ) without changing form.
+    Causing,
+    /// T: transparent (marks), skipped when looking for neighbours.
+    Transparent,
+    /// U: never joins (ZWNJ, spaces, Latin, …).
+    NonJoining,
+}
+
+"""
 
 
 def main():
+    v = version("ArabicShaping.txt")
+    if version("BidiMirroring.txt") != v:
+        sys.exit(f"{DATA}BidiMirroring.txt: not of Unicode {v}, as ArabicShaping.txt is")
+    category, decomposition = unicode_data()
     w = sys.stdout.write
-    w("// @generated by scripts/gen_unicode_tables.py from ArabicShaping.txt and BidiMirroring.txt\n")
-    w("// (Unicode 15.0) and Python's unicodedata " + unicodedata.unidata_version + ". Do not edit.\n\n")
-    w("use super::shaping::Joining;\n\n")
+    w("// @generated by scripts/gen_unicode_tables.py from tests/data/unicode/ArabicShaping.txt,\n")
+    w(f"// UnicodeData.txt and BidiMirroring.txt (Unicode {v}) alone. Do not edit.\n\n")
+    w(JOINING_ENUM)
     w("/// Joining types other than U (non-joining), as sorted inclusive ranges.\n")
     w("pub(crate) const JOINING: &[(u32, u32, Joining)] = &[\n")
     names = {"R": "Right", "L": "Left", "D": "Dual", "C": "Causing", "T": "Transparent"}
-    for lo, hi, t in ranges(joining_types()):
+    for lo, hi, t in ranges(joining_types(category)):
         w(f"    (0x{lo:04X}, 0x{hi:04X}, Joining::{names[t]}),\n")
     w("];\n\n")
-    forms, lam_alef = presentation_forms()
+    forms, lam_alef = presentation_forms(decomposition)
     w("/// Presentation forms of a letter: isolated, final, initial, medial (0: none).\n")
     w("pub(crate) const FORMS: &[(u32, [u32; 4])] = &[\n")
     for base in sorted(forms):

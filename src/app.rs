@@ -22,8 +22,8 @@ use ratatui::layout::Rect;
 
 use crate::article::Article;
 use crate::config::Config;
+use crate::document::{DocLine, LineKind, Origin, PreparedArticle};
 use crate::keymap::{Action, Keymap};
-use crate::layout::document::{DocLine, LineKind, Origin, PreparedArticle};
 use crate::layout::{Options, VisualLine};
 use crate::library::{Filter, Library, SortKey};
 use crate::search::{self, Hit, Query, SharedIndex};
@@ -241,7 +241,7 @@ pub struct HelpView {
 
 impl HelpView {
     fn new(keymap: &Keymap, (w, h): (u16, u16), top: usize) -> Self {
-        use crate::layout::str_width;
+        use crate::text::str_width;
         let rows = keymap.help_rows();
         let keys_w = rows.iter().map(|(k, _)| str_width(k)).max().unwrap_or(0);
         let desc_w = rows.iter().map(|(_, d)| str_width(d)).max().unwrap_or(0);
@@ -283,7 +283,7 @@ impl HelpView {
 
 /// `text` cut to `width` columns, an ellipsis at the cut.
 pub fn fit(text: &str, width: usize) -> String {
-    use crate::layout::str_width;
+    use crate::text::str_width;
     if str_width(text) <= width {
         return text.to_owned();
     }
@@ -308,7 +308,7 @@ pub fn fit(text: &str, width: usize) -> String {
 /// `text` cut from its start to `width` columns, an ellipsis before what is kept (the end of a
 /// long query, where the next letter goes); cut between grapheme clusters as [`fit`] is.
 pub fn fit_end(text: &str, width: usize) -> std::borrow::Cow<'_, str> {
-    use crate::layout::str_width;
+    use crate::text::str_width;
     if str_width(text) <= width {
         return text.into();
     }

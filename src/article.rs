@@ -20,9 +20,10 @@ use std::path::Path;
 
 use serde::Serialize;
 
+pub use crate::text::{Direction, is_bidi_control};
 pub use date::{ArticleDate, DateValue, parse_date};
 pub use encoding::{Found as EncodingFound, TextEncoding};
-pub use sanitize::{is_bidi_control, sanitize};
+pub use sanitize::sanitize;
 
 /// Blocks longer than this are split at a paragraph, line or word boundary, so that one huge
 /// paragraph never has to be laid out in one piece.
@@ -112,16 +113,6 @@ impl Lang {
             Self::Mixed => "mix",
         }
     }
-}
-
-/// A base direction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Direction {
-    /// Left to right.
-    Ltr,
-    /// Right to left.
-    Rtl,
 }
 
 /// What kind of block a piece of an article is.

@@ -636,7 +636,8 @@ fn render(args: &RenderArgs) -> anyhow::Result<ExitCode> {
             writeln!(out)?;
         }
         // Line by line: what is held at once is one line, at most the width.
-        layout::document::write_lines(a, width, opts, per_line, &mut out)?;
+        let directed = per_line.then_some(crate::terminal::direction as fn(bool) -> &'static str);
+        crate::document::write_lines(a, width, opts, directed, &mut out)?;
     }
     out.write_all(crate::terminal::leave(framed).as_bytes())?;
     out.flush()?;

@@ -15,9 +15,10 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
 use crate::app::{App, Focus, Geometry, MIN_HEIGHT, MIN_WIDTH};
 use crate::article::{Direction, Lang};
+use crate::document::{LineKind, Origin};
 use crate::keymap::Action;
-use crate::layout::document::{LineKind, Origin};
-use crate::layout::{Options, VisualLine, lay_out, str_width};
+use crate::layout::{Options, VisualLine, lay_out};
+use crate::text::str_width;
 
 /// How many colours the terminal shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -778,7 +779,7 @@ fn status(app: &App, theme: &Theme, g: &Geometry, buf: &mut Buffer) {
 /// last cell when it ends in left-to-right text, at the left end of its last right-to-left
 /// run when it ends in Arabic (the next Arabic letter goes there, on the run's left).
 fn cursor_column(line: &VisualLine, text: &str, query: std::ops::Range<usize>) -> usize {
-    use crate::layout::bidi_class;
+    use crate::text::bidi_class;
     use unicode_bidi::BidiClass::{AL, L, R};
     let q = text.get(query.clone()).unwrap_or_default();
     let end = line.offset + line.width;

@@ -304,8 +304,8 @@ fn position_is_kept_across_a_width_change() {
         let r = a.reader().unwrap();
         let l = &r.lines()[r.top];
         let block = match l.origin {
-            qari::layout::document::Origin::Block(b) => Some(b),
-            qari::layout::document::Origin::Head => None,
+            qari::document::Origin::Block(b) => Some(b),
+            qari::document::Origin::Head => None,
         };
         assert_eq!(block, pos.block, "at {w}x{h}");
         assert!(
@@ -499,7 +499,7 @@ fn long_library(dir: &std::path::Path) -> (std::sync::Arc<qari::library::Library
 /// prepared in the background, is taken over when it is ready, at the same place.
 #[test]
 fn a_long_article_opens_on_its_first_part_then_the_whole() {
-    use qari::layout::document::PreparedArticle;
+    use qari::document::PreparedArticle;
     let dir = tempfile::tempdir().unwrap();
     let (lib, _) = long_library(dir.path());
     let whole = PreparedArticle::new(&lib.article(0).unwrap(), qari::layout::Options::default());
@@ -574,11 +574,11 @@ fn a_long_article_reopens_deep_inside_at_once() {
         r.lines()[r.top].origin
     };
     assert!(a.reader().unwrap().is_partial());
-    assert_eq!(top(&a), qari::layout::document::Origin::Block(block));
+    assert_eq!(top(&a), qari::document::Origin::Block(block));
     let first = text(&support::render(&a));
     settle(&mut a);
     assert!(!a.reader().unwrap().is_partial());
-    assert_eq!(top(&a), qari::layout::document::Origin::Block(block));
+    assert_eq!(top(&a), qari::document::Origin::Block(block));
     let whole = text(&support::render(&a));
     // The status line differs (the percentage appears); the article's rows do not.
     let rows = |s: &str| s.lines().take(20).map(str::to_owned).collect::<Vec<_>>();

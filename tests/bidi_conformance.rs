@@ -13,8 +13,8 @@
 
 use std::ops::Range;
 
-use qari::article::Direction;
 use qari::layout::{self, BaseDir, BidiMode, Options};
+use qari::text::Direction;
 
 /// The paragraph direction the layout chose (true: RTL) and its units, left to right.
 fn run(text: &str, dir: Option<Direction>) -> (bool, Vec<(Range<usize>, u8)>) {

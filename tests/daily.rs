@@ -79,7 +79,7 @@ fn the_help_fits_down_to_20x6_and_every_line_can_be_reached() {
         );
         for l in &v.lines {
             assert!(
-                qari::layout::str_width(l) + 4 <= usize::from(v.area.width),
+                qari::text::str_width(l) + 4 <= usize::from(v.area.width),
                 "{w}x{h}: {l:?} is wider than the box"
             );
         }
@@ -748,7 +748,7 @@ fn the_outline_lists_the_headings_and_jumps_to_one() {
     assert!(
         r.lines()[r.top..(r.top + page).min(r.lines().len())]
             .iter()
-            .any(|l| l.origin == qari::layout::document::Origin::Block(target)),
+            .any(|l| l.origin == qari::document::Origin::Block(target)),
         "the heading is on screen"
     );
     // Opened again, the heading of the text at the top of the pane is the one selected (the
@@ -784,7 +784,7 @@ fn heading_levels_are_drawn_distinctly_even_without_colour() {
     let text_rect = a.geometry().text.unwrap();
     let mut seen = std::collections::BTreeMap::new();
     for (row, line) in r.lines().iter().skip(r.top).take(58).enumerate() {
-        if let qari::layout::document::LineKind::Heading(level) = line.kind {
+        if let qari::document::LineKind::Heading(level) = line.kind {
             let y = text_rect.y + u16::try_from(row).unwrap();
             let cell = (text_rect.x..text_rect.right())
                 .map(|x| &buf[(x, y)])

@@ -8,7 +8,7 @@
 use assert_cmd::Command;
 use proptest::prelude::*;
 use qari::article::{self, Article, Format};
-use qari::layout::document::PreparedArticle;
+use qari::document::PreparedArticle;
 use qari::layout::{BaseDir, BidiMode, Options};
 
 /// Pieces mixing what articles hold with what an attacker sends: terminal controls (C0, DEL,

@@ -3,8 +3,10 @@
 
 use assert_cmd::Command;
 use proptest::prelude::*;
-use qari::article::{self, Direction, Format, is_bidi_control};
-use qari::layout::{self, BaseDir, BidiMode, Options, VisualLine, document::render_plain};
+use qari::article::{self, Format};
+use qari::document::render_plain;
+use qari::layout::{self, BaseDir, BidiMode, Options, VisualLine};
+use qari::text::{self, Direction, is_bidi_control};
 use unicode_segmentation::UnicodeSegmentation;
 
 const SEED: &[u8] = include_bytes!("../assets/articles/000_c76da13a58358bbb.txt");
@@ -49,7 +51,7 @@ fn render_command_matches_the_library_and_has_no_trailing_spaces() {
     assert_eq!(text, render_plain(&seed(), 60, Options::default()));
     for line in text.lines() {
         assert!(!line.ends_with(' '));
-        assert!(layout::str_width(line) <= 60);
+        assert!(text::str_width(line) <= 60);
         assert!(!line.contains('\u{1b}'));
     }
 }
@@ -159,7 +161,7 @@ fn drawn(g: &str) -> bool {
     g.chars().any(|c| {
         !is_bidi_control(c)
             && !matches!(c, ' ' | '\t')
-            && layout::bidi_class(c) != unicode_bidi::BidiClass::BN
+            && text::bidi_class(c) != unicode_bidi::BidiClass::BN
     })
 }
 
@@ -190,11 +192,11 @@ proptest! {
         for line in prepared.wrap(w) {
             let mut printed = String::new();
             prepared.push_plain(&line, &mut printed);
-            prop_assert!(layout::str_width(&printed) <= w, "{:?} at {}: {:?}", s, w, printed);
-            prop_assert_eq!(layout::str_width(&printed), line.offset + line.width, "{:?}", printed);
+            prop_assert!(text::str_width(&printed) <= w, "{:?} at {}: {:?}", s, w, printed);
+            prop_assert_eq!(text::str_width(&printed), line.offset + line.width, "{:?}", printed);
             let v = prepared.visual(&line);
             for c in &v.cells {
-                prop_assert_eq!(usize::from(c.width), layout::cluster_width(v.cell_text(c)));
+                prop_assert_eq!(usize::from(c.width), text::cluster_width(v.cell_text(c)));
             }
         }
     }
@@ -285,7 +287,7 @@ fn a_megabyte_article_lays_out() {
 /// line fits, and each block's lines cover its text in order.
 #[test]
 fn article_lines_match_their_cells_at_every_width() {
-    use qari::layout::document::{LineKind, Origin, PreparedArticle};
+    use qari::document::{LineKind, Origin, PreparedArticle};
     let lib = qari::library::Library::embedded();
     for i in (0..lib.len()).step_by(7) {
         let a = lib.article(i).unwrap();
@@ -309,7 +311,7 @@ fn article_lines_match_their_cells_at_every_width() {
                         "{} at {width}",
                         a.id
                     );
-                    assert!(qari::layout::str_width(&prepared.plain(l, width)) <= width);
+                    assert!(text::str_width(&prepared.plain(l, width)) <= width);
                 }
                 if let (Origin::Block(b), LineKind::Paragraph) = (l.origin, l.kind) {
                     if let Some((Origin::Block(p), end)) = next

@@ -97,19 +97,10 @@ fn replaced_at(tail: &[u8]) -> bool {
     }
 }
 
-/// Bidi formatting characters: they steer the algorithm and are never drawn.
-/// (U+061C ALM, U+200E LRM, U+200F RLM, U+202A–U+202E embeddings and overrides,
-/// U+2066–U+2069 isolates, and U+FEFF, a zero-width no-break space.)
-pub fn is_bidi_control(c: char) -> bool {
-    matches!(
-        c,
-        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}'
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::is_bidi_control;
 
     proptest::proptest! {
         /// The fast scan says there is something to replace exactly when the replacements

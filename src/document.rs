@@ -1,8 +1,9 @@
 //! A whole article laid out: title, dates, byline, then each block, with blank lines between
 //! blocks, list markers and quote margins on the side where the line starts.
 
-use super::{LineRef, Options, Prepared, VisualLine, str_width};
-use crate::article::{Article, ArticleDate, BlockKind, Direction};
+use crate::article::{Article, ArticleDate, BlockKind};
+use crate::layout::{BidiMode, Cursor, LineRef, Options, Prepared, Scratch, VisualLine};
+use crate::text::{Direction, str_width};
 
 /// What a document line shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -211,14 +212,11 @@ impl PreparedArticle {
         bounds.push(count);
         let prepare_chunk = |k: usize| {
             let blocks = bounds[k]..bounds[k + 1];
-            let mut p = Prepared {
-                reorder: opts.mode == super::BidiMode::App,
-                ..Prepared::default()
-            };
+            let mut p = Prepared::new(opts);
             for g in blocks.clone() {
                 p.reserve_for(text_of(g).0);
             }
-            let mut scratch = super::Scratch::default();
+            let mut scratch = Scratch::default();
             for g in blocks.clone() {
                 let (text, kind) = text_of(g);
                 // Cancelled: the result is thrown away, the rest costs nothing.
@@ -262,7 +260,7 @@ impl PreparedArticle {
         let estimate: usize = self
             .chunks
             .iter()
-            .map(|(_, p)| p.flags.len() / max * 3 / 2 + 2 * p.para_start.len())
+            .map(|(_, p)| p.clusters() / max * 3 / 2 + 2 * p.paragraphs())
             .sum();
         let mut out = Vec::with_capacity(estimate);
         let n = self.chunks.len();
@@ -293,11 +291,11 @@ impl PreparedArticle {
         let mut origin = Origin::Head;
         let mut kind = LineKind::Title;
         let mut n = 0;
-        let mut cur = super::Cursor::default();
+        let mut cur = Cursor::default();
         let mut base = 0;
-        for para in 0..p.para_start.len() {
-            let flags = p.para_flags[para];
-            if flags & super::P_BLOCK != 0 {
+        for para in 0..p.paragraphs() {
+            let info = p.paragraph(para);
+            if info.starts_block {
                 if para > 0 {
                     block += 1;
                 }
@@ -306,14 +304,14 @@ impl PreparedArticle {
                 } else {
                     Origin::Block(self.first_body + block - self.head)
                 };
-                kind = kind_of(flags >> super::P_TAG_SHIFT);
+                kind = kind_of(info.tag);
                 if let Origin::Block(_) = origin {
                     emit(blank(origin, k, self.direction));
                 }
                 n = 0;
                 base = 0;
             }
-            if flags & super::P_EMPTY != 0 {
+            if info.empty {
                 continue;
             }
             let (lead, marker) = match kind {
@@ -354,12 +352,12 @@ impl PreparedArticle {
 
     /// The cells of `line` (a line this article laid out).
     pub fn visual(&self, line: &DocLine) -> VisualLine {
-        match self.chunks.get(line.chunk as usize) {
-            Some((_, prepared)) => prepared.visual(&line.line),
-            None => VisualLine {
-                rtl: line.line.rtl,
-                ..VisualLine::default()
-            },
+        if let Some((_, prepared)) = self.chunks.get(line.chunk as usize) {
+            prepared.visual(&line.line)
+        } else {
+            let mut empty = VisualLine::default();
+            empty.rtl = line.line.rtl;
+            empty
         }
     }
 
@@ -430,9 +428,10 @@ fn blank(origin: Origin, chunk: usize, dir: Direction) -> DocLine {
     DocLine {
         kind: LineKind::Blank,
         origin,
-        line: LineRef {
-            rtl: dir == Direction::Rtl,
-            ..LineRef::default()
+        line: {
+            let mut line = LineRef::default();
+            line.rtl = dir == Direction::Rtl;
+            line
         },
         lead: 0,
         marker: None,
@@ -442,13 +441,19 @@ fn blank(origin: Origin, chunk: usize, dir: Direction) -> DocLine {
 
 /// The article as plain text lines, as `qari render` prints it.
 pub fn render_plain(article: &Article, width: usize, opts: Options) -> String {
-    render_lines(article, width, opts, false)
+    render_lines(article, width, opts, None)
 }
 
-/// As [`render_plain`]; with `directed`, each line starts with its paragraph-direction
-/// control ([`crate::terminal::direction`]). In the `terminal` bidi mode RTL lines are
-/// unpadded and placed for the terminal to mirror ([`PreparedArticle::plain_placed`]).
-pub fn render_lines(article: &Article, width: usize, opts: Options, directed: bool) -> String {
+/// As [`render_plain`]; with `directed`, each line starts with what it gives for the line's
+/// direction (`true`: right to left), the paragraph-direction control of a terminal that
+/// reorders (`terminal::direction`). In the `terminal` bidi mode RTL lines are unpadded and
+/// placed for the terminal to mirror ([`PreparedArticle::plain_placed`]).
+pub fn render_lines(
+    article: &Article,
+    width: usize,
+    opts: Options,
+    directed: Option<fn(bool) -> &'static str>,
+) -> String {
     let mut s = Vec::new();
     // Writing to a vector cannot fail.
     let _ = write_lines(article, width, opts, directed, &mut s);
@@ -461,18 +466,18 @@ pub fn write_lines(
     article: &Article,
     width: usize,
     opts: Options,
-    directed: bool,
+    directed: Option<fn(bool) -> &'static str>,
     out: &mut impl std::io::Write,
 ) -> std::io::Result<()> {
     let prepared = PreparedArticle::new(article, opts);
-    let mirrored = opts.mode == super::BidiMode::Terminal;
+    let mirrored = opts.mode == BidiMode::Terminal;
     let mut result = Ok(());
     let mut text = String::new();
     prepared.for_each_line(width, |l| {
         if result.is_ok() {
             text.clear();
-            if directed {
-                text.push_str(crate::terminal::direction(l.line.rtl));
+            if let Some(direction) = directed {
+                text.push_str(direction(l.line.rtl));
             }
             text.push_str(&prepared.plain_placed(l, width, mirrored));
             text.push('\n');
@@ -550,7 +555,7 @@ mod tests {
         );
         // `--dir` wins over everything.
         let ltr = Options {
-            base: super::super::BaseDir::Ltr,
+            base: crate::layout::BaseDir::Ltr,
             ..Options::default()
         };
         assert_eq!(directions(arabic, ltr), [false; 5]);
