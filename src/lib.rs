@@ -1,11 +1,16 @@
 //! qari (قارئ, "reader"): a terminal reader for libraries of Arabic and English news articles.
 //!
 //! The modules, from the bottom up:
+//! - [`text`]: a leaf importing nothing else of the crate: the one width function
+//!   ([`text::str_width`]), [`text::Direction`], bidi classes, controls, mirroring and Arabic
+//!   joining types, from tables generated from the Unicode data files.
 //! - [`article`]: the bytes of one stored file (txt, Markdown, HTML, JSON, JSONL, RSS/Atom,
 //!   CSV/TSV; newsboat's cache is read from its path, read-only) to [`article::Article`]s, in
 //!   whatever encoding they came, with dates parsed and every control character made harmless.
-//! - [`layout`]: pure; the bidi layout engine, one block of logical text and a width to visual
-//!   lines of cells that keep their source byte ranges.
+//! - [`layout`]: pure, on [`text`] alone; the bidi layout engine, one block of logical text and
+//!   a width to visual lines of cells that keep their source byte ranges.
+//! - [`document`]: a whole [`article::Article`] laid out with [`layout`]: title, dates,
+//!   blocks, list markers and quote margins.
 //! - [`library`]: the catalog of a folder tree (or the embedded sample library): sort, filter.
 //! - [`escape`]: the one sanitizer for names, paths and log fields from outside (one line,
 //!   no control or bidi override reaches a terminal or a log).

@@ -333,6 +333,28 @@ fn put_line(
     }
 }
 
+/// Writes `text` from column `x` of row `y`, at most `max` columns of it, cluster by cluster
+/// as the layout measures them ([`crate::text::cluster_width`]), so that what the bars, the
+/// list and the help put on screen takes the columns it was measured to take. Clusters that
+/// draw nothing (and controls) are left out. Returns the columns written.
+fn put_str(buf: &mut Buffer, x: u16, y: u16, text: &str, max: usize, style: Style) -> usize {
+    let max = max.min(usize::from(buf.area.right().saturating_sub(x)));
+    let mut used = 0;
+    for g in unicode_segmentation::UnicodeSegmentation::graphemes(text, true) {
+        let w = crate::text::cluster_width(g);
+        if w == 0 || g.contains(char::is_control) {
+            continue;
+        }
+        if used + w > max {
+            break;
+        }
+        let cx = x.saturating_add(u16::try_from(used).unwrap_or(u16::MAX));
+        put_cell(buf, cx, y, g, w, style);
+        used += w;
+    }
+    used
+}
+
 fn put_cell(buf: &mut Buffer, x: u16, y: u16, text: &str, width: usize, style: Style) {
     if let Some(c) = buf.cell_mut((x, y)) {
         c.set_symbol(text).set_style(style);
@@ -355,7 +377,14 @@ fn draw_list(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         } else {
             "The library is empty."
         };
-        buf.set_stringn(area.x + 1, area.y, msg, usize::from(area.width), theme.meta);
+        put_str(
+            buf,
+            area.x + 1,
+            area.y,
+            msg,
+            usize::from(area.width),
+            theme.meta,
+        );
         return;
     }
     let w = area.width;
@@ -403,8 +432,7 @@ fn draw_list(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 .date
                 .map(crate::article::DateValue::to_iso)
                 .unwrap_or_default();
-            let d: String = d.chars().take(10).collect();
-            buf.set_stringn(x, y, &d, 10, theme.meta);
+            put_str(buf, x, y, &d, 10, theme.meta);
             x += 11;
         }
         if show_lang {
@@ -413,7 +441,7 @@ fn draw_list(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 Lang::En => "en",
                 Lang::Mixed => "mx",
             };
-            buf.set_stringn(x, y, l, 2, theme.meta);
+            put_str(buf, x, y, l, 2, theme.meta);
             x += 3;
         }
         if show_source && let Some(s) = &entry.source {
@@ -506,7 +534,8 @@ fn title_line(title: &str, dir: Direction, width: usize, opts: Options) -> Visua
 
 fn draw_reader(app: &App, theme: &Theme, pane: Rect, text: Rect, buf: &mut Buffer) {
     let Some(r) = app.reader() else {
-        buf.set_stringn(
+        put_str(
+            buf,
             text.x,
             text.y,
             "Enter opens the selected article.",
@@ -553,7 +582,7 @@ fn draw_reader(app: &App, theme: &Theme, pane: Rect, text: Rect, buf: &mut Buffe
             } else {
                 theme.meta
             };
-            buf.set_stringn(x, y, m, str_width(m), st);
+            put_str(buf, x, y, m, str_width(m), st);
         }
         let x = if line.line.rtl && !mirrored {
             text.x
@@ -654,7 +683,8 @@ fn outline(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         }
     }
     if top + rows < items.len() {
-        buf.set_stringn(
+        put_str(
+            buf,
             rect.x + 1,
             rect.bottom().saturating_sub(1),
             " ▼ more ",
@@ -713,7 +743,7 @@ fn status(app: &App, theme: &Theme, g: &Geometry, buf: &mut Buffer) {
                         None => shown = "",
                     }
                 }
-                buf.set_stringn(hx, area.y, shown, room, theme.bar);
+                put_str(buf, hx, area.y, shown, room, theme.bar);
             }
         }
         return;
@@ -771,7 +801,7 @@ fn status(app: &App, theme: &Theme, g: &Geometry, buf: &mut Buffer) {
         let x = area
             .right()
             .saturating_sub(u16::try_from(right_w).unwrap_or(0));
-        buf.set_stringn(x, area.y, &r, right_w, theme.bar);
+        put_str(buf, x, area.y, &r, right_w, theme.bar);
     }
 }
 
@@ -893,7 +923,8 @@ fn help(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         .enumerate()
     {
         let y = inner.y + u16::try_from(row).unwrap_or(0);
-        buf.set_stringn(
+        put_str(
+            buf,
             inner.x + 1,
             y,
             line,
@@ -905,7 +936,7 @@ fn help(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let room = usize::from(rect.width.saturating_sub(2));
     if above {
         let x = rect.right().saturating_sub(4);
-        buf.set_stringn(x, rect.y, "▲", 1, theme.title);
+        put_str(buf, x, rect.y, "▲", 1, theme.title);
     }
     let bottom = if below {
         format!(" ▼ more: j/↓ · {} ", close_hint(app))
@@ -913,7 +944,8 @@ fn help(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         format!(" {} ", close_hint(app))
     };
     let bottom = crate::app::fit(&bottom, room);
-    buf.set_stringn(
+    put_str(
+        buf,
         rect.x + 1,
         rect.bottom().saturating_sub(1),
         &bottom,
