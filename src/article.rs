@@ -2,8 +2,8 @@
 //!
 //! The format is chosen by the file's extension ([`Format::from_path`]); each format has its own
 //! submodule. Every text that leaves this module has been through [`sanitize`], so no byte of an
-//! article can reach a terminal as a control. Newsboat's `cache.db` is the one format read from
-//! its path rather than its bytes ([`parse_file`]): `SQLite` opens the file itself, read-only.
+//! article can reach a terminal as a control. Newsboat's `cache.db` is the one format not read
+//! as bytes: the library reads its items out of `SQLite` and hands them over ([`from_cache`]).
 
 mod csv;
 mod date;
@@ -28,13 +28,17 @@ pub use date::{ArticleDate, DateValue, parse_date};
 pub use encoding::{Found as EncodingFound, TextEncoding};
 pub use sanitize::{is_bidi_control, sanitize};
 
-pub use format::{ArticleError, Format, Head, Loaded, Scan, parse, parse_file, scan};
+pub use format::{ArticleError, Format, Head, Loaded, Scan, parse, scan};
 pub use lang::{first_strong, is_arabic_letter};
+pub use newsboat::{CacheItem, from_cache};
+
+pub use finish::clean_inline;
 
 use finish::{
-    RawArticle, clean_inline, date_warnings, finish_dates, paragraphs_at_blank_lines,
-    split_paragraphs, title_from_file_name,
+    RawArticle, date_warnings, finish_dates, paragraphs_at_blank_lines, split_paragraphs,
+    title_from_file_name,
 };
+use format::finish_all;
 use lang::{direction_of, guess_lang, lang_from_code};
 
 /// Blocks longer than this are split at a paragraph, line or word boundary, so that one huge

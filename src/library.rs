@@ -16,6 +16,7 @@
 
 mod catalog;
 mod manifest;
+mod newsboat;
 mod read;
 mod sort;
 mod walk;
@@ -31,6 +32,7 @@ use serde::Serialize;
 
 use crate::article::{self, Article, DateValue, Direction, Format, Lang};
 
+pub use newsboat::{CacheError, read_cache};
 pub use read::{ReadError, open_regular, read_regular, size_text};
 pub use sort::{Filter, SortKey};
 
@@ -354,7 +356,7 @@ impl Library {
         let fail = |message: String| Problem::new(file.display.clone(), message, true);
         let bytes = match &file.origin {
             Origin::Disk(path) if file.format.reads_path() => {
-                return Self::keep(item, file, article::parse_file(path, file.format, &file.id));
+                return Self::keep(item, file, read_cache(path, &file.id));
             }
             Origin::Disk(path) => std::borrow::Cow::Owned(
                 read_regular(path, MAX_ARTICLE_BYTES).map_err(|e| fail(e.to_string()))?,
@@ -368,7 +370,7 @@ impl Library {
     fn keep(
         item: &Item,
         file: &SourceFile,
-        parsed: Result<article::Loaded, article::ArticleError>,
+        parsed: Result<article::Loaded, impl fmt::Display>,
     ) -> Result<Arc<Article>, Problem> {
         let fail = |message: String| Problem::new(file.display.clone(), message, true);
         let loaded = parsed.map_err(|e| fail(e.to_string()))?;

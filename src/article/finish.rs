@@ -99,7 +99,7 @@ pub(super) fn date_warnings<'a>(
 }
 
 /// A one-line field made safe: sanitized, whitespace collapsed, trimmed.
-pub(super) fn clean_inline(s: &str) -> String {
+pub fn clean_inline(s: &str) -> String {
     collapse_inline(&sanitize(s))
 }
 

@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use super::{
     Article, ArticleDate, Direction, Lang, RawArticle, TextEncoding, WordCounter, clean_inline,
-    csv, date_warnings, encoding, feed, finish_dates, html, json, markdown, newsboat,
-    title_from_file_name, txt,
+    csv, date_warnings, encoding, feed, finish_dates, html, json, markdown, title_from_file_name,
+    txt,
 };
 
 /// The stored formats qari reads.
@@ -67,8 +67,9 @@ impl Format {
         )
     }
 
-    /// True for the formats read from the file's path rather than from its bytes
-    /// (see [`parse_file`]).
+    /// True for the formats the library reads from the file's path rather than as bytes:
+    /// newsboat's cache, which `SQLite` opens itself; its items come back through
+    /// [`from_cache`](super::from_cache).
     pub fn reads_path(self) -> bool {
         self == Self::Newsboat
     }
@@ -224,28 +225,13 @@ pub fn parse(bytes: &[u8], format: Format, id: &str) -> Result<Loaded, ArticleEr
     finish_all(raws, format, id, warnings, encoding)
 }
 
-/// Reads a file of a format read from its path ([`Format::reads_path`]: newsboat's cache);
-/// every other format is read by the library (a regular file, within its size limit) and
-/// handed to [`parse`].
-pub fn parse_file(path: &Path, format: Format, id: &str) -> Result<Loaded, ArticleError> {
-    if !format.reads_path() {
-        return Err(ArticleError::Malformed(
-            "this format is read from its bytes, not from its path".to_owned(),
-        ));
-    }
-    let mut warnings = Vec::new();
-    let raws = newsboat::read(path, &mut warnings)?;
-    // SQLite keeps its text in UTF-8.
-    finish_all(raws, format, id, warnings, TextEncoding::UTF8)
-}
-
 /// The longest own key (a feed's guid, a cache's item id) that becomes part of an article id;
 /// a longer one gives way to the article's place in the file.
 const MAX_KEY_BYTES: usize = 256;
 
 /// Cleans and completes the articles a format parser found, and gives each its id: the file's
 /// id, plus `#` and the article's own key (a feed item's guid) or its place in the file.
-fn finish_all(
+pub(super) fn finish_all(
     raws: Vec<RawArticle>,
     format: Format,
     id: &str,

@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 use super::manifest::fill_from_manifest;
 use super::{
     Entry, HEAD_BYTES, Item, LAZY_BYTES, Library, MAX_ARTICLE_BYTES, Origin, Problem, ReadError,
-    SourceFile, open_regular, size_text,
+    SourceFile, open_regular, read_cache, size_text,
 };
 use crate::article::{self, Article, Format};
 
@@ -129,13 +129,12 @@ pub(super) fn scan_file(file: &SourceFile) -> Scanned {
     match &file.origin {
         Origin::Embedded(b) => scan_bytes(file, b, false),
         Origin::Disk(path) if file.format.reads_path() => {
-            let scan =
-                article::parse_file(path, file.format, &file.id).map(|loaded| article::Scan {
-                    encoding: loaded.encoding,
-                    heads: loaded.articles.iter().map(article::Head::of).collect(),
-                    articles: Some(loaded.articles),
-                    warnings: loaded.warnings,
-                });
+            let scan = read_cache(path, &file.id).map(|loaded| article::Scan {
+                encoding: loaded.encoding,
+                heads: loaded.articles.iter().map(article::Head::of).collect(),
+                articles: Some(loaded.articles),
+                warnings: loaded.warnings,
+            });
             scanned(file, scan, false)
         }
         Origin::Disk(path) => {
@@ -157,7 +156,7 @@ fn scan_bytes(file: &SourceFile, bytes: &[u8], huge: bool) -> Scanned {
 
 fn scanned(
     file: &SourceFile,
-    scan: Result<article::Scan, article::ArticleError>,
+    scan: Result<article::Scan, impl std::fmt::Display>,
     huge: bool,
 ) -> Scanned {
     let problem =
