@@ -970,10 +970,10 @@ impl App {
         for e in lib.entries().filter(|e| e.unread == Some(false)) {
             store.assume_read(&e.id);
         }
-        let (keymap, message) = match config.keymap() {
-            Ok(k) => (k, crate::ui::validate_theme(&config.theme).err()),
-            Err(e) => (Keymap::default(), Some(e)),
-        };
+        let (keymap, message) = (
+            config.keys.clone(),
+            crate::ui::validate_theme(&config.theme).err(),
+        );
         let mut app = Self {
             lib,
             keymap,

@@ -330,7 +330,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 fn reader(paths: &[PathBuf], bidi: Option<BidiMode>, no_shape: bool) -> anyhow::Result<ExitCode> {
-    let (config, warning) = Config::load();
+    let (config, warning) = match Config::load() {
+        Ok(c) => (c, None),
+        Err(e) => (
+            Config::default(),
+            Some(format!("{e}; the default settings are used.")),
+        ),
+    };
     let paths: Vec<PathBuf> = if paths.is_empty() {
         config.library.clone()
     } else {
@@ -552,7 +558,13 @@ pub fn bidi_mode(flag: Option<BidiMode>, config: &Config) -> anyhow::Result<Bidi
 }
 
 fn render(args: &RenderArgs) -> anyhow::Result<ExitCode> {
-    let (config, warning) = Config::load();
+    let (config, warning) = match Config::load() {
+        Ok(c) => (c, None),
+        Err(e) => (
+            Config::default(),
+            Some(format!("{e}; the default settings are used.")),
+        ),
+    };
     if let Some(w) = warning {
         eprintln!("qari: {}", escape::display(&w));
     }

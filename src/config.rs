@@ -1,13 +1,20 @@
 //! The configuration file: TOML, from `$QARI_CONFIG`, else `config.toml` in the XDG config
-//! directory. The defaults are embedded; a bad user file is reported in one sentence and the
-//! defaults are kept.
+//! directory. The defaults are embedded; a user file is read over them, and its `[keys]` built
+//! into the [`Keymap`] here, so a [`Config`] always holds a valid one. A bad user file is a
+//! [`ConfigError`], one sentence naming the file and the problem; the front ends report it and
+//! keep the defaults.
+
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::keymap::{Keymap, KeymapError};
 use crate::layout::BidiMode;
+use crate::library::ReadError;
 
 /// The largest config file read (the defaults are about 3 KB).
 pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
@@ -16,11 +23,9 @@ pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 pub const DEFAULT_CONFIG: &str = include_str!("../assets/config.toml");
 
 /// Settings from the config file.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// Who reorders bidi text; without it, the terminal decides (see [`crate::terminal`]).
-    #[serde(default)]
     pub bidi: Option<BidiMode>,
     /// Whether qari shapes Arabic.
     pub shape: bool,
@@ -31,12 +36,59 @@ pub struct Config {
     /// Whether `y` copies to the clipboard through the terminal (OSC 52).
     pub clipboard: bool,
     /// Folders opened when qari is started without paths (empty: the sample library).
-    #[serde(default)]
     pub library: Vec<PathBuf>,
-    /// Action name → the keys bound to it.
-    pub keys: BTreeMap<String, Vec<String>>,
+    /// The keys bound to each action, from `[keys]`.
+    pub keys: Keymap,
     /// Colours of the 16-colour theme.
     pub theme: Theme,
+}
+
+/// The settings as the file spells them, before the keymap is built.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    bidi: Option<BidiMode>,
+    shape: bool,
+    mouse: bool,
+    measure: u16,
+    clipboard: bool,
+    #[serde(default)]
+    library: Vec<PathBuf>,
+    /// Action name → the keys bound to it.
+    keys: BTreeMap<String, Vec<String>>,
+    theme: Theme,
+}
+
+/// A config file that could not be used: the file and what is wrong with it, one sentence,
+/// safe to print.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {}", crate::escape::display(&.problem.to_string()))]
+pub struct ConfigError {
+    /// The file, made safe to print.
+    pub file: String,
+    /// What is wrong with it.
+    pub problem: ConfigProblem,
+}
+
+/// What is wrong with a config file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigProblem {
+    /// It could not be read (not a regular file, too large, refused).
+    #[error("{0}")]
+    Read(#[from] ReadError),
+    /// It is not UTF-8.
+    #[error("it is not valid UTF-8 (first bad byte at offset {0})")]
+    NotUtf8(usize),
+    /// It is not TOML.
+    #[error("it is not valid TOML ({0})")]
+    Toml(String),
+    /// A setting is unknown or of the wrong kind (as the TOML reader says).
+    #[error("{0}")]
+    Setting(String),
+    /// The `[keys]` table names an unknown action or key, or binds a key twice.
+    #[error(transparent)]
+    Keys(#[from] KeymapError),
 }
 
 /// Colour names (the 16 ANSI names, `#rrggbb`, or an index 0–255) for each part of the screen.
@@ -62,6 +114,8 @@ pub struct Theme {
 impl Default for Config {
     fn default() -> Self {
         toml::from_str(DEFAULT_CONFIG)
+            .map_err(|e| ConfigProblem::Toml(e.message().to_owned()))
+            .and_then(Self::build)
             .unwrap_or_else(|e| unreachable!("the embedded config.toml is valid and tested: {e}"))
     }
 }
@@ -75,69 +129,61 @@ impl Config {
         directories::ProjectDirs::from("", "", "qari").map(|d| d.config_dir().join("config.toml"))
     }
 
-    /// Loads the user's file over the defaults; the second value is a sentence to show when
-    /// the file was unusable. Only a regular file of at most [`MAX_CONFIG_BYTES`] is read (a
-    /// FIFO or a device is refused without blocking); the sentence is safe to print.
-    pub fn load() -> (Self, Option<String>) {
+    /// Loads the user's file over the defaults (the defaults alone when there is no file).
+    /// Only a regular file of at most [`MAX_CONFIG_BYTES`] is read (a FIFO or a device is
+    /// refused without blocking).
+    pub fn load() -> Result<Self, ConfigError> {
         match Self::path() {
             Some(path) => Self::load_from(&path),
-            None => (Self::default(), None),
+            None => Ok(Self::default()),
         }
     }
 
     /// [`Config::load`] from a given file.
-    pub fn load_from(path: &Path) -> (Self, Option<String>) {
-        use crate::library::ReadError;
-        let shown = crate::escape::path(path);
-        let fallback = |why: String| {
-            (
-                Self::default(),
-                Some(
-                    crate::escape::display(&format!(
-                        "{shown}: {why}; the default settings are used."
-                    ))
-                    .into_owned(),
-                ),
-            )
+    pub fn load_from(path: &Path) -> Result<Self, ConfigError> {
+        let fail = |problem: ConfigProblem| ConfigError {
+            file: crate::escape::path(path),
+            problem,
         };
-        match crate::library::read_regular(path, MAX_CONFIG_BYTES) {
-            Ok(bytes) => match std::str::from_utf8(&bytes) {
-                Ok(text) => match Self::parse(text) {
-                    Ok(c) => (c, None),
-                    Err(e) => fallback(e),
-                },
-                Err(e) => fallback(format!(
-                    "it is not valid UTF-8 (first bad byte at offset {})",
-                    e.valid_up_to()
-                )),
-            },
+        let bytes = match crate::library::read_regular(path, MAX_CONFIG_BYTES) {
+            Ok(bytes) => bytes,
             Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
-                (Self::default(), None)
+                return Ok(Self::default());
             }
-            Err(e) => fallback(e.to_string()),
-        }
+            Err(e) => return Err(fail(e.into())),
+        };
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|e| fail(ConfigProblem::NotUtf8(e.valid_up_to())))?;
+        Self::parse(text).map_err(fail)
     }
 
-    /// Parses a user file: its settings over the embedded defaults.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let mut base: toml::Table = toml::from_str(DEFAULT_CONFIG).map_err(|e| e.to_string())?;
-        let user: toml::Table = toml::from_str(text).map_err(|e| {
-            format!(
-                "it is not valid TOML ({})",
-                e.message().trim_end_matches('.')
-            )
-        })?;
+    /// Parses a user file: its settings over the embedded defaults, its keymap built.
+    pub fn parse(text: &str) -> Result<Self, ConfigProblem> {
+        let mut base: toml::Table = toml::from_str(DEFAULT_CONFIG)
+            .map_err(|e| ConfigProblem::Toml(e.message().to_owned()))?;
+        let user: toml::Table = toml::from_str(text)
+            .map_err(|e| ConfigProblem::Toml(e.message().trim_end_matches('.').to_owned()))?;
         merge(&mut base, user);
-        let config: Self = toml::Value::Table(base)
-            .try_into()
-            .map_err(|e: toml::de::Error| e.message().trim_end_matches('.').to_owned())?;
-        config.keymap()?;
-        Ok(config)
+        Self::build(base)
     }
 
-    /// The keymap the `[keys]` table describes.
-    pub fn keymap(&self) -> Result<crate::keymap::Keymap, String> {
-        crate::keymap::Keymap::from_table(&self.keys)
+    /// The settings of a whole table (defaults and user file merged), the keymap built.
+    fn build(table: toml::Table) -> Result<Self, ConfigProblem> {
+        let file: File = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| {
+                ConfigProblem::Setting(e.message().trim_end_matches('.').to_owned())
+            })?;
+        Ok(Self {
+            bidi: file.bidi,
+            shape: file.shape,
+            mouse: file.mouse,
+            measure: file.measure,
+            clipboard: file.clipboard,
+            library: file.library,
+            keys: Keymap::from_table(&file.keys)?,
+            theme: file.theme,
+        })
     }
 }
 
@@ -150,90 +196,5 @@ fn merge(base: &mut toml::Table, over: toml::Table) {
                 base.insert(k, v);
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn defaults_parse() {
-        let c = Config::default();
-        assert_eq!(c.bidi, None);
-        assert!(c.shape);
-        assert!(!c.mouse);
-        assert!(c.keymap().is_ok());
-    }
-
-    #[test]
-    fn user_keys_replace_an_actions_keys() {
-        let c = Config::parse("[keys]\ndown = [\"n\"]\nnext_match = [\"ctrl-n\"]\n").unwrap();
-        assert_eq!(c.keys["down"], vec!["n".to_owned()]);
-        assert!(c.keys["up"].contains(&"k".to_owned()));
-        let e = Config::parse("[keys]\ndown = [\"k\"]\n").unwrap_err();
-        assert_eq!(e, "[keys] binds k to both down and up");
-    }
-
-    #[test]
-    fn user_file_over_defaults() {
-        let c = Config::parse("bidi = \"terminal\"\n").unwrap();
-        assert_eq!(c.bidi, Some(BidiMode::Terminal));
-        assert!(c.shape);
-    }
-
-    #[test]
-    fn files_that_are_not_files_are_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        // A device that never ends: refused at once, nothing read.
-        let (c, msg) = Config::load_from(Path::new("/dev/zero"));
-        assert_eq!(c, Config::default());
-        let msg = msg.unwrap();
-        assert!(
-            msg.starts_with("/dev/zero: it is a character device, not a regular file;"),
-            "{msg}"
-        );
-        // A FIFO with no writer: refused without blocking.
-        let fifo = dir.path().join("config.toml");
-        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
-        if made.is_ok_and(|s| s.success()) {
-            let msg = Config::load_from(&fifo).1.unwrap();
-            assert!(
-                msg.contains("it is a FIFO (named pipe), not a regular file"),
-                "{msg}"
-            );
-        }
-        // Too large.
-        let big = dir.path().join("big.toml");
-        std::fs::write(
-            &big,
-            "#".repeat(usize::try_from(MAX_CONFIG_BYTES).unwrap() + 1),
-        )
-        .unwrap();
-        let msg = Config::load_from(&big).1.unwrap();
-        assert!(msg.contains("over the limit of 1 MiB"), "{msg}");
-        // Missing: the defaults, silently.
-        assert_eq!(Config::load_from(&dir.path().join("none.toml")).1, None);
-    }
-
-    #[test]
-    fn values_echoed_in_errors_are_escaped() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("c\u{1b}]0;x\u{7}.toml");
-        std::fs::write(&path, "bidi = \"\u{1b}[2J\u{9b}\u{202e}\"\n").unwrap();
-        let msg = Config::load_from(&path).1.unwrap();
-        assert!(!msg.chars().any(char::is_control), "{msg:?}");
-        assert!(!msg.contains('\u{202e}'), "{msg:?}");
-        assert!(msg.contains("c␛]0;x␇.toml"), "{msg}");
-    }
-
-    #[test]
-    fn bad_files_are_one_sentence() {
-        let e = Config::parse("bidi = [").unwrap_err();
-        assert!(e.starts_with("it is not valid TOML"), "{e}");
-        let e = Config::parse("bidi = \"sideways\"").unwrap_err();
-        assert!(e.contains("sideways"), "{e}");
-        let e = Config::parse("colour = 1").unwrap_err();
-        assert!(e.contains("colour"), "{e}");
     }
 }

@@ -1147,7 +1147,13 @@ pub fn serve(paths: &[PathBuf], opts: &ServeOptions) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| state_dir.join("host_ed25519"));
     let (key, created) = host_key(&key_path)?;
-    let (config, warning) = Config::load();
+    let (config, warning) = match Config::load() {
+        Ok(c) => (c, None),
+        Err(e) => (
+            Config::default(),
+            Some(format!("{e}; the default settings are used.")),
+        ),
+    };
     if let Some(w) = warning {
         tracing::warn!("{w}");
     }

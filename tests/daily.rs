@@ -683,7 +683,7 @@ fn y_copies_the_address_and_o_opens_it_or_copies_it_over_ssh() {
 #[test]
 fn the_readme_key_table_is_the_keymap() {
     let readme = include_str!("../README.md");
-    let table = qari::keymap::Keymap::default().markdown_table();
+    let table = qari::config::Config::default().keys.markdown_table();
     assert!(
         readme.contains(&table),
         "README.md's key table differs from the keymap; it should read:\n{table}"

@@ -6,7 +6,7 @@ use std::process::Command;
 
 use proptest::prelude::*;
 use qari::article::{self, Article, BlockKind, Direction, Format, Lang};
-use qari::library::Library;
+use qari::library::{self, Library};
 
 fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -635,7 +635,7 @@ fn csv_piece() -> impl Strategy<Value = String> {
     ]
 }
 
-fn check_outcome(result: Result<article::Loaded, article::ArticleError>) {
+fn check_outcome(result: Result<article::Loaded, impl std::fmt::Display>) {
     match result {
         Ok(loaded) => {
             assert!(!loaded.articles.is_empty());
@@ -682,7 +682,7 @@ proptest! {
             bytes[at % len] = b;
         }
         std::fs::write(&path, &bytes).unwrap();
-        check_outcome(article::parse_file(&path, Format::Newsboat, "cache.db"));
+        check_outcome(library::read_cache(&path, "cache.db"));
     }
 }
 
@@ -694,7 +694,7 @@ fn a_fifo_in_place_of_a_cache_is_refused_without_blocking() {
     let path = dir.path().join("cache.db");
     let made = Command::new("mkfifo").arg(&path).status().unwrap();
     assert!(made.success());
-    let err = article::parse_file(&path, Format::Newsboat, "cache.db").unwrap_err();
+    let err = library::read_cache(&path, "cache.db").unwrap_err();
     let message = err.to_string();
     assert!(message.contains("not a regular file"), "{message}");
     assert_one_line(&message);

@@ -286,7 +286,6 @@ fn assert_entry_matches_article(lib: &Library, i: usize) {
     assert_eq!(e.title, a.title, "{}", e.id);
     let dates: Vec<_> = a.dates.iter().filter_map(|d| d.value).collect();
     assert_eq!(e.dates, dates, "{}", e.id);
-    assert_eq!(e.date_text, a.dates.first().map(|d| d.original.clone()));
     assert_eq!(e.lang, a.lang, "{}", e.id);
     assert_eq!(e.direction, a.direction, "{}", e.id);
     assert_eq!(e.source, a.source, "{}", e.id);

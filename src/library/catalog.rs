@@ -1,0 +1,244 @@
+//! Cataloguing: every file read (or, when huge, its head) on every core, its articles' heads
+//! turned into entries.
+
+use std::io::Read;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use super::manifest::fill_from_manifest;
+use super::{
+    Entry, HEAD_BYTES, Item, LAZY_BYTES, Library, MAX_ARTICLE_BYTES, Origin, Problem, ReadError,
+    SourceFile, open_regular, read_cache, size_text,
+};
+use crate::article::{self, Article, Format};
+
+impl Library {
+    /// Catalogues `sources` on every core.
+    pub(super) fn catalogue(name: String, mut sources: Vec<SourceFile>) -> Self {
+        let scanned = crate::par::par_map(sources.len(), |i| scan_file(&sources[i]));
+        let mut lib = Self {
+            name,
+            ..Self::default()
+        };
+        for (file, result) in scanned.into_iter().enumerate() {
+            let source = &mut sources[file];
+            source.huge = result.huge;
+            lib.problems.extend(result.problems);
+            for (index, (mut entry, body)) in result.items.into_iter().enumerate() {
+                if entry.source.is_none() {
+                    entry.source.clone_from(&source.source);
+                }
+                let cell = OnceLock::new();
+                if let Some(mut article) = body {
+                    fill_from_manifest(&mut article, source);
+                    let _ = cell.set(Arc::new(article));
+                }
+                lib.items.push(Item {
+                    entry,
+                    file,
+                    index,
+                    body: cell,
+                });
+            }
+        }
+        lib.sources = sources;
+        lib
+    }
+}
+
+/// What cataloguing one file gave: an entry per article (with the article itself when the
+/// format had to be parsed in full), and the file's problems.
+#[derive(Default)]
+pub(super) struct Scanned {
+    items: Vec<(Entry, Option<Article>)>,
+    problems: Vec<Problem>,
+    huge: bool,
+}
+
+/// How much of a file the catalog reads in its first read, into a buffer each thread reuses.
+const FIRST_READ: usize = 64 * 1024;
+
+thread_local! {
+    /// Each cataloguing thread's read buffer (zeroed once, reused for every file).
+    static READ_BUFFER: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; FIRST_READ]);
+}
+
+/// What a file's bytes were read into.
+pub(super) enum Bytes {
+    /// The whole file is the first `n` bytes of the thread's buffer.
+    InBuffer(usize),
+    /// A larger file, whole or (huge) its head.
+    Owned(Vec<u8>, bool),
+}
+
+/// Reads a file, or only its head when it is huge; a file over [`MAX_ARTICLE_BYTES`] or one
+/// that is not a regular file is refused.
+///
+/// Most articles are small: they are read whole into the thread's buffer of [`FIRST_READ`]
+/// bytes, with no allocation.
+fn read_file(path: &Path, format: Format, buf: &mut [u8]) -> Result<Bytes, ReadError> {
+    let (mut f, meta) = open_regular(path)?;
+    let too_large = |size: u64| ReadError::TooLarge {
+        size,
+        max: MAX_ARTICLE_BYTES,
+    };
+    if meta.len() > MAX_ARTICLE_BYTES {
+        return Err(too_large(meta.len()));
+    }
+    // Read until the buffer is full or the file ends (a read of 0; a short read alone does not
+    // prove the end on every file system).
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..]) {
+            Ok(0) => return Ok(Bytes::InBuffer(n)),
+            Ok(got) => n += got,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut bytes = buf.to_vec();
+    let size = meta.len();
+    let whole = matches!(
+        format,
+        Format::Json | Format::Jsonl | Format::Feed | Format::Csv | Format::Tsv
+    );
+    if size > LAZY_BYTES && !whole {
+        (&mut f)
+            .take(HEAD_BYTES.saturating_sub(bytes.len()) as u64)
+            .read_to_end(&mut bytes)?;
+        // Cut the head at the last whole character, so it decodes cleanly.
+        let valid = match std::str::from_utf8(&bytes) {
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            _ => bytes.len(),
+        };
+        bytes.truncate(valid);
+        return Ok(Bytes::Owned(bytes, true));
+    }
+    bytes.reserve(usize::try_from(size).unwrap_or(0).saturating_sub(n) + 1);
+    // A file that grows while it is read is held to the limit too.
+    (&mut f)
+        .take(MAX_ARTICLE_BYTES + 1 - n as u64)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_ARTICLE_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(Bytes::Owned(bytes, false))
+}
+
+pub(super) fn scan_file(file: &SourceFile) -> Scanned {
+    match &file.origin {
+        Origin::Embedded(b) => scan_bytes(file, b, false),
+        Origin::Disk(path) if file.format.reads_path() => {
+            let scan = read_cache(path, &file.id).map(|loaded| article::Scan {
+                encoding: loaded.encoding,
+                heads: loaded.articles.iter().map(article::Head::of).collect(),
+                articles: Some(loaded.articles),
+                warnings: loaded.warnings,
+            });
+            scanned(file, scan, false)
+        }
+        Origin::Disk(path) => {
+            READ_BUFFER.with_borrow_mut(|buf| match read_file(path, file.format, buf) {
+                Ok(Bytes::InBuffer(n)) => scan_bytes(file, &buf[..n], false),
+                Ok(Bytes::Owned(bytes, huge)) => scan_bytes(file, &bytes, huge),
+                Err(e) => Scanned {
+                    problems: vec![Problem::new(file.display.clone(), e.to_string(), true)],
+                    ..Scanned::default()
+                },
+            })
+        }
+    }
+}
+
+fn scan_bytes(file: &SourceFile, bytes: &[u8], huge: bool) -> Scanned {
+    scanned(file, article::scan(bytes, file.format, &file.id), huge)
+}
+
+fn scanned(
+    file: &SourceFile,
+    scan: Result<article::Scan, impl std::fmt::Display>,
+    huge: bool,
+) -> Scanned {
+    let problem =
+        |message: String, unusable: bool| Problem::new(file.display.clone(), message, unusable);
+    let scan = match scan {
+        Ok(scan) => scan,
+        Err(e) => {
+            return Scanned {
+                problems: vec![problem(e.to_string(), true)],
+                ..Scanned::default()
+            };
+        }
+    };
+    let mut problems: Vec<Problem> = scan
+        .warnings
+        .into_iter()
+        .map(|w| problem(w, false))
+        .collect();
+    let words_in_file = match &file.origin {
+        Origin::Disk(path) if huge => Some(count_words_in_file(path)),
+        _ => None,
+    };
+    // A huge file's articles were parsed from its head only: they are not kept.
+    let mut bodies = scan.articles.filter(|_| !huge).map(Vec::into_iter);
+    let many = scan.heads.len() > 1 || file.format.holds_many();
+    let items = scan
+        .heads
+        .into_iter()
+        .enumerate()
+        .map(|(index, head)| {
+            let body = bodies.as_mut().and_then(Iterator::next);
+            let id = match &body {
+                Some(a) => a.id.clone(),
+                None if many => format!("{}#{}", file.id, index + 1),
+                None => file.id.clone(),
+            };
+            let entry = Entry {
+                id,
+                path: file.display.clone(),
+                title: head.title,
+                date: head.dates.iter().find_map(|d| d.value),
+                dates: head.dates.iter().filter_map(|d| d.value).collect(),
+                lang: head.lang,
+                direction: head.direction,
+                source: head.source,
+                words: words_in_file.unwrap_or(head.words),
+                unread: head.unread,
+                encoding: head.encoding,
+            };
+            (entry, body)
+        })
+        .collect();
+    if huge {
+        problems.push(problem(
+            format!(
+                "it is over {}, so it is parsed in full only when opened, and search finds it \
+                 by its title only",
+                size_text(LAZY_BYTES)
+            ),
+            false,
+        ));
+    }
+    Scanned {
+        items,
+        problems,
+        huge,
+    }
+}
+
+/// Counts words in a file by streaming it (for huge files).
+fn count_words_in_file(path: &Path) -> usize {
+    let Ok((f, _)) = open_regular(path) else {
+        return 0;
+    };
+    let mut f = f.take(MAX_ARTICLE_BYTES);
+    let mut buf = vec![0u8; 1 << 20];
+    let mut counter = article::WordCounter::default();
+    while let Ok(n) = f.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        counter.feed(&buf[..n]);
+    }
+    counter.words
+}

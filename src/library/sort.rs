@@ -1,0 +1,93 @@
+//! The list's orders and filter over the catalog.
+
+use serde::Serialize;
+
+use super::{Entry, Library};
+use crate::article::{DateValue, Lang};
+
+/// Sort orders of the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SortKey {
+    /// Newest first; undated articles last.
+    #[default]
+    Date,
+    /// By title.
+    Title,
+    /// By source, then newest first.
+    Source,
+}
+
+impl SortKey {
+    /// The next order in the cycle date → title → source.
+    #[must_use]
+    pub fn next(self) -> Self {
+        match self {
+            Self::Date => Self::Title,
+            Self::Title => Self::Source,
+            Self::Source => Self::Date,
+        }
+    }
+
+    /// A short name for the status line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Date => "date",
+            Self::Title => "title",
+            Self::Source => "source",
+        }
+    }
+}
+
+/// A filter on the catalog; every set field must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Only articles in this language.
+    pub lang: Option<Lang>,
+    /// Only articles whose title contains this text (case-insensitive).
+    pub title: Option<String>,
+}
+
+impl Library {
+    /// The indices of the articles that pass `filter`, in `sort` order.
+    pub fn view(&self, sort: SortKey, filter: &Filter) -> Vec<usize> {
+        let needle = filter.title.as_ref().map(|t| t.to_lowercase());
+        let v: Vec<usize> = (0..self.items.len())
+            .filter(|&i| {
+                let e = &self.items[i].entry;
+                filter.lang.is_none_or(|l| e.lang == l)
+                    && needle
+                        .as_ref()
+                        .is_none_or(|n| e.title.to_lowercase().contains(n.as_str()))
+            })
+            .collect();
+        // Keys are computed once per article, not once per comparison; ties go by id.
+        let newest = |e: &Entry| {
+            let t = e.date.map(DateValue::sort_key);
+            (t.is_none(), std::cmp::Reverse(t.unwrap_or(0)))
+        };
+        match sort {
+            SortKey::Date => self.sorted_by_key(v, newest),
+            SortKey::Title => self.sorted_by_key(v, |e| e.title.to_lowercase()),
+            SortKey::Source => self.sorted_by_key(v, |e| {
+                (
+                    e.source.is_none(),
+                    e.source.clone().unwrap_or_default(),
+                    newest(e),
+                )
+            }),
+        }
+    }
+
+    fn sorted_by_key<K: Ord>(&self, v: Vec<usize>, key: impl Fn(&Entry) -> K) -> Vec<usize> {
+        let mut keyed: Vec<(K, usize)> = v
+            .into_iter()
+            .map(|i| (key(&self.items[i].entry), i))
+            .collect();
+        keyed.sort_unstable_by(|(ka, a), (kb, b)| {
+            ka.cmp(kb)
+                .then_with(|| self.items[*a].entry.id.cmp(&self.items[*b].entry.id))
+        });
+        keyed.into_iter().map(|(_, i)| i).collect()
+    }
+}
