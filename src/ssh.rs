@@ -29,12 +29,11 @@ use tokio::sync::{mpsc, watch};
 
 use crate::app::{App, Input};
 use crate::config::Config;
-use crate::layout::{BidiMode, Options};
 use crate::library::Library;
 use crate::screen::Screen;
 use crate::search::SharedIndex;
 use crate::state::Store;
-use crate::ui::{Colors, Theme};
+use crate::ui::Theme;
 
 pub mod gate;
 mod input;
@@ -95,7 +94,6 @@ struct Shared {
     lib: Arc<Library>,
     index: Arc<SharedIndex>,
     config: Config,
-    opts: Options,
     keys: Option<keys::AuthorizedKeys>,
     open: bool,
     state_dir: PathBuf,
@@ -695,14 +693,25 @@ struct StartSession {
     peer: String,
 }
 
-/// The bidi mode of a session: the one its client's `QARI_BIDI` asks for, else the server's
-/// config file's, else its client's terminal's (from the `TERM` of its pty request and the
-/// `MLTERM` it sent): never the server's own environment.
-fn session_mode(shared: &Shared, term: &str, env: &HashMap<String, String>) -> BidiMode {
-    let asked = crate::terminal::parse_env(env.get("QARI_BIDI").map(String::as_str));
-    let terminal =
-        crate::terminal::Terminal::detect(Some(term), env.get("MLTERM").map(String::as_str));
-    crate::terminal::choose(None, asked.ok().flatten(), shared.config.bidi, terminal)
+/// A session's settings: the server's config file with its own client's terminal (the `TERM`
+/// of its pty request, the `QARI_BIDI`, `MLTERM`, `COLORTERM` and `NO_COLOR` it sent), never
+/// the server's own environment.
+fn session_settings(
+    shared: &Shared,
+    term: &str,
+    env: &HashMap<String, String>,
+) -> crate::frontend::Settings {
+    let env = crate::frontend::TermEnv::session(term, env);
+    let flags = crate::frontend::Flags::default();
+    crate::frontend::settings(&flags, &env, &shared.config).unwrap_or_else(|_| {
+        // `TermEnv::session` keeps only a `QARI_BIDI` that names a mode.
+        let env = crate::frontend::TermEnv {
+            qari_bidi: None,
+            ..env
+        };
+        crate::frontend::settings(&flags, &env, &shared.config)
+            .unwrap_or_else(|_| unreachable!("without QARI_BIDI there is nothing to refuse"))
+    })
 }
 
 /// The app and theme of a new session, from its own terminal type and environment.
@@ -713,22 +722,20 @@ fn session_app(
     fingerprint: Option<&str>,
     size: (u16, u16),
 ) -> (App, Theme) {
-    let colors = Colors::detect(
-        Some(term),
-        env.get("COLORTERM").map(String::as_str),
-        env.get("NO_COLOR").map(String::as_str),
-    );
-    let theme = Theme::new(&shared.config.theme, colors);
-    let mut opts = shared.opts;
-    opts.mode = session_mode(shared, term, env);
+    let settings = session_settings(shared, term, env);
     let (store, warning) = user_store(shared, fingerprint);
-    let mut app = App::new(Arc::clone(&shared.lib), &shared.config, store, opts);
+    let mut app = App::new(
+        Arc::clone(&shared.lib),
+        &shared.config,
+        store,
+        settings.layout,
+    );
     app.share_index(Arc::clone(&shared.index));
     if let Some(w) = warning {
         app.set_message(w);
     }
     app.handle(Input::Resize(size.0, size.1));
-    (app, theme)
+    (app, settings.theme)
 }
 
 type Writer = (
@@ -777,7 +784,11 @@ async fn supervise(start: StartSession) {
     let started = Instant::now();
     let shared = Arc::clone(&start.shared);
     let mailbox = Arc::clone(&start.mailbox);
-    let bidi = session_mode(&shared, &start.term, &start.env);
+    let settings = session_settings(&shared, &start.term, &start.env);
+    let modes = crate::terminal::Modes {
+        bidi: settings.layout.mode,
+        mouse: settings.mouse,
+    };
     let (writer, out_tx, queued) = spawn_writer(handle.clone(), channel, Arc::clone(&mailbox));
     let (done_tx, mut done_rx) = tokio::sync::oneshot::channel::<SessionResult>();
     let spawned = std::thread::Builder::new()
@@ -820,11 +831,8 @@ async fn supervise(start: StartSession) {
         }
         Some(Ok(Err(payload))) => {
             let _ = tokio::time::timeout(flush, writer).await;
-            let msg = payload
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "a panic".to_owned());
+            let msg =
+                crate::frontend::panic_text(&*payload).unwrap_or_else(|| "a panic".to_owned());
             let _ = handle
                 .data(
                     channel,
@@ -850,7 +858,7 @@ async fn supervise(start: StartSession) {
         None => {
             // Still busy: nothing it sends from now on goes out.
             writer.abort();
-            let mut bye = leave_sequence(bidi);
+            let mut bye = modes.leave().into_bytes();
             bye.extend_from_slice(b"\r\nqari: the server is shutting down; goodbye.\r\n");
             let _ = tokio::time::timeout(GOODBYE, handle.data(channel, bye)).await;
             "server shutdown (its work was left unfinished)".to_owned()
@@ -919,8 +927,11 @@ fn run_session(
         ),
         size: Size::new(size.0, size.1),
     };
-    let bidi = opts.mode;
-    send_raw(out_tx, queued, enter_sequence(bidi));
+    let modes = crate::terminal::Modes {
+        bidi: opts.mode,
+        mouse: app.mouse(),
+    };
+    send_raw(out_tx, queued, modes.enter().into_bytes());
     let mut screen = Screen::new(backend, theme)?;
     let idle = shared.idle_timeout;
     let end = session::run(&mut app, &mut screen, &mailbox, queued, idle)?;
@@ -929,7 +940,7 @@ fn run_session(
     }
     // The screen's last words (it shows the cursor) go before the goodbye.
     drop(screen);
-    let mut bye = leave_sequence(bidi);
+    let mut bye = modes.leave().into_bytes();
     let reason = match end {
         End::Quit => "quit".to_owned(),
         End::Closed => "the client closed the connection".to_owned(),
@@ -947,23 +958,6 @@ fn run_session(
     };
     send_raw(out_tx, queued, bye);
     Ok(reason)
-}
-
-/// Alternate screen, cursor home, the bidi mode's entry (explicit mode in `app`), clear,
-/// cursor hidden, bracketed paste on: as the local terminal front end does.
-fn enter_sequence(bidi: BidiMode) -> Vec<u8> {
-    let mut s = String::from("\x1b[?1049h\x1b[H");
-    s.push_str(crate::terminal::enter(bidi));
-    s.push_str("\x1b[2J\x1b[?25l\x1b[?2004h");
-    s.into_bytes()
-}
-
-/// Everything [`enter_sequence`] set, undone.
-fn leave_sequence(bidi: BidiMode) -> Vec<u8> {
-    let mut s = String::from("\x1b[?2004l\x1b[?25h");
-    s.push_str(crate::terminal::leave(bidi));
-    s.push_str("\x1b[?1049l");
-    s.into_bytes()
 }
 
 /// In debug builds with `QARI_TEST_PANIC` set, F12 panics the session: the tests use it to
@@ -1151,26 +1145,20 @@ pub fn serve(paths: &[PathBuf], opts: &ServeOptions) -> anyhow::Result<()> {
     if let Some(w) = warning {
         tracing::warn!("{w}");
     }
-    let lib = if paths.is_empty() {
-        if config.library.is_empty() {
-            Library::embedded()
-        } else {
-            Library::open(&config.library)
-        }
-    } else {
-        Library::open(paths)
+    // The library as every command chooses it; each session decides its own bidi mode and
+    // colours from its client's terminal (see `session_settings`), never the server's.
+    let flags = crate::frontend::Flags {
+        paths: paths.to_vec(),
+        ..crate::frontend::Flags::default()
     };
+    let settings =
+        crate::frontend::settings(&flags, &crate::frontend::TermEnv::default(), &config)?;
+    let lib = crate::frontend::open_library(&settings.library);
     // Files skipped are logged; warnings about files that loaded (an article without a date)
     // are for `qari check`, not the server's log.
     for p in lib.problems().iter().filter(|p| p.unusable) {
         tracing::warn!("{p}");
     }
-    let layout = Options {
-        // Each session chooses its own (see `session_mode`).
-        mode: config.bidi.unwrap_or_default(),
-        shape: config.shape,
-        ..Options::default()
-    };
     // Colours are decided per session from its own TERM/COLORTERM/NO_COLOR: crossterm's
     // process-wide NO_COLOR check must not decide for everyone.
     crossterm::style::force_color_output(true);
@@ -1179,7 +1167,6 @@ pub fn serve(paths: &[PathBuf], opts: &ServeOptions) -> anyhow::Result<()> {
         lib: Arc::new(lib),
         index: Arc::default(),
         config,
-        opts: layout,
         keys,
         open: opts.open,
         state_dir,
