@@ -22,7 +22,8 @@ use crate::app::App;
 use crate::screen::Screen;
 
 use super::input::KeyParser;
-use super::{ESC_WAIT, OUTPUT_LIMIT, SessionBackend};
+use super::output::SessionBackend;
+use super::{ESC_WAIT, OUTPUT_LIMIT};
 
 /// Input bytes a session holds before the connection waits for it to catch up.
 pub const INBOX_LIMIT: usize = 64 * 1024;
@@ -310,7 +311,7 @@ pub fn run(
         if let Some((w, h)) = got.size {
             resize_at = now + RESIZE_EVERY;
             if (w, h) != app.size() {
-                super::resize(screen, app, w, h)?;
+                super::output::resize(screen, app, w, h)?;
                 dirty = true;
             }
         }
@@ -319,7 +320,7 @@ pub fn run(
                 if mailbox.stopping() {
                     break;
                 }
-                super::test_panic(&input);
+                super::supervisor::test_panic(&input);
                 app.handle(input);
                 dirty = true;
             }
@@ -532,7 +533,7 @@ mod tests {
         let queued = std::sync::Arc::new(AtomicUsize::new(0));
         let backend = SessionBackend {
             inner: crate::terminal::Directed::new(
-                ratatui::backend::CrosstermBackend::new(super::super::ChannelWriter {
+                ratatui::backend::CrosstermBackend::new(super::super::output::ChannelWriter {
                     buf: Vec::new(),
                     tx,
                     queued: std::sync::Arc::clone(&queued),
