@@ -36,7 +36,7 @@ mod supervisor;
 pub use hostkey::host_key;
 pub use input::KeyParser;
 pub use output::SessionBackend;
-pub use server::serve;
+pub use server::{log_panics, serve};
 
 /// How long a lone ESC waits for the rest of an escape sequence before it is the Esc key.
 pub const ESC_WAIT: Duration = Duration::from_millis(40);

@@ -226,7 +226,7 @@ fn drive(
         if let Some(url) = app.take_open_request()
             && let Err(e) = open_in_browser(&url)
         {
-            app.set_message(e);
+            app.set_message(e.to_string());
             screen.draw(app)?;
         }
         if std::mem::take(&mut first) {
@@ -291,10 +291,18 @@ fn drive(
     }
 }
 
+/// A browser that could not be started: one sentence for the status line.
+#[derive(Debug, thiserror::Error)]
+#[error("{browser} could not be started ({why}); y copies the address")]
+struct BrowserError {
+    browser: String,
+    why: std::io::Error,
+}
+
 /// Hands `url` (a web address, checked by the app) to `$BROWSER`, else `xdg-open` (`open` on
 /// macOS), detached from the terminal: its output would garble the screen. The child is
 /// waited for on a thread of its own. The error is one sentence for the status line.
-fn open_in_browser(url: &str) -> Result<(), String> {
+fn open_in_browser(url: &str) -> Result<(), BrowserError> {
     use std::process::{Command, Stdio};
     let browser = std::env::var("BROWSER")
         .ok()
@@ -313,7 +321,10 @@ fn open_in_browser(url: &str) -> Result<(), String> {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .map_err(|e| format!("{browser} could not be started ({e}); y copies the address"))?;
+        .map_err(|e| BrowserError {
+            browser: crate::escape::display(&browser).into_owned(),
+            why: e,
+        })?;
     let _ = std::thread::Builder::new()
         .name("qari-browser".to_owned())
         .spawn(move || {

@@ -96,6 +96,8 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, BadValue> {
 
 /// Serves the library over SSH until SIGINT or SIGTERM.
 pub(super) fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
+    // The process's panic hook is the binary's to set: panics go to the server's log.
+    crate::ssh::log_panics();
     crate::ssh::serve(
         &a.paths,
         &crate::ssh::ServeOptions {

@@ -484,6 +484,8 @@ pub(super) async fn close(
     }
 }
 
+/// Sends the log to `file` (appended) or stderr; installs no panic hook (the binary does,
+/// see [`log_panics`]).
 pub(super) fn init_logging(file: Option<&Path>) -> anyhow::Result<()> {
     let builder = tracing_subscriber::fmt()
         .with_ansi(false)
@@ -502,8 +504,14 @@ pub(super) fn init_logging(file: Option<&Path>) -> anyhow::Result<()> {
         None => builder.with_writer(std::io::stderr).try_init(),
     };
     let _ = result;
+    Ok(())
+}
+
+/// Makes every panic a line of the log (escaped and capped) instead of text on stderr: for the
+/// binary to install at its edge once logging is set up (a session's panic ends only it, and
+/// its line is all that is left of it).
+pub fn log_panics() {
     std::panic::set_hook(Box::new(|info| {
         tracing::error!("panic: {}", crate::escape::log(&info.to_string(), 500));
     }));
-    Ok(())
 }
