@@ -26,8 +26,10 @@
 //! - [`ui`]: draws the app into a ratatui buffer, never changing it.
 //! - [`screen`]: drives a ratatui terminal for any backend, scrolling with the terminal's
 //!   scroll regions so a one-line scroll sends one line.
-//! - [`terminal`]: terminal facts: the bidi mode each terminal gets (mlterm reorders by
-//!   itself), the bytes that enter and leave it, and each row's paragraph direction.
+//! - [`frontend`]: what the front ends share: the settings from flags, environment and
+//!   config, the library to open; [`terminal`] (in it): the bidi mode each terminal gets
+//!   (mlterm reorders by itself), the bytes that enter and leave the full screen (mouse
+//!   capture included), each row's paragraph direction, input events as [`app::Input`]s.
 //! - [`tty`]: the local terminal front end (raw mode, alternate screen, bidi mode, signals).
 //! - [`ssh`]: `qari serve`, the same app served over SSH to many readers at once.
 //! - [`cli`]: the command line on top of them.
@@ -38,6 +40,7 @@ pub mod cli;
 pub mod config;
 pub mod document;
 pub mod escape;
+pub mod frontend;
 pub mod keymap;
 pub mod layout;
 pub mod library;
@@ -46,7 +49,7 @@ pub mod screen;
 pub mod search;
 pub mod ssh;
 pub mod state;
-pub mod terminal;
+pub use frontend::terminal;
 pub mod text;
 pub mod tty;
 pub mod ui;

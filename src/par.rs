@@ -35,3 +35,18 @@ pub fn par_map<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
     all.sort_unstable_by_key(|(i, _)| *i);
     all.into_iter().map(|(_, t)| t).collect()
 }
+
+/// `f` of every item on every core, a batch of 4096 at a time, handed to `each` in order: what
+/// is held at once is one batch of results.
+pub fn par_map_batched<T: Sync, R: Send, E>(
+    items: &[T],
+    f: impl Fn(&T) -> R + Sync,
+    mut each: impl FnMut(R) -> Result<(), E>,
+) -> Result<(), E> {
+    for batch in items.chunks(4096) {
+        for r in par_map(batch.len(), |i| f(&batch[i])) {
+            each(r)?;
+        }
+    }
+    Ok(())
+}

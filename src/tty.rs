@@ -16,17 +16,15 @@ use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 
-use crossterm::event::{self, Event, KeyEventKind, MouseEventKind};
-use crossterm::{cursor, execute, terminal};
+use crossterm::event::{self, Event};
+use crossterm::terminal;
 use ratatui::backend::CrosstermBackend;
 
 use crate::app::{App, Input};
 use crate::layout::BidiMode;
 use crate::screen::Screen;
-use crate::terminal::Directed;
+use crate::terminal::{Directed, Modes, to_input};
 use crate::ui::Theme;
-
-pub use crate::terminal::{APP_ENTER as BIDI_ENTER, APP_LEAVE as BIDI_LEAVE};
 
 /// Whether the terminal is in qari's modes now (so restoring twice is harmless).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
@@ -50,17 +48,7 @@ fn enter(bidi: BidiMode, mouse: bool) -> std::io::Result<()> {
     BIDI.store(mode_code(bidi), Ordering::SeqCst);
     MOUSE.store(mouse, Ordering::SeqCst);
     let mut out = std::io::stdout();
-    execute!(out, terminal::EnterAlternateScreen, cursor::MoveTo(0, 0))?;
-    out.write_all(crate::terminal::enter(bidi).as_bytes())?;
-    execute!(
-        out,
-        terminal::Clear(terminal::ClearType::All),
-        cursor::Hide,
-        event::EnableBracketedPaste
-    )?;
-    if mouse {
-        execute!(out, event::EnableMouseCapture)?;
-    }
+    out.write_all(Modes { bidi, mouse }.enter().as_bytes())?;
     out.flush()
 }
 
@@ -69,20 +57,15 @@ pub fn restore() {
     if !ACTIVE.swap(false, Ordering::SeqCst) {
         return;
     }
-    let mut out = std::io::stdout();
-    if MOUSE.load(Ordering::SeqCst) {
-        let _ = execute!(out, event::DisableMouseCapture);
-    }
     let mode = [BidiMode::Off, BidiMode::App, BidiMode::Terminal]
         .into_iter()
         .find(|&m| mode_code(m) == BIDI.load(Ordering::SeqCst));
-    let _ = out.write_all(crate::terminal::leave(mode.unwrap_or(BidiMode::Off)).as_bytes());
-    let _ = execute!(
-        out,
-        event::DisableBracketedPaste,
-        cursor::Show,
-        terminal::LeaveAlternateScreen
-    );
+    let modes = Modes {
+        bidi: mode.unwrap_or(BidiMode::Off),
+        mouse: MOUSE.load(Ordering::SeqCst),
+    };
+    let mut out = std::io::stdout();
+    let _ = out.write_all(modes.leave().as_bytes());
     let _ = out.flush();
     let _ = terminal::disable_raw_mode();
 }
@@ -95,11 +78,7 @@ fn install_panic_hook() {
             return;
         }
         restore();
-        let what = info
-            .payload()
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+        let what = crate::frontend::panic_text(info.payload())
             .unwrap_or_else(|| "an unknown error".to_owned());
         let at = info
             .location()
@@ -247,7 +226,7 @@ fn drive(
         if let Some(url) = app.take_open_request()
             && let Err(e) = open_in_browser(&url)
         {
-            app.set_message(e);
+            app.set_message(e.to_string());
             screen.draw(app)?;
         }
         if std::mem::take(&mut first) {
@@ -312,10 +291,18 @@ fn drive(
     }
 }
 
+/// A browser that could not be started: one sentence for the status line.
+#[derive(Debug, thiserror::Error)]
+#[error("{browser} could not be started ({why}); y copies the address")]
+struct BrowserError {
+    browser: String,
+    why: std::io::Error,
+}
+
 /// Hands `url` (a web address, checked by the app) to `$BROWSER`, else `xdg-open` (`open` on
 /// macOS), detached from the terminal: its output would garble the screen. The child is
 /// waited for on a thread of its own. The error is one sentence for the status line.
-fn open_in_browser(url: &str) -> Result<(), String> {
+fn open_in_browser(url: &str) -> Result<(), BrowserError> {
     use std::process::{Command, Stdio};
     let browser = std::env::var("BROWSER")
         .ok()
@@ -334,7 +321,10 @@ fn open_in_browser(url: &str) -> Result<(), String> {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .map_err(|e| format!("{browser} could not be started ({e}); y copies the address"))?;
+        .map_err(|e| BrowserError {
+            browser: crate::escape::display(&browser).into_owned(),
+            why: e,
+        })?;
     let _ = std::thread::Builder::new()
         .name("qari-browser".to_owned())
         .spawn(move || {
@@ -342,19 +332,4 @@ fn open_in_browser(url: &str) -> Result<(), String> {
             let _ = child.wait();
         });
     Ok(())
-}
-
-/// A crossterm event as the app's input.
-pub fn to_input(ev: Event) -> Option<Input> {
-    match ev {
-        Event::Key(k) if k.kind != KeyEventKind::Release => Some(Input::Key(k)),
-        Event::Resize(w, h) => Some(Input::Resize(w, h)),
-        Event::Paste(p) => Some(Input::Paste(p)),
-        Event::Mouse(m) => match m.kind {
-            MouseEventKind::ScrollUp => Some(Input::ScrollUp),
-            MouseEventKind::ScrollDown => Some(Input::ScrollDown),
-            _ => None,
-        },
-        _ => None,
-    }
 }

@@ -6,8 +6,11 @@ use assert_cmd::Command;
 #[allow(dead_code, reason = "each user of the harness uses part of it")]
 mod pty;
 
+/// The binary, with no config file of the user's (a test that wants one sets its own).
 fn qari() -> Command {
-    Command::cargo_bin("qari").unwrap()
+    let mut cmd = Command::cargo_bin("qari").unwrap();
+    cmd.env("QARI_CONFIG", "/nonexistent/config.toml");
+    cmd
 }
 
 fn fixtures(rel: &str) -> String {
@@ -470,4 +473,118 @@ fn a_hostile_file_name_never_reaches_the_terminal_from_the_reader() {
         std::str::from_utf8(raw).is_ok(),
         "valid UTF-8: no raw C1 byte"
     );
+}
+
+/// A library of two articles in a temporary folder, and a config file naming it.
+fn configured_library() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("library");
+    std::fs::create_dir(&lib).unwrap();
+    std::fs::write(
+        lib.join("zebra.txt"),
+        "Zebras of the configured library\n\nThe configured library speaks of zebras.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        lib.join("okapi.txt"),
+        "Okapis of the configured library\n\nAn okapi is no zebra.\n",
+    )
+    .unwrap();
+    let config = dir.path().join("config.toml");
+    let quoted = serde_json::to_string(lib.to_str().unwrap()).unwrap();
+    std::fs::write(&config, format!("library = [{quoted}]\n")).unwrap();
+    (dir, config)
+}
+
+#[test]
+fn list_check_and_search_open_the_configured_library() {
+    let (_dir, config) = configured_library();
+    let run = |args: &[&str]| {
+        let out = qari()
+            .args(args)
+            .env("QARI_CONFIG", &config)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (code, list, err) = run(&["list"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(list.lines().count(), 2, "{list}");
+    assert!(
+        list.contains("zebra.txt") && list.contains("okapi.txt"),
+        "{list}"
+    );
+    let (code, json, _) = run(&["list", "--json"]);
+    assert_eq!(code, Some(0));
+    let entries: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+    assert_eq!(entries.len(), 2);
+    let (code, check, err) = run(&["check"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        check.contains("2 files read, 2 articles loaded, 0 files unusable"),
+        "{check}"
+    );
+    let (code, hits, err) = run(&["search", "zebra"]);
+    assert_eq!(code, Some(0), "{err}");
+    let ids: Vec<&str> = hits
+        .lines()
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2, "{hits}");
+    assert!(
+        ids.iter()
+            .all(|id| id.ends_with("zebra.txt") || id.ends_with("okapi.txt"))
+    );
+    // Not the embedded sample: its catalogue is 185 articles, none about okapis.
+    let (code, _, _) = run(&["search", "okapi"]);
+    assert_eq!(code, Some(0));
+}
+
+#[test]
+fn paths_on_the_command_line_win_over_the_configured_library() {
+    let (_dir, config) = configured_library();
+    let formats = fixtures("formats");
+    let out = qari()
+        .args(["list", &formats])
+        .env("QARI_CONFIG", &config)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(!text.contains("zebra.txt"), "{text}");
+    assert!(text.contains("report.md"), "{text}");
+    let out = qari()
+        .args(["search", "zebra", &formats])
+        .env("QARI_CONFIG", &config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "no zebra among the formats");
+    let out = qari()
+        .args(["check", &formats])
+        .env("QARI_CONFIG", &config)
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("2 files read")
+    );
+}
+
+#[test]
+fn without_a_configured_library_the_sample_opens() {
+    let out = qari()
+        .arg("list")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(String::from_utf8(out).unwrap().lines().count(), 185);
 }

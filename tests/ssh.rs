@@ -232,6 +232,16 @@ fn keygen(path: &Path) {
 }
 
 fn start(extra: &[&str]) -> Server {
+    start_from(extra, None)
+}
+
+/// A server started with no library on its command line, its config file saying `config`
+/// and naming the library.
+fn start_configured(config: &str) -> Server {
+    start_from(&[], Some(config))
+}
+
+fn start_from(extra: &[&str], config: Option<&str>) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let lib = dir.path().join("library");
     std::fs::create_dir(&lib).unwrap();
@@ -246,9 +256,20 @@ fn start(extra: &[&str]) -> Server {
         dir.path().join("authorized_keys"),
     )
     .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_qari"))
-        .arg("serve")
-        .arg(&lib)
+    let config_file = dir.path().join("config.toml");
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_qari"));
+    serve.arg("serve");
+    if let Some(text) = config {
+        let quoted = lib
+            .to_str()
+            .unwrap()
+            .replace('\\', "\\\\")
+            .replace('"', "\\\"");
+        std::fs::write(&config_file, format!("{text}\nlibrary = [\"{quoted}\"]\n")).unwrap();
+    } else {
+        serve.arg(&lib);
+    }
+    let mut child = serve
         .arg("--listen")
         .arg("127.0.0.1:0")
         .arg("--authorized-keys")
@@ -258,7 +279,7 @@ fn start(extra: &[&str]) -> Server {
         .arg("--state-dir")
         .arg(dir.path().join("state"))
         .args(extra)
-        .env("QARI_CONFIG", dir.path().join("none.toml"))
+        .env("QARI_CONFIG", &config_file)
         .env("QARI_TEST_PANIC", "1")
         // The server's own terminal says mlterm: no session may take it for its own.
         .env("TERM", "mlterm")
@@ -857,4 +878,57 @@ fn a_copy_over_ssh_is_an_osc_52_write_to_the_client() {
         .expect("ended by ST");
     assert!(end > 7, "with a payload");
     assert_eq!(raw.matches("\x1b]52;").count(), 1);
+}
+
+#[test]
+fn the_configured_library_is_served_and_mouse_true_captures_the_wheel() {
+    if !have_ssh() {
+        return;
+    }
+    let s = start_configured("mouse = true");
+    let mut t = s.reader(100, 30);
+    // The library of the config file (three articles), not the embedded sample.
+    assert!(t.wait_for("3 articles", WAIT), "{}", t.screen());
+    let on = "\x1b[?1000h\x1b[?1002h\x1b[?1003h\x1b[?1015h\x1b[?1006h";
+    let raw = t.raw_text();
+    assert!(
+        raw.contains(&format!("\x1b[?2004h{on}")),
+        "mouse capture on with the screen's entry"
+    );
+    t.send(b"\r");
+    assert!(t.wait_for("ﻙﺭﻮﻐﻛﺎﻣ ﺖﻳﺮﺑ", WAIT), "{}", t.screen());
+    t.settle(Duration::from_millis(300), WAIT);
+    let before = t.screen();
+    // The wheel, down, as an SGR mouse report at column 10, row 10.
+    t.send(b"\x1b[<65;10;10M");
+    t.settle(Duration::from_millis(300), WAIT);
+    let after = t.screen();
+    assert_eq!(
+        after.lines().nth(1),
+        before.lines().nth(4),
+        "the wheel scrolled by three lines"
+    );
+    t.send(b"q");
+    assert_eq!(t.wait_exit(WAIT), Some(0));
+    let raw = t.raw_text();
+    let off = "\x1b[?1006l\x1b[?1015l\x1b[?1003l\x1b[?1002l\x1b[?1000l";
+    assert!(
+        raw.rfind(off).expect("mouse capture off on the way out") > raw.rfind(on).unwrap(),
+        "off after on"
+    );
+}
+
+#[test]
+fn without_mouse_the_wheel_is_not_captured_over_ssh() {
+    if !have_ssh() {
+        return;
+    }
+    let s = start_configured("mouse = false");
+    let mut t = s.reader(100, 30);
+    assert!(t.wait_for("3 articles", WAIT), "{}", t.screen());
+    t.send(b"q");
+    assert_eq!(t.wait_exit(WAIT), Some(0));
+    let raw = t.raw_text();
+    assert!(!raw.contains("\x1b[?1000h"), "no mouse capture asked for");
+    assert!(!raw.contains("\x1b[?1000l"));
 }

@@ -21,10 +21,10 @@
 //! `WHY` go through [`crate::escape::log`] (quotes, backslashes and controls escaped, length
 //! capped), so a field can neither end early nor forge a line.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use russh::keys::{HashAlg, PublicKey};
 
@@ -288,6 +288,58 @@ pub fn refused(peer: SocketAddr, reason: &str) {
         from(peer),
         crate::escape::log(reason, 300)
     );
+}
+
+/// Connections a minute per address.
+pub(crate) struct RateLimit {
+    pub(crate) per_minute: usize,
+    pub(crate) seen: HashMap<IpAddr, VecDeque<Instant>>,
+}
+
+/// What the rate limit says of a new connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Rate {
+    /// Under the limit.
+    Allow,
+    /// Over it: turned away with a message (as many times a minute again as the limit).
+    Refuse,
+    /// Far over it: closed without a word.
+    Drop,
+}
+
+impl RateLimit {
+    /// Addresses remembered at most. Past 10,000 the quiet ones are forgotten; past this many
+    /// recent ones every address is: the limit is then looser for a minute, never the memory.
+    const MAX_ADDRESSES: usize = 100_000;
+
+    pub(crate) fn check(&mut self, ip: IpAddr) -> Rate {
+        let now = Instant::now();
+        let q = self.seen.entry(ip).or_default();
+        while q
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > Duration::from_secs(60))
+        {
+            q.pop_front();
+        }
+        let verdict = if q.len() < self.per_minute {
+            Rate::Allow
+        } else if q.len() < self.per_minute.saturating_mul(2) {
+            Rate::Refuse
+        } else {
+            return Rate::Drop;
+        };
+        q.push_back(now);
+        if self.seen.len() > 10_000 {
+            self.seen.retain(|_, q| {
+                q.back()
+                    .is_some_and(|t| now.duration_since(*t) <= Duration::from_secs(60))
+            });
+            if self.seen.len() > Self::MAX_ADDRESSES {
+                self.seen.clear();
+            }
+        }
+        verdict
+    }
 }
 
 #[cfg(test)]

@@ -176,7 +176,7 @@ impl KeyParser {
 
 fn to_input(ev: terminput::Event) -> Option<Input> {
     let ev = terminput_crossterm::to_crossterm(ev).ok()?;
-    crate::tty::to_input(ev)
+    crate::terminal::to_input(ev)
 }
 
 #[cfg(test)]

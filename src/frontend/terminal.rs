@@ -94,6 +94,67 @@ pub fn direction(rtl: bool) -> &'static str {
     if rtl { RTL } else { LTR }
 }
 
+/// Mouse capture on (button, drag and motion tracking, in the SGR and RXVT encodings), as
+/// crossterm's `EnableMouseCapture` writes it.
+pub const MOUSE_ON: &str = "\x1b[?1000h\x1b[?1002h\x1b[?1003h\x1b[?1015h\x1b[?1006h";
+/// Mouse capture off, [`MOUSE_ON`] undone in reverse order.
+pub const MOUSE_OFF: &str = "\x1b[?1006l\x1b[?1015l\x1b[?1003l\x1b[?1002l\x1b[?1000l";
+
+/// How the full-screen reader holds a terminal: its bidi mode and whether the mouse wheel is
+/// captured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Modes {
+    /// The bidi mode whose sequences frame the screen.
+    pub bidi: BidiMode,
+    /// Whether mouse capture is on.
+    pub mouse: bool,
+}
+
+impl Modes {
+    /// What takes a terminal into the reader's screen, the local one and an SSH client's
+    /// alike: the alternate screen with the cursor at home, the bidi mode's entry (explicit
+    /// mode in `app`), a clear, the cursor hidden, bracketed paste on, and mouse capture when
+    /// asked for.
+    pub fn enter(self) -> String {
+        let mut s = String::from("\x1b[?1049h\x1b[H");
+        s.push_str(enter(self.bidi));
+        s.push_str("\x1b[2J\x1b[?25l\x1b[?2004h");
+        if self.mouse {
+            s.push_str(MOUSE_ON);
+        }
+        s
+    }
+
+    /// Everything [`Self::enter`] set, undone.
+    pub fn leave(self) -> String {
+        let mut s = String::new();
+        if self.mouse {
+            s.push_str(MOUSE_OFF);
+        }
+        s.push_str("\x1b[?2004l\x1b[?25h");
+        s.push_str(leave(self.bidi));
+        s.push_str("\x1b[?1049l");
+        s
+    }
+}
+
+/// A crossterm event as the app's input: key presses and repeats, sizes, pastes, the wheel.
+pub fn to_input(ev: crossterm::event::Event) -> Option<crate::app::Input> {
+    use crate::app::Input;
+    use crossterm::event::{Event, KeyEventKind, MouseEventKind};
+    match ev {
+        Event::Key(k) if k.kind != KeyEventKind::Release => Some(Input::Key(k)),
+        Event::Resize(w, h) => Some(Input::Resize(w, h)),
+        Event::Paste(p) => Some(Input::Paste(p)),
+        Event::Mouse(m) => match m.kind {
+            MouseEventKind::ScrollUp => Some(Input::ScrollUp),
+            MouseEventKind::ScrollDown => Some(Input::ScrollDown),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// The terminals qari tells apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Terminal {
@@ -374,6 +435,34 @@ mod tests {
         let e = parse_env(Some("side\x1b[2Jways")).unwrap_err().to_string();
         assert!(!e.contains('\x1b'), "{e:?}");
         assert!(e.starts_with("QARI_BIDI is 'side"), "{e}");
+    }
+
+    #[test]
+    fn the_screen_is_entered_and_left_with_mouse_capture_when_asked() {
+        let plain = Modes {
+            bidi: BidiMode::App,
+            mouse: false,
+        };
+        assert_eq!(
+            plain.enter(),
+            "\x1b[?1049h\x1b[H\x1b[8l\x1b[1 k\x1b[2J\x1b[?25l\x1b[?2004h"
+        );
+        assert_eq!(
+            plain.leave(),
+            "\x1b[?2004l\x1b[?25h\x1b[8h\x1b[0 k\x1b[?1049l"
+        );
+        let mouse = Modes {
+            mouse: true,
+            ..plain
+        };
+        assert!(mouse.enter().ends_with(MOUSE_ON));
+        assert!(mouse.leave().starts_with(MOUSE_OFF));
+        // The same bytes crossterm writes for the local terminal.
+        let mut on = String::new();
+        crossterm::Command::write_ansi(&crossterm::event::EnableMouseCapture, &mut on).unwrap();
+        let mut off = String::new();
+        crossterm::Command::write_ansi(&crossterm::event::DisableMouseCapture, &mut off).unwrap();
+        assert_eq!((on.as_str(), off.as_str()), (MOUSE_ON, MOUSE_OFF));
     }
 
     #[test]

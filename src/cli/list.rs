@@ -1,0 +1,108 @@
+//! `qari list`: the catalogue, one line per article or JSON.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use serde::Serialize;
+
+use super::{display_paths, printed_library, report_problems, write_json};
+use crate::escape;
+use crate::library::{Filter, Library, SortKey};
+
+/// Sort orders on the command line.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum SortArg {
+    /// Newest first.
+    Date,
+    /// By title.
+    Title,
+    /// By source.
+    Source,
+}
+
+impl From<SortArg> for SortKey {
+    fn from(s: SortArg) -> Self {
+        match s {
+            SortArg::Date => Self::Date,
+            SortArg::Title => Self::Title,
+            SortArg::Source => Self::Source,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonEntry<'a> {
+    id: &'a str,
+    path: &'a str,
+    title: &'a str,
+    dates: Vec<String>,
+    lang: crate::article::Lang,
+    direction: crate::article::Direction,
+    source: Option<&'a str>,
+    author: Option<String>,
+    url: Option<String>,
+    tags: Vec<String>,
+    encoding: crate::article::TextEncoding,
+    blocks: usize,
+    words: usize,
+}
+
+/// Prints the catalogue of `paths` (else the configured library).
+pub(super) fn run(paths: Vec<PathBuf>, json: bool, sort: SortKey) -> anyhow::Result<ExitCode> {
+    let (lib, paths) = printed_library(paths)?;
+    report_problems(&lib, false);
+    if lib.is_empty() && !paths.is_empty() {
+        anyhow::bail!("no article was found in {}", display_paths(&paths));
+    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if json {
+        lib.load_all();
+        let entries: Vec<JsonEntry<'_>> = lib
+            .view(sort, &Filter::default())
+            .into_iter()
+            .map(|i| {
+                let e = lib.entry(i);
+                let a = lib.article(i).ok();
+                JsonEntry {
+                    id: &e.id,
+                    path: &e.path,
+                    title: &e.title,
+                    dates: e.dates.iter().map(|d| d.to_iso()).collect(),
+                    lang: e.lang,
+                    direction: e.direction,
+                    source: e.source.as_deref(),
+                    author: a.as_ref().and_then(|a| a.byline.clone()),
+                    url: a.as_ref().and_then(|a| a.url.clone()),
+                    tags: a.as_ref().map(|a| a.tags.clone()).unwrap_or_default(),
+                    encoding: e.encoding,
+                    blocks: a.as_ref().map_or(0, |a| a.blocks.len()),
+                    words: e.words,
+                }
+            })
+            .collect();
+        write_json(&mut out, &entries)?;
+    } else {
+        list_lines(&lib, sort, &mut out)?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn list_lines(lib: &Library, sort: SortKey, out: &mut impl Write) -> std::io::Result<()> {
+    for i in lib.view(sort, &Filter::default()) {
+        let e = lib.entry(i);
+        let date = e
+            .date
+            .map_or_else(|| "----------".to_owned(), |d| d.day().to_string());
+        writeln!(
+            out,
+            "{date}  {:<3}  {:>6}  {}  {}",
+            e.lang.code(),
+            e.words,
+            escape::display(&e.id),
+            escape::display(&e.title)
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,50 @@
+//! `qari [PATH…]`: the reader on the local terminal.
+
+use std::process::ExitCode;
+
+use super::{display_paths, load, report_problems, report_save_errors};
+use crate::frontend::{Flags, TermEnv};
+
+/// Opens the reader on the local terminal.
+pub(super) fn run(flags: &Flags) -> anyhow::Result<ExitCode> {
+    let (config, settings, warning) = load(flags, &TermEnv::local())?;
+    let paths = &settings.library;
+    let lib = crate::frontend::open_library(paths);
+    if lib.is_empty() && !paths.is_empty() {
+        report_problems(&lib, false);
+        anyhow::bail!("no article was found in {}", display_paths(paths));
+    }
+    let (store, state_warning) = match crate::state::Store::default_path() {
+        Some(p) => crate::state::Store::open(&p),
+        None => (crate::state::Store::in_memory(), None),
+    };
+    let problems = lib.problems().iter().filter(|p| p.unusable).count();
+    let mut app = crate::app::App::new(std::sync::Arc::new(lib), &config, store, settings.layout);
+    let first_problem = app
+        .library()
+        .problems()
+        .iter()
+        .find(|p| p.unusable)
+        .map(ToString::to_string);
+    for w in [warning, state_warning].into_iter().flatten() {
+        app.set_message(w);
+    }
+    if app.message().is_none()
+        && let Some(p) = first_problem.filter(|_| problems > 0)
+    {
+        let more = if problems > 1 {
+            format!(" ({problems} files were skipped; `qari check` lists them)")
+        } else {
+            String::new()
+        };
+        app.set_message(format!("{p}{more}"));
+    }
+    let ended = crate::tty::run(app, settings.theme);
+    // The last save was queued as the reader closed: wait for it, and say if it failed.
+    let failed = report_save_errors();
+    match ended? {
+        Some(sig) => Ok(ExitCode::from(u8::try_from(128 + sig).unwrap_or(1))),
+        None if failed => Ok(ExitCode::from(1)),
+        None => Ok(ExitCode::SUCCESS),
+    }
+}

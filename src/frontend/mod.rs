@@ -1,0 +1,157 @@
+//! What the front ends (the local terminal, each SSH session, and the commands that print)
+//! share: one function from the flags, the terminal's environment and the config file to the
+//! settings every command uses ([`settings`]), the one way to open the library
+//! ([`open_library`]), and the terminal's facts ([`terminal`]: bidi mode, the bytes that
+//! enter and leave the full screen, each row's direction, input events as [`crate::app::Input`]).
+
+pub mod terminal;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use crate::article::Direction;
+use crate::config::Config;
+use crate::layout::{BaseDir, BidiMode, Options};
+use crate::library::Library;
+use crate::ui::{Colors, Theme};
+
+/// What the command line says that bears on the settings.
+#[derive(Debug, Clone, Default)]
+pub struct Flags {
+    /// Files or folders given; none means the configured library (else the embedded sample).
+    pub paths: Vec<PathBuf>,
+    /// `--bidi`.
+    pub bidi: Option<BidiMode>,
+    /// `--no-shape`.
+    pub no_shape: bool,
+    /// `--dir` (`render`); the reader decides each paragraph's direction itself.
+    pub base: BaseDir,
+}
+
+/// The terminal's variables the settings depend on: the local process's own, or those an
+/// SSH client sent (its pty request's `TERM` and what it sent with `SendEnv`), never mixed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TermEnv {
+    /// `TERM`.
+    pub term: Option<String>,
+    /// `MLTERM` (set by mlterm).
+    pub mlterm: Option<String>,
+    /// `COLORTERM`.
+    pub colorterm: Option<String>,
+    /// `NO_COLOR`.
+    pub no_color: Option<String>,
+    /// `QARI_BIDI`.
+    pub qari_bidi: Option<String>,
+}
+
+impl TermEnv {
+    /// This process's environment (the local terminal).
+    pub fn local() -> Self {
+        let var = |k: &str| std::env::var(k).ok();
+        Self {
+            term: var("TERM"),
+            mlterm: var("MLTERM"),
+            colorterm: var("COLORTERM"),
+            no_color: var("NO_COLOR"),
+            qari_bidi: var("QARI_BIDI"),
+        }
+    }
+
+    /// An SSH session's: the `TERM` of its pty request and the variables its client sent. A
+    /// `QARI_BIDI` that names no mode is left out (the session cannot be told on stderr).
+    pub fn session(term: &str, env: &HashMap<String, String>) -> Self {
+        let var = |k: &str| env.get(k).cloned();
+        let qari_bidi =
+            var("QARI_BIDI").filter(|v| terminal::parse_env(Some(v)).is_ok_and(|m| m.is_some()));
+        Self {
+            term: Some(term.to_owned()),
+            mlterm: var("MLTERM"),
+            colorterm: var("COLORTERM"),
+            no_color: var("NO_COLOR"),
+            qari_bidi,
+        }
+    }
+}
+
+/// The settings every command uses, decided once.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The files and folders to open: the ones given, else the config file's `library`;
+    /// empty means the embedded sample library.
+    pub library: Vec<PathBuf>,
+    /// How text is laid out (the bidi mode: `--bidi`, else `QARI_BIDI`, else the config
+    /// file's, else the terminal's; shaping unless `--no-shape` or the config says no).
+    pub layout: Options,
+    /// The colours the terminal takes.
+    pub colors: Colors,
+    /// The config file's theme in those colours.
+    pub theme: Theme,
+    /// Whether the mouse wheel is captured (the config file's `mouse`).
+    pub mouse: bool,
+}
+
+/// The settings from the flags, the terminal's environment and the config file.
+pub fn settings(
+    flags: &Flags,
+    env: &TermEnv,
+    config: &Config,
+) -> Result<Settings, terminal::BadMode> {
+    let asked = terminal::parse_env(env.qari_bidi.as_deref())?;
+    let kind = terminal::Terminal::detect(env.term.as_deref(), env.mlterm.as_deref());
+    let mode = terminal::choose(flags.bidi, asked, config.bidi, kind);
+    let colors = Colors::detect(
+        env.term.as_deref(),
+        env.colorterm.as_deref(),
+        env.no_color.as_deref(),
+    );
+    let library = if flags.paths.is_empty() {
+        config.library.clone()
+    } else {
+        flags.paths.clone()
+    };
+    Ok(Settings {
+        library,
+        layout: Options {
+            base: flags.base,
+            fallback: Direction::Ltr,
+            mode,
+            shape: !flags.no_shape && config.shape,
+        },
+        colors,
+        theme: Theme::new(&config.theme, colors),
+        mouse: config.mouse,
+    })
+}
+
+/// The config file (see [`Config::load`]), or the defaults when it cannot be used together
+/// with the sentence that says why; every command reads its settings here.
+pub fn config() -> (Config, Option<String>) {
+    match Config::load() {
+        Ok(c) => (c, None),
+        Err(e) => (
+            Config::default(),
+            Some(format!("{e}; the default settings are used.")),
+        ),
+    }
+}
+
+/// Opens `paths` (files and folders, walked), or the embedded sample library when there are
+/// none: every command opens its library here.
+pub fn open_library(paths: &[PathBuf]) -> Library {
+    if paths.is_empty() {
+        Library::embedded()
+    } else {
+        Library::open(paths)
+    }
+}
+
+/// A panic's payload as text (the message of `panic!`), when it has one.
+pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> Option<String> {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+}
+
+#[cfg(test)]
+mod tests;

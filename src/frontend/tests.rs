@@ -1,0 +1,115 @@
+use super::*;
+
+fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+#[test]
+fn paths_given_win_over_the_configured_library() {
+    let config = Config {
+        library: vec![PathBuf::from("/configured")],
+        ..Config::default()
+    };
+    let none = settings(&Flags::default(), &TermEnv::default(), &config).unwrap();
+    assert_eq!(none.library, [PathBuf::from("/configured")]);
+    let given = Flags {
+        paths: vec![PathBuf::from("given")],
+        ..Flags::default()
+    };
+    let s = settings(&given, &TermEnv::default(), &config).unwrap();
+    assert_eq!(s.library, [PathBuf::from("given")]);
+    let s = settings(&Flags::default(), &TermEnv::default(), &Config::default()).unwrap();
+    assert!(s.library.is_empty(), "no library configured: the sample");
+}
+
+#[test]
+fn the_bidi_mode_is_flag_then_env_then_config_then_terminal() {
+    let mut config = Config::default();
+    let mlterm = TermEnv {
+        term: Some("mlterm".to_owned()),
+        ..TermEnv::default()
+    };
+    let mode = |f: &Flags, e: &TermEnv, c: &Config| settings(f, e, c).unwrap().layout.mode;
+    assert_eq!(
+        mode(&Flags::default(), &mlterm, &config),
+        BidiMode::Terminal
+    );
+    assert_eq!(
+        mode(&Flags::default(), &TermEnv::default(), &config),
+        BidiMode::App
+    );
+    config.bidi = Some(BidiMode::Off);
+    assert_eq!(mode(&Flags::default(), &mlterm, &config), BidiMode::Off);
+    let asked = TermEnv {
+        qari_bidi: Some("app".to_owned()),
+        ..mlterm
+    };
+    assert_eq!(mode(&Flags::default(), &asked, &config), BidiMode::App);
+    let flag = Flags {
+        bidi: Some(BidiMode::Terminal),
+        ..Flags::default()
+    };
+    assert_eq!(mode(&flag, &asked, &config), BidiMode::Terminal);
+}
+
+#[test]
+fn a_bad_qari_bidi_is_an_error_locally_and_ignored_in_a_session() {
+    let local = TermEnv {
+        qari_bidi: Some("sideways".to_owned()),
+        ..TermEnv::default()
+    };
+    let e = settings(&Flags::default(), &local, &Config::default()).unwrap_err();
+    assert!(e.to_string().starts_with("QARI_BIDI is 'sideways'"), "{e}");
+    let session = TermEnv::session("xterm", &env(&[("QARI_BIDI", "sideways")]));
+    assert_eq!(session.qari_bidi, None);
+    let session = TermEnv::session("xterm", &env(&[("QARI_BIDI", "off")]));
+    let s = settings(&Flags::default(), &session, &Config::default()).unwrap();
+    assert_eq!(s.layout.mode, BidiMode::Off);
+}
+
+#[test]
+fn colours_shaping_and_mouse_come_from_the_terminal_flags_and_config() {
+    let session = TermEnv::session(
+        "xterm-256color",
+        &env(&[("COLORTERM", "truecolor"), ("NO_COLOR", "")]),
+    );
+    let mut config = Config {
+        mouse: true,
+        ..Config::default()
+    };
+    let s = settings(&Flags::default(), &session, &config).unwrap();
+    assert_eq!(s.colors, Colors::True);
+    assert!(s.mouse);
+    assert!(s.layout.shape);
+    let no_color = TermEnv::session("xterm", &env(&[("NO_COLOR", "1")]));
+    let flags = Flags {
+        no_shape: true,
+        base: BaseDir::Rtl,
+        ..Flags::default()
+    };
+    let s = settings(&flags, &no_color, &config).unwrap();
+    assert_eq!(s.colors, Colors::None);
+    assert!(!s.layout.shape);
+    assert_eq!(s.layout.base, BaseDir::Rtl);
+    config.shape = false;
+    assert!(
+        !settings(&Flags::default(), &session, &config)
+            .unwrap()
+            .layout
+            .shape
+    );
+}
+
+#[test]
+fn a_panic_payload_is_its_message() {
+    let p = std::panic::catch_unwind(|| panic!("static")).unwrap_err();
+    assert_eq!(panic_text(&*p).as_deref(), Some("static"));
+    let n = 3;
+    let p = std::panic::catch_unwind(|| panic!("formatted {n}")).unwrap_err();
+    assert_eq!(panic_text(&*p).as_deref(), Some("formatted 3"));
+    let p = std::panic::catch_unwind(|| std::panic::panic_any(7_u8)).unwrap_err();
+    assert_eq!(panic_text(&*p), None);
+}

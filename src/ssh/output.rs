@@ -1,0 +1,151 @@
+//! A session's output: the bytes of its frames gathered per frame and queued for the channel
+//! (a client that stops reading only holds up its own frames), and the ratatui backend that
+//! writes them with the size the client gave.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
+use ratatui::buffer::Cell;
+use ratatui::layout::{Position, Size};
+use russh::ChannelId;
+use russh::server::Handle;
+use tokio::sync::mpsc;
+
+use crate::app::{App, Input};
+use crate::screen::Screen;
+
+use super::session::Mailbox;
+
+/// Bytes for a session's channel: gathered per frame, sent on flush.
+pub(super) struct ChannelWriter {
+    pub(super) buf: Vec<u8>,
+    pub(super) tx: mpsc::UnboundedSender<Vec<u8>>,
+    pub(super) queued: Arc<AtomicUsize>,
+}
+
+impl std::io::Write for ChannelWriter {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(b);
+        Ok(b.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let bytes = std::mem::take(&mut self.buf);
+        self.queued.fetch_add(bytes.len(), Ordering::SeqCst);
+        self.tx
+            .send(bytes)
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "session closed"))
+    }
+}
+
+/// A crossterm backend writing to an SSH channel, with the size the client gave: it never
+/// asks the server's own terminal anything.
+pub struct SessionBackend {
+    pub(super) inner: crate::terminal::Directed<CrosstermBackend<ChannelWriter>>,
+    pub(super) size: Size,
+}
+
+impl Backend for SessionBackend {
+    type Error = std::io::Error;
+
+    fn draw<'a, I>(&mut self, content: I) -> std::io::Result<()>
+    where
+        I: Iterator<Item = (u16, u16, &'a Cell)>,
+    {
+        self.inner.draw(content)
+    }
+
+    fn hide_cursor(&mut self) -> std::io::Result<()> {
+        self.inner.hide_cursor()
+    }
+
+    fn show_cursor(&mut self) -> std::io::Result<()> {
+        self.inner.show_cursor()
+    }
+
+    fn get_cursor_position(&mut self) -> std::io::Result<Position> {
+        Ok(Position::ORIGIN)
+    }
+
+    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> std::io::Result<()> {
+        self.inner.set_cursor_position(position)
+    }
+
+    fn clear(&mut self) -> std::io::Result<()> {
+        self.inner.clear()
+    }
+
+    fn clear_region(&mut self, clear_type: ClearType) -> std::io::Result<()> {
+        self.inner.clear_region(clear_type)
+    }
+
+    fn size(&self) -> std::io::Result<Size> {
+        Ok(self.size)
+    }
+
+    fn window_size(&mut self) -> std::io::Result<WindowSize> {
+        Ok(WindowSize {
+            columns_rows: self.size,
+            pixels: Size::default(),
+        })
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Backend::flush(&mut self.inner)
+    }
+
+    fn scroll_region_up(&mut self, region: std::ops::Range<u16>, n: u16) -> std::io::Result<()> {
+        self.inner.scroll_region_up(region, n)
+    }
+
+    fn scroll_region_down(&mut self, region: std::ops::Range<u16>, n: u16) -> std::io::Result<()> {
+        self.inner.scroll_region_down(region, n)
+    }
+}
+
+pub(super) type Writer = (
+    tokio::task::JoinHandle<()>,
+    mpsc::UnboundedSender<Vec<u8>>,
+    Arc<AtomicUsize>,
+);
+
+/// The task that sends a session's frames: `queued` counts the bytes not sent yet; the
+/// mailbox hears when some went out.
+pub(super) fn spawn_writer(handle: Handle, channel: ChannelId, mailbox: Arc<Mailbox>) -> Writer {
+    let queued = Arc::new(AtomicUsize::new(0));
+    let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Vec<u8>>();
+    let q = Arc::clone(&queued);
+    let writer = tokio::spawn(async move {
+        while let Some(bytes) = out_rx.recv().await {
+            let len = bytes.len();
+            let ok = handle.data(channel, bytes).await.is_ok();
+            q.fetch_sub(len, Ordering::SeqCst);
+            mailbox.sent();
+            if !ok {
+                break;
+            }
+        }
+    });
+    (writer, out_tx, queued)
+}
+
+pub(super) fn send_raw(tx: &mpsc::UnboundedSender<Vec<u8>>, queued: &AtomicUsize, bytes: Vec<u8>) {
+    queued.fetch_add(bytes.len(), Ordering::SeqCst);
+    let _ = tx.send(bytes);
+}
+
+pub(super) fn resize(
+    screen: &mut Screen<SessionBackend>,
+    app: &mut App,
+    w: u16,
+    h: u16,
+) -> std::io::Result<()> {
+    screen.backend_mut().size = Size::new(w, h);
+    screen.resize(w, h)?;
+    app.handle(Input::Resize(w, h));
+    Ok(())
+}
