@@ -20,13 +20,13 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 
-use crate::article::Article;
+use crate::article::{Article, Place};
 use crate::config::Config;
 use crate::keymap::{Action, Keymap};
-use crate::layout::document::{DocLine, LineKind, Origin, PreparedArticle};
+use crate::layout::document::{DocLine, LineKind, PreparedArticle};
 use crate::layout::{Options, VisualLine};
 use crate::library::{Filter, Library, SortKey};
-use crate::search::{self, Hit, Query, SharedIndex};
+use crate::search::{self, Hit, Match, Query, SharedIndex};
 use crate::state::{Position, Store};
 
 mod filter;
@@ -357,7 +357,7 @@ pub struct Reader {
     /// The source position at the top, kept across widths.
     anchor: Position,
     /// Matches of the last search: (origin, source byte range).
-    pub matches: Vec<(Origin, std::ops::Range<usize>)>,
+    pub matches: Vec<Match>,
     /// The current match.
     pub current: Option<usize>,
     /// Shown as a preview of the list's selection (side by side): not read yet, its place
@@ -402,17 +402,14 @@ impl Reader {
 
     fn position_of(&self, line: usize) -> Position {
         self.lines.get(line).map_or(self.anchor, |l| Position {
-            block: match l.origin {
-                Origin::Head => None,
-                Origin::Block(b) => Some(b),
-            },
+            place: l.origin,
             offset: l.line.src.start,
         })
     }
 
     fn line_of(&self, pos: Position) -> usize {
-        let origin = pos.block.map_or(Origin::Head, Origin::Block);
-        if origin == Origin::Head {
+        let origin = pos.place;
+        if origin.in_head() {
             return 0;
         }
         let mut best = None;
@@ -489,7 +486,7 @@ impl Reader {
         opts: Options,
         bg: &mut Background,
     ) -> Arc<PreparedArticle> {
-        let from = self.anchor.block.unwrap_or(0);
+        let from = self.anchor.place.block().unwrap_or(0);
         let first = Arc::new(PreparedArticle::first_part(
             &self.article,
             opts,
@@ -617,9 +614,6 @@ enum Source {
 
 // ----- background work -----
 
-/// A match in the open article: its origin and source byte range.
-type Match = (Origin, std::ops::Range<usize>);
-
 /// Work finished off the input path, for the app that asked for it.
 enum Done {
     /// The library's hits for `query` (typed as `text`).
@@ -704,10 +698,7 @@ impl Job {
                 query,
                 from_start,
             } => {
-                let matches = search::all_matches_cancellable(&article, &query, cancel)?
-                    .into_iter()
-                    .map(|(b, range)| (b.map_or(Origin::Head, Origin::Block), range))
-                    .collect();
+                let matches = search::all_matches_cancellable(&article, &query, cancel)?;
                 Some(Done::Matches {
                     job,
                     text,
@@ -1350,7 +1341,7 @@ impl App {
         let at = self
             .reader
             .as_ref()
-            .and_then(|r| r.position().block)
+            .and_then(|r| r.position().place.block())
             .unwrap_or(0);
         let k = items.iter().rposition(|i| i.block <= at).unwrap_or(0);
         self.outline = Some(k);
@@ -1391,7 +1382,7 @@ impl App {
         let page = self.page();
         if let Some(r) = &mut self.reader {
             r.anchor = Position {
-                block: Some(b),
+                place: Place::Block(b),
                 offset: 0,
             };
             let max_top = r.lines.len().saturating_sub(page);
@@ -1981,8 +1972,8 @@ impl App {
                 };
                 r.selection = Some((anchor, end));
                 // Keep the moving end on screen.
-                let first = r.lines.iter().position(|l| l.origin == Origin::Block(end));
-                let past = r.lines.iter().rposition(|l| l.origin == Origin::Block(end));
+                let first = r.lines.iter().position(|l| l.origin == Place::Block(end));
+                let past = r.lines.iter().rposition(|l| l.origin == Place::Block(end));
                 if let (Some(first), Some(past)) = (first, past) {
                     let max_top = r.lines.len().saturating_sub(page);
                     if first < r.top {
@@ -2031,7 +2022,7 @@ impl App {
             return;
         };
         let first = r.lines.iter().skip(r.top).find_map(|l| match l.origin {
-            Origin::Block(b) if l.kind != LineKind::Blank => Some(b),
+            Place::Block(b) if l.kind != LineKind::Blank => Some(b),
             _ => None,
         });
         match first {
@@ -2524,13 +2515,7 @@ impl App {
         let first = r
             .matches
             .iter()
-            .position(|(o, range)| {
-                let block = match o {
-                    Origin::Head => None,
-                    Origin::Block(b) => Some(*b),
-                };
-                (block, range.start) >= (top.block, top.offset)
-            })
+            .position(|(place, range)| (*place, range.start) >= (top.place, top.offset))
             .unwrap_or(0);
         self.go_to_match(first);
     }
@@ -2562,13 +2547,7 @@ impl App {
             .lines
             .iter()
             .position(|l| {
-                l.origin == origin
-                    && matches!(
-                        (l.origin, l.kind),
-                        (Origin::Block(_), _) | (Origin::Head, LineKind::Title)
-                    )
-                    && l.kind != LineKind::Blank
-                    && l.line.src.end > range.start
+                l.origin == origin && l.kind != LineKind::Blank && l.line.src.end > range.start
             })
             .unwrap_or(0);
         if line < r.top || line >= r.top + page {
@@ -2908,7 +2887,7 @@ mod tests {
         app.handle(Input::Resize(62, 30));
         let r = app.reader().unwrap();
         assert!(r.is_partial(), "the first part, at once");
-        assert_eq!(r.position().block, at.block, "at the same text");
+        assert_eq!(r.position().place, at.place, "at the same text");
         // Another width while the whole is wrapped for the first: one job, redone after.
         app.handle(Input::Resize(72, 30));
         assert!(app.reader().unwrap().is_partial());
@@ -2920,7 +2899,7 @@ mod tests {
         assert!(!r.is_partial());
         assert_eq!(r.width(), 70);
         assert_eq!(r.lines(), &whole.lay_out(70)[..]);
-        assert_eq!(r.position().block, at.block);
+        assert_eq!(r.position().place, at.place);
     }
 
     #[test]

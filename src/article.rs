@@ -13,6 +13,7 @@ mod html;
 mod json;
 mod markdown;
 mod newsboat;
+mod place;
 mod sanitize;
 mod txt;
 
@@ -22,6 +23,7 @@ use serde::Serialize;
 
 pub use date::{ArticleDate, DateValue, parse_date};
 pub use encoding::{Found as EncodingFound, TextEncoding};
+pub use place::Place;
 pub use sanitize::{is_bidi_control, sanitize};
 
 /// Blocks longer than this are split at a paragraph, line or word boundary, so that one huge

@@ -14,9 +14,9 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
 use crate::app::{App, Focus, Geometry, MIN_HEIGHT, MIN_WIDTH};
-use crate::article::{Direction, Lang};
+use crate::article::{Direction, Lang, Place};
 use crate::keymap::Action;
-use crate::layout::document::{LineKind, Origin};
+use crate::layout::document::LineKind;
 use crate::layout::{Options, VisualLine, lay_out, str_width};
 
 /// How many colours the terminal shows.
@@ -448,10 +448,12 @@ fn draw_snippet(app: &App, theme: &Theme, index: usize, area: Rect, buf: &mut Bu
         return;
     };
     let q = app.search_query();
-    let Some((block, m)) = crate::search::first_match(&article, q) else {
+    let Some((place, m)) = crate::search::first_match(&article, q) else {
         return;
     };
-    let text = block.map_or(article.title.as_str(), |b| article.blocks[b].text.as_str());
+    let Some(text) = place.text(&article) else {
+        return;
+    };
     let width = usize::from(area.width);
     let (window, inner) = crate::search::snippet_window(text, &m, width.saturating_sub(2));
     let Some(slice) = text.get(window) else {
@@ -534,7 +536,7 @@ fn draw_reader(app: &App, theme: &Theme, pane: Rect, text: Rect, buf: &mut Buffe
             _ => Style::new(),
         };
         let base = match (&selected, line.origin) {
-            (Some(sel), Origin::Block(b)) if sel.contains(&b) => {
+            (Some(sel), Place::Block(b)) if sel.contains(&b) => {
                 base.add_modifier(Modifier::REVERSED)
             }
             _ => base,
@@ -562,11 +564,7 @@ fn draw_reader(app: &App, theme: &Theme, pane: Rect, text: Rect, buf: &mut Buffe
         let matches: Vec<(bool, std::ops::Range<usize>)> = r
             .matches
             .iter()
-            .filter(|(o, range)| {
-                *o == line.origin
-                    && (line.origin != Origin::Head || line.kind == LineKind::Title)
-                    && overlaps(range, &line.line.src)
-            })
+            .filter(|(o, range)| *o == line.origin && overlaps(range, &line.line.src))
             .map(|(o, range)| {
                 (
                     current.as_ref() == Some(&(*o, range.clone())),
