@@ -37,7 +37,7 @@ mod reader;
 use background::Background;
 pub use copy::{MAX_COPY_BYTES, is_web_address, osc52};
 pub use filter::{Field, Fields, Split, title_key};
-pub use geometry::{Geometry, fit, fit_end};
+pub use geometry::{Geometry, MAX_COLS, MAX_ROWS, clamp_size, fit, fit_end};
 pub use overlays::{HelpView, OutlineItem, QueryLine};
 pub use reader::Reader;
 
@@ -173,7 +173,7 @@ impl App {
             store.assume_read(&e.id);
         }
         let (keymap, message) = match config.keymap() {
-            Ok(k) => (k, crate::ui::validate_theme(&config.theme).err()),
+            Ok(k) => (k, config.theme.validate().err()),
             Err(e) => (Keymap::default(), Some(e)),
         };
         let mut app = Self {

@@ -59,6 +59,31 @@ pub struct Theme {
     pub matched: String,
 }
 
+impl Theme {
+    /// Checks every colour of the `[theme]` table: the first that is not a colour is named in
+    /// one sentence.
+    pub fn validate(&self) -> Result<(), String> {
+        let fields = [
+            ("title", &self.title),
+            ("heading", &self.heading),
+            ("quote", &self.quote),
+            ("meta", &self.meta),
+            ("bar", &self.bar),
+            ("mark", &self.mark),
+            ("matched", &self.matched),
+        ];
+        for (name, value) in fields {
+            if value.trim().parse::<ratatui::style::Color>().is_err() {
+                let shown: String = value.chars().filter(|c| !c.is_control()).take(40).collect();
+                return Err(format!(
+                    "[theme] {name} = \"{shown}\" is not a colour (a name such as \"yellow\", \"#rrggbb\" or an index 0-255); the terminal's own colour is used"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         toml::from_str(DEFAULT_CONFIG)
@@ -235,5 +260,17 @@ mod tests {
         assert!(e.contains("sideways"), "{e}");
         let e = Config::parse("colour = 1").unwrap_err();
         assert!(e.contains("colour"), "{e}");
+    }
+
+    #[test]
+    fn a_bad_colour_is_named_with_its_setting() {
+        let mut cfg = Config::default().theme;
+        assert!(cfg.validate().is_ok());
+        cfg.quote = "grene".into();
+        let e = cfg.validate().unwrap_err();
+        assert!(
+            e.starts_with("[theme] quote = \"grene\" is not a colour"),
+            "{e}"
+        );
     }
 }

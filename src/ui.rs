@@ -146,32 +146,9 @@ pub fn downgrade(c: Color, colors: Colors) -> Color {
     }
 }
 
-/// Checks every colour of the `[theme]` table: the first that is not a colour is named in
-/// one sentence.
-pub fn validate_theme(cfg: &crate::config::Theme) -> Result<(), String> {
-    let fields = [
-        ("title", &cfg.title),
-        ("heading", &cfg.heading),
-        ("quote", &cfg.quote),
-        ("meta", &cfg.meta),
-        ("bar", &cfg.bar),
-        ("mark", &cfg.mark),
-        ("matched", &cfg.matched),
-    ];
-    for (name, value) in fields {
-        if Color::from_str(value.trim()).is_err() {
-            let shown: String = value.chars().filter(|c| !c.is_control()).take(40).collect();
-            return Err(format!(
-                "[theme] {name} = \"{shown}\" is not a colour (a name such as \"yellow\", \"#rrggbb\" or an index 0-255); the terminal's own colour is used"
-            ));
-        }
-    }
-    Ok(())
-}
-
 impl Theme {
     /// The theme of the config for a terminal with `colors` (an invalid colour is the
-    /// terminal's own; [`validate_theme`] says which).
+    /// terminal's own; [`crate::config::Theme::validate`] says which).
     pub fn new(cfg: &crate::config::Theme, colors: Colors) -> Self {
         let color = |name: &str| -> Color {
             let c = Color::from_str(name.trim()).unwrap_or(Color::Reset);
@@ -1111,17 +1088,5 @@ mod tests {
         cfg.matched = "reset".into();
         let t = Theme::new(&cfg, Colors::Ansi16);
         assert!(t.matched.add_modifier.contains(Modifier::REVERSED));
-    }
-
-    #[test]
-    fn a_bad_colour_is_named_with_its_setting() {
-        let mut cfg = crate::config::Config::default().theme;
-        assert!(validate_theme(&cfg).is_ok());
-        cfg.quote = "grene".into();
-        let e = validate_theme(&cfg).unwrap_err();
-        assert!(
-            e.starts_with("[theme] quote = \"grene\" is not a colour"),
-            "{e}"
-        );
     }
 }

@@ -1,30 +1,18 @@
 //! Work off the input path: one worker per app for searches and finds in an article, threads
 //! preparing a long article or reading a huge file; results come back with a wake.
 
-use std::sync::Arc;
-use std::sync::Mutex;
-use std::sync::PoisonError;
-use std::sync::atomic::AtomicBool;
-use std::sync::atomic::Ordering;
-use std::sync::mpsc::Receiver;
-use std::sync::mpsc::Sender;
-use std::time::Duration;
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
-use super::App;
-use super::EAGER_INDEX_ARTICLES;
-use super::Focus;
-use super::Waker;
 use super::reader::Reader;
+use super::{App, EAGER_INDEX_ARTICLES, Focus, Waker};
 use crate::article::Article;
-use crate::layout::document::DocLine;
-use crate::layout::document::PreparedArticle;
+use crate::layout::document::{DocLine, PreparedArticle};
 use crate::library::Library;
 use crate::search;
-use crate::search::Hit;
-use crate::search::Match;
-use crate::search::Query;
-use crate::search::SharedIndex;
+use crate::search::{Hit, Match, Query, SharedIndex};
 
 /// Where the whole of a long article comes from: the article, to prepare, or prepared.
 #[derive(Clone)]

@@ -2,8 +2,7 @@
 
 use std::sync::Arc;
 
-use super::App;
-use super::Focus;
+use super::{App, Focus};
 use crate::article::Place;
 use crate::keymap::Action;
 use crate::layout::document::LineKind;

@@ -3,11 +3,9 @@
 use std::sync::Arc;
 
 use super::App;
-use super::background::Awaited;
-use super::background::Job;
+use super::background::{Awaited, Job};
 use crate::layout::document::LineKind;
-use crate::search::Match;
-use crate::search::Query;
+use crate::search::{Match, Query};
 use crate::state::Position;
 
 impl App {

@@ -2,14 +2,20 @@
 
 use ratatui::layout::Rect;
 
-use super::App;
-use super::Focus;
-use super::MEASURE;
-use super::MEASURE_STEP;
-use super::MIN_HEIGHT;
-use super::MIN_MEASURE;
-use super::MIN_WIDTH;
-use super::SIDE_BY_SIDE;
+use super::{App, Focus, MEASURE, MEASURE_STEP, MIN_HEIGHT, MIN_MEASURE, MIN_WIDTH, SIDE_BY_SIDE};
+
+/// The widest screen qari draws, in columns: a terminal (or an SSH client's pty request) that
+/// says it is wider is drawn at this width, so no peer can make a session allocate more than
+/// `MAX_COLS × MAX_ROWS` cells.
+pub const MAX_COLS: u16 = 1000;
+/// The tallest screen qari draws, in rows (see [`MAX_COLS`]).
+pub const MAX_ROWS: u16 = 500;
+
+/// A size reported from outside (a local terminal, a pty request, a window change), held to
+/// [`MAX_COLS`] × [`MAX_ROWS`].
+pub fn clamp_size(cols: u16, rows: u16) -> (u16, u16) {
+    (cols.min(MAX_COLS), rows.min(MAX_ROWS))
+}
 
 /// Where everything goes on screen, for a size and a focus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -200,10 +206,10 @@ impl App {
         isize::try_from(self.list_rows().saturating_sub(1).max(1)).unwrap_or(1)
     }
 
-    /// A new size, held to [`crate::screen::MAX_COLS`] × [`crate::screen::MAX_ROWS`] (what
+    /// A new size, held to [`MAX_COLS`] × [`MAX_ROWS`] (what
     /// the front ends draw at most).
     pub(super) fn resize(&mut self, w: u16, h: u16) {
-        self.size = crate::screen::clamp_size(w, h);
+        self.size = clamp_size(w, h);
         if self.geometry().divider.is_none() && self.reader.is_none() {
             self.focus = Focus::List;
         }

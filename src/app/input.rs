@@ -2,17 +2,11 @@
 
 use std::sync::Arc;
 
-use crossterm::event::KeyCode;
-use crossterm::event::KeyEvent;
-use crossterm::event::KeyModifiers;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::App;
-use super::Focus;
-use super::Input;
-use super::MAX_PASTE_BYTES;
-use super::MAX_QUERY_CHARS;
 use super::background::Awaited;
 use super::overlays::QueryLine;
+use super::{App, Focus, Input, MAX_PASTE_BYTES, MAX_QUERY_CHARS};
 use crate::keymap::Action;
 use crate::search::Query;
 

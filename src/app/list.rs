@@ -2,16 +2,11 @@
 
 use std::sync::Arc;
 
-use super::App;
-use super::Focus;
-use super::background::Awaited;
-use super::background::Job;
-use super::filter::Fields;
-use super::filter::title_key;
-use crate::library::Filter;
-use crate::library::SortKey;
-use crate::search::Hit;
-use crate::search::Query;
+use super::background::{Awaited, Job};
+use super::filter::{Fields, title_key};
+use super::{App, Focus};
+use crate::library::{Filter, SortKey};
+use crate::search::{Hit, Query};
 
 impl App {
     /// Searches the library for `text` on the worker, cancelling the search running: the

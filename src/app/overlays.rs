@@ -5,8 +5,7 @@ use ratatui::layout::Rect;
 use super::App;
 use super::geometry::fit;
 use crate::article::Place;
-use crate::keymap::Action;
-use crate::keymap::Keymap;
+use crate::keymap::{Action, Keymap};
 use crate::state::Position;
 
 /// One heading of the outline.

@@ -3,21 +3,11 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use super::App;
-use super::CACHED_WIDTHS;
-use super::FIRST_PART_BYTES;
-use super::Focus;
-use super::PROGRESSIVE_BYTES;
-use super::REWRAP_BYTES;
-use super::background::Background;
-use super::background::Done;
-use super::background::Source;
+use super::background::{Background, Done, Source};
+use super::{App, CACHED_WIDTHS, FIRST_PART_BYTES, Focus, PROGRESSIVE_BYTES, REWRAP_BYTES};
 use crate::article::Article;
-use crate::layout::Options;
-use crate::layout::VisualLine;
-use crate::layout::document::DocLine;
-use crate::layout::document::LineKind;
-use crate::layout::document::PreparedArticle;
+use crate::layout::document::{DocLine, LineKind, PreparedArticle};
+use crate::layout::{Options, VisualLine};
 use crate::search::Match;
 use crate::state::Position;
 

@@ -390,10 +390,7 @@ fn sizes_are_held_to_the_screen_cap() {
     let gate = Arc::new(Gate::default());
     let mut app = held_app(Arc::new(Library::embedded()), &gate);
     app.handle(Input::Resize(65535, 65535));
-    assert_eq!(
-        app.size(),
-        (crate::screen::MAX_COLS, crate::screen::MAX_ROWS)
-    );
+    assert_eq!(app.size(), (MAX_COLS, MAX_ROWS));
     assert!(app.geometry().text.is_some_and(|t| t.width <= MEASURE));
     gate.release();
 }
