@@ -16,6 +16,7 @@ mod json;
 mod lang;
 mod markdown;
 mod newsboat;
+mod place;
 mod sanitize;
 mod txt;
 
@@ -41,6 +42,7 @@ use finish::{
 };
 use format::finish_all;
 use lang::{direction_of, guess_lang, lang_from_code};
+pub use place::Place;
 
 /// Blocks longer than this are split at a paragraph, line or word boundary, so that one huge
 /// paragraph never has to be laid out in one piece.

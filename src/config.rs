@@ -111,6 +111,31 @@ pub struct Theme {
     pub matched: String,
 }
 
+impl Theme {
+    /// Checks every colour of the `[theme]` table: the first that is not a colour is named in
+    /// one sentence.
+    pub fn validate(&self) -> Result<(), String> {
+        let fields = [
+            ("title", &self.title),
+            ("heading", &self.heading),
+            ("quote", &self.quote),
+            ("meta", &self.meta),
+            ("bar", &self.bar),
+            ("mark", &self.mark),
+            ("matched", &self.matched),
+        ];
+        for (name, value) in fields {
+            if value.trim().parse::<ratatui::style::Color>().is_err() {
+                let shown: String = value.chars().filter(|c| !c.is_control()).take(40).collect();
+                return Err(format!(
+                    "[theme] {name} = \"{shown}\" is not a colour (a name such as \"yellow\", \"#rrggbb\" or an index 0-255); the terminal's own colour is used"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         toml::from_str(DEFAULT_CONFIG)

@@ -1,7 +1,7 @@
 //! A whole article laid out: title, dates, byline, then each block, with blank lines between
 //! blocks, list markers and quote margins on the side where the line starts.
 
-use crate::article::{Article, ArticleDate, BlockKind};
+use crate::article::{Article, ArticleDate, BlockKind, Place};
 use crate::layout::{BidiMode, Cursor, LineRef, Options, Prepared, Scratch, VisualLine};
 use crate::text::{Direction, str_width};
 
@@ -24,15 +24,6 @@ pub enum LineKind {
     Blank,
 }
 
-/// Where a line's text comes from: a block of the body, or the article's head.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Origin {
-    /// The title, the dates and the byline.
-    Head,
-    /// Block `n` of the body.
-    Block(usize),
-}
-
 /// One line of a laid-out article. Its cells are made when it is drawn
 /// ([`PreparedArticle::visual`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +31,7 @@ pub struct DocLine {
     /// What the line shows.
     pub kind: LineKind,
     /// Which text it comes from (source ranges of the cells are relative to that text).
-    pub origin: Origin,
+    pub origin: Place,
     /// Where the line breaks and sits; `line.offset` counts from the start of the text area
     /// (after `lead` for LTR).
     pub line: LineRef,
@@ -288,7 +279,7 @@ impl PreparedArticle {
     fn chunk_lines(&self, k: usize, width: usize, emit: &mut impl FnMut(DocLine)) {
         let (first, p) = &self.chunks[k];
         let mut block = *first;
-        let mut origin = Origin::Head;
+        let mut origin = Place::Title;
         let mut kind = LineKind::Title;
         let mut n = 0;
         let mut cur = Cursor::default();
@@ -299,13 +290,15 @@ impl PreparedArticle {
                 if para > 0 {
                     block += 1;
                 }
-                origin = if block < self.head {
-                    Origin::Head
+                origin = if block == 0 {
+                    Place::Title
+                } else if block < self.head {
+                    Place::Meta
                 } else {
-                    Origin::Block(self.first_body + block - self.head)
+                    Place::Block(self.first_body + block - self.head)
                 };
                 kind = kind_of(info.tag);
-                if let Origin::Block(_) = origin {
+                if let Place::Block(_) = origin {
                     emit(blank(origin, k, self.direction));
                 }
                 n = 0;
@@ -424,7 +417,7 @@ fn shown_date(d: &ArticleDate) -> std::borrow::Cow<'_, str> {
 /// Articles with at least this much body text are laid out on every core.
 const PARALLEL_BYTES: usize = 64 * 1024;
 
-fn blank(origin: Origin, chunk: usize, dir: Direction) -> DocLine {
+fn blank(origin: Place, chunk: usize, dir: Direction) -> DocLine {
     DocLine {
         kind: LineKind::Blank,
         origin,

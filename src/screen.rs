@@ -12,20 +12,8 @@ use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
 
 use crate::app::{App, Focus};
+pub use crate::app::{MAX_COLS, MAX_ROWS, clamp_size};
 use crate::ui::{self, Theme};
-
-/// The widest screen qari draws, in columns: a terminal (or an SSH client's pty request) that
-/// says it is wider is drawn at this width, so no peer can make a session allocate more than
-/// `MAX_COLS × MAX_ROWS` cells.
-pub const MAX_COLS: u16 = 1000;
-/// The tallest screen qari draws, in rows (see [`MAX_COLS`]).
-pub const MAX_ROWS: u16 = 500;
-
-/// A size reported from outside (a local terminal, a pty request, a window change), held to
-/// [`MAX_COLS`] × [`MAX_ROWS`].
-pub fn clamp_size(cols: u16, rows: u16) -> (u16, u16) {
-    (cols.min(MAX_COLS), rows.min(MAX_ROWS))
-}
 
 /// What decides whether a frame can scroll the previous one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,8 +14,8 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
 use crate::app::{App, Focus, Geometry, MIN_HEIGHT, MIN_WIDTH};
-use crate::article::{Direction, Lang};
-use crate::document::{LineKind, Origin};
+use crate::article::{Direction, Lang, Place};
+use crate::document::LineKind;
 use crate::keymap::Action;
 use crate::layout::{Options, VisualLine, lay_out};
 use crate::text::str_width;
@@ -147,32 +147,9 @@ pub fn downgrade(c: Color, colors: Colors) -> Color {
     }
 }
 
-/// Checks every colour of the `[theme]` table: the first that is not a colour is named in
-/// one sentence.
-pub fn validate_theme(cfg: &crate::config::Theme) -> Result<(), String> {
-    let fields = [
-        ("title", &cfg.title),
-        ("heading", &cfg.heading),
-        ("quote", &cfg.quote),
-        ("meta", &cfg.meta),
-        ("bar", &cfg.bar),
-        ("mark", &cfg.mark),
-        ("matched", &cfg.matched),
-    ];
-    for (name, value) in fields {
-        if Color::from_str(value.trim()).is_err() {
-            let shown: String = value.chars().filter(|c| !c.is_control()).take(40).collect();
-            return Err(format!(
-                "[theme] {name} = \"{shown}\" is not a colour (a name such as \"yellow\", \"#rrggbb\" or an index 0-255); the terminal's own colour is used"
-            ));
-        }
-    }
-    Ok(())
-}
-
 impl Theme {
     /// The theme of the config for a terminal with `colors` (an invalid colour is the
-    /// terminal's own; [`validate_theme`] says which).
+    /// terminal's own; [`crate::config::Theme::validate`] says which).
     pub fn new(cfg: &crate::config::Theme, colors: Colors) -> Self {
         let color = |name: &str| -> Color {
             let c = Color::from_str(name.trim()).unwrap_or(Color::Reset);
@@ -477,10 +454,12 @@ fn draw_snippet(app: &App, theme: &Theme, index: usize, area: Rect, buf: &mut Bu
         return;
     };
     let q = app.search_query();
-    let Some((block, m)) = crate::search::first_match(&article, q) else {
+    let Some((place, m)) = crate::search::first_match(&article, q) else {
         return;
     };
-    let text = block.map_or(article.title.as_str(), |b| article.blocks[b].text.as_str());
+    let Some(text) = place.text(&article) else {
+        return;
+    };
     let width = usize::from(area.width);
     let (window, inner) = crate::search::snippet_window(text, &m, width.saturating_sub(2));
     let Some(slice) = text.get(window) else {
@@ -564,7 +543,7 @@ fn draw_reader(app: &App, theme: &Theme, pane: Rect, text: Rect, buf: &mut Buffe
             _ => Style::new(),
         };
         let base = match (&selected, line.origin) {
-            (Some(sel), Origin::Block(b)) if sel.contains(&b) => {
+            (Some(sel), Place::Block(b)) if sel.contains(&b) => {
                 base.add_modifier(Modifier::REVERSED)
             }
             _ => base,
@@ -592,11 +571,7 @@ fn draw_reader(app: &App, theme: &Theme, pane: Rect, text: Rect, buf: &mut Buffe
         let matches: Vec<(bool, std::ops::Range<usize>)> = r
             .matches
             .iter()
-            .filter(|(o, range)| {
-                *o == line.origin
-                    && (line.origin != Origin::Head || line.kind == LineKind::Title)
-                    && overlaps(range, &line.line.src)
-            })
+            .filter(|(o, range)| *o == line.origin && overlaps(range, &line.line.src))
             .map(|(o, range)| {
                 (
                     current.as_ref() == Some(&(*o, range.clone())),
@@ -1146,17 +1121,5 @@ mod tests {
         cfg.matched = "reset".into();
         let t = Theme::new(&cfg, Colors::Ansi16);
         assert!(t.matched.add_modifier.contains(Modifier::REVERSED));
-    }
-
-    #[test]
-    fn a_bad_colour_is_named_with_its_setting() {
-        let mut cfg = crate::config::Config::default().theme;
-        assert!(validate_theme(&cfg).is_ok());
-        cfg.quote = "grene".into();
-        let e = validate_theme(&cfg).unwrap_err();
-        assert!(
-            e.starts_with("[theme] quote = \"grene\" is not a colour"),
-            "{e}"
-        );
     }
 }

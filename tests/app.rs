@@ -298,16 +298,12 @@ fn position_is_kept_across_a_width_change() {
     let r = a.reader().unwrap();
     let top_line = &r.lines()[r.top];
     let pos = r.position();
-    assert!(top_line.line.src.start <= pos.offset && pos.block.is_some());
+    assert!(top_line.line.src.start <= pos.offset && pos.place.block().is_some());
     for (w, h) in [(60, 24), (100, 30), (130, 20), (80, 24)] {
         a.handle(Input::Resize(w, h));
         let r = a.reader().unwrap();
         let l = &r.lines()[r.top];
-        let block = match l.origin {
-            qari::document::Origin::Block(b) => Some(b),
-            qari::document::Origin::Head => None,
-        };
-        assert_eq!(block, pos.block, "at {w}x{h}");
+        assert_eq!(l.origin, pos.place, "at {w}x{h}");
         assert!(
             l.line.src.start <= pos.offset && pos.offset < l.line.src.end.max(pos.offset + 1),
             "at {w}x{h}: line {:?} does not hold offset {}",
@@ -344,7 +340,7 @@ fn state_is_saved_and_reloaded() {
     let mut b = app_with(store, 100, 30);
     select(&mut b, SEED);
     b.apply(Action::Open);
-    assert_eq!(b.reader().unwrap().position().block, pos.block);
+    assert_eq!(b.reader().unwrap().position().place, pos.place);
     assert!(b.reader().unwrap().top > 0, "reopens where reading stopped");
 }
 
@@ -557,7 +553,7 @@ fn a_long_article_reopens_deep_inside_at_once() {
     let block = lib.article(0).unwrap().blocks.len() * 3 / 4;
     store.update(&id, |s| {
         s.position = Some(qari::state::Position {
-            block: Some(block),
+            place: qari::article::Place::Block(block),
             offset: 0,
         });
     });
@@ -574,11 +570,11 @@ fn a_long_article_reopens_deep_inside_at_once() {
         r.lines()[r.top].origin
     };
     assert!(a.reader().unwrap().is_partial());
-    assert_eq!(top(&a), qari::document::Origin::Block(block));
+    assert_eq!(top(&a), qari::article::Place::Block(block));
     let first = text(&support::render(&a));
     settle(&mut a);
     assert!(!a.reader().unwrap().is_partial());
-    assert_eq!(top(&a), qari::document::Origin::Block(block));
+    assert_eq!(top(&a), qari::article::Place::Block(block));
     let whole = text(&support::render(&a));
     // The status line differs (the percentage appears); the article's rows do not.
     let rows = |s: &str| s.lines().take(20).map(str::to_owned).collect::<Vec<_>>();

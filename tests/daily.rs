@@ -748,12 +748,12 @@ fn the_outline_lists_the_headings_and_jumps_to_one() {
     assert!(
         r.lines()[r.top..(r.top + page).min(r.lines().len())]
             .iter()
-            .any(|l| l.origin == qari::document::Origin::Block(target)),
+            .any(|l| l.origin == qari::article::Place::Block(target)),
         "the heading is on screen"
     );
     // Opened again, the heading of the text at the top of the pane is the one selected (the
     // last heading cannot be at the top: the article ends first); Esc closes.
-    let top_block = a.reader().unwrap().position().block.unwrap();
+    let top_block = a.reader().unwrap().position().place.block().unwrap();
     let want = items.iter().rposition(|i| i.block <= top_block).unwrap();
     a.handle(ch('t'));
     assert_eq!(a.outline().unwrap().1, want);

@@ -287,14 +287,15 @@ fn a_megabyte_article_lays_out() {
 /// line fits, and each block's lines cover its text in order.
 #[test]
 fn article_lines_match_their_cells_at_every_width() {
-    use qari::document::{LineKind, Origin, PreparedArticle};
+    use qari::article::Place;
+    use qari::document::{LineKind, PreparedArticle};
     let lib = qari::library::Library::embedded();
     for i in (0..lib.len()).step_by(7) {
         let a = lib.article(i).unwrap();
         let prepared = PreparedArticle::new(&a, Options::default());
         for width in [61, 20, 0, 80, 33] {
             let lines = prepared.lay_out(width);
-            let mut next: Option<(Origin, usize)> = None;
+            let mut next: Option<(Place, usize)> = None;
             for l in &lines {
                 let v = prepared.visual(l);
                 assert_eq!(v.width, l.line.width, "{} at {width}", a.id);
@@ -313,8 +314,8 @@ fn article_lines_match_their_cells_at_every_width() {
                     );
                     assert!(text::str_width(&prepared.plain(l, width)) <= width);
                 }
-                if let (Origin::Block(b), LineKind::Paragraph) = (l.origin, l.kind) {
-                    if let Some((Origin::Block(p), end)) = next
+                if let (Place::Block(b), LineKind::Paragraph) = (l.origin, l.kind) {
+                    if let Some((Place::Block(p), end)) = next
                         && p == b
                     {
                         assert_eq!(l.line.src.start, end, "{} block {b} at {width}", a.id);

@@ -48,8 +48,8 @@ pub(super) fn run(
             .article(h.index)
             .ok()
             .and_then(|a| {
-                let (block, m) = first_match(&a, &q)?;
-                let text = block.map_or(a.title.as_str(), |b| a.blocks[b].text.as_str());
+                let (place, m) = first_match(&a, &q)?;
+                let text = place.text(&a)?;
                 let (w, _) = snippet_window(text, &m, 80);
                 text.get(w)
                     .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))

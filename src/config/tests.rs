@@ -93,3 +93,15 @@ fn bad_files_are_one_sentence() {
     let e = Config::parse("colour = 1").unwrap_err().to_string();
     assert!(e.contains("colour"), "{e}");
 }
+
+#[test]
+fn a_bad_colour_is_named_with_its_setting() {
+    let mut cfg = Config::default().theme;
+    assert!(cfg.validate().is_ok());
+    cfg.quote = "grene".into();
+    let e = cfg.validate().unwrap_err();
+    assert!(
+        e.starts_with("[theme] quote = \"grene\" is not a colour"),
+        "{e}"
+    );
+}
