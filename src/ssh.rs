@@ -1,6 +1,6 @@
 //! `qari serve`: the reader served over SSH, one app per session on a shared, read-only library.
 //!
-//! Built on russh (the `ring` backend) and tokio. Each session gets its own [`App`], its own
+//! Built on russh (the `ring` backend) and tokio. Each session gets its own [`App`](crate::app::App), its own
 //! size from the pty request, its own colours from its `TERM`, `COLORTERM` and `NO_COLOR` (never the
 //! server's environment), its own bidi mode from its `QARI_BIDI`, `TERM` and `MLTERM` (see
 //! [`crate::terminal`]), and its own reading state, stored per public-key fingerprint. Input
