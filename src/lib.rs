@@ -40,6 +40,7 @@ pub mod screen;
 pub mod search;
 pub mod ssh;
 pub mod state;
+pub mod store;
 pub mod terminal;
 pub mod tty;
 pub mod ui;
