@@ -260,6 +260,46 @@ impl Db {
         })
     }
 
+    /// Stores the articles of whole files (canonical path, every article the file holds now),
+    /// in one transaction: rows of a file's records that are no longer in it are removed.
+    pub fn replace_files(
+        &mut self,
+        files: &[(String, Vec<(ArticleRow, IndexDoc)>)],
+    ) -> Result<usize> {
+        self.write(|tx| {
+            let mut n = 0;
+            for (path, rows) in files {
+                let keep: HashSet<&str> =
+                    rows.iter().map(|(r, _)| r.identity.key.as_str()).collect();
+                let stale: Vec<i64> = {
+                    let mut stmt =
+                        tx.prepare_cached("SELECT id, key FROM article WHERE path = ?1")?;
+                    let all = stmt.query_map([path], |r| {
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+                    })?;
+                    let mut stale = Vec::new();
+                    for row in all {
+                        let (id, key) = row?;
+                        if !keep.contains(key.as_str()) {
+                            stale.push(id);
+                        }
+                    }
+                    stale
+                };
+                for id in stale {
+                    fts::remove(tx, id)?;
+                    tx.prepare_cached("DELETE FROM article WHERE id = ?1")?
+                        .execute([id])?;
+                }
+                for (row, doc) in rows {
+                    upsert_one(tx, row, doc)?;
+                    n += 1;
+                }
+            }
+            Ok(n)
+        })
+    }
+
     /// Whether the catalog holds the file at `path` (canonical) with this size and mtime:
     /// then it need not be read again.
     pub fn unchanged(&self, path: &str, size: u64, mtime: i64) -> Result<bool> {

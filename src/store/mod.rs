@@ -20,6 +20,7 @@
 pub mod catalog;
 pub mod fts;
 pub mod reading;
+pub mod scan;
 pub mod schema;
 
 #[cfg(test)]

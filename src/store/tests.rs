@@ -85,3 +85,69 @@ fn changing_an_article_replaces_its_index_entry_and_keeps_its_state() {
         "the state followed the edit"
     );
 }
+
+#[test]
+fn a_full_disk_is_a_typed_error_and_what_was_written_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("library.db");
+    let (mut db, _) = Db::open(&path).unwrap();
+    db.upsert(&[(
+        row(ident("/kept", "", b"k"), "kept"),
+        doc("kept", &["kept body"]),
+    )])
+    .unwrap();
+    let pages: i64 = db
+        .conn()
+        .pragma_query_value(None, "page_count", |r| r.get(0))
+        .unwrap();
+    // As if the disk had room for a few more pages only.
+    db.conn()
+        .pragma_update(None, "max_page_count", pages + 4)
+        .unwrap();
+    let big = "كلمة ".repeat(20_000);
+    let e = (0..50)
+        .find_map(|i| {
+            let name = format!("/big{i}");
+            db.upsert(&[(
+                row(ident(&name, "", name.as_bytes()), "big"),
+                doc("big", &[&big]),
+            )])
+            .err()
+        })
+        .expect("the disk fills");
+    assert!(matches!(e, StoreError::DiskFull { .. }), "{e:?}");
+    assert!(
+        e.to_string()
+            .ends_with("could not be written: the disk is full"),
+        "{e}"
+    );
+    assert_eq!(db.matching(&Query::parse("kept")).unwrap().len(), 1);
+    assert_eq!(db.integrity_check().unwrap(), Ok(()));
+}
+
+#[test]
+fn sqlite_errors_are_classified() {
+    let p = std::path::Path::new("/x/library.db");
+    let e = |code| rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None);
+    assert!(matches!(
+        StoreError::from_sqlite(p, &e(8)),
+        StoreError::ReadOnly { .. }
+    ));
+    assert!(matches!(
+        StoreError::from_sqlite(p, &e(13)),
+        StoreError::DiskFull { .. }
+    ));
+    assert!(matches!(
+        StoreError::from_sqlite(p, &e(5)),
+        StoreError::Busy { .. }
+    ));
+    assert!(matches!(
+        StoreError::from_sqlite(p, &e(11)),
+        StoreError::Corrupt { .. }
+    ));
+    let text = StoreError::from_sqlite(p, &e(8)).to_string();
+    assert!(
+        text.starts_with("the library database /x/library.db is read-only ("),
+        "{text}"
+    );
+}
