@@ -49,6 +49,7 @@ pub mod screen;
 pub mod search;
 pub mod ssh;
 pub mod state;
+pub mod store;
 pub use frontend::terminal;
 pub mod text;
 pub mod tty;

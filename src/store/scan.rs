@@ -1,0 +1,142 @@
+//! Bringing the database up to date with folders of article files: files whose size and mtime
+//! the catalog already has are not read; the others are parsed on every core and stored a batch
+//! at a time, one transaction per batch; files gone since the last scan leave the catalog.
+//!
+//! A kill at any moment loses at most the batch being written: the next scan finds the files of
+//! the lost batch changed (not in the catalog) and stores them again.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use super::catalog::{ArticleRow, Identity, canonical, fingerprint, mtime_nanos};
+use super::fts::IndexDoc;
+use super::{Db, Result};
+use crate::article::{self, Format};
+use crate::library::{MAX_ARTICLE_BYTES, read_regular};
+
+/// Files parsed and stored together, in one transaction.
+pub const BATCH_FILES: usize = 256;
+
+/// What a scan did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scanned {
+    /// Files found.
+    pub files: usize,
+    /// Files read and stored (new or changed).
+    pub stored_files: usize,
+    /// Articles stored.
+    pub stored_articles: usize,
+    /// Articles removed (their files are gone).
+    pub removed: usize,
+    /// One sentence for each file that could not be used.
+    pub problems: Vec<String>,
+}
+
+/// Every file of a format qari reads under `root` (a file or a folder, walked recursively;
+/// linked folders are not followed), as canonical paths, sorted.
+pub fn files_under(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![root.to_path_buf()];
+    while let Some(p) = todo.pop() {
+        let Ok(meta) = std::fs::symlink_metadata(&p) else {
+            continue;
+        };
+        if meta.is_dir() {
+            if let Ok(entries) = std::fs::read_dir(&p) {
+                todo.extend(entries.flatten().map(|e| e.path()));
+            }
+        } else if Format::from_path(&p).is_some()
+            && std::fs::metadata(&p).is_ok_and(|m| m.is_file())
+        {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// One file read and parsed: its rows and index entries, or why not.
+type Parsed = std::result::Result<Vec<(ArticleRow, IndexDoc)>, String>;
+
+fn parse_file(path: &Path, canon: &str) -> Parsed {
+    let shown = crate::escape::path(path);
+    let format =
+        Format::from_path(path).ok_or_else(|| format!("{shown}: not a format qari reads."))?;
+    let meta = std::fs::metadata(path).map_err(|e| format!("{shown}: {e}."))?;
+    let file_id = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let (fp, loaded) = if format.reads_path() {
+        let bytes = std::fs::read(path).map_err(|e| format!("{shown}: {e}."))?;
+        let loaded = crate::library::read_cache(path, &file_id).map_err(|e| e.to_string());
+        (fingerprint(&bytes), loaded)
+    } else {
+        let bytes = read_regular(path, MAX_ARTICLE_BYTES).map_err(|e| format!("{shown}: {e}."))?;
+        let loaded = article::parse(&bytes, format, &file_id).map_err(|e| e.to_string());
+        (fingerprint(&bytes), loaded)
+    };
+    let loaded = loaded.map_err(|e| format!("{shown}: {e}."))?;
+    let (size, mtime) = (meta.len(), mtime_nanos(&meta));
+    Ok(loaded
+        .articles
+        .iter()
+        .map(|a| {
+            let identity = Identity {
+                path: canon.to_owned(),
+                key: super::catalog::record_key(&a.id, &file_id).to_owned(),
+                fingerprint: fp,
+            };
+            (ArticleRow::of(a, identity, size, mtime), IndexDoc::of(a))
+        })
+        .collect())
+}
+
+impl Db {
+    /// Brings the catalog and index up to date with the files under `root`; `progress` is
+    /// called after each batch with the files looked at so far and the total.
+    pub fn scan(&mut self, root: &Path, mut progress: impl FnMut(usize, usize)) -> Result<Scanned> {
+        let files = files_under(root);
+        let mut done = Scanned {
+            files: files.len(),
+            ..Scanned::default()
+        };
+        let mut present = HashSet::with_capacity(files.len());
+        let mut todo: Vec<(PathBuf, String)> = Vec::new();
+        for f in files {
+            let Ok(canon) = canonical(&f) else { continue };
+            present.insert(canon.clone());
+            let unchanged = match std::fs::metadata(&f) {
+                Ok(m) => self.unchanged(&canon, m.len(), mtime_nanos(&m))?,
+                Err(_) => false,
+            };
+            if !unchanged {
+                todo.push((f, canon));
+            }
+        }
+        let skipped = done.files - todo.len();
+        for (n, chunk) in todo.chunks(BATCH_FILES).enumerate() {
+            let parsed = crate::par::par_map(chunk.len(), |i| parse_file(&chunk[i].0, &chunk[i].1));
+            let mut batch = Vec::new();
+            for (p, (_, canon)) in parsed.into_iter().zip(chunk) {
+                match p {
+                    Ok(rows) => {
+                        done.stored_files += 1;
+                        batch.push((canon.clone(), rows));
+                    }
+                    Err(why) => done.problems.push(why),
+                }
+            }
+            done.stored_articles += self.replace_files(&batch)?;
+            progress(skipped + n * BATCH_FILES + chunk.len(), done.files);
+        }
+        let root_canon = canonical(root).unwrap_or_default();
+        let root_dir = if Path::new(&root_canon).is_dir() {
+            root_canon
+        } else {
+            // A single file: only it can have vanished.
+            return Ok(done);
+        };
+        done.removed = self.remove_vanished(&root_dir, &present)?;
+        Ok(done)
+    }
+}
