@@ -5,13 +5,15 @@
 //!   ([`text::str_width`]), [`text::Direction`], bidi classes, controls, mirroring and Arabic
 //!   joining types, from tables generated from the Unicode data files.
 //! - [`article`]: the bytes of one stored file (txt, Markdown, HTML, JSON, JSONL, RSS/Atom,
-//!   CSV/TSV; newsboat's cache is read from its path, read-only) to [`article::Article`]s, in
-//!   whatever encoding they came, with dates parsed and every control character made harmless.
+//!   CSV/TSV; newsboat's cache items as the library hands them over) to
+//!   [`article::Article`]s, in whatever encoding they came, with dates parsed and every control
+//!   character made harmless; [`article::Place`]: a place in an article.
 //! - [`layout`]: pure, on [`text`] alone; the bidi layout engine, one block of logical text and
 //!   a width to visual lines of cells that keep their source byte ranges.
 //! - [`document`]: a whole [`article::Article`] laid out with [`layout`]: title, dates,
 //!   blocks, list markers and quote margins.
-//! - [`library`]: the catalog of a folder tree (or the embedded sample library): sort, filter.
+//! - [`library`]: the catalog of a folder tree (or the embedded sample library): safe reads,
+//!   walking, newsboat's cache (read-only), sort, filter.
 //! - [`escape`]: the one sanitizer for names, paths and log fields from outside (one line,
 //!   no control or bidi override reaches a terminal or a log).
 //! - [`par`]: work spread over every core (the catalog, the search index, long articles).
@@ -21,6 +23,8 @@
 //!   index and snippets; every match a byte range of the source.
 //! - [`state`]: reading positions, read marks and bookmarks, saved atomically by a background
 //!   writer.
+//! - [`store`]: the library's `SQLite` database: catalog with stable identities, reading state
+//!   per reader in transactions, the full-text index.
 //! - [`app`]: the reader's state and actions, fed [`app::Input`]s; no drawing, no terminal;
 //!   long work (searches, preparing a long article) on workers that wake the front end.
 //! - [`ui`]: draws the app into a ratatui buffer, never changing it.
