@@ -579,12 +579,20 @@ fn paths_on_the_command_line_win_over_the_configured_library() {
 
 #[test]
 fn without_a_configured_library_the_sample_opens() {
-    let out = qari()
+    // A config file that sets other things but names no library.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "mouse = true\nmeasure = 70\n").unwrap();
+    let assert = qari()
         .arg("list")
+        .env("QARI_CONFIG", &config)
         .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    assert_eq!(String::from_utf8(out).unwrap().lines().count(), 185);
+        .success();
+    let out = assert.get_output();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 185);
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
