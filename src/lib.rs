@@ -17,6 +17,8 @@
 //! - [`escape`]: the one sanitizer for names, paths and log fields from outside (one line,
 //!   no control or bidi override reaches a terminal or a log).
 //! - [`par`]: work spread over every core (the catalog, the search index, long articles).
+//! - [`once`]: a value built once on a worker, waited for or cancelled (the search index,
+//!   the whole of a long article).
 //! - [`config`]: the TOML settings file over embedded defaults; [`keymap`]: the actions and
 //!   the keys bound to them (one table handles keys and writes the help).
 //! - [`search`]: Arabic-aware folding (hamza, tashkeel, digits, case), queries, the library
@@ -48,6 +50,7 @@ pub mod frontend;
 pub mod keymap;
 pub mod layout;
 pub mod library;
+pub mod once;
 pub mod par;
 pub mod screen;
 pub mod search;

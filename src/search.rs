@@ -253,25 +253,12 @@ pub struct Hit {
 /// server too). It can be built on a background thread ahead of the first search; a search
 /// that comes first waits for that build instead of starting another.
 #[derive(Debug, Default)]
-pub struct SharedIndex {
-    cell: std::sync::OnceLock<std::sync::Arc<Index>>,
-    started: std::sync::atomic::AtomicBool,
-    /// Held to wait for the build (see [`SharedIndex::wait`]).
-    lock: std::sync::Mutex<()>,
-    built: std::sync::Condvar,
-}
+pub struct SharedIndex(std::sync::Arc<crate::once::Once<Index>>);
 
 impl SharedIndex {
     /// The index, building it now if no one has.
     pub fn get_or_build(&self, lib: &Library) -> std::sync::Arc<Index> {
-        let index = std::sync::Arc::clone(
-            self.cell
-                .get_or_init(|| std::sync::Arc::new(Index::build(lib))),
-        );
-        // Whoever waits in `wait` looks again now.
-        drop(self.lock.lock());
-        self.built.notify_all();
-        index
+        self.0.get_or_build(|| Index::build(lib))
     }
 
     /// The index once it is built, starting the build in the background if no one has:
@@ -282,77 +269,30 @@ impl SharedIndex {
         lib: &std::sync::Arc<Library>,
         cancel: &std::sync::atomic::AtomicBool,
     ) -> Option<std::sync::Arc<Index>> {
-        use std::sync::atomic::Ordering;
-        if let Some(i) = self.cell.get() {
-            return Some(std::sync::Arc::clone(i));
+        if let Some(i) = self.0.get() {
+            return Some(i);
         }
         self.build_in_background(std::sync::Arc::clone(lib));
-        if !self.started.load(Ordering::Acquire) {
-            return Some(self.get_or_build(lib));
-        }
-        let mut guard = self
-            .lock
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        loop {
-            if let Some(i) = self.cell.get() {
-                return Some(std::sync::Arc::clone(i));
-            }
-            if cancel.load(Ordering::Acquire) {
-                return None;
-            }
-            if !self.started.load(Ordering::Acquire) {
-                // The build in the background failed.
-                drop(guard);
-                return Some(self.get_or_build(lib));
-            }
-            // The build notifies; the timeout only bounds how late a cancel is seen.
-            guard = self
-                .built
-                .wait_timeout(guard, std::time::Duration::from_millis(20))
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .0;
-        }
+        self.0.wait(|| Index::build(lib), cancel)
     }
 
     /// For unit tests: as if a build had started elsewhere, so that nothing builds the index
     /// until the test does.
     #[cfg(test)]
     pub(crate) fn pretend_building(&self) {
-        self.started
-            .store(true, std::sync::atomic::Ordering::Release);
+        self.0.pretend_started();
     }
 
     /// True once the index is ready.
     pub fn is_ready(&self) -> bool {
-        self.cell.get().is_some()
+        self.0.is_ready()
     }
 
-    /// Starts building the index on a thread of its own, unless that was done already.
+    /// Starts building the index on a thread of its own, unless that was done already (when
+    /// no thread can be started, or the build fails, the first search builds it instead).
     pub fn build_in_background(self: &std::sync::Arc<Self>, lib: std::sync::Arc<Library>) {
-        if self.is_ready() || self.started.swap(true, std::sync::atomic::Ordering::AcqRel) {
-            return;
-        }
-        let me = std::sync::Arc::clone(self);
-        let spawned = std::thread::Builder::new()
-            .name("qari-index".to_owned())
-            .spawn(move || {
-                let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    me.get_or_build(&lib);
-                }));
-                if built.is_err() {
-                    // Whoever waits builds it (and reports the failure) instead.
-                    me.started
-                        .store(false, std::sync::atomic::Ordering::Release);
-                    drop(me.lock.lock());
-                    me.built.notify_all();
-                }
-            });
-        if spawned.is_err() {
-            // No thread to spare: the first search builds it instead.
-            self.started
-                .store(false, std::sync::atomic::Ordering::Release);
-        }
+        self.0
+            .start("qari-index", move || Some(Index::build(&lib)), |_| {});
     }
 }
 
@@ -432,26 +372,11 @@ impl Index {
             all = (0..self.docs.len()).collect();
             &all
         };
-        let threads = std::thread::available_parallelism()
-            .map_or(1, std::num::NonZero::get)
-            .clamp(1, 8);
-        let mut hits: Vec<Hit> = if ids.len() < 512 || threads == 1 {
-            ids.iter().filter_map(|&i| score(i)).collect()
-        } else {
-            let chunk = ids.len().div_ceil(threads);
-            std::thread::scope(|s| {
-                let handles: Vec<_> = ids
-                    .chunks(chunk)
-                    .map(|part| {
-                        s.spawn(|| part.iter().filter_map(|&i| score(i)).collect::<Vec<_>>())
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .flat_map(|h| h.join().unwrap_or_default())
-                    .collect()
-            })
-        };
+        // Once `cancel` is set every article left scores `None` at its first term.
+        let mut hits: Vec<Hit> = crate::par::par_map(ids.len(), |k| score(ids[k]))
+            .into_iter()
+            .flatten()
+            .collect();
         if cancel.load(Ordering::Acquire) {
             // Some articles were skipped: the hits are not the answer.
             return None;

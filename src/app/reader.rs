@@ -8,6 +8,7 @@ use super::{App, CACHED_WIDTHS, FIRST_PART_BYTES, Focus, PROGRESSIVE_BYTES, REWR
 use crate::article::Article;
 use crate::document::{DocLine, LineKind, PreparedArticle};
 use crate::layout::{Options, VisualLine};
+use crate::once::{Once, Outcome};
 use crate::search::Match;
 use crate::state::Position;
 
@@ -201,43 +202,44 @@ impl Reader {
         fallback: Arc<PreparedArticle>,
     ) -> Option<u64> {
         let job = bg.next_job();
-        let notifier = bg.notifier.clone();
-        std::thread::Builder::new()
-            .name("qari-layout".to_owned())
-            .spawn(move || {
-                notifier.hold();
-                let stopped = &notifier.stopped;
-                let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    let prepared = match source {
-                        Source::Article(a) => {
-                            Arc::new(PreparedArticle::new_cancellable(&a, opts, stopped)?)
-                        }
-                        Source::Prepared(p) => p,
-                    };
-                    if stopped.load(Ordering::Acquire) {
-                        return None;
-                    }
-                    let lines = Arc::new(prepared.lay_out(width));
-                    Some((prepared, lines))
-                }));
-                let (prepared, lines) = match made {
-                    Ok(Some(made)) => made,
-                    // Cancelled with the app's background work.
-                    Ok(None) => return,
-                    Err(_) => {
-                        let lines = Arc::new(fallback.lay_out(width));
-                        (fallback, lines)
-                    }
-                };
-                notifier.send(Done::Whole {
-                    job,
-                    prepared,
-                    width,
-                    lines,
-                });
-            })
-            .ok()
-            .map(|_| job)
+        let (notifier, hook) = (bg.notifier.clone(), bg.notifier.clone());
+        let whole = Arc::new(Once::<(Arc<PreparedArticle>, Arc<Vec<DocLine>>)>::default());
+        let build = move || {
+            notifier.hold();
+            let stopped = &notifier.stopped;
+            let prepared = match source {
+                Source::Article(a) => {
+                    Arc::new(PreparedArticle::new_cancellable(&a, opts, stopped)?)
+                }
+                Source::Prepared(p) => p,
+            };
+            if stopped.load(Ordering::Acquire) {
+                return None;
+            }
+            let lines = Arc::new(prepared.lay_out(width));
+            Some((prepared, lines))
+        };
+        let then = move |outcome: Outcome<_>| {
+            let (prepared, lines) = match outcome {
+                Outcome::Built(made) => {
+                    let (prepared, lines): &(Arc<PreparedArticle>, Arc<Vec<DocLine>>) = &made;
+                    (Arc::clone(prepared), Arc::clone(lines))
+                }
+                // Cancelled with the app's background work.
+                Outcome::Cancelled => return,
+                Outcome::Failed => {
+                    let lines = Arc::new(fallback.lay_out(width));
+                    (fallback, lines)
+                }
+            };
+            hook.send(Done::Whole {
+                job,
+                prepared,
+                width,
+                lines,
+            });
+        };
+        whole.start("qari-layout", build, then).then_some(job)
     }
 
     /// Whether only the first part of the article is laid out yet.
