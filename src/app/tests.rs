@@ -132,7 +132,11 @@ fn each_keystroke_cancels_the_running_search() {
     assert!(!last.load(Ordering::Acquire));
     gate.release();
     assert!(app.wait_background(Duration::from_secs(60)));
-    assert_eq!(app.search_text(), "داعش", "only the last query's hits are shown");
+    assert_eq!(
+        app.search_text(),
+        "داعش",
+        "only the last query's hits are shown"
+    );
     assert!(app.searching() && !app.view().is_empty());
     // A scorer given a set flag gives up.
     let index = search::Index::build(&app.lib);
