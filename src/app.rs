@@ -161,7 +161,10 @@ impl App {
         for e in lib.entries().filter(|e| e.unread == Some(false)) {
             store.assume_read(&e.id);
         }
-        let (keymap, message) = (config.keys.clone(), config.theme.validate().err());
+        let (keymap, message) = (
+            config.keys.clone(),
+            config.theme.validate().err().map(|e| e.to_string()),
+        );
         let mut app = Self {
             lib,
             store,
