@@ -1,9 +1,11 @@
 //! What the front ends (the local terminal, each SSH session, and the commands that print)
 //! share: one function from the flags, the terminal's environment and the config file to the
 //! settings every command uses ([`settings`]), the one way to open the library
-//! ([`open_library`]), and the terminal's facts ([`terminal`]: bidi mode, the bytes that
+//! ([`open_library`]), the one event loop of the full-screen front ends ([`event_loop`]),
+//! and the terminal's facts ([`terminal`]: bidi mode, the bytes that
 //! enter and leave the full screen, each row's direction, input events as [`crate::app::Input`]).
 
+pub mod event_loop;
 pub mod terminal;
 
 use std::collections::HashMap;

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
 
-use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Size;
 use russh::ChannelId;
 use russh::server::Handle;
@@ -233,17 +232,15 @@ pub(super) fn run_session(
         }
     }));
     let opts = app.options();
-    let backend = SessionBackend {
-        inner: crate::terminal::Directed::new(
-            CrosstermBackend::new(ChannelWriter {
-                buf: Vec::new(),
-                tx: out_tx.clone(),
-                queued: Arc::clone(queued),
-            }),
-            opts.mode,
-        ),
-        size: Size::new(size.0, size.1),
-    };
+    let backend = SessionBackend::new(
+        ChannelWriter {
+            buf: Vec::new(),
+            tx: out_tx.clone(),
+            queued: Arc::clone(queued),
+        },
+        opts.mode,
+        Size::new(size.0, size.1),
+    );
     let modes = crate::terminal::Modes {
         bidi: opts.mode,
         mouse: app.mouse(),
@@ -251,7 +248,7 @@ pub(super) fn run_session(
     send_raw(out_tx, queued, modes.enter().into_bytes());
     let mut screen = Screen::new(backend, theme)?;
     let idle = shared.idle_timeout;
-    let end = session::run(&mut app, &mut screen, &mailbox, queued, idle)?;
+    let end = session::run(&mut app, &mut screen, &mailbox, idle)?;
     if let Some(e) = app.save() {
         tracing::warn!(peer = %peer, user = %user, "{e}");
     }
