@@ -25,7 +25,7 @@ use crate::app::{App, Input};
 use crate::frontend::event_loop::{self, Event as LoopEvent, Output, Source};
 use crate::layout::BidiMode;
 use crate::screen::Screen;
-use crate::terminal::{Directed, Modes, to_input};
+use crate::terminal::{Directed, Modes, from_crossterm};
 use crate::ui::Theme;
 
 /// Whether the terminal is in qari's modes now (so restoring twice is harmless).
@@ -244,7 +244,7 @@ impl Source for TtySource {
             self.batch += 1;
             match msg {
                 Msg::Event(ev) => {
-                    if let Some(input) = to_input(ev) {
+                    if let Some(input) = from_crossterm(ev) {
                         return Ok(Some(LoopEvent::Input(input)));
                     }
                 }

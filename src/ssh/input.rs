@@ -8,6 +8,7 @@
 //! more than [`PASTE_MAX`] bytes of it in memory.
 
 use crate::app::Input;
+use crate::terminal::to_input;
 
 /// The paste bytes kept; the rest of a longer paste is dropped.
 pub const PASTE_MAX: usize = 64 * 1024;
@@ -165,18 +166,12 @@ impl KeyParser {
     pub fn flush_escape(&mut self) -> Option<Input> {
         if self.pending_escape() {
             self.buf.clear();
-            return Some(Input::Key(crossterm::event::KeyEvent::new(
-                crossterm::event::KeyCode::Esc,
-                crossterm::event::KeyModifiers::NONE,
+            return to_input(terminput::Event::Key(terminput::KeyEvent::new(
+                terminput::KeyCode::Esc,
             )));
         }
         None
     }
-}
-
-fn to_input(ev: terminput::Event) -> Option<Input> {
-    let ev = terminput_crossterm::to_crossterm(ev).ok()?;
-    crate::terminal::to_input(ev)
 }
 
 #[cfg(test)]
