@@ -23,9 +23,9 @@ use crate::app::{App, Input};
 use crate::frontend::event_loop::{self, Event, Source, Stop};
 use crate::screen::Screen;
 
-use super::ESC_WAIT;
 use super::input::KeyParser;
 use super::output::SessionBackend;
+use super::{ESC_WAIT, Faults};
 
 /// Input bytes a session holds before the connection waits for it to catch up.
 pub const INBOX_LIMIT: usize = 64 * 1024;
@@ -297,10 +297,12 @@ pub fn run(
     screen: &mut Screen<SessionBackend>,
     mailbox: &Mailbox,
     idle: Duration,
+    faults: &Faults,
 ) -> std::io::Result<End> {
     let mut source = SessionSource {
         mailbox,
         idle,
+        faults,
         parser: KeyParser::default(),
         esc_at: None,
         resize_at: Instant::now(),
@@ -318,6 +320,8 @@ pub fn run(
 struct SessionSource<'a> {
     mailbox: &'a Mailbox,
     idle: Duration,
+    #[cfg_attr(not(test), allow(dead_code, reason = "no fault in a shipped build"))]
+    faults: &'a Faults,
     parser: KeyParser,
     /// When the input ended on a lone ESC.
     esc_at: Option<Instant>,
@@ -349,7 +353,16 @@ impl SessionSource<'_> {
         if !got.data.is_empty() {
             self.fetched = true;
             for input in self.parser.feed(&got.data) {
-                super::supervisor::test_panic(&input);
+                #[cfg(test)]
+                if self.faults.panic_on_f12
+                    && input
+                        == Input::Key(crossterm::event::KeyEvent::new(
+                            crossterm::event::KeyCode::F(12),
+                            crossterm::event::KeyModifiers::NONE,
+                        ))
+                {
+                    panic!("F12 pressed where the tests make it a fault");
+                }
                 self.queue.push_back(Event::Input(input));
             }
             self.esc_at = self.parser.pending_escape().then_some(now);

@@ -161,7 +161,14 @@ fn a_flood_of_keys_is_handled_in_batches_with_one_frame_at_most_each() {
     keys.extend(b"jk".repeat(INBOX_LIMIT / 2 - 1));
     keys.push(b'q');
     block_on(m.push(&keys));
-    let end = run(&mut app, &mut screen, &m, Duration::from_secs(600)).unwrap();
+    let end = run(
+        &mut app,
+        &mut screen,
+        &m,
+        Duration::from_secs(600),
+        &Faults::default(),
+    )
+    .unwrap();
     assert_eq!(end, End::Quit, "every key was handled, the last one too");
     let drawn = frames(&mut rx);
     let batches = keys.len().div_ceil(INPUT_BATCH);
@@ -177,7 +184,10 @@ fn a_session_ends_when_idle_closed_or_shut_down() {
     let (mut app, mut screen, _rx) = session();
     let m = Mailbox::default();
     let idle = Duration::from_millis(50);
-    assert_eq!(run(&mut app, &mut screen, &m, idle).unwrap(), End::Idle);
+    assert_eq!(
+        run(&mut app, &mut screen, &m, idle, &Faults::default()).unwrap(),
+        End::Idle
+    );
     // A window change is not input.
     let (mut app, mut screen, _rx) = session();
     let m = std::sync::Arc::new(Mailbox::default());
@@ -189,7 +199,14 @@ fn a_session_ends_when_idle_closed_or_shut_down() {
         }
     });
     assert_eq!(
-        run(&mut app, &mut screen, &m, Duration::from_millis(100)).unwrap(),
+        run(
+            &mut app,
+            &mut screen,
+            &m,
+            Duration::from_millis(100),
+            &Faults::default()
+        )
+        .unwrap(),
         End::Idle
     );
     resizer.join().unwrap();
@@ -197,14 +214,28 @@ fn a_session_ends_when_idle_closed_or_shut_down() {
     let m = Mailbox::default();
     m.close();
     assert_eq!(
-        run(&mut app, &mut screen, &m, Duration::from_secs(600)).unwrap(),
+        run(
+            &mut app,
+            &mut screen,
+            &m,
+            Duration::from_secs(600),
+            &Faults::default()
+        )
+        .unwrap(),
         End::Closed
     );
     let (mut app, mut screen, _rx) = session();
     let m = Mailbox::default();
     m.shutdown();
     assert_eq!(
-        run(&mut app, &mut screen, &m, Duration::from_secs(600)).unwrap(),
+        run(
+            &mut app,
+            &mut screen,
+            &m,
+            Duration::from_secs(600),
+            &Faults::default()
+        )
+        .unwrap(),
         End::Shutdown
     );
 }
@@ -224,7 +255,14 @@ fn the_newest_window_size_is_the_one_applied() {
         block_on(m2.push(b"q"));
     });
     assert_eq!(
-        run(&mut app, &mut screen, &m, Duration::from_secs(600)).unwrap(),
+        run(
+            &mut app,
+            &mut screen,
+            &m,
+            Duration::from_secs(600),
+            &Faults::default()
+        )
+        .unwrap(),
         End::Quit
     );
     quitter.join().unwrap();
