@@ -72,6 +72,9 @@ pub fn restore() {
     let _ = terminal::disable_raw_mode();
 }
 
+/// The tty's panic hook, for as long as the reader holds the terminal: the terminal put back
+/// first, then one sentence. Installed by [`run`] alone, before raw mode; the other commands
+/// and the server keep their own.
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         if std::thread::current().name() != Some("main") {
@@ -80,16 +83,11 @@ fn install_panic_hook() {
             return;
         }
         restore();
-        let what = crate::frontend::panic_text(info.payload())
-            .unwrap_or_else(|| "an unknown error".to_owned());
-        let at = info
-            .location()
-            .map(|l| format!(" at {}:{}", l.file(), l.line()))
-            .unwrap_or_default();
+        let what = crate::escape::display(&crate::frontend::panic_report(info)).into_owned();
         // Never `eprintln!` here: on a terminal that is gone it panics inside the hook.
         let _ = writeln!(
             std::io::stderr(),
-            "qari: an internal error ({what}{at}) stopped the reader; the terminal was restored."
+            "qari: an internal error ({what}) stopped the reader; the terminal was restored."
         );
     }));
 }
@@ -120,13 +118,18 @@ pub fn run(mut app: App, theme: Theme) -> anyhow::Result<Option<i32>> {
     for sig in ENDING_SIGNALS {
         signal_hook::flag::register_usize(sig, Arc::clone(&signal), usize::try_from(sig)?)?;
     }
+    let previous = std::panic::take_hook();
     install_panic_hook();
-    enter(app.options().mode, app.mouse())?;
+    if let Err(e) = enter(app.options().mode, app.mouse()) {
+        restore();
+        std::panic::set_hook(previous);
+        return Err(e.into());
+    }
     let result = event_loop(&mut app, theme, &signal);
     app.cancel_background();
     let save_error = app.save();
     restore();
-    let _ = std::panic::take_hook();
+    std::panic::set_hook(previous);
     if let Some(e) = save_error {
         let _ = writeln!(std::io::stderr(), "qari: {e}");
     }

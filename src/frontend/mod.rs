@@ -155,5 +155,15 @@ pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> Option<String> {
         .or_else(|| payload.downcast_ref::<String>().cloned())
 }
 
+/// A panic as one phrase for a person or a log: its message ([`panic_text`]) and where it
+/// happened; the tty's panic hook and the server's log say it so.
+pub fn panic_report(info: &std::panic::PanicHookInfo<'_>) -> String {
+    let what = panic_text(info.payload()).unwrap_or_else(|| "an unknown error".to_owned());
+    match info.location() {
+        Some(l) => format!("{what} at {}:{}", l.file(), l.line()),
+        None => what,
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -168,3 +168,27 @@ fn terminal_events_of_both_front_ends_are_one_kind_of_input() {
         "held to what a size holds; the app holds it to the screen's cap"
     );
 }
+
+#[test]
+fn a_panic_report_is_its_message_and_place() {
+    use std::sync::{Arc, Mutex};
+    let said = Arc::new(Mutex::new(String::new()));
+    let into = Arc::clone(&said);
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().name() == Some("reported") {
+            *into.lock().unwrap() = panic_report(info);
+        }
+    }));
+    let thread = std::thread::Builder::new()
+        .name("reported".to_owned())
+        .spawn(|| panic!("a broken {}", "invariant"))
+        .unwrap();
+    let _ = thread.join();
+    std::panic::set_hook(previous);
+    let said = said.lock().unwrap().clone();
+    assert!(
+        said.starts_with("a broken invariant at src/frontend/tests.rs:"),
+        "{said}"
+    );
+}

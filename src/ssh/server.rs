@@ -536,6 +536,7 @@ pub(super) fn init_logging(file: Option<&Path>) -> anyhow::Result<()> {
 /// its line is all that is left of it).
 pub fn log_panics() {
     std::panic::set_hook(Box::new(|info| {
-        tracing::error!("panic: {}", crate::escape::log(&info.to_string(), 500));
+        let report = crate::frontend::panic_report(info);
+        tracing::error!("panic: {}", crate::escape::log(&report, 500));
     }));
 }
