@@ -33,7 +33,8 @@
 //! - [`screen`]: drives a ratatui terminal for any backend, scrolling with the terminal's
 //!   scroll regions so a one-line scroll sends one line.
 //! - [`frontend`]: what the front ends share: the settings from flags, environment and
-//!   config, the library to open; [`terminal`] (in it): the bidi mode each terminal gets
+//!   config, the library to open, the one event loop ([`frontend::event_loop`], generic over
+//!   a front end's source of events and its backend); [`terminal`] (in it): the bidi mode each terminal gets
 //!   (mlterm reorders by itself), the bytes that enter and leave the full screen (mouse
 //!   capture included), each row's paragraph direction, input events as [`app::Input`]s.
 //! - [`tty`]: the local terminal front end (raw mode, alternate screen, bidi mode, signals).

@@ -96,6 +96,24 @@ struct Shared {
     shutdown: watch::Receiver<bool>,
     /// A session with no input for this long says goodbye.
     idle_timeout: Duration,
+    /// Faults the tests inject; none in a shipped build.
+    faults: Faults,
+}
+
+/// Faults the in-crate tests inject through the server's settings, to check that one
+/// session's failure stays its own. A shipped build has no field here and no fault.
+#[derive(Debug, Clone, Default)]
+struct Faults {
+    /// F12 panics the session that reads it.
+    #[cfg(test)]
+    panic_on_f12: bool,
+    /// Logging in (the "none" method) as this user blocks the runtime thread that handles
+    /// it, for this long.
+    #[cfg(test)]
+    stall: Option<(String, Duration)>,
+    /// How many runtime threads such logins block now.
+    #[cfg(test)]
+    stalled: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 #[cfg(test)]

@@ -7,23 +7,25 @@
 //! every signal of [`ENDING_SIGNALS`]) sends the mode's way out (`ESC[8h ESC[0 k` in `app`),
 //! and a resume sends the entry sequence again. In the `terminal` mode each redrawn row also
 //! gets its paragraph direction ([`crate::terminal::Directed`]). The app never reads the tty: this
-//! module turns crossterm events, read on a thread of their own, into [`Input`]s, and draws
-//! again when the app's background work wakes it.
+//! module is a [`Source`] for the shared loop ([`event_loop::run`]) that hands it crossterm's
+//! events, read on a thread of their own, as [`Input`]s, the app's wakes, the ending signals
+//! and the suspend (SIGTSTP); its backend is the loop's [`Output`].
 
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
-use std::sync::mpsc::RecvTimeoutError;
-use std::time::Duration;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
 
 use crossterm::event::{self, Event};
 use crossterm::terminal;
 use ratatui::backend::CrosstermBackend;
 
 use crate::app::{App, Input};
+use crate::frontend::event_loop::{self, Event as LoopEvent, Output, Source};
 use crate::layout::BidiMode;
 use crate::screen::Screen;
-use crate::terminal::{Directed, Modes, to_input};
+use crate::terminal::{Directed, Modes, from_crossterm};
 use crate::ui::Theme;
 
 /// Whether the terminal is in qari's modes now (so restoring twice is harmless).
@@ -70,6 +72,9 @@ pub fn restore() {
     let _ = terminal::disable_raw_mode();
 }
 
+/// The tty's panic hook, for as long as the reader holds the terminal: the terminal put back
+/// first, then one sentence. Installed by [`run`] alone, before raw mode; the other commands
+/// and the server keep their own.
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         if std::thread::current().name() != Some("main") {
@@ -78,16 +83,11 @@ fn install_panic_hook() {
             return;
         }
         restore();
-        let what = crate::frontend::panic_text(info.payload())
-            .unwrap_or_else(|| "an unknown error".to_owned());
-        let at = info
-            .location()
-            .map(|l| format!(" at {}:{}", l.file(), l.line()))
-            .unwrap_or_default();
+        let what = crate::escape::display(&crate::frontend::panic_report(info)).into_owned();
         // Never `eprintln!` here: on a terminal that is gone it panics inside the hook.
         let _ = writeln!(
             std::io::stderr(),
-            "qari: an internal error ({what}{at}) stopped the reader; the terminal was restored."
+            "qari: an internal error ({what}) stopped the reader; the terminal was restored."
         );
     }));
 }
@@ -118,13 +118,18 @@ pub fn run(mut app: App, theme: Theme) -> anyhow::Result<Option<i32>> {
     for sig in ENDING_SIGNALS {
         signal_hook::flag::register_usize(sig, Arc::clone(&signal), usize::try_from(sig)?)?;
     }
+    let previous = std::panic::take_hook();
     install_panic_hook();
-    enter(app.options().mode, app.mouse())?;
+    if let Err(e) = enter(app.options().mode, app.mouse()) {
+        restore();
+        std::panic::set_hook(previous);
+        return Err(e.into());
+    }
     let result = event_loop(&mut app, theme, &signal);
     app.cancel_background();
     let save_error = app.save();
     restore();
-    let _ = std::panic::take_hook();
+    std::panic::set_hook(previous);
     if let Some(e) = save_error {
         let _ = writeln!(std::io::stderr(), "qari: {e}");
     }
@@ -133,7 +138,7 @@ pub fn run(mut app: App, theme: Theme) -> anyhow::Result<Option<i32>> {
     Ok((sig != 0).then(|| i32::try_from(sig).unwrap_or(1)))
 }
 
-fn event_loop(app: &mut App, theme: Theme, signal: &AtomicUsize) -> anyhow::Result<()> {
+fn event_loop(app: &mut App, theme: Theme, signal: &Arc<AtomicUsize>) -> anyhow::Result<()> {
     // Terminals of 16 colours get them as SGR 30–37/90–97.
     let ansi16 = crate::ui::Colors::from_env() == crate::ui::Colors::Ansi16;
     let backend = Directed::new(
@@ -150,19 +155,22 @@ fn event_loop(app: &mut App, theme: Theme, signal: &AtomicUsize) -> anyhow::Resu
     result
 }
 
-/// What the loop waits for: the terminal's events, read on a thread of their own, and the
-/// app's wakes.
+/// What the tty's source waits for: the terminal's events, read on a thread of their own,
+/// and the app's wakes.
 enum Msg {
     Event(Event),
     /// The terminal cannot be read any more.
     Gone,
-    /// Background work finished.
+    /// Background work finished, or a signal came.
     Wake,
 }
 
 /// Events waiting to be handled at most: past it the reading thread waits (a paste or a key
-/// repeat faster than the frames).
+/// repeat faster than the frames); also the most taken before the screen is looked at.
 const QUEUED_EVENTS: usize = 1024;
+
+/// How often a loop with nothing to do looks at the signal flag and the terminal.
+const LOOK_EVERY: Duration = Duration::from_millis(250);
 
 /// Reads the terminal's events on a thread, so that the loop also wakes for the app's
 /// background work.
@@ -186,10 +194,104 @@ fn spawn_reader(tx: std::sync::mpsc::SyncSender<Msg>) -> std::io::Result<()> {
         .map(drop)
 }
 
+/// Why the tty's loop ended without the reader quitting: a signal (the flag says which), or
+/// the terminal went away.
+struct Gone;
+
+/// The local terminal as the loop's source of events: crossterm's events, the ending
+/// signals, SIGTSTP for a suspend.
+struct TtySource {
+    rx: Receiver<Msg>,
+    signal: Arc<AtomicUsize>,
+    bidi: BidiMode,
+    /// Events handed over since the loop last looked at the screen.
+    batch: usize,
+}
+
+impl Source for TtySource {
+    type End = Gone;
+
+    fn next(
+        &mut self,
+        deadline: Option<Instant>,
+        _held: bool,
+    ) -> std::io::Result<Option<LoopEvent<Gone>>> {
+        // Never loop forever on a terminal that keeps saying it has input.
+        if deadline.is_some() && self.batch >= QUEUED_EVENTS {
+            self.batch = 0;
+            return Ok(None);
+        }
+        loop {
+            if self.signal.load(Ordering::SeqCst) != 0 {
+                return Ok(Some(LoopEvent::End(Gone)));
+            }
+            let now = Instant::now();
+            let wait = deadline.map_or(LOOK_EVERY, |d| d.saturating_duration_since(now));
+            let msg = match self.rx.recv_timeout(wait.min(LOOK_EVERY)) {
+                Ok(msg) => msg,
+                Err(RecvTimeoutError::Timeout) => {
+                    if deadline.is_some_and(|d| Instant::now() >= d) {
+                        self.batch = 0;
+                        return Ok(None);
+                    }
+                    // A terminal that went away without its hangup signal reaching us (its
+                    // window closed, its multiplexer killed) reads as end of file forever:
+                    // stop, saving.
+                    if terminal::size().is_err() {
+                        return Ok(Some(LoopEvent::End(Gone)));
+                    }
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => return Ok(Some(LoopEvent::End(Gone))),
+            };
+            self.batch += 1;
+            match msg {
+                Msg::Event(ev) => {
+                    if let Some(input) = from_crossterm(ev) {
+                        return Ok(Some(LoopEvent::Input(input)));
+                    }
+                }
+                Msg::Gone => return Ok(Some(LoopEvent::End(Gone))),
+                Msg::Wake => return Ok(Some(LoopEvent::Wake)),
+            }
+        }
+    }
+
+    fn suspend(&mut self, app: &mut App) -> std::io::Result<bool> {
+        app.save();
+        restore();
+        signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
+        // Here again after `fg`.
+        enter(self.bidi, app.mouse())?;
+        let (w, h) = terminal::size()?;
+        app.handle(Input::Resize(w, h));
+        Ok(true)
+    }
+}
+
+/// The tty's backend: crossterm on stdout (16 colours rewritten when that is all the
+/// terminal shows), each row's direction in the `terminal` mode.
+type TtyBackend = Directed<CrosstermBackend<crate::ui::SgrWriter<std::io::Stdout>>>;
+
+impl Output for TtyBackend {
+    fn follow(&mut self, app: &App) {
+        Directed::follow(self, app);
+    }
+
+    fn write_extra(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.inner_mut().write_all(bytes)?;
+        self.inner_mut().flush()
+    }
+
+    fn open(&mut self, url: &str) -> Option<String> {
+        open_in_browser(url).err().map(|e| e.to_string())
+    }
+}
+
 fn drive(
-    screen: &mut Screen<Directed<CrosstermBackend<crate::ui::SgrWriter<std::io::Stdout>>>>,
+    screen: &mut Screen<TtyBackend>,
     app: &mut App,
-    signal: &AtomicUsize,
+    signal: &Arc<AtomicUsize>,
 ) -> anyhow::Result<()> {
     let (tx, rx) = std::sync::mpsc::sync_channel(QUEUED_EVENTS);
     let waker = tx.clone();
@@ -211,84 +313,15 @@ fn drive(
     spawn_reader(tx)?;
     let (w, h) = terminal::size()?;
     app.handle(Input::Resize(w, h));
-    let bidi = app.options().mode;
-    let mut first = true;
     app.set_local(true);
-    loop {
-        screen.backend_mut().follow(app);
-        screen.draw(app)?;
-        // What the app has for the terminal besides the frame (a clipboard write).
-        let out = app.take_output();
-        if !out.is_empty() {
-            screen.backend_mut().inner_mut().write_all(&out)?;
-            screen.backend_mut().inner_mut().flush()?;
-        }
-        if let Some(url) = app.take_open_request()
-            && let Err(e) = open_in_browser(&url)
-        {
-            app.set_message(e.to_string());
-            screen.draw(app)?;
-        }
-        if std::mem::take(&mut first) {
-            // With the list on screen, ready the search index in the background.
-            app.prepare_search();
-        }
-        if app.should_quit() {
-            return Ok(());
-        }
-        // Wait for an event or a wake, looking at the signal flag and the terminal now and
-        // then.
-        let msg = loop {
-            if signal.load(Ordering::SeqCst) != 0 {
-                return Ok(());
-            }
-            match rx.recv_timeout(Duration::from_millis(250)) {
-                Ok(msg) => break msg,
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => return Ok(()),
-            }
-            // A terminal that went away without its hangup signal reaching us (its window
-            // closed, its multiplexer killed) reads as end of file forever: stop, saving.
-            if terminal::size().is_err() {
-                return Ok(());
-            }
-        };
-        // Take the messages that are already there before drawing again (key repeat, paste),
-        // but never loop forever on a terminal that keeps saying it has input.
-        let mut next = Some(msg);
-        for _ in 0..QUEUED_EVENTS {
-            match next.take() {
-                Some(Msg::Event(ev)) => {
-                    if let Some(input) = to_input(ev) {
-                        app.handle(input);
-                    }
-                }
-                Some(Msg::Gone) => return Ok(()),
-                Some(Msg::Wake) | None => {}
-            }
-            if signal.load(Ordering::SeqCst) != 0 {
-                return Ok(());
-            }
-            if app.should_quit() {
-                break;
-            }
-            match rx.try_recv() {
-                Ok(m) => next = Some(m),
-                Err(_) => break,
-            }
-        }
-        app.poll_background();
-        if app.take_suspend() {
-            app.save();
-            restore();
-            signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
-            // Here again after `fg`.
-            enter(bidi, app.mouse())?;
-            let (w, h) = terminal::size()?;
-            app.handle(Input::Resize(w, h));
-            screen.invalidate()?;
-        }
-    }
+    let mut source = TtySource {
+        rx,
+        signal: Arc::clone(signal),
+        bidi: app.options().mode,
+        batch: 0,
+    };
+    event_loop::run(app, screen, &mut source)?;
+    Ok(())
 }
 
 /// A browser that could not be started: one sentence for the status line.

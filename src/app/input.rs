@@ -10,6 +10,17 @@ use super::{App, Focus, Input, MAX_PASTE_BYTES, MAX_QUERY_CHARS};
 use crate::keymap::Action;
 use crate::search::Query;
 
+/// Pasted text as the query line takes it, the one cleaning of a paste: line breaks, tabs
+/// and other white space made spaces, every other control character and every bidi control
+/// (a paste steers no layout) left out.
+fn clean_paste(text: &str) -> impl Iterator<Item = char> + '_ {
+    text.chars().filter_map(|c| match c {
+        c if c.is_whitespace() => Some(' '),
+        c if c.is_control() || crate::text::is_bidi_control(c) => None,
+        c => Some(c),
+    })
+}
+
 impl App {
     /// Handles one input from the front end. Nothing here waits for background work: a
     /// search is started on the worker (cancelling the one running), an article still being
@@ -32,8 +43,8 @@ impl App {
         self.sync_preview();
     }
 
-    /// A paste: one input, into the query line only, at most [`MAX_PASTE_BYTES`] of it, its
-    /// line breaks and tabs made spaces and every other control character dropped.
+    /// A paste (from either front end, as it came): one input, into the query line only, at
+    /// most [`MAX_PASTE_BYTES`] of it, cleaned by [`clean_paste`].
     pub(super) fn paste(&mut self, text: &str) {
         if self.overlay.prompt.is_none() {
             return;
@@ -43,12 +54,7 @@ impl App {
             end -= 1;
         }
         let cut = end < text.len();
-        let clean = crate::article::sanitize(text.get(..end).unwrap_or_default());
-        let chars = clean
-            .chars()
-            .map(|c| if c.is_whitespace() { ' ' } else { c })
-            .filter(|c| !c.is_control());
-        let dropped = self.extend_query(chars);
+        let dropped = self.extend_query(clean_paste(text.get(..end).unwrap_or_default()));
         if cut || dropped {
             self.message = Some(format!("the query is cut at {MAX_QUERY_CHARS} characters"));
         }

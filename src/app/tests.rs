@@ -390,6 +390,22 @@ fn queries_and_pastes_are_capped_and_cleaned() {
 }
 
 #[test]
+fn a_paste_is_cleaned_once_for_both_front_ends() {
+    let gate = Arc::new(Gate::default());
+    gate.release();
+    let mut app = held_app(Arc::new(Library::embedded()), &gate);
+    app.handle(key(KeyCode::Char('/')));
+    // Line breaks, tabs and other white space (no-break, next line) made spaces; an escape
+    // sequence's control, a bell, an override and an isolate gone; the rest kept as text.
+    app.handle(Input::Paste(
+        "rm -rf /\r\nq\u{1b}[31m\u{7}\u{202e}ok\u{2066}!\u{a0}\u{85}.".into(),
+    ));
+    assert_eq!(app.query().unwrap().text, "rm -rf /  q[31mok!  .");
+    assert!(!app.should_quit(), "a q pasted is text");
+    assert!(app.wait_background(Duration::from_secs(60)));
+}
+
+#[test]
 fn sizes_are_held_to_the_screen_cap() {
     let gate = Arc::new(Gate::default());
     let mut app = held_app(Arc::new(Library::embedded()), &gate);

@@ -1,9 +1,11 @@
 //! What the front ends (the local terminal, each SSH session, and the commands that print)
 //! share: one function from the flags, the terminal's environment and the config file to the
 //! settings every command uses ([`settings`]), the one way to open the library
-//! ([`open_library`]), and the terminal's facts ([`terminal`]: bidi mode, the bytes that
+//! ([`open_library`]), the one event loop of the full-screen front ends ([`event_loop`]),
+//! and the terminal's facts ([`terminal`]: bidi mode, the bytes that
 //! enter and leave the full screen, each row's direction, input events as [`crate::app::Input`]).
 
+pub mod event_loop;
 pub mod terminal;
 
 use std::collections::HashMap;
@@ -151,6 +153,16 @@ pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> Option<String> {
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())
         .or_else(|| payload.downcast_ref::<String>().cloned())
+}
+
+/// A panic as one phrase for a person or a log: its message ([`panic_text`]) and where it
+/// happened; the tty's panic hook and the server's log say it so.
+pub fn panic_report(info: &std::panic::PanicHookInfo<'_>) -> String {
+    let what = panic_text(info.payload()).unwrap_or_else(|| "an unknown error".to_owned());
+    match info.location() {
+        Some(l) => format!("{what} at {}:{}", l.file(), l.line()),
+        None => what,
+    }
 }
 
 #[cfg(test)]

@@ -138,21 +138,35 @@ impl Modes {
     }
 }
 
-/// A crossterm event as the app's input: key presses and repeats, sizes, pastes, the wheel.
-pub fn to_input(ev: crossterm::event::Event) -> Option<crate::app::Input> {
+/// A terminal event as the app's input: key presses and repeats, sizes (held to what a
+/// `u16` holds), pastes, the wheel. The one converter of both front ends: the SSH sessions
+/// parse their bytes into terminput's events, the tty takes crossterm's through terminput's
+/// adapter ([`from_crossterm`]). The app's keys are crossterm's key events.
+pub fn to_input(ev: terminput::Event) -> Option<crate::app::Input> {
     use crate::app::Input;
-    use crossterm::event::{Event, KeyEventKind, MouseEventKind};
+    use terminput::{Event, KeyEventKind, MouseEventKind, ScrollDirection};
+    let cap = |n: u32| u16::try_from(n).unwrap_or(u16::MAX);
     match ev {
-        Event::Key(k) if k.kind != KeyEventKind::Release => Some(Input::Key(k)),
-        Event::Resize(w, h) => Some(Input::Resize(w, h)),
+        Event::Key(k) if k.kind != KeyEventKind::Release => {
+            Some(Input::Key(terminput_crossterm::to_crossterm_key(k)))
+        }
+        Event::Resize { cols, rows } => Some(Input::Resize(cap(cols), cap(rows))),
         Event::Paste(p) => Some(Input::Paste(p)),
         Event::Mouse(m) => match m.kind {
-            MouseEventKind::ScrollUp => Some(Input::ScrollUp),
-            MouseEventKind::ScrollDown => Some(Input::ScrollDown),
+            MouseEventKind::Scroll(ScrollDirection::Up) => Some(Input::ScrollUp),
+            MouseEventKind::Scroll(ScrollDirection::Down) => Some(Input::ScrollDown),
             _ => None,
         },
         _ => None,
     }
+}
+
+/// A crossterm event (the tty's) as the app's input, through terminput's adapter and
+/// [`to_input`].
+pub fn from_crossterm(ev: crossterm::event::Event) -> Option<crate::app::Input> {
+    terminput_crossterm::to_terminput(ev)
+        .ok()
+        .and_then(to_input)
 }
 
 /// The terminals qari tells apart.

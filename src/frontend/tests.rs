@@ -113,3 +113,82 @@ fn a_panic_payload_is_its_message() {
     let p = std::panic::catch_unwind(|| std::panic::panic_any(7_u8)).unwrap_err();
     assert_eq!(panic_text(&*p), None);
 }
+
+#[test]
+fn terminal_events_of_both_front_ends_are_one_kind_of_input() {
+    use crate::app::Input;
+    use crossterm::event::{self as ct, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+    use terminal::{from_crossterm, to_input};
+    // The tty's events, through terminput's adapter.
+    let shift_tab = KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT);
+    assert_eq!(
+        from_crossterm(ct::Event::Key(shift_tab)),
+        Some(Input::Key(shift_tab))
+    );
+    let ctrl_l = KeyEvent::new(KeyCode::Char('l'), KeyModifiers::CONTROL);
+    assert_eq!(
+        from_crossterm(ct::Event::Key(ctrl_l)),
+        Some(Input::Key(ctrl_l))
+    );
+    let mut released = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
+    released.kind = KeyEventKind::Release;
+    assert_eq!(from_crossterm(ct::Event::Key(released)), None);
+    assert_eq!(
+        from_crossterm(ct::Event::Resize(120, 40)),
+        Some(Input::Resize(120, 40))
+    );
+    assert_eq!(
+        from_crossterm(ct::Event::Paste("نص".to_owned())),
+        Some(Input::Paste("نص".to_owned()))
+    );
+    let wheel = ct::MouseEvent {
+        kind: ct::MouseEventKind::ScrollDown,
+        column: 3,
+        row: 4,
+        modifiers: KeyModifiers::NONE,
+    };
+    assert_eq!(
+        from_crossterm(ct::Event::Mouse(wheel)),
+        Some(Input::ScrollDown)
+    );
+    assert_eq!(from_crossterm(ct::Event::FocusGained), None);
+    // A session's events, parsed by terminput from its bytes.
+    assert_eq!(
+        to_input(terminput::Event::Key(terminput::KeyEvent::new(
+            terminput::KeyCode::Up
+        ))),
+        Some(Input::Key(KeyEvent::new(KeyCode::Up, KeyModifiers::NONE)))
+    );
+    assert_eq!(
+        to_input(terminput::Event::Resize {
+            cols: 70_000,
+            rows: 50
+        }),
+        Some(Input::Resize(u16::MAX, 50)),
+        "held to what a size holds; the app holds it to the screen's cap"
+    );
+}
+
+#[test]
+fn a_panic_report_is_its_message_and_place() {
+    use std::sync::{Arc, Mutex};
+    let said = Arc::new(Mutex::new(String::new()));
+    let into = Arc::clone(&said);
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().name() == Some("reported") {
+            *into.lock().unwrap() = panic_report(info);
+        }
+    }));
+    let thread = std::thread::Builder::new()
+        .name("reported".to_owned())
+        .spawn(|| panic!("a broken {}", "invariant"))
+        .unwrap();
+    let _ = thread.join();
+    std::panic::set_hook(previous);
+    let said = said.lock().unwrap().clone();
+    assert!(
+        said.starts_with("a broken invariant at src/frontend/tests.rs:"),
+        "{said}"
+    );
+}

@@ -14,7 +14,7 @@ use russh::{Channel, ChannelId, Pty};
 use tokio::sync::watch;
 
 use super::session::{Inlet, Mailbox};
-use super::supervisor::{StartSession, supervise, test_stall};
+use super::supervisor::{StartSession, supervise};
 use super::{Shared, gate, keys};
 
 /// One connection.
@@ -86,7 +86,15 @@ impl russh::server::Handler for Conn {
     }
 
     async fn auth_none(&mut self, user: &str) -> Result<Auth, Self::Error> {
-        test_stall(user);
+        #[cfg(test)]
+        if let Some((stalled, d)) = &self.shared.faults.stall
+            && stalled == user
+        {
+            use std::sync::atomic::Ordering;
+            self.shared.faults.stalled.fetch_add(1, Ordering::SeqCst);
+            std::thread::sleep(*d);
+            self.shared.faults.stalled.fetch_sub(1, Ordering::SeqCst);
+        }
         if self.refusal_pending() {
             return Ok(Auth::reject());
         }

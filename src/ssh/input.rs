@@ -8,6 +8,7 @@
 //! more than [`PASTE_MAX`] bytes of it in memory.
 
 use crate::app::Input;
+use crate::terminal::to_input;
 
 /// The paste bytes kept; the rest of a longer paste is dropped.
 pub const PASTE_MAX: usize = 64 * 1024;
@@ -55,33 +56,17 @@ impl Paste {
         false
     }
 
+    /// The paste as text, as it came (the app cleans it: `App::handle`):
+    /// invalid UTF-8 replaced, a character cut by the cap left out.
     fn finish(self) -> Option<Input> {
-        let text = clean_paste(&self.kept, self.dropped > 0);
-        (!text.is_empty()).then_some(Input::Paste(text))
+        let text = String::from_utf8_lossy(&self.kept);
+        let mut text: &str = &text;
+        if self.dropped > 0 {
+            // The cap may have cut the last character in two.
+            text = text.strip_suffix('\u{FFFD}').unwrap_or(text);
+        }
+        (!text.is_empty()).then(|| Input::Paste(text.to_owned()))
     }
-}
-
-/// Pasted bytes as text: invalid UTF-8 replaced, a character cut by the cap left out, line
-/// breaks and tabs made spaces, every other control character and every bidi control left out.
-pub fn clean_paste(bytes: &[u8], truncated: bool) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    let mut text: &str = &text;
-    if truncated {
-        // The cap may have cut the last character in two.
-        text = text.strip_suffix('\u{FFFD}').unwrap_or(text);
-    }
-    text.chars()
-        .filter_map(|c| match c {
-            '\r' | '\n' | '\t' => Some(' '),
-            c if c.is_control() => None,
-            '\u{061C}'
-            | '\u{200E}'
-            | '\u{200F}'
-            | '\u{202A}'..='\u{202E}'
-            | '\u{2066}'..='\u{2069}' => None,
-            c => Some(c),
-        })
-        .collect()
 }
 
 /// Parses raw terminal input into the app's inputs.
@@ -165,18 +150,12 @@ impl KeyParser {
     pub fn flush_escape(&mut self) -> Option<Input> {
         if self.pending_escape() {
             self.buf.clear();
-            return Some(Input::Key(crossterm::event::KeyEvent::new(
-                crossterm::event::KeyCode::Esc,
-                crossterm::event::KeyModifiers::NONE,
+            return to_input(terminput::Event::Key(terminput::KeyEvent::new(
+                terminput::KeyCode::Esc,
             )));
         }
         None
     }
-}
-
-fn to_input(ev: terminput::Event) -> Option<Input> {
-    let ev = terminput_crossterm::to_crossterm(ev).ok()?;
-    crate::terminal::to_input(ev)
 }
 
 #[cfg(test)]
@@ -228,13 +207,14 @@ mod tests {
     }
 
     #[test]
-    fn bracketed_paste_is_one_cleaned_input() {
+    fn bracketed_paste_is_one_input_and_none_of_it_keys() {
         let mut p = KeyParser::default();
-        let got = p.feed(b"\x1b[200~rm -rf /\r\nq\x1b[31m\x07\xe2\x80\xaeok\x1b[201~j");
+        let got = p.feed(b"\x1b[200~rm -rf /\r\nq\x1b[31m\x07\xe2\x80\xaeok\xff\x1b[201~j");
+        // As it came, invalid UTF-8 replaced; the app cleans it.
         assert_eq!(
             got,
             vec![
-                Input::Paste("rm -rf /  q[31mok".to_owned()),
+                Input::Paste("rm -rf /\r\nq\x1b[31m\x07\u{202e}ok\u{FFFD}".to_owned()),
                 key(KeyCode::Char('j'))
             ]
         );
@@ -245,7 +225,7 @@ mod tests {
         assert!(p.feed(b"[20x\x1b[20").is_empty());
         assert!(p.feed(b"1").is_empty());
         assert!(p.in_paste());
-        assert_eq!(p.feed(b"~"), vec![Input::Paste("a[20x".to_owned())]);
+        assert_eq!(p.feed(b"~"), vec![Input::Paste("a\u{1b}[20x".to_owned())]);
         assert!(!p.in_paste());
         // A stray end marker is nothing.
         assert!(p.feed(b"\x1b[201~").is_empty());

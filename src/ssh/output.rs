@@ -12,9 +12,9 @@ use russh::ChannelId;
 use russh::server::Handle;
 use tokio::sync::mpsc;
 
-use crate::app::{App, Input};
-use crate::screen::Screen;
+use crate::app::App;
 
+use super::OUTPUT_LIMIT;
 use super::session::Mailbox;
 
 /// Bytes for a session's channel: gathered per frame, sent on flush.
@@ -45,8 +45,47 @@ impl std::io::Write for ChannelWriter {
 /// A crossterm backend writing to an SSH channel, with the size the client gave: it never
 /// asks the server's own terminal anything.
 pub struct SessionBackend {
-    pub(super) inner: crate::terminal::Directed<CrosstermBackend<ChannelWriter>>,
-    pub(super) size: Size,
+    inner: crate::terminal::Directed<CrosstermBackend<ChannelWriter>>,
+    size: Size,
+    /// The session's output not sent yet, in bytes.
+    queued: Arc<AtomicUsize>,
+}
+
+impl SessionBackend {
+    /// A backend writing to `writer`, in the bidi `mode`, for a client of `size`.
+    pub(super) fn new(writer: ChannelWriter, mode: crate::layout::BidiMode, size: Size) -> Self {
+        let queued = Arc::clone(&writer.queued);
+        Self {
+            inner: crate::terminal::Directed::new(CrosstermBackend::new(writer), mode),
+            size,
+            queued,
+        }
+    }
+}
+
+impl crate::frontend::event_loop::Output for SessionBackend {
+    fn follow(&mut self, app: &App) {
+        self.inner.follow(app);
+    }
+
+    fn set_size(&mut self, width: u16, height: u16) {
+        self.size = Size::new(width, height);
+    }
+
+    /// Frames wait while the client has [`OUTPUT_LIMIT`] bytes or more still to read.
+    fn ready(&self) -> bool {
+        self.queued.load(Ordering::SeqCst) < OUTPUT_LIMIT
+    }
+
+    fn write_extra(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        std::io::Write::write_all(self.inner.inner_mut(), bytes)?;
+        Backend::flush(self)
+    }
+
+    /// Never asked: only a local front end opens addresses (see `App::set_local`).
+    fn open(&mut self, _url: &str) -> Option<String> {
+        Some("opening a browser is for a local terminal; y copies the address".to_owned())
+    }
 }
 
 impl Backend for SessionBackend {
@@ -136,16 +175,4 @@ pub(super) fn spawn_writer(handle: Handle, channel: ChannelId, mailbox: Arc<Mail
 pub(super) fn send_raw(tx: &mpsc::UnboundedSender<Vec<u8>>, queued: &AtomicUsize, bytes: Vec<u8>) {
     queued.fetch_add(bytes.len(), Ordering::SeqCst);
     let _ = tx.send(bytes);
-}
-
-pub(super) fn resize(
-    screen: &mut Screen<SessionBackend>,
-    app: &mut App,
-    w: u16,
-    h: u16,
-) -> std::io::Result<()> {
-    screen.backend_mut().size = Size::new(w, h);
-    screen.resize(w, h)?;
-    app.handle(Input::Resize(w, h));
-    Ok(())
 }

@@ -105,6 +105,7 @@ pub fn serve(paths: &[PathBuf], opts: &ServeOptions) -> anyhow::Result<()> {
         }),
         shutdown: shutdown_rx,
         idle_timeout: opts.idle_timeout,
+        faults: super::Faults::default(),
     });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -112,17 +113,26 @@ pub fn serve(paths: &[PathBuf], opts: &ServeOptions) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let done = Arc::new(AtomicBool::new(false));
     watch_signals(stop_tx, Arc::clone(&done))?;
-    let result = rt.block_on(run_server(
-        shared,
-        key,
-        created,
-        key_path,
-        opts.clone(),
-        Stop {
-            signal: stop_rx,
-            shutdown: shutdown_tx,
-        },
-    ));
+    let result = rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(opts.listen)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {} ({e})", opts.listen))?;
+        run_server(
+            shared,
+            listener,
+            HostKey {
+                private: key,
+                created,
+                path: key_path,
+            },
+            opts.clone(),
+            Stop {
+                signal: stop_rx,
+                shutdown: shutdown_tx,
+            },
+        )
+        .await
+    });
     // Work still running on the runtime (a session that does not end) is not waited for.
     rt.shutdown_timeout(Duration::from_millis(50));
     done.store(true, Ordering::SeqCst);
@@ -154,31 +164,46 @@ pub(super) fn watch_signals(
             if signals.forever().next().is_none() {
                 return;
             }
-            let _ = stop.send(true);
-            let deadline = Instant::now() + STOP_WAIT + Duration::from_millis(50);
-            while !done.load(Ordering::SeqCst) && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            if !done.load(Ordering::SeqCst) {
-                tracing::warn!("work still running at shutdown; exiting without it");
-                std::process::exit(0);
-            }
+            stop_or_exit(&stop, &done, || std::process::exit(0));
         })?;
     Ok(())
 }
 
+/// Tells the server to stop and waits for it to be `done`; if it is not in time (every
+/// runtime thread stuck in work), calls `exit` all the same.
+pub(super) fn stop_or_exit(stop: &watch::Sender<bool>, done: &AtomicBool, exit: impl FnOnce()) {
+    let _ = stop.send(true);
+    let deadline = Instant::now() + STOP_WAIT + Duration::from_millis(50);
+    while !done.load(Ordering::SeqCst) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    if !done.load(Ordering::SeqCst) {
+        tracing::warn!("work still running at shutdown; exiting without it");
+        exit();
+    }
+}
+
+/// The server's host key, and whether it was made now (and saved to `path`).
+pub(super) struct HostKey {
+    pub(super) private: PrivateKey,
+    pub(super) created: bool,
+    pub(super) path: PathBuf,
+}
+
+/// Serves on `listener` until `stop` says so, then says goodbye to every session.
 pub(super) async fn run_server(
     shared: Arc<Shared>,
-    key: PrivateKey,
-    created: bool,
-    key_path: PathBuf,
+    listener: tokio::net::TcpListener,
+    key: HostKey,
     opts: ServeOptions,
     mut stop: Stop,
 ) -> anyhow::Result<()> {
+    let HostKey {
+        private: key,
+        created,
+        path: key_path,
+    } = key;
     let fp = key.public_key().fingerprint(HashAlg::Sha256);
-    let listener = tokio::net::TcpListener::bind(opts.listen)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {} ({e})", opts.listen))?;
     let local = listener.local_addr()?;
     eprintln!(
         "qari: serving {} articles on {local}; host key {fp}{}",
@@ -511,6 +536,7 @@ pub(super) fn init_logging(file: Option<&Path>) -> anyhow::Result<()> {
 /// its line is all that is left of it).
 pub fn log_panics() {
     std::panic::set_hook(Box::new(|info| {
-        tracing::error!("panic: {}", crate::escape::log(&info.to_string(), 500));
+        let report = crate::frontend::panic_report(info);
+        tracing::error!("panic: {}", crate::escape::log(&report, 500));
     }));
 }

@@ -1,5 +1,6 @@
-//! A session's input and draw loop, run on a thread of its own so that one client's expensive
-//! key never holds up the runtime that serves the others (nor the accept loop).
+//! A session's events, for the shared loop ([`event_loop::run`]) that runs on a thread of
+//! its own so that one client's expensive key never holds up the runtime that serves the
+//! others (nor the accept loop).
 //!
 //! The connection's handler and the session meet in a [`Mailbox`]:
 //! - input bytes queue up to [`INBOX_LIMIT`]; past that the handler waits, so the client's
@@ -8,22 +9,23 @@
 //! - a window change only records the newest size, which the session applies at most once per
 //!   [`RESIZE_EVERY`]: a flood of them costs a lock each, and one layout per interval;
 //! - the session takes at most [`INPUT_BATCH`] bytes a frame and, while more wait, draws at most
-//!   once per [`FRAME`], so a flood of keys is worked off in bounded batches with the frames
+//!   once per [`event_loop::FRAME`], so a flood of keys is worked off in bounded batches with the frames
 //!   coalesced;
 //! - only input bytes count as activity for the idle timeout: keepalives, window changes and
 //!   other requests do not.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::app::App;
+use crate::app::{App, Input};
+use crate::frontend::event_loop::{self, Event, Source, Stop};
 use crate::screen::Screen;
 
 use super::input::KeyParser;
 use super::output::SessionBackend;
-use super::{ESC_WAIT, OUTPUT_LIMIT};
+use super::{ESC_WAIT, Faults};
 
 /// Input bytes a session holds before the connection waits for it to catch up.
 pub const INBOX_LIMIT: usize = 64 * 1024;
@@ -32,8 +34,6 @@ pub const INBOX_LIMIT: usize = 64 * 1024;
 pub const INPUT_BATCH: usize = 4096;
 /// Window changes are applied at most this often; the newest size wins.
 pub const RESIZE_EVERY: Duration = Duration::from_millis(50);
-/// While input keeps arriving, frames are drawn at most this often.
-pub const FRAME: Duration = Duration::from_millis(25);
 
 /// What the handler has left for the session.
 #[derive(Debug)]
@@ -109,6 +109,8 @@ pub struct Taken {
     pub shutdown: bool,
     /// The app has background work to take in.
     pub woken: bool,
+    /// Output went out since the last take.
+    pub sent: bool,
     /// When input last came.
     pub last_input: Instant,
 }
@@ -228,8 +230,9 @@ impl Mailbox {
             self.space.notify_one();
         }
         let size = if resize_due { inbox.size.take() } else { None };
-        inbox.sent = false;
+        let sent = std::mem::take(&mut inbox.sent);
         Taken {
+            sent,
             data,
             size,
             size_waiting: inbox.size.is_some(),
@@ -287,95 +290,153 @@ pub enum End {
 }
 
 /// Runs a session until it ends: input in bounded batches, window changes coalesced, frames
-/// drawn when something changed and the client keeps up (`queued` below [`OUTPUT_LIMIT`]).
+/// drawn (by the shared loop, [`event_loop::run`]) when something changed and the client
+/// keeps up (its queued output below [`OUTPUT_LIMIT`](super::OUTPUT_LIMIT)).
 pub fn run(
     app: &mut App,
     screen: &mut Screen<SessionBackend>,
     mailbox: &Mailbox,
-    queued: &AtomicUsize,
     idle: Duration,
+    faults: &Faults,
 ) -> std::io::Result<End> {
-    let mut parser = KeyParser::default();
-    let mut esc_at: Option<Instant> = None;
-    let mut resize_at = Instant::now();
-    let mut dirty = true;
-    let mut last_draw: Option<Instant> = None;
-    // Work that finished before the waker was set.
-    app.poll_background();
-    loop {
+    let mut source = SessionSource {
+        mailbox,
+        idle,
+        faults,
+        parser: KeyParser::default(),
+        esc_at: None,
+        resize_at: Instant::now(),
+        queue: VecDeque::new(),
+        fetched: false,
+        more: false,
+    };
+    Ok(match event_loop::run(app, screen, &mut source)? {
+        Stop::Quit => End::Quit,
+        Stop::Ended(end) => end,
+    })
+}
+
+/// A session's mailbox as the loop's source of events.
+struct SessionSource<'a> {
+    mailbox: &'a Mailbox,
+    idle: Duration,
+    #[cfg_attr(not(test), allow(dead_code, reason = "no fault in a shipped build"))]
+    faults: &'a Faults,
+    parser: KeyParser,
+    /// When the input ended on a lone ESC.
+    esc_at: Option<Instant>,
+    /// When the next window change may be applied.
+    resize_at: Instant,
+    /// What the last take from the mailbox came to.
+    queue: VecDeque<Event<End>>,
+    /// A batch was taken from the mailbox since the loop last looked at the screen.
+    fetched: bool,
+    /// More input waits in the mailbox.
+    more: bool,
+}
+
+impl SessionSource<'_> {
+    /// Takes what the mailbox has into the queue.
+    /// `held`: a frame waits for output to go out, so that it going out is news.
+    fn fetch(&mut self, held: bool) -> Taken {
         let now = Instant::now();
-        let got = mailbox.take(now >= resize_at);
+        let got = self.mailbox.take(now >= self.resize_at);
+        self.more = got.more;
         if got.shutdown {
-            return Ok(End::Shutdown);
+            self.queue.push_back(Event::End(End::Shutdown));
+            return got;
         }
         if let Some((w, h)) = got.size {
-            resize_at = now + RESIZE_EVERY;
-            if (w, h) != app.size() {
-                super::output::resize(screen, app, w, h)?;
-                dirty = true;
-            }
+            self.resize_at = now + RESIZE_EVERY;
+            self.queue.push_back(Event::Input(Input::Resize(w, h)));
         }
         if !got.data.is_empty() {
-            for input in parser.feed(&got.data) {
-                if mailbox.stopping() {
-                    break;
+            self.fetched = true;
+            for input in self.parser.feed(&got.data) {
+                #[cfg(test)]
+                if self.faults.panic_on_f12
+                    && input
+                        == Input::Key(crossterm::event::KeyEvent::new(
+                            crossterm::event::KeyCode::F(12),
+                            crossterm::event::KeyModifiers::NONE,
+                        ))
+                {
+                    panic!("F12 pressed where the tests make it a fault");
                 }
-                super::supervisor::test_panic(&input);
-                app.handle(input);
-                dirty = true;
+                self.queue.push_back(Event::Input(input));
             }
-            esc_at = parser.pending_escape().then_some(now);
-            if app.take_suspend() {
-                app.set_message("suspend is for a local terminal; q quits");
-            }
+            self.esc_at = self.parser.pending_escape().then_some(now);
         }
-        if got.woken && app.poll_background() {
-            dirty = true;
+        if got.woken || (held && got.sent) {
+            self.queue.push_back(Event::Wake);
         }
-        if let Some(at) = esc_at
+        if let Some(at) = self.esc_at
             && !got.more
             && now >= at + ESC_WAIT
         {
-            esc_at = None;
-            if let Some(input) = parser.flush_escape() {
-                app.handle(input);
-                dirty = true;
+            self.esc_at = None;
+            if let Some(input) = self.parser.flush_escape() {
+                self.queue.push_back(Event::Input(input));
             }
-        }
-        if app.should_quit() {
-            return Ok(End::Quit);
         }
         if got.closed {
-            return Ok(End::Closed);
+            self.queue.push_back(Event::End(End::Closed));
+        } else if now >= got.last_input + self.idle {
+            self.queue.push_back(Event::End(End::Idle));
         }
-        let idle_at = got.last_input + idle;
-        if now >= idle_at {
-            return Ok(End::Idle);
-        }
-        let frame_due = !got.more || last_draw.is_none_or(|t| now >= t + FRAME);
-        if dirty && frame_due && queued.load(Ordering::SeqCst) < OUTPUT_LIMIT {
-            screen.backend_mut().inner.follow(app);
-            screen.draw(app)?;
-            // What the app has for the terminal besides the frame (a clipboard write).
-            let out = app.take_output();
-            if !out.is_empty() {
-                std::io::Write::write_all(screen.backend_mut().inner.inner_mut(), &out)?;
-                ratatui::backend::Backend::flush(screen.backend_mut())?;
+        got
+    }
+}
+
+impl Source for SessionSource<'_> {
+    type End = End;
+
+    fn next(
+        &mut self,
+        deadline: Option<Instant>,
+        held: bool,
+    ) -> std::io::Result<Option<Event<End>>> {
+        loop {
+            if self.mailbox.stopping() {
+                // The client left or the server stops: what it typed after that is dropped.
+                self.queue.retain(|e| matches!(e, Event::End(_)));
             }
-            dirty = false;
-            last_draw = Some(now);
+            if let Some(event) = self.queue.pop_front() {
+                return Ok(Some(event));
+            }
+            if std::mem::take(&mut self.fetched) {
+                // The batch is done: the loop looks at the screen.
+                return Ok(None);
+            }
+            let got = self.fetch(held);
+            if !self.queue.is_empty() || self.more {
+                continue;
+            }
+            let now = Instant::now();
+            if deadline.is_some_and(|d| now >= d) {
+                return Ok(None);
+            }
+            let mut until = got.last_input + self.idle;
+            if let Some(at) = self.esc_at {
+                until = until.min(at + ESC_WAIT);
+            }
+            if got.size_waiting {
+                until = until.min(self.resize_at);
+            }
+            if let Some(d) = deadline {
+                until = until.min(d);
+            }
+            self.mailbox.wait(until, held, self.resize_at);
         }
-        if got.more {
-            continue;
-        }
-        let mut deadline = idle_at;
-        if let Some(at) = esc_at {
-            deadline = deadline.min(at + ESC_WAIT);
-        }
-        if got.size_waiting {
-            deadline = deadline.min(resize_at);
-        }
-        mailbox.wait(deadline, dirty, resize_at);
+    }
+
+    fn waiting(&self) -> bool {
+        self.more
+    }
+
+    fn suspend(&mut self, app: &mut App) -> std::io::Result<bool> {
+        app.set_message("suspend is for a local terminal; q quits");
+        Ok(false)
     }
 }
 

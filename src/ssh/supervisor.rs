@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
 
-use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Size;
 use russh::ChannelId;
 use russh::server::Handle;
@@ -233,17 +232,15 @@ pub(super) fn run_session(
         }
     }));
     let opts = app.options();
-    let backend = SessionBackend {
-        inner: crate::terminal::Directed::new(
-            CrosstermBackend::new(ChannelWriter {
-                buf: Vec::new(),
-                tx: out_tx.clone(),
-                queued: Arc::clone(queued),
-            }),
-            opts.mode,
-        ),
-        size: Size::new(size.0, size.1),
-    };
+    let backend = SessionBackend::new(
+        ChannelWriter {
+            buf: Vec::new(),
+            tx: out_tx.clone(),
+            queued: Arc::clone(queued),
+        },
+        opts.mode,
+        Size::new(size.0, size.1),
+    );
     let modes = crate::terminal::Modes {
         bidi: opts.mode,
         mouse: app.mouse(),
@@ -251,7 +248,7 @@ pub(super) fn run_session(
     send_raw(out_tx, queued, modes.enter().into_bytes());
     let mut screen = Screen::new(backend, theme)?;
     let idle = shared.idle_timeout;
-    let end = session::run(&mut app, &mut screen, &mailbox, queued, idle)?;
+    let end = session::run(&mut app, &mut screen, &mailbox, idle, &shared.faults)?;
     if let Some(e) = app.save() {
         tracing::warn!(peer = %peer, user = %user, "{e}");
     }
@@ -275,30 +272,4 @@ pub(super) fn run_session(
     };
     send_raw(out_tx, queued, bye);
     Ok(reason)
-}
-
-/// In debug builds with `QARI_TEST_PANIC` set, F12 panics the session: the tests use it to
-/// check that a panic ends only its own session. Release builds have no such key.
-pub(super) fn test_panic(input: &Input) {
-    #[cfg(debug_assertions)]
-    if let Input::Key(k) = input
-        && k.code == crossterm::event::KeyCode::F(12)
-        && std::env::var_os("QARI_TEST_PANIC").is_some()
-    {
-        panic!("F12 pressed with QARI_TEST_PANIC set");
-    }
-    #[cfg(not(debug_assertions))]
-    let _ = input;
-}
-
-/// In debug builds with `QARI_TEST_STALL` set, the user name `stall` blocks its runtime thread
-/// for a minute: the tests use it to check that SIGTERM ends the server when every runtime
-/// thread is stuck in work. Release builds have no such name.
-pub(super) fn test_stall(user: &str) {
-    #[cfg(debug_assertions)]
-    if user == "stall" && std::env::var_os("QARI_TEST_STALL").is_some() {
-        std::thread::sleep(Duration::from_secs(60));
-    }
-    #[cfg(not(debug_assertions))]
-    let _ = user;
 }

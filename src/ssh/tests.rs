@@ -1,3 +1,8 @@
+//! The server's own functions, and (in `faults`) whole servers started in this process with
+//! faults injected, driven by the real OpenSSH client.
+
+mod faults;
+
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::time::Duration;

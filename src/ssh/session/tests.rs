@@ -121,7 +121,6 @@ fn session() -> (
     App,
     Screen<SessionBackend>,
     tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>,
-    std::sync::Arc<AtomicUsize>,
 ) {
     let config = crate::config::Config::default();
     let lib = std::sync::Arc::new(crate::library::Library::embedded());
@@ -133,23 +132,21 @@ fn session() -> (
     );
     app.handle(crate::app::Input::Resize(80, 24));
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let queued = std::sync::Arc::new(AtomicUsize::new(0));
-    let backend = SessionBackend {
-        inner: crate::terminal::Directed::new(
-            ratatui::backend::CrosstermBackend::new(super::super::output::ChannelWriter {
-                buf: Vec::new(),
-                tx,
-                queued: std::sync::Arc::clone(&queued),
-            }),
-            crate::layout::BidiMode::App,
-        ),
-        size: ratatui::layout::Size::new(80, 24),
-    };
+    let queued = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let backend = SessionBackend::new(
+        super::super::output::ChannelWriter {
+            buf: Vec::new(),
+            tx,
+            queued: std::sync::Arc::clone(&queued),
+        },
+        crate::layout::BidiMode::App,
+        ratatui::layout::Size::new(80, 24),
+    );
     let theme = crate::ui::Theme::new(
         &config.theme,
         crate::ui::Colors::detect(Some("xterm-256color"), None, None),
     );
-    (app, Screen::new(backend, theme).unwrap(), rx, queued)
+    (app, Screen::new(backend, theme).unwrap(), rx)
 }
 
 fn frames(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>) -> usize {
@@ -158,13 +155,20 @@ fn frames(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>) -> usize {
 
 #[test]
 fn a_flood_of_keys_is_handled_in_batches_with_one_frame_at_most_each() {
-    let (mut app, mut screen, mut rx, queued) = session();
+    let (mut app, mut screen, mut rx) = session();
     let m = Mailbox::default();
     let mut keys = b"\r".to_vec();
     keys.extend(b"jk".repeat(INBOX_LIMIT / 2 - 1));
     keys.push(b'q');
     block_on(m.push(&keys));
-    let end = run(&mut app, &mut screen, &m, &queued, Duration::from_secs(600)).unwrap();
+    let end = run(
+        &mut app,
+        &mut screen,
+        &m,
+        Duration::from_secs(600),
+        &Faults::default(),
+    )
+    .unwrap();
     assert_eq!(end, End::Quit, "every key was handled, the last one too");
     let drawn = frames(&mut rx);
     let batches = keys.len().div_ceil(INPUT_BATCH);
@@ -177,15 +181,15 @@ fn a_flood_of_keys_is_handled_in_batches_with_one_frame_at_most_each() {
 
 #[test]
 fn a_session_ends_when_idle_closed_or_shut_down() {
-    let (mut app, mut screen, _rx, queued) = session();
+    let (mut app, mut screen, _rx) = session();
     let m = Mailbox::default();
     let idle = Duration::from_millis(50);
     assert_eq!(
-        run(&mut app, &mut screen, &m, &queued, idle).unwrap(),
+        run(&mut app, &mut screen, &m, idle, &Faults::default()).unwrap(),
         End::Idle
     );
     // A window change is not input.
-    let (mut app, mut screen, _rx, queued) = session();
+    let (mut app, mut screen, _rx) = session();
     let m = std::sync::Arc::new(Mailbox::default());
     let m2 = std::sync::Arc::clone(&m);
     let resizer = std::thread::spawn(move || {
@@ -199,32 +203,46 @@ fn a_session_ends_when_idle_closed_or_shut_down() {
             &mut app,
             &mut screen,
             &m,
-            &queued,
-            Duration::from_millis(100)
+            Duration::from_millis(100),
+            &Faults::default()
         )
         .unwrap(),
         End::Idle
     );
     resizer.join().unwrap();
-    let (mut app, mut screen, _rx, queued) = session();
+    let (mut app, mut screen, _rx) = session();
     let m = Mailbox::default();
     m.close();
     assert_eq!(
-        run(&mut app, &mut screen, &m, &queued, Duration::from_secs(600)).unwrap(),
+        run(
+            &mut app,
+            &mut screen,
+            &m,
+            Duration::from_secs(600),
+            &Faults::default()
+        )
+        .unwrap(),
         End::Closed
     );
-    let (mut app, mut screen, _rx, queued) = session();
+    let (mut app, mut screen, _rx) = session();
     let m = Mailbox::default();
     m.shutdown();
     assert_eq!(
-        run(&mut app, &mut screen, &m, &queued, Duration::from_secs(600)).unwrap(),
+        run(
+            &mut app,
+            &mut screen,
+            &m,
+            Duration::from_secs(600),
+            &Faults::default()
+        )
+        .unwrap(),
         End::Shutdown
     );
 }
 
 #[test]
 fn the_newest_window_size_is_the_one_applied() {
-    let (mut app, mut screen, _rx, queued) = session();
+    let (mut app, mut screen, _rx) = session();
     let m = std::sync::Arc::new(Mailbox::default());
     for i in 0..1000u16 {
         m.resize((60 + i % 50, 20 + i % 30));
@@ -237,7 +255,14 @@ fn the_newest_window_size_is_the_one_applied() {
         block_on(m2.push(b"q"));
     });
     assert_eq!(
-        run(&mut app, &mut screen, &m, &queued, Duration::from_secs(600)).unwrap(),
+        run(
+            &mut app,
+            &mut screen,
+            &m,
+            Duration::from_secs(600),
+            &Faults::default()
+        )
+        .unwrap(),
         End::Quit
     );
     quitter.join().unwrap();
