@@ -94,6 +94,22 @@ pub fn direction(rtl: bool) -> &'static str {
     if rtl { RTL } else { LTR }
 }
 
+/// In the `terminal` mode, the cell between a list row's title and its date, and what is
+/// appended to the date's last cell; `None` in the other modes (the row is qari's to order).
+///
+/// The cell is a box-drawing bar: mlterm (seen, 3.9.0) lays out every line that holds one
+/// left to right, and the pieces on either side of it apart, so a row whose title is Arabic
+/// is not mirrored and its date stays on its own. A terminal that takes the bidi controls
+/// gets the date in a left-to-right isolate (LRI after the bar, PDI after the date), so VTE
+/// keeps it out of the title's run instead of showing it on the title's left.
+pub fn list_columns(opts: crate::layout::Options) -> Option<(&'static str, &'static str)> {
+    (opts.mode == BidiMode::Terminal).then_some(if opts.controls {
+        ("\u{2502}\u{2066}", "\u{2069}")
+    } else {
+        ("\u{2502}", "")
+    })
+}
+
 /// Mouse capture on (button, drag and motion tracking, in the SGR and RXVT encodings), as
 /// crossterm's `EnableMouseCapture` writes it.
 pub const MOUSE_ON: &str = "\x1b[?1000h\x1b[?1002h\x1b[?1003h\x1b[?1015h\x1b[?1006h";
@@ -179,6 +195,15 @@ impl Terminal {
     pub fn from_env() -> Self {
         let var = |k: &str| std::env::var(k).ok();
         Self::detect(var("TERM").as_deref(), var("MLTERM").as_deref())
+    }
+
+    /// Whether, in the `terminal` mode, it takes the bidi controls (isolates, marks) as
+    /// zero-width characters ([`crate::layout::Options::controls`]): mlterm (seen, 3.9.0)
+    /// draws each isolate as a cell of its own and gives each mark a column it does not
+    /// show, which moves every later cell of the row; VTE (seen, 0.70) joins them to the
+    /// cell before, as the zero-width characters they are.
+    pub fn takes_controls(self) -> bool {
+        self == Self::Other
     }
 
     /// The mode this terminal gets when nothing asks for one.

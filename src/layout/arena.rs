@@ -28,6 +28,7 @@ impl Prepared {
     pub(super) fn with_capacity(opts: Options, text: &str) -> Self {
         let mut p = Self {
             reorder: opts.mode == BidiMode::App,
+            controls: opts.mode == BidiMode::Terminal && opts.controls,
             ..Self::default()
         };
         p.reserve_for(text);
@@ -253,6 +254,7 @@ impl Prepared {
     pub fn new(opts: Options) -> Self {
         Self {
             reorder: opts.mode == BidiMode::App,
+            controls: opts.mode == BidiMode::Terminal && opts.controls,
             ..Self::default()
         }
     }
