@@ -34,12 +34,16 @@
 //! reordered inside their columns by the terminal.
 //!
 //! mlterm (seen, 3.9.0) takes no SCP: it finds each line's direction from its first strong
-//! letter, so the reader's paragraphs come out right, but a list row whose title is Arabic is
-//! mirrored and a quote line (starting with the bar) is laid out LTR. A zero-width LRM or RLM
-//! written as the first character of each row would tell it, but mlterm then misplaces the
-//! cells of later partial redraws (words run together, rows show pieces of other rows), so
-//! qari sends none.
-//!
+//! letter, so the reader's paragraphs come out right; a line that holds a box-drawing
+//! character (U+2500–U+259F) it lays out left to right, the pieces on either side of the
+//! character apart. So the `terminal` mode's quote bar is not one (`❙`,
+//! [`crate::document::place`]), and a list row has one between its title and its date
+//! ([`list_columns`]): the row is not mirrored and the date stays apart. A zero-width control
+//! (LRM, RLM, an isolate) would tell mlterm more, but it draws an isolate as a cell of its own
+//! and gives a mark a column it does not show, moving every later cell of the row; so mlterm
+//! gets none ([`Terminal::takes_controls`]), and VTE, which joins them to the cell before as
+//! the zero-width characters they are, gets the text's own and the list row's date isolate.
+
 //! ratatui draws cells and diffs them; a control inside a cell's symbol would count as
 //! columns in its width arithmetic and be sent only when that cell changes. So the control
 //! travels outside the buffer: [`Directed`] wraps a backend and, for every row that a frame
