@@ -181,8 +181,28 @@ fn io_sentence(e: &std::io::Error) -> String {
 /// One input line of `render --plain` laid out: its visual lines, each ended by a newline,
 /// trailing blanks cut; with `per_line`, each line after its direction control.
 fn plain_line(line: &str, opts: layout::Options, width: usize, per_line: bool) -> String {
+    thread_local! {
+        /// One arena and scratch a thread, emptied for each line: no allocation per line
+        /// once they have grown.
+        static ARENA: std::cell::RefCell<(layout::Prepared, layout::Scratch)> =
+            std::cell::RefCell::default();
+    }
+    ARENA.with_borrow_mut(|(prepared, scratch)| {
+        prepared.reset(opts);
+        prepared.reserve_for(line);
+        prepared.push_block(line, opts, 0, false, scratch);
+        plain_lines(prepared, opts, width, per_line)
+    })
+}
+
+/// The lines of `prepared` (one input line) as [`plain_line`] prints them.
+fn plain_lines(
+    prepared: &layout::Prepared,
+    opts: layout::Options,
+    width: usize,
+    per_line: bool,
+) -> String {
     let mut s = String::new();
-    let prepared = layout::prepare(line, opts);
     let lines = prepared.wrap(width);
     if lines.is_empty() {
         s.push('\n');

@@ -51,6 +51,21 @@ impl Prepared {
         self.para_flags.reserve(paragraphs);
     }
 
+    /// Empties the arena for text laid out with `opts`, keeping its room: one arena used for
+    /// block after block (as `render --plain` does a line at a time) allocates only to grow.
+    pub fn reset(&mut self, opts: Options) {
+        self.reorder = opts.mode == BidiMode::App;
+        self.controls = opts.mode == BidiMode::Terminal && opts.controls;
+        self.para_start.clear();
+        self.para_flags.clear();
+        self.multi.clear();
+        self.flags.clear();
+        self.lens.clear();
+        self.long.clear();
+        self.levels.clear();
+        self.shaped.clear();
+    }
+
     /// Gives back the room not used, where it is worth a copy.
     pub fn shrink(&mut self) {
         fn shrink<T>(v: &mut Vec<T>) {

@@ -158,7 +158,12 @@ impl Prepared {
             // Cells in logical order, none mirrored: the shaped text as it is.
             let start = line.text as usize;
             let (_, len) = self.lens_sum(range);
-            out.push_str(self.shaped.get(start..start + len).unwrap_or(""));
+            let text = self.shaped.get(start..start + len).unwrap_or("");
+            // Controls kept for the terminal go with a cell: a line of nothing else has none
+            // (as its cells show).
+            if !(self.controls && text.chars().all(crate::text::is_bidi_control)) {
+                out.push_str(text);
+            }
             if line.hyphen {
                 out.push('-');
             }
