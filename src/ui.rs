@@ -455,13 +455,16 @@ fn draw_reader(app: &App, theme: &Theme, pane: Rect, text: Rect, buf: &mut Buffe
             put_str(buf, x, y, m, str_width(m), st);
         }
         let x = text.x + u16::try_from(placed.text_at).unwrap_or(0);
-        let controls = visual.take_leading_controls();
         if placed.controls_before
-            && let Some(c) = x.checked_sub(1).and_then(|b| buf.cell_mut((b, y)))
+            && let Some(b) = x.checked_sub(1)
+            && buf.cell((b, y)).is_some()
         {
             // The terminal joins them to the cell before the line, as they are sent.
-            let symbol = format!("{}{controls}", c.symbol());
-            c.set_symbol(&symbol);
+            let controls = visual.take_leading_controls();
+            if let Some(c) = buf.cell_mut((b, y)) {
+                let symbol = format!("{}{controls}", c.symbol());
+                c.set_symbol(&symbol);
+            }
         }
         visual.offset = 0;
         let matches: Vec<(bool, std::ops::Range<usize>)> = r
