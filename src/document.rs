@@ -3,7 +3,9 @@
 
 use crate::article::{Article, ArticleDate, BlockKind, Place};
 use crate::layout::{BidiMode, Cursor, LineRef, Options, Prepared, Scratch, VisualLine};
-use crate::text::{Direction, str_width};
+use crate::text::Direction;
+
+pub mod place;
 
 /// What a document line shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,27 +43,6 @@ pub struct DocLine {
     pub marker: Option<&'static str>,
     /// The arena of the article it comes from.
     chunk: u32,
-}
-
-impl DocLine {
-    /// The column (from the left edge) of the line's first cell.
-    pub fn first_column(&self) -> usize {
-        if self.line.rtl {
-            self.line.offset
-        } else {
-            self.lead + self.line.offset
-        }
-    }
-
-    /// The column at which the marker is drawn, if there is one.
-    pub fn marker_column(&self, width: usize) -> Option<usize> {
-        let marker = self.marker?;
-        Some(if self.line.rtl {
-            width.saturating_sub(str_width(marker))
-        } else {
-            0
-        })
-    }
 }
 
 /// An article with the work that does not depend on the width done for every block (see
@@ -308,8 +289,8 @@ impl PreparedArticle {
                 continue;
             }
             let (lead, marker) = match kind {
-                LineKind::Quote => (2, Some("┃")),
-                LineKind::ListItem => (2, Some("•")),
+                LineKind::Quote => (2, Some(place::QUOTE_BAR)),
+                LineKind::ListItem => (2, Some(place::LIST_MARK)),
                 _ => (0, None),
             };
             let max = if width == 0 {
@@ -356,49 +337,23 @@ impl PreparedArticle {
 
     /// `line` as plain text, `width` columns wide at most, with no trailing spaces.
     pub fn plain(&self, line: &DocLine, width: usize) -> String {
-        self.plain_placed(line, width, false)
+        self.plain_placed(line, width, BidiMode::App, false)
     }
 
-    /// As [`Self::plain`]; a `mirrored` RTL line (one the terminal mirrors, its row sent with
-    /// the RTL direction control in the `terminal` bidi mode) is placed as an LTR line is,
-    /// marker first and unpadded, so the terminal puts it on the right.
-    pub fn plain_placed(&self, line: &DocLine, width: usize, mirrored: bool) -> String {
-        let mut visual = self.visual(line);
-        let mirrored = mirrored && line.line.rtl;
-        if mirrored {
-            visual.offset = 0;
-        }
-        let mut cols: Vec<(usize, &str)> = visual
-            .columns()
-            .map(|(x, c)| {
-                let x = if line.line.rtl && !mirrored {
-                    x
-                } else {
-                    x + line.lead
-                };
-                (x, visual.cell_text(c))
-            })
-            .collect();
-        let marker_at = if mirrored {
-            line.marker.map(|_| 0)
-        } else {
-            line.marker_column(width)
-        };
-        if let (Some(m), Some(x)) = (line.marker, marker_at) {
-            cols.push((x, m));
-            cols.sort_by_key(|&(x, _)| x);
-        }
+    /// As [`Self::plain`], placed for `mode` ([`place::place`]): a `directed` RTL line (its
+    /// row sent with the RTL direction control in the `terminal` mode) is placed as an LTR
+    /// line is, marker first and unpadded, so the terminal puts it on the right.
+    pub fn plain_placed(
+        &self,
+        line: &DocLine,
+        width: usize,
+        mode: BidiMode,
+        directed: bool,
+    ) -> String {
+        let visual = self.visual(line);
+        let row = place::row_of(&visual, line.lead, line.marker, width, mode, directed);
         let mut out = String::new();
-        let mut at = 0;
-        for (x, text) in cols {
-            if x > at {
-                out.extend(std::iter::repeat_n(' ', x - at));
-                at = x;
-            }
-            at += str_width(text).max(1);
-            out.push_str(text);
-        }
-        out.truncate(out.trim_end().len());
+        place::push_placed(&visual, &row, &mut out);
         out
     }
 }
@@ -440,7 +395,7 @@ pub fn render_plain(article: &Article, width: usize, opts: Options) -> String {
 /// As [`render_plain`]; with `directed`, each line starts with what it gives for the line's
 /// direction (`true`: right to left), the paragraph-direction control of a terminal that
 /// reorders (`terminal::direction`). In the `terminal` bidi mode RTL lines are unpadded and
-/// placed for the terminal to mirror ([`PreparedArticle::plain_placed`]).
+/// placed for the terminal to mirror ([`place::place`]).
 pub fn render_lines(
     article: &Article,
     width: usize,
@@ -463,7 +418,6 @@ pub fn write_lines(
     out: &mut impl std::io::Write,
 ) -> std::io::Result<()> {
     let prepared = PreparedArticle::new(article, opts);
-    let mirrored = opts.mode == BidiMode::Terminal;
     let mut result = Ok(());
     let mut text = String::new();
     prepared.for_each_line(width, |l| {
@@ -472,7 +426,8 @@ pub fn write_lines(
             if let Some(direction) = directed {
                 text.push_str(direction(l.line.rtl));
             }
-            text.push_str(&prepared.plain_placed(l, width, mirrored));
+            // Every printed line is a row of its own, its direction the terminal's to know.
+            text.push_str(&prepared.plain_placed(l, width, opts.mode, true));
             text.push('\n');
             result = out.write_all(text.as_bytes());
         }
@@ -481,104 +436,4 @@ pub fn write_lines(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::article::{Format, parse};
-
-    #[test]
-    fn machine_timestamps_read_as_date_and_time() {
-        let d = |s: &str| ArticleDate {
-            value: crate::article::parse_date(s),
-            original: s.to_owned(),
-        };
-        assert_eq!(
-            shown_date(&d("2017-06-18T13:50:00+01:00")),
-            "\u{2066}2017-06-18 13:50 +01:00\u{2069}"
-        );
-        // In an Arabic article: right-aligned, read in its own order.
-        let md = "---\ntitle: عنوان\ndate: 2017-06-18T13:50:00+01:00\n---\n\nنص.\n";
-        let a = &parse(md.as_bytes(), Format::Markdown, "x.md")
-            .unwrap()
-            .articles[0];
-        let text = render_plain(a, 30, Options::default());
-        assert_eq!(text.lines().nth(1), Some("       2017-06-18 13:50 +01:00"));
-        assert_eq!(shown_date(&d("Thu - 16 Nov 2017")), "Thu - 16 Nov 2017");
-        assert_eq!(
-            shown_date(&d("الخميس - 16 نوفمبر 2017")),
-            "الخميس - 16 نوفمبر 2017"
-        );
-    }
-
-    /// The direction of each body paragraph of a `.txt` article (of its first line, laid out
-    /// at 40 columns).
-    fn directions(txt: &str, opts: Options) -> Vec<bool> {
-        let a = &parse(txt.as_bytes(), Format::Txt, "x.txt")
-            .unwrap()
-            .articles[0];
-        let prepared = PreparedArticle::new(a, opts);
-        let mut seen = Vec::new();
-        let mut out = Vec::new();
-        for l in prepared.lay_out(40) {
-            if l.kind == LineKind::Paragraph && !seen.contains(&l.origin) {
-                seen.push(l.origin);
-                out.push(l.line.rtl);
-            }
-        }
-        out
-    }
-
-    #[test]
-    fn paragraphs_follow_the_article_unless_mostly_of_the_other_direction() {
-        let arabic = "عنوان المقال\n\nBBC عربي: قال المتحدث باسم الوزارة إن الاجتماع انتهى.\n\n\
-                      Reuters reported that the talks would go on «غدا».\n\n\
-                      \u{200E}قال BBC\n\nوقال Brett McGurk إن\n\n\
-                      قال المتحدث إن الاجتماع انتهى.\n";
-        // The first starts with a Latin name but is mostly Arabic: right to left, like the
-        // article; the second is mostly English; the third starts with an LRM; the fourth has
-        // as many words of each (and more Latin letters): the article's.
-        assert_eq!(
-            directions(arabic, Options::default()),
-            [true, false, false, true, true]
-        );
-        let english = "The title\n\nThe spokesman said «شكرا» to the press.\n\n\
-                       قال المتحدث باسم الوزارة for BBC\n\n\u{200F}BBC News\n\nPlain English.\n";
-        assert_eq!(
-            directions(english, Options::default()),
-            [false, true, true, false]
-        );
-        // `--dir` wins over everything.
-        let ltr = Options {
-            base: crate::layout::BaseDir::Ltr,
-            ..Options::default()
-        };
-        assert_eq!(directions(arabic, ltr), [false; 5]);
-        // The rendered first paragraph stands on the right, its full stop at its end (left).
-        let a = &parse(arabic.as_bytes(), Format::Txt, "x.txt")
-            .unwrap()
-            .articles[0];
-        let text = render_plain(a, 60, Options::default());
-        let line = text.lines().find(|l| l.contains("BBC")).unwrap();
-        assert!(
-            line.starts_with(' ') && line.trim_start().starts_with('.'),
-            "{line:?}"
-        );
-        assert!(line.ends_with("BBC"), "{line:?}");
-    }
-
-    #[test]
-    fn markers_sit_on_the_starting_side() {
-        let md = "---\ntitle: T\n---\n\n- بند أول\n- first item\n\n> «قول»\n";
-        let a = &parse(md.as_bytes(), Format::Markdown, "x.md")
-            .unwrap()
-            .articles[0];
-        let text = render_plain(a, 20, Options::default());
-        let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "T");
-        assert_eq!(lines[2], "           ﻝﻭﺃ ﺪﻨﺑ •");
-        assert_eq!(lines[4], "• first item");
-        assert_eq!(lines[6], "             «ﻝﻮﻗ» ┃");
-        for l in &lines {
-            assert!(str_width(l) <= 20, "{l:?}");
-        }
-    }
-}
+mod tests;

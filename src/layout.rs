@@ -101,6 +101,10 @@ pub struct Options {
     pub mode: BidiMode,
     /// Whether to shape Arabic into presentation forms (never in [`BidiMode::Terminal`]).
     pub shape: bool,
+    /// In [`BidiMode::Terminal`]: whether the text's isolates (LRI, RLI, FSI, PDI) and bidi
+    /// marks (LRM, RLM, ALM) go to the terminal, zero-width, at the end of the cell before
+    /// them (VTE takes them so); mlterm draws each as a cell of its own, so it gets none.
+    pub controls: bool,
 }
 
 impl Default for Options {
@@ -110,6 +114,7 @@ impl Default for Options {
             fallback: Direction::Ltr,
             mode: BidiMode::App,
             shape: true,
+            controls: true,
         }
     }
 }
@@ -148,6 +153,26 @@ impl VisualLine {
         self.text
             .get(cell.text.start as usize..cell.text.end as usize)
             .unwrap_or("")
+    }
+
+    /// The bytes of bidi controls (kept for the terminal: [`Options::controls`]) that start
+    /// the first cell's text.
+    pub fn leading_controls(&self) -> usize {
+        self.cells.first().map_or(0, |c| {
+            let text = self.cell_text(c);
+            text.len() - text.trim_start_matches(crate::text::is_bidi_control).len()
+        })
+    }
+
+    /// Takes the bidi controls that start the first cell's text out of it.
+    pub fn take_leading_controls(&mut self) -> String {
+        let n = self.leading_controls();
+        let Some(c) = self.cells.first_mut() else {
+            return String::new();
+        };
+        let start = c.text.start as usize;
+        c.text.start += n as u32;
+        self.text.get(start..start + n).unwrap_or("").to_owned()
     }
 
     /// The cells' text, left to right, without the alignment offset.
@@ -236,6 +261,9 @@ pub fn lay_out(text: &str, width: usize, opts: Options) -> Vec<VisualLine> {
 pub struct Prepared {
     /// Whether the text is reordered ([`BidiMode::App`]).
     reorder: bool,
+    /// Whether isolates and bidi marks keep their text (the terminal mode, for a terminal
+    /// that takes them: [`Options::controls`]); it goes with the cell before them.
+    controls: bool,
     /// The first cluster of each paragraph; its clusters end where the next one's start.
     para_start: Vec<u32>,
     /// [`P_RTL`], [`P_BLOCK`], [`P_EMPTY`] and a tag (the caller's, above [`P_TAG_SHIFT`]).

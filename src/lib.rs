@@ -11,7 +11,8 @@
 //! - [`layout`]: pure, on [`text`] alone; the bidi layout engine, one block of logical text and
 //!   a width to visual lines of cells that keep their source byte ranges.
 //! - [`document`]: a whole [`article::Article`] laid out with [`layout`]: title, dates,
-//!   blocks, list markers and quote margins.
+//!   blocks, list markers and quote margins; [`document::place`]: where a line goes on its
+//!   row in every bidi mode, the one rule of the reader, `render` and `render --plain`.
 //! - [`library`]: the catalog of a folder tree (or the embedded sample library): safe reads,
 //!   walking, newsboat's cache (read-only), sort, filter.
 //! - [`escape`]: the one sanitizer for names, paths and log fields from outside (one line,

@@ -255,12 +255,10 @@ fn draw_list(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         let title = title_line(&entry.title, entry.direction, usize::from(title_w), opts);
         put_line(buf, tx, y, title_w, &title, |_| Style::new());
         let mut x = tx + title_w + 1;
+        if show_date || crate::terminal::list_columns(opts).is_some() {
+            list_date(buf, x, y, entry, show_date, opts, theme);
+        }
         if show_date {
-            let d = entry
-                .date
-                .map(crate::article::DateValue::to_iso)
-                .unwrap_or_default();
-            put_str(buf, x, y, &d, 10, theme.meta);
             x += 11;
         }
         if show_lang {
@@ -295,6 +293,42 @@ fn draw_list(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             }
             buf.set_style(Rect::new(area.x, y, area.width, 1), sel);
         }
+    }
+}
+
+/// A list row's date from column `x` (when it is shown), and in the `terminal` mode the bar
+/// before it, the date in an isolate for terminals that take one
+/// ([`crate::terminal::list_columns`]).
+fn list_date(
+    buf: &mut Buffer,
+    x: u16,
+    y: u16,
+    entry: &crate::library::Entry,
+    show_date: bool,
+    opts: Options,
+    theme: &Theme,
+) {
+    let columns = crate::terminal::list_columns(opts);
+    if let Some((bar, _)) = columns {
+        let bar = if show_date { bar } else { "\u{2502}" };
+        put_cell(buf, x - 1, y, bar, 1, theme.meta);
+    }
+    if !show_date {
+        return;
+    }
+    let d = entry
+        .date
+        .map(crate::article::DateValue::to_iso)
+        .unwrap_or_default();
+    let used = put_str(buf, x, y, &d, 10, theme.meta);
+    if let Some((_, end)) = columns
+        && let Some(c) = (x + u16::try_from(used).unwrap_or(0))
+            .checked_sub(1)
+            .and_then(|e| buf.cell_mut((e, y)))
+    {
+        // Ends the isolate the bar's cell began (no date: in the bar's cell).
+        let symbol = format!("{}{end}", c.symbol());
+        c.set_symbol(&symbol);
     }
 }
 
@@ -375,8 +409,9 @@ fn draw_reader(app: &App, theme: &Theme, pane: Rect, text: Rect, buf: &mut Buffe
         return;
     };
     let current = r.current.and_then(|k| r.matches.get(k)).cloned();
-    // RTL rows the terminal mirrors are placed as LTR lines are (see `crate::terminal`).
-    let mirror = crate::terminal::rows_carry_direction(app);
+    // RTL rows the terminal mirrors are placed as LTR lines are (see `crate::terminal` and
+    // `crate::document::place`).
+    let directed = crate::terminal::rows_carry_direction(app);
     let selected = r.selection();
     for (row, line) in r
         .lines()
@@ -399,13 +434,18 @@ fn draw_reader(app: &App, theme: &Theme, pane: Rect, text: Rect, buf: &mut Buffe
             }
             _ => base,
         };
-        let mirrored = mirror && line.line.rtl;
-        let marker_at = if mirrored {
-            line.marker.map(|_| 0)
-        } else {
-            line.marker_column(usize::from(text.width))
-        };
-        if let (Some(m), Some(col)) = (line.marker, marker_at) {
+        let mut visual = r.visual(line);
+        let mut row = crate::document::place::row_of(
+            &visual,
+            line.lead,
+            line.marker,
+            usize::from(text.width),
+            app.options().mode,
+            directed,
+        );
+        row.at_row_start = text.x == 0;
+        let placed = crate::document::place::place(&row);
+        if let Some((col, m)) = placed.marker {
             let x = text.x + u16::try_from(col).unwrap_or(0);
             let st = if line.kind == LineKind::Quote {
                 theme.quote
@@ -414,11 +454,19 @@ fn draw_reader(app: &App, theme: &Theme, pane: Rect, text: Rect, buf: &mut Buffe
             };
             put_str(buf, x, y, m, str_width(m), st);
         }
-        let x = if line.line.rtl && !mirrored {
-            text.x
-        } else {
-            text.x + u16::try_from(line.lead).unwrap_or(0)
-        };
+        let x = text.x + u16::try_from(placed.text_at).unwrap_or(0);
+        if placed.controls_before
+            && let Some(b) = x.checked_sub(1)
+            && buf.cell((b, y)).is_some()
+        {
+            // The terminal joins them to the cell before the line, as they are sent.
+            let controls = visual.take_leading_controls();
+            if let Some(c) = buf.cell_mut((b, y)) {
+                let symbol = format!("{}{controls}", c.symbol());
+                c.set_symbol(&symbol);
+            }
+        }
+        visual.offset = 0;
         let matches: Vec<(bool, std::ops::Range<usize>)> = r
             .matches
             .iter()
@@ -430,11 +478,8 @@ fn draw_reader(app: &App, theme: &Theme, pane: Rect, text: Rect, buf: &mut Buffe
                 )
             })
             .collect();
-        let mut visual = r.visual(line);
-        if mirrored {
-            visual.offset = 0;
-        }
-        put_line(buf, x, y, text.width, &visual, |cell| {
+        let room = text.width.saturating_sub(x - text.x);
+        put_line(buf, x, y, room, &visual, |cell| {
             match matches.iter().find(|(_, m)| overlaps(m, &cell.src)) {
                 Some((true, _)) => base.patch(theme.current),
                 Some((false, _)) => base.patch(theme.matched),

@@ -27,6 +27,7 @@ fn run(text: &str, dir: Option<Direction>) -> (bool, Vec<(Range<usize>, u8)>) {
         fallback: Direction::Ltr,
         mode: BidiMode::App,
         shape: true,
+        controls: true,
     };
     let prepared = layout::prepare(text, opts);
     let lines = prepared.wrap(0);

@@ -152,6 +152,7 @@ fn opts() -> Options {
         fallback: Direction::Rtl,
         mode: BidiMode::App,
         shape: true,
+        controls: true,
     }
 }
 

@@ -20,6 +20,8 @@ const SHAPED_TITLE_START: &str = "ﻒﻟﺎﺤﺘﻟﺍ";
 const BYLINE: &str = "بريت ماكغورك";
 const SHAPED_BYLINE: &str = "ﻙﺭﻮﻐﻛﺎﻣ ﺖﻳﺮﺑ";
 const WAIT: Duration = Duration::from_secs(10);
+/// The quotation bar in the `terminal` mode.
+const BAR: char = '\u{2759}';
 
 fn seed() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -329,7 +331,13 @@ fn drawn_rows(app: &qari::app::App) -> Vec<String> {
     let mut buf = ratatui::buffer::Buffer::empty(area);
     qari::ui::render(app, &qari::ui::Theme::default(), area, &mut buf);
     (0..h)
-        .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect())
+        .map(|y| {
+            // A cell's symbol, without the bidi controls it carries for the terminal (they
+            // take no column).
+            (0..w)
+                .map(|x| buf[(x, y)].symbol().replace(is_control, ""))
+                .collect()
+        })
         .collect()
 }
 
@@ -352,7 +360,8 @@ fn terminal_mode_rtl_rows_are_placed_for_the_terminal_to_mirror() {
     assert!(rows[1].trim_start().starts_with(TITLE));
 
     // At the end, the quotation: the bar first (the terminal puts it on the right), then
-    // the text, as an LTR quote is placed.
+    // the text, as an LTR quote is placed. The bar is not a box-drawing character (mlterm
+    // lays out a line holding one left to right).
     app.handle(Input::Key(crossterm::event::KeyEvent::new(
         crossterm::event::KeyCode::Char('G'),
         crossterm::event::KeyModifiers::NONE,
@@ -361,18 +370,19 @@ fn terminal_mode_rtl_rows_are_placed_for_the_terminal_to_mirror() {
     let dirs = qari::terminal::row_directions(&app);
     let quote = rows
         .iter()
-        .position(|r| r.contains('┃'))
+        .position(|r| r.contains(BAR))
         .expect("the quotation is on screen");
     assert!(dirs[quote]);
     let row = &rows[quote];
-    assert_eq!(row.trim_start().chars().next(), Some('┃'), "{row:?}");
+    assert!(!row.contains('┃'), "{row:?}");
+    assert_eq!(row.trim_start().chars().next(), Some(BAR), "{row:?}");
     assert_eq!(
-        row.chars().position(|c| c == '┃'),
+        row.chars().position(|c| c == BAR),
         Some(usize::from(text.x))
     );
     assert!(
         row.trim_start()
-            .trim_start_matches('┃')
+            .trim_start_matches(BAR)
             .trim_start()
             .starts_with('«')
     );
@@ -407,4 +417,131 @@ fn side_by_side_rows_stay_ltr_and_padded() {
         .collect();
     assert!(title.starts_with("  "), "{title:?}");
     assert!(title.trim_end().ends_with("المحررة"), "{title:?}");
+}
+
+/// An Arabic article with a machine timestamp (shown as a date line in an isolate) and a
+/// quotation, beside the seed.
+const DATED: &str = "---\ntitle: اجتماع التحالف\ndate: 2018-06-18T13:50:00+01:00\n---\n\n\
+                     قال المتحدث إن الاجتماع انتهى.\n\n> «قول» نص الاقتباس\n";
+/// Its date line as the reader and `render` show it, in its isolate.
+const DATE_LINE: &str = "\u{2066}2018-06-18 13:50 +01:00\u{2069}";
+
+/// `raw` without its escape sequences (CSI and two-byte ones): the characters sent.
+fn characters(raw: &str) -> String {
+    let mut out = String::new();
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\x1b' {
+            out.push(c);
+            continue;
+        }
+        if chars.next_if_eq(&'[').is_some() {
+            // Parameters and intermediates, then the final byte.
+            for d in chars.by_ref() {
+                if ('\x40'..='\x7e').contains(&d) {
+                    break;
+                }
+            }
+        } else {
+            chars.next();
+        }
+    }
+    out
+}
+
+/// Whether `c` is a bidi control (isolates, embeddings, marks).
+fn is_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Whether `text` holds a bidi control.
+fn has_controls(text: &str) -> bool {
+    text.chars().any(is_control)
+}
+
+#[test]
+fn terminal_mode_list_rows_isolate_the_date_after_a_bar_and_date_lines_keep_their_isolate() {
+    let s = Setup::new();
+    std::fs::write(s.dir.path().join("library/dated.md"), DATED).unwrap();
+    let mut t = s.reader(&[("QARI_BIDI", "terminal")]);
+    assert!(t.wait_for("2 articles", WAIT), "{}", t.screen());
+    let list = characters(&t.raw_text());
+    // The title, then the bar, then the date alone in a left-to-right isolate (VTE keeps
+    // it out of the title's run).
+    assert!(
+        list.contains("\u{2502}\u{2066}2018-06-18\u{2069}"),
+        "{list:?}"
+    );
+    assert!(
+        list.contains("\u{2502}\u{2066}2017-11-16\u{2069}"),
+        "{list:?}"
+    );
+    // Open the dated article (the newest: the first row).
+    t.send(b"\r");
+    assert!(t.wait_for("2018-06-18 13:50", WAIT), "{}", t.screen());
+    t.settle(Duration::from_millis(200), WAIT);
+    t.send(b"q");
+    assert_eq!(t.wait_exit(WAIT), Some(0));
+    let sent = characters(&t.raw_text());
+    // The date line keeps its isolate, the LRI after the margin's space (a terminal joins a
+    // zero-width character to the cell before it). (Only the cells a frame changes are
+    // sent, so the stream is compared piece by piece.)
+    assert!(sent.contains(" \u{2066}2018-06-18"), "{sent:?}");
+    assert!(sent.contains("+01:00\u{2069}"), "{sent:?}");
+    // The quotation's bar is not a box-drawing character, and comes first.
+    assert!(sent.contains(&format!("{BAR}«قول»")), "{sent:?}");
+}
+
+#[test]
+fn mlterm_gets_the_bar_that_keeps_list_rows_ltr_and_no_bidi_control_at_all() {
+    let s = Setup::new();
+    std::fs::write(s.dir.path().join("library/dated.md"), DATED).unwrap();
+    let mut t = s.reader(&[("MLTERM", "3.9.0")]);
+    assert!(t.wait_for("2 articles", WAIT), "{}", t.screen());
+    let list = characters(&t.raw_text());
+    // mlterm lays a line with a box-drawing character out left to right, the pieces on
+    // either side apart: the row is not mirrored, the date stays on its own.
+    assert!(list.contains("\u{2502}2018-06-18"), "{list:?}");
+    assert!(list.contains("\u{2502}2017-11-16"), "{list:?}");
+    t.send(b"\r");
+    assert!(t.wait_for("2018-06-18 13:50", WAIT), "{}", t.screen());
+    t.settle(Duration::from_millis(200), WAIT);
+    t.send(b"q");
+    assert_eq!(t.wait_exit(WAIT), Some(0));
+    let sent = characters(&t.raw_text());
+    // mlterm draws an isolate as a cell and gives a mark a column: none is sent.
+    assert!(!has_controls(&sent), "{sent:?}");
+    assert!(sent.contains("2018-06-18 1"), "{sent:?}");
+    assert!(sent.contains(&format!("{BAR}«قول»")), "{sent:?}");
+    assert!(!sent.contains('┃'), "{sent:?}");
+}
+
+#[test]
+fn render_in_terminal_mode_keeps_the_date_isolate_after_a_space_and_mlterm_gets_none() {
+    let s = Setup::new();
+    let file = s.dir.path().join("dated.md");
+    std::fs::write(&file, DATED).unwrap();
+    let file = file.display().to_string();
+    let raw = s.render_tty(&["--width", "60", "--bidi", "terminal", &file], &[]);
+    // Its own row, right to left, the isolate after one space (at a row's first column VTE
+    // would drop it).
+    assert!(
+        raw.contains(&format!("\x1b[2 k {DATE_LINE}\r\n")),
+        "{raw:?}"
+    );
+    assert!(raw.contains(&format!("\x1b[2 k{BAR} «قول»")), "{raw:?}");
+    let ml = s.render_tty(&["--width", "60", &file], &[("MLTERM", "3.9.0")]);
+    assert!(
+        ml.starts_with("\x1b[8h"),
+        "mlterm: the terminal mode unasked: {ml:?}"
+    );
+    assert!(!has_controls(&ml), "{ml:?}");
+    assert!(ml.contains("2018-06-18 13:50 +01:00\r\n"), "{ml:?}");
+    // To a pipe: the same lines, no escape sequence.
+    let piped = s.render_pipe(&["--width", "60", "--bidi", "terminal", &file], &[]);
+    assert!(!piped.contains('\x1b'));
+    assert!(
+        piped.lines().any(|l| l == format!(" {DATE_LINE}")),
+        "{piped:?}"
+    );
 }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use super::{BadValue, load, parse_bidi};
 use crate::article::{self, Format};
+use crate::document::place;
 use crate::escape;
 use crate::frontend::{Flags, TermEnv};
 use crate::layout::{self, BaseDir, BidiMode};
@@ -180,8 +181,28 @@ fn io_sentence(e: &std::io::Error) -> String {
 /// One input line of `render --plain` laid out: its visual lines, each ended by a newline,
 /// trailing blanks cut; with `per_line`, each line after its direction control.
 fn plain_line(line: &str, opts: layout::Options, width: usize, per_line: bool) -> String {
+    thread_local! {
+        /// One arena and scratch a thread, emptied for each line: no allocation per line
+        /// once they have grown.
+        static ARENA: std::cell::RefCell<(layout::Prepared, layout::Scratch)> =
+            std::cell::RefCell::default();
+    }
+    ARENA.with_borrow_mut(|(prepared, scratch)| {
+        prepared.reset(opts);
+        prepared.reserve_for(line);
+        prepared.push_block(line, opts, 0, false, scratch);
+        plain_lines(prepared, opts, width, per_line)
+    })
+}
+
+/// The lines of `prepared` (one input line) as [`plain_line`] prints them.
+fn plain_lines(
+    prepared: &layout::Prepared,
+    opts: layout::Options,
+    width: usize,
+    per_line: bool,
+) -> String {
     let mut s = String::new();
-    let prepared = layout::prepare(line, opts);
     let lines = prepared.wrap(width);
     if lines.is_empty() {
         s.push('\n');
@@ -191,13 +212,32 @@ fn plain_line(line: &str, opts: layout::Options, width: usize, per_line: bool) -
             s.push_str(crate::terminal::direction(l.rtl));
         }
         let start = s.len();
-        if opts.mode == BidiMode::Terminal && l.rtl {
-            // The terminal aligns it: no padding.
-            let mut l = l.clone();
-            l.offset = 0;
-            prepared.push_plain(&l, &mut s);
+        if opts.mode == BidiMode::Terminal {
+            // Controls kept for the terminal, RTL lines unpadded: placed by the one rule.
+            let visual = prepared.visual(l);
+            let row = place::row_of(&visual, 0, None, width, opts.mode, true);
+            place::push_placed(&visual, &row, &mut s);
         } else {
-            prepared.push_plain(l, &mut s);
+            let row = place::Row {
+                rtl: l.rtl,
+                offset: l.offset,
+                width: l.width,
+                lead: 0,
+                marker: None,
+                area: width,
+                mode: opts.mode,
+                directed: per_line,
+                leading_controls: false,
+                at_row_start: true,
+            };
+            let at = place::place(&row).text_at;
+            if at == l.offset {
+                prepared.push_plain(l, &mut s);
+            } else {
+                let mut l = l.clone();
+                l.offset = at;
+                prepared.push_plain(&l, &mut s);
+            }
         }
         let kept = s.get(start..).map_or(0, |t| t.trim_end().len());
         s.truncate(start + kept);

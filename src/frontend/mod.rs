@@ -118,6 +118,7 @@ pub fn settings(
             fallback: Direction::Ltr,
             mode,
             shape: !flags.no_shape && config.shape,
+            controls: kind.takes_controls(),
         },
         colors,
         theme: Theme::new(&config.theme, colors),

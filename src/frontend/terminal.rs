@@ -34,12 +34,16 @@
 //! reordered inside their columns by the terminal.
 //!
 //! mlterm (seen, 3.9.0) takes no SCP: it finds each line's direction from its first strong
-//! letter, so the reader's paragraphs come out right, but a list row whose title is Arabic is
-//! mirrored and a quote line (starting with the bar) is laid out LTR. A zero-width LRM or RLM
-//! written as the first character of each row would tell it, but mlterm then misplaces the
-//! cells of later partial redraws (words run together, rows show pieces of other rows), so
-//! qari sends none.
-//!
+//! letter, so the reader's paragraphs come out right; a line that holds a box-drawing
+//! character (U+2500–U+259F) it lays out left to right, the pieces on either side of the
+//! character apart. So the `terminal` mode's quote bar is not one (`❙`,
+//! [`crate::document::place`]), and a list row has one between its title and its date
+//! ([`list_columns`]): the row is not mirrored and the date stays apart. A zero-width control
+//! (LRM, RLM, an isolate) would tell mlterm more, but it draws an isolate as a cell of its own
+//! and gives a mark a column it does not show, moving every later cell of the row; so mlterm
+//! gets none ([`Terminal::takes_controls`]), and VTE, which joins them to the cell before as
+//! the zero-width characters they are, gets the text's own and the list row's date isolate.
+
 //! ratatui draws cells and diffs them; a control inside a cell's symbol would count as
 //! columns in its width arithmetic and be sent only when that cell changes. So the control
 //! travels outside the buffer: [`Directed`] wraps a backend and, for every row that a frame
@@ -92,6 +96,22 @@ pub fn leave(mode: BidiMode) -> &'static str {
 /// The paragraph-direction control for a row (SCP 2 for right to left, else SCP 1).
 pub fn direction(rtl: bool) -> &'static str {
     if rtl { RTL } else { LTR }
+}
+
+/// In the `terminal` mode, the cell between a list row's title and its date, and what is
+/// appended to the date's last cell; `None` in the other modes (the row is qari's to order).
+///
+/// The cell is a box-drawing bar: mlterm (seen, 3.9.0) lays out every line that holds one
+/// left to right, and the pieces on either side of it apart, so a row whose title is Arabic
+/// is not mirrored and its date stays on its own. A terminal that takes the bidi controls
+/// gets the date in a left-to-right isolate (LRI after the bar, PDI after the date), so VTE
+/// keeps it out of the title's run instead of showing it on the title's left.
+pub fn list_columns(opts: crate::layout::Options) -> Option<(&'static str, &'static str)> {
+    (opts.mode == BidiMode::Terminal).then_some(if opts.controls {
+        ("\u{2502}\u{2066}", "\u{2069}")
+    } else {
+        ("\u{2502}", "")
+    })
 }
 
 /// Mouse capture on (button, drag and motion tracking, in the SGR and RXVT encodings), as
@@ -193,6 +213,15 @@ impl Terminal {
     pub fn from_env() -> Self {
         let var = |k: &str| std::env::var(k).ok();
         Self::detect(var("TERM").as_deref(), var("MLTERM").as_deref())
+    }
+
+    /// Whether, in the `terminal` mode, it takes the bidi controls (isolates, marks) as
+    /// zero-width characters ([`crate::layout::Options::controls`]): mlterm (seen, 3.9.0)
+    /// draws each isolate as a cell of its own and gives each mark a column it does not
+    /// show, which moves every later cell of the row; VTE (seen, 0.70) joins them to the
+    /// cell before, as the zero-width characters they are.
+    pub fn takes_controls(self) -> bool {
+        self == Self::Other
     }
 
     /// The mode this terminal gets when nothing asks for one.

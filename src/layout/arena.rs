@@ -28,6 +28,7 @@ impl Prepared {
     pub(super) fn with_capacity(opts: Options, text: &str) -> Self {
         let mut p = Self {
             reorder: opts.mode == BidiMode::App,
+            controls: opts.mode == BidiMode::Terminal && opts.controls,
             ..Self::default()
         };
         p.reserve_for(text);
@@ -48,6 +49,21 @@ impl Prepared {
         self.shaped.reserve(bytes.len() + arabic);
         self.para_start.reserve(paragraphs);
         self.para_flags.reserve(paragraphs);
+    }
+
+    /// Empties the arena for text laid out with `opts`, keeping its room: one arena used for
+    /// block after block (as `render --plain` does a line at a time) allocates only to grow.
+    pub fn reset(&mut self, opts: Options) {
+        self.reorder = opts.mode == BidiMode::App;
+        self.controls = opts.mode == BidiMode::Terminal && opts.controls;
+        self.para_start.clear();
+        self.para_flags.clear();
+        self.multi.clear();
+        self.flags.clear();
+        self.lens.clear();
+        self.long.clear();
+        self.levels.clear();
+        self.shaped.clear();
     }
 
     /// Gives back the room not used, where it is worth a copy.
@@ -253,6 +269,7 @@ impl Prepared {
     pub fn new(opts: Options) -> Self {
         Self {
             reorder: opts.mode == BidiMode::App,
+            controls: opts.mode == BidiMode::Terminal && opts.controls,
             ..Self::default()
         }
     }

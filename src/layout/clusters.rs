@@ -133,8 +133,14 @@ impl OpenCluster {
         s.starts.push(self.start as u32);
         s.classes.push(self.class);
         if !self.visible || self.absorbed || out.shaped.len() == self.text_start {
-            out.shaped.truncate(self.text_start);
-            out.push_cluster(flags | self.invisible, end - self.start, 0);
+            // An isolate or a mark keeps its text when the terminal is to get it.
+            let kept = if self.invisible == KIND_HIDDEN && out.controls && !self.absorbed {
+                out.shaped.len() - self.text_start
+            } else {
+                out.shaped.truncate(self.text_start);
+                0
+            };
+            out.push_cluster(flags | self.invisible, end - self.start, kept);
             return;
         }
         let mut width = self.width;
@@ -342,6 +348,9 @@ impl Prepared {
             summary.dropped_control = true;
             if keeps_level(c) {
                 o.invisible = KIND_HIDDEN;
+                if self.controls {
+                    self.shaped.push(c);
+                }
             }
             true
         } else if class == BidiClass::BN {

@@ -4,8 +4,8 @@
 use std::ops::Range;
 
 use super::{
-    Cell, KIND, KIND_DRAWN, KIND_REMOVED, KIND_SOFT_HYPHEN, L1, L1_SEPARATOR, L1_TRAILING, LineRef,
-    P_RTL, Prepared, VisualLine, WIDTH,
+    Cell, KIND, KIND_DRAWN, KIND_HIDDEN, KIND_REMOVED, KIND_SOFT_HYPHEN, L1, L1_SEPARATOR,
+    L1_TRAILING, LineRef, P_RTL, Prepared, VisualLine, WIDTH,
 };
 use crate::text::mirror;
 
@@ -33,6 +33,10 @@ impl Prepared {
                 & KIND
             {
                 KIND_DRAWN => f(i, level, self.shaped.get(t0..t1).unwrap_or(""), s0..s1),
+                // An isolate or a mark kept for the terminal ([`Prepared::controls`]).
+                KIND_HIDDEN if t1 > t0 => {
+                    f(i, level, self.shaped.get(t0..t1).unwrap_or(""), s0..s1);
+                }
                 KIND_SOFT_HYPHEN if line.hyphen && i == last => f(i, level, "-", s0..s1),
                 _ => {}
             };
@@ -111,8 +115,21 @@ impl Prepared {
             src: line.src.clone(),
         };
         vl.cells.reserve(line.clusters.len());
+        // Where the next cell's text starts: before the controls that lead the line.
+        let mut pending: Option<u32> = None;
         self.each_drawn(line, |i, level, text, src| {
-            let start = vl.text.len() as u32;
+            if self.flags[i] & KIND == KIND_HIDDEN {
+                // A control kept for the terminal: the end of the cell before it, else the
+                // start of the line's first cell.
+                let start = vl.text.len() as u32;
+                vl.text.push_str(text);
+                match vl.cells.last_mut() {
+                    Some(c) => c.text.end = vl.text.len() as u32,
+                    None => pending = pending.or(Some(start)),
+                }
+                return;
+            }
+            let start = pending.take().unwrap_or(vl.text.len() as u32);
             self.push_cell_text(text, level, &mut vl.text);
             let width = if text == "-" && self.flags[i] & KIND == KIND_SOFT_HYPHEN {
                 1
@@ -141,7 +158,12 @@ impl Prepared {
             // Cells in logical order, none mirrored: the shaped text as it is.
             let start = line.text as usize;
             let (_, len) = self.lens_sum(range);
-            out.push_str(self.shaped.get(start..start + len).unwrap_or(""));
+            let text = self.shaped.get(start..start + len).unwrap_or("");
+            // Controls kept for the terminal go with a cell: a line of nothing else has none
+            // (as its cells show).
+            if !(self.controls && text.chars().all(crate::text::is_bidi_control)) {
+                out.push_str(text);
+            }
             if line.hyphen {
                 out.push('-');
             }

@@ -414,6 +414,39 @@ fn modes() {
 }
 
 #[test]
+fn terminal_mode_keeps_isolates_and_marks_for_the_terminal_that_takes_them() {
+    let s = "قال \u{2066}abc\u{2069}def \u{200F}x";
+    let terminal = Options {
+        mode: BidiMode::Terminal,
+        ..rtl_opts()
+    };
+    let l = &lay_out(s, 40, terminal)[0];
+    // In logical order, each control at the end of the cell before it; none takes a column.
+    assert_eq!(l.visual_text(), s);
+    assert_eq!(l.width, crate::text::str_width(s));
+    assert_eq!(l.cells.len(), 12);
+    assert_eq!(l.cell_text(&l.cells[4]), "a");
+    assert_eq!(l.cell_text(&l.cells[3]), " \u{2066}");
+    assert_eq!(l.cell_text(&l.cells[6]), "c\u{2069}");
+    assert_eq!(l.leading_controls(), 0);
+    // Leading controls start the first cell, and can be taken out of it.
+    let mut l = lay_out("\u{2066}2017-06-18\u{2069}", 0, terminal).remove(0);
+    assert_eq!(l.leading_controls(), 3);
+    assert_eq!(l.take_leading_controls(), "\u{2066}");
+    assert_eq!(l.visual_text(), "2017-06-18\u{2069}");
+    // A terminal that does not take them (mlterm) gets none, as the app mode.
+    let bare = Options {
+        controls: false,
+        ..terminal
+    };
+    let l = &lay_out(s, 40, bare)[0];
+    assert_eq!(l.visual_text(), "قال abcdef x");
+    assert_eq!(l.cells.len(), 12);
+    let l = &lay_out(s, 40, rtl_opts())[0];
+    assert!(!l.visual_text().contains(crate::text::is_bidi_control));
+}
+
+#[test]
 fn empty_and_neutral_paragraphs() {
     assert!(lay_out("", 10, rtl_opts()).is_empty());
     let l = lay_out("123 - 456", 20, rtl_opts());
