@@ -57,8 +57,12 @@ const EMBEDDED: &[(&str, &[u8])] = include!(concat!(env!("OUT_DIR"), "/embedded.
 /// What the list shows of one article.
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
-    /// The article's stable id.
+    /// The article's id in this library: its file's path relative to the folder opened, with
+    /// `#KEY` for a record of a file holding many.
     pub id: String,
+    /// Who the article is wherever it was opened from (reading state is kept by it).
+    #[serde(skip)]
+    pub identity: crate::store::Identity,
     /// The file it came from, as given or relative to the library root.
     pub path: String,
     /// Its title.

@@ -7,6 +7,7 @@ mod store_corpus;
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
+use qari::article::Place;
 use qari::search::{Query, fold};
 use qari::store::catalog::{canonical, record_key};
 use qari::store::scan::files_under;
@@ -160,7 +161,7 @@ fn state_follows_a_moved_file_and_rescans_skip_unchanged_files() {
         .unwrap()
         .unwrap();
     let pos = Pos {
-        block: Some(0),
+        place: Place::Block(0),
         offset: 5,
     };
     db.update_state(&me, &a.identity, |s| {
@@ -215,19 +216,15 @@ fn many_connections_changing_state_at_once_lose_nothing() {
                         db.update_state(&me, &r.identity, |s| {
                             s.bookmark = !s.bookmark;
                             s.pos = Some(Pos {
-                                block: Some(round),
-                                offset: i as u32,
+                                place: Place::Block(round),
+                                offset: i,
                             });
                         })
                         .unwrap();
                         // Every thread also marks every article read: the same rows, at once.
-                        db.update_state(
-                            &me,
-                            &rows[(i + round as usize) % rows.len()].identity,
-                            |s| {
-                                s.read = true;
-                            },
-                        )
+                        db.update_state(&me, &rows[(i + round) % rows.len()].identity, |s| {
+                            s.read = true;
+                        })
                         .unwrap();
                     }
                 }
@@ -242,8 +239,8 @@ fn many_connections_changing_state_at_once_lose_nothing() {
         assert_eq!(
             s.pos,
             Some(Pos {
-                block: Some(5),
-                offset: i as u32
+                place: Place::Block(5),
+                offset: i
             }),
             "{i}"
         );
@@ -294,7 +291,7 @@ fn the_old_state_file_is_imported_once() {
     assert_eq!(
         s.pos,
         Some(Pos {
-            block: Some(2),
+            place: Place::Block(2),
             offset: 7
         })
     );

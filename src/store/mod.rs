@@ -9,7 +9,11 @@
 //! - [`catalog`]: batch upserts in one transaction, "is this file unchanged", removal of
 //!   vanished files, pages of rows in a sort order.
 //! - [`reading`]: reading state per reader, every change in its own immediate transaction, so
-//!   concurrent processes and sessions never lose an update; the old `state.json` imported once.
+//!   concurrent processes and sessions never lose an update; the old `state.json` imported once
+//!   ([`legacy`] reads it).
+//! - [`shelf`]: the one trait the app keeps reading state through ([`ReadingStore`]), its
+//!   `SQLite` and in-memory implementations, and [`Shelf`], what the app holds (a store, and the
+//!   changes kept in memory when the disk is read-only or full).
 //! - [`fts`]: the full-text index: an FTS5 `trigram` table for terms of three characters and
 //!   more, a table of one- and two-character grams for shorter terms; its answer set is exactly
 //!   the scanner's (substring matching on folded text, every term present).
@@ -19,9 +23,11 @@
 
 pub mod catalog;
 pub mod fts;
+pub mod legacy;
 pub mod reading;
 pub mod scan;
 pub mod schema;
+pub mod shelf;
 
 #[cfg(test)]
 mod tests;
@@ -34,6 +40,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 pub use catalog::{ArticleRow, Identity, Order};
 pub use fts::{Hit, IndexDoc};
 pub use reading::{Pos, Reader, ReadingState};
+pub use shelf::{MemoryStore, ReadingStore, Shelf, SqliteStore};
 
 /// How long a write waits for another process's transaction before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

@@ -67,9 +67,8 @@ fn parse_file(path: &Path, canon: &str) -> Parsed {
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     let (fp, loaded) = if format.reads_path() {
-        let bytes = std::fs::read(path).map_err(|e| format!("{shown}: {e}."))?;
         let loaded = crate::library::read_cache(path, &file_id).map_err(|e| e.to_string());
-        (fingerprint(&bytes), loaded)
+        (super::catalog::CACHE_FINGERPRINT, loaded)
     } else {
         let bytes = read_regular(path, MAX_ARTICLE_BYTES).map_err(|e| format!("{shown}: {e}."))?;
         let loaded = article::parse(&bytes, format, &file_id).map_err(|e| e.to_string());
