@@ -55,7 +55,6 @@ pub mod par;
 pub mod screen;
 pub mod search;
 pub mod ssh;
-pub mod state;
 pub mod store;
 pub use frontend::terminal;
 pub mod text;

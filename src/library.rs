@@ -32,6 +32,8 @@ use serde::Serialize;
 
 use crate::article::{self, Article, DateValue, Direction, Format, Lang};
 
+pub use catalog::EMBEDDED_PREFIX;
+pub use manifest::folder_manifest;
 pub use newsboat::{CacheError, read_cache};
 pub use read::{ReadError, open_regular, read_regular, size_text};
 pub use sort::SortKey;

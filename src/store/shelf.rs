@@ -33,8 +33,10 @@ pub trait ReadingStore: Send {
 /// place), as the database finds it.
 #[derive(Debug, Default, Clone)]
 pub struct MemoryStore {
-    by_content: HashMap<(Fingerprint, String), ReadingState>,
-    by_path: HashMap<(String, String), ReadingState>,
+    /// By fingerprint, then record key (looked up without allocating).
+    by_content: HashMap<Fingerprint, HashMap<String, ReadingState>>,
+    /// By canonical path, then record key: the newest state written for it.
+    by_path: HashMap<String, HashMap<String, ReadingState>>,
 }
 
 impl MemoryStore {
@@ -45,17 +47,27 @@ impl MemoryStore {
 
     fn find(&self, id: &Identity) -> Option<ReadingState> {
         self.by_content
-            .get(&(id.fingerprint, id.key.clone()))
-            .or_else(|| self.by_path.get(&(id.path.clone(), id.key.clone())))
+            .get(&id.fingerprint)
+            .and_then(|m| m.get(id.key.as_str()))
+            .or_else(|| {
+                self.by_path
+                    .get(id.path.as_str())
+                    .and_then(|m| m.get(id.key.as_str()))
+            })
             .copied()
     }
 
     fn put(&mut self, fp: Fingerprint, key: &str, path: Option<&str>, s: ReadingState) {
-        self.by_content.insert((fp, key.to_owned()), s);
+        self.by_content
+            .entry(fp)
+            .or_default()
+            .insert(key.to_owned(), s);
         if let Some(path) = path {
             let slot = self
                 .by_path
-                .entry((path.to_owned(), key.to_owned()))
+                .entry(path.to_owned())
+                .or_default()
+                .entry(key.to_owned())
                 .or_default();
             if s.updated >= slot.updated {
                 *slot = s;
@@ -136,8 +148,9 @@ impl ReadingStore for SqliteStore {
 /// the rest of the run, with one sentence saying so.
 pub struct Shelf {
     store: Box<dyn ReadingStore>,
-    /// Read by the store they come from (newsboat's flag), until changed here.
-    assumed: HashSet<(Fingerprint, String)>,
+    /// Read by the store they come from (newsboat's flag), until changed here: by
+    /// fingerprint, then record key.
+    assumed: HashMap<Fingerprint, HashSet<String>>,
     /// The changes made since the store failed.
     unsaved: Option<MemoryStore>,
     /// The failure not shown yet.
@@ -166,7 +179,7 @@ impl Shelf {
     pub fn new(store: Box<dyn ReadingStore>, path: Option<PathBuf>) -> Self {
         Self {
             store,
-            assumed: HashSet::new(),
+            assumed: HashMap::new(),
             unsaved: None,
             message: None,
             path,
@@ -217,24 +230,32 @@ impl Shelf {
             .as_ref()
             .and_then(|m| m.find(id))
             .unwrap_or_else(|| self.store.get(id));
-        if s == ReadingState::default() && self.assumed.contains(&(id.fingerprint, id.key.clone()))
-        {
+        if s == ReadingState::default() && self.is_assumed(id) {
             s.read = true;
         }
         s
     }
 
+    fn is_assumed(&self, id: &Identity) -> bool {
+        self.assumed
+            .get(&id.fingerprint)
+            .is_some_and(|keys| keys.contains(id.key.as_str()))
+    }
+
     /// Takes an article as read while nothing is stored for it, because the store it came
     /// from says so (newsboat's read flag); nothing is written for it.
     pub fn assume_read(&mut self, id: &Identity) {
-        self.assumed.insert((id.fingerprint, id.key.clone()));
+        self.assumed
+            .entry(id.fingerprint)
+            .or_default()
+            .insert(id.key.clone());
     }
 
     /// Changes the state of one article, in one transaction of the store; when the store
     /// fails, the change (and every later one) is kept in memory and [`Shelf::take_message`]
     /// says why, once.
     pub fn update(&mut self, id: &Identity, f: impl FnOnce(&mut ReadingState)) -> ReadingState {
-        let assumed = self.assumed.contains(&(id.fingerprint, id.key.clone()));
+        let assumed = self.is_assumed(id);
         let mut f = Some(f);
         let mut apply = |s: &mut ReadingState| {
             if assumed && *s == ReadingState::default() {
