@@ -176,7 +176,8 @@ impl Db {
         }
     }
 
-    /// A database in memory, for tests and `--no-db` runs.
+    /// A database in memory: tests, and `qari search` of the embedded sample or when the file
+    /// cannot be opened.
     pub fn in_memory() -> Result<Self> {
         let path = PathBuf::from(":memory:");
         let mut conn =
