@@ -216,17 +216,21 @@ impl App {
     }
 
     /// Changes the reading state of the article `id` names (one transaction of the store);
-    /// a failure of the store becomes the status message.
+    /// a failure of the store becomes the status message once the input is handled
+    /// ([`Self::show_store_failure`]), over what the action itself said.
     pub(crate) fn change_state(
         &mut self,
         id: &Identity,
         f: impl FnOnce(&mut ReadingState),
     ) -> ReadingState {
-        let s = self.store.update(id, f);
+        self.store.update(id, f)
+    }
+
+    /// Makes a failure of the store not shown yet the status message.
+    pub(crate) fn show_store_failure(&mut self) {
         if let Some(m) = self.store.take_message() {
             self.message = Some(m);
         }
-        s
     }
 
     /// How many articles of the library are unread.

@@ -706,3 +706,38 @@ fn state_follows_the_article_not_the_path_relative_to_the_folder_opened() {
         "a library never opened is all unread"
     );
 }
+
+/// A store that cannot write (a full disk): the reader goes on, the change is kept for the
+/// run, and the status line says why, over the action's own word.
+#[test]
+fn a_full_disk_leaves_the_reader_working_and_says_so_in_one_line() {
+    struct Full(qari::store::MemoryStore);
+    impl qari::store::ReadingStore for Full {
+        fn get(&self, id: &qari::store::Identity) -> qari::store::ReadingState {
+            qari::store::ReadingStore::get(&self.0, id)
+        }
+        fn update(
+            &mut self,
+            _: &qari::store::Identity,
+            _: &mut dyn FnMut(&mut qari::store::ReadingState),
+        ) -> qari::store::Result<qari::store::ReadingState> {
+            Err(qari::store::StoreError::DiskFull {
+                path: "/data/library.db".into(),
+            })
+        }
+    }
+    let store = Store::new(Box::new(Full(qari::store::MemoryStore::new())), None);
+    let mut a = app_with(store, 100, 30);
+    select(&mut a, SEED);
+    a.apply(Action::Bookmark);
+    let msg = a.message().unwrap().to_owned();
+    assert!(
+        msg.ends_with("could not be written: the disk is full; reading state is kept in memory until the reader closes."),
+        "{msg}"
+    );
+    assert!(!msg.contains('\n'));
+    assert!(a.state_of(SEED).bookmark, "kept for the run");
+    a.apply(Action::Open);
+    assert!(a.reader().is_some(), "the reader goes on");
+    assert!(a.state_of(SEED).read);
+}

@@ -30,6 +30,7 @@ impl App {
             Input::Key(ev) => self.key(ev),
         }
         self.sync_preview();
+        self.show_store_failure();
     }
 
     /// A paste: one input, into the query line only, at most [`MAX_PASTE_BYTES`] of it, its
@@ -110,6 +111,7 @@ impl App {
     pub fn apply(&mut self, action: Action) {
         self.apply_action(action);
         self.sync_preview();
+        self.show_store_failure();
     }
 
     pub(super) fn apply_action(&mut self, action: Action) {

@@ -154,13 +154,25 @@ impl Db {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::io(path, &e))?;
         }
-        match Self::open_checked(path) {
+        // Processes opening a new file at once take turns making it (its journal mode, its
+        // schema): a busy or locked file is tried again for up to the busy timeout.
+        let started = std::time::Instant::now();
+        let first = loop {
+            match Self::open_checked(path) {
+                Err(Refused::Again(e)) if started.elapsed() >= BUSY_TIMEOUT => {
+                    break Err(Refused::Store(e));
+                }
+                Err(Refused::Again(_)) => std::thread::sleep(Duration::from_millis(10)),
+                other => break other,
+            }
+        };
+        match first {
             Ok(db) => Ok((db, None)),
-            Err(Refused::Store(e)) => Err(e),
+            Err(Refused::Store(e) | Refused::Again(e)) => Err(e),
             Err(Refused::Foreign(why)) => {
                 let aside = move_aside(path).map_err(|e| StoreError::io(path, &e))?;
                 let db = Self::open_checked(path).map_err(|r| match r {
-                    Refused::Store(e) => e,
+                    Refused::Store(e) | Refused::Again(e) => e,
                     Refused::Foreign(why) => StoreError::Corrupt {
                         path: path.to_path_buf(),
                         reason: why,
@@ -193,7 +205,9 @@ impl Db {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_with_flags(path, flags).map_err(sql)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
-        // Reading any page tells a file that is not `SQLite` at all.
+        // Reading any page tells a file that is not `SQLite` at all. The three facts are read
+        // in one transaction: another process may be making the file at this moment.
+        conn.execute_batch("BEGIN").map_err(sql)?;
         let app: i64 = conn
             .pragma_query_value(None, "application_id", |r| r.get(0))
             .map_err(sql)?;
@@ -203,6 +217,7 @@ impl Db {
         let tables: i64 = conn
             .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
             .map_err(sql)?;
+        conn.execute_batch("COMMIT").map_err(sql)?;
         if app != schema::APPLICATION_ID && (app != 0 || tables > 0) {
             return Err(Refused::Foreign(
                 "is not a qari library database (it belongs to another program)".to_owned(),
@@ -320,12 +335,19 @@ enum Refused {
     Foreign(String),
     /// The system refused: report it.
     Store(StoreError),
+    /// Another process holds the file for a moment: try again.
+    Again(StoreError),
 }
 
 fn classify_open(path: &Path, e: &rusqlite::Error) -> Refused {
     match e.sqlite_error_code() {
         Some(ErrorCode::NotADatabase) => Refused::Foreign("is not an SQLite database".to_owned()),
         Some(ErrorCode::DatabaseCorrupt) => Refused::Foreign("was damaged".to_owned()),
+        Some(
+            ErrorCode::DatabaseBusy
+            | ErrorCode::DatabaseLocked
+            | ErrorCode::FileLockingProtocolFailed,
+        ) => Refused::Again(StoreError::from_sqlite(path, e)),
         _ => Refused::Store(StoreError::from_sqlite(path, e)),
     }
 }

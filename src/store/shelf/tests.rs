@@ -159,3 +159,24 @@ fn lent_read_marks_hold_until_changed() {
     shelf.update(&a, |s| s.read = false);
     assert!(!shelf.get(&a).read);
 }
+
+#[test]
+fn readers_opening_a_new_database_at_once_all_get_it() {
+    for round in 0..15 {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("library.db");
+        let msgs: Vec<Option<String>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..6)
+                .map(|_| {
+                    s.spawn(|| {
+                        let (mut shelf, msg) = Shelf::open(&db, Reader::local(), None, &|_| None);
+                        shelf.update(&ident("/a", "", b"a"), |s| s.read = true);
+                        msg.or_else(|| shelf.take_message())
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(msgs.iter().all(Option::is_none), "round {round}: {msgs:?}");
+    }
+}
