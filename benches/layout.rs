@@ -72,7 +72,7 @@ fn one_megabyte(c: &mut Criterion) {
                 let mut app = qari::app::App::new(
                     std::sync::Arc::clone(&lib),
                     &qari::config::Config::default(),
-                    qari::state::Store::in_memory(),
+                    qari::store::Shelf::in_memory(),
                     Options::default(),
                 );
                 app.handle(qari::app::Input::Resize(100, 30));

@@ -22,7 +22,7 @@ use crate::keymap::Keymap;
 use crate::layout::Options;
 use crate::library::{Library, SortKey};
 use crate::search::{Query, SharedIndex};
-use crate::state::Store;
+use crate::store::{Identity, ReadingState, Shelf};
 
 mod background;
 mod copy;
@@ -141,7 +141,7 @@ struct Outbox {
 #[derive(Debug)]
 pub struct App {
     lib: Arc<Library>,
-    store: Store,
+    store: Shelf,
     index: Arc<SharedIndex>,
     prefs: Prefs,
     list: ListState,
@@ -156,10 +156,10 @@ pub struct App {
 
 impl App {
     /// A reader on `lib` with the settings of `config`, remembering into `store`.
-    pub fn new(lib: Arc<Library>, config: &Config, mut store: Store, opts: Options) -> Self {
+    pub fn new(lib: Arc<Library>, config: &Config, mut store: Shelf, opts: Options) -> Self {
         // Articles read in the store they come from (newsboat's cache) start read.
         for e in lib.entries().filter(|e| e.unread == Some(false)) {
-            store.assume_read(&e.id);
+            store.assume_read(&e.identity);
         }
         let (keymap, message) = (
             config.keys.clone(),
@@ -197,8 +197,40 @@ impl App {
         self.list.unread = self
             .lib
             .entries()
-            .filter(|e| !store.get(&e.id).read)
+            .filter(|e| !store.get(&e.identity).read)
             .count();
+    }
+
+    /// The reading state of library article `index`.
+    pub(crate) fn state_at(&self, index: usize) -> ReadingState {
+        self.store.get(&self.lib.entry(index).identity)
+    }
+
+    /// The reading state of the article with library id `id` (default for an id the library
+    /// does not hold).
+    pub fn state_of(&self, id: &str) -> ReadingState {
+        self.lib
+            .position(id)
+            .map(|i| self.state_at(i))
+            .unwrap_or_default()
+    }
+
+    /// Changes the reading state of the article `id` names (one transaction of the store);
+    /// a failure of the store becomes the status message once the input is handled
+    /// ([`Self::show_store_failure`]), over what the action itself said.
+    pub(crate) fn change_state(
+        &mut self,
+        id: &Identity,
+        f: impl FnOnce(&mut ReadingState),
+    ) -> ReadingState {
+        self.store.update(id, f)
+    }
+
+    /// Makes a failure of the store not shown yet the status message.
+    pub(crate) fn show_store_failure(&mut self) {
+        if let Some(m) = self.store.take_message() {
+            self.message = Some(m);
+        }
     }
 
     /// How many articles of the library are unread.
@@ -224,7 +256,7 @@ impl App {
     }
 
     /// The remembered state.
-    pub fn store(&self) -> &Store {
+    pub fn store(&self) -> &Shelf {
         &self.store
     }
 
@@ -359,22 +391,16 @@ impl App {
         self.message = Some(msg.into());
     }
 
-    /// Writes the remembered state; a failure becomes the status message and is returned.
+    /// Remembers where the open article is read (every change is written when made); a
+    /// failure of the store becomes the status message and is returned.
     pub fn save(&mut self) -> Option<String> {
         if let Some(r) = self.reader.as_ref().filter(|r| !r.preview) {
-            let (id, pos) = (r.article.id.clone(), r.anchor);
-            self.store.update(&id, |s| s.position = Some(pos));
+            let (id, pos) = (self.lib.entry(r.index).identity.clone(), r.anchor);
+            self.store.update(&id, |s| s.pos = Some(pos));
         }
-        let saved = self.store.save();
-        // Saving merges what other readers stored: their read marks count too.
-        self.recount_unread();
-        match saved {
-            Ok(()) => None,
-            Err(e) => {
-                self.message = Some(e.clone());
-                Some(e)
-            }
-        }
+        let e = self.store.take_message()?;
+        self.message = Some(e.clone());
+        Some(e)
     }
 
     /// Reading progress of the open article: (percent, last line shown, lines); none while

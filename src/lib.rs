@@ -24,10 +24,9 @@
 //!   the keys bound to them (one table handles keys and writes the help).
 //! - [`search`]: Arabic-aware folding (hamza, tashkeel, digits, case), queries, the library
 //!   index and snippets; every match a byte range of the source.
-//! - [`state`]: reading positions, read marks and bookmarks, saved atomically by a background
-//!   writer.
 //! - [`store`]: the library's `SQLite` database: catalog with stable identities, reading state
-//!   per reader in transactions, the full-text index.
+//!   per reader in transactions (the app keeps it through one trait, [`store::ReadingStore`],
+//!   via [`store::Shelf`]), the full-text index that `qari index` and `qari search` use.
 //! - [`app`]: the reader's state and actions, fed [`app::Input`]s; no drawing, no terminal;
 //!   long work (searches, preparing a long article) on workers that wake the front end.
 //! - [`ui`]: draws the app into a ratatui buffer, never changing it.
@@ -57,7 +56,6 @@ pub mod par;
 pub mod screen;
 pub mod search;
 pub mod ssh;
-pub mod state;
 pub mod store;
 pub use frontend::terminal;
 pub mod text;

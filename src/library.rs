@@ -32,6 +32,8 @@ use serde::Serialize;
 
 use crate::article::{self, Article, DateValue, Direction, Format, Lang};
 
+pub use catalog::EMBEDDED_PREFIX;
+pub use manifest::folder_manifest;
 pub use newsboat::{CacheError, read_cache};
 pub use read::{ReadError, open_regular, read_regular, size_text};
 pub use sort::SortKey;
@@ -57,8 +59,12 @@ const EMBEDDED: &[(&str, &[u8])] = include!(concat!(env!("OUT_DIR"), "/embedded.
 /// What the list shows of one article.
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
-    /// The article's stable id.
+    /// The article's id in this library: its file's path relative to the folder opened, with
+    /// `#KEY` for a record of a file holding many.
     pub id: String,
+    /// Who the article is wherever it was opened from (reading state is kept by it).
+    #[serde(skip)]
+    pub identity: crate::store::Identity,
     /// The file it came from, as given or relative to the library root.
     pub path: String,
     /// Its title.

@@ -78,8 +78,11 @@ pub struct ServeOptions {
     pub max_startups: usize,
     /// Of those, from one address (sshd's `PerSourceMaxStartups`).
     pub max_startups_per_address: usize,
-    /// Where per-user state is kept (default: the XDG state directory).
+    /// Where the host key and earlier versions' per-user state files are (default: the XDG
+    /// state directory).
     pub state_dir: Option<PathBuf>,
+    /// The library database (`--db`; default [`crate::store::Db::default_path`]).
+    pub db: Option<PathBuf>,
     /// Where logs go (default: stderr).
     pub log: Option<PathBuf>,
 }
@@ -92,6 +95,8 @@ struct Shared {
     keys: Option<keys::AuthorizedKeys>,
     open: bool,
     state_dir: PathBuf,
+    /// The library database every session keeps its key's reading state in.
+    db: Option<PathBuf>,
     gate: Arc<gate::Gate>,
     shutdown: watch::Receiver<bool>,
     /// A session with no input for this long says goodbye.

@@ -233,7 +233,7 @@ fn draw_list(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     for (row, pos) in (app.list_top()..app.view().len()).take(rows).enumerate() {
         let y = area.y + u16::try_from(row * per_item).unwrap_or(0);
         let entry = lib.entry(app.view()[pos]);
-        let st = app.store().get(&entry.id);
+        let st = app.store().get(&entry.identity);
         // Unread and bookmarked are two columns: one never hides the other.
         put_cell(
             buf,

@@ -6,7 +6,7 @@ use qari::app::{App, Focus, Input};
 use qari::config::Config;
 use qari::keymap::Action;
 use qari::screen::Screen;
-use qari::state::Store;
+use qari::store::Shelf as Store;
 use qari::ui::{self, Colors, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -239,21 +239,21 @@ fn sort_cycles_and_keeps_the_selection() {
 fn read_marks_bookmarks_and_unread_jumps() {
     let mut a = app(80, 24);
     let first = a.library().entry(a.view()[0]).id.clone();
-    assert!(!a.store().get(&first).read);
+    assert!(!a.state_of(&first).read);
     let total = a.unread_count();
     assert_eq!(total, a.library().len());
     a.handle(key(KeyCode::Enter));
-    assert!(a.store().get(&first).read, "opening marks read");
+    assert!(a.state_of(&first).read, "opening marks read");
     assert_eq!(a.unread_count(), total - 1);
     // The reader's header starts with the article's address; the list's says the count.
     a.handle(key(KeyCode::Esc));
     assert!(shot(&a).contains(&format!("{} unread", total - 1)));
     a.handle(key(KeyCode::Enter));
     a.handle(ch('m'));
-    assert!(!a.store().get(&first).read, "m toggles");
+    assert!(!a.state_of(&first).read, "m toggles");
     assert_eq!(a.unread_count(), total);
     a.handle(ch('B'));
-    assert!(a.store().get(&first).bookmark);
+    assert!(a.state_of(&first).bookmark);
     a.handle(key(KeyCode::Esc));
     // Mark the next two read, then ] skips them.
     for _ in 0..2 {
@@ -314,11 +314,15 @@ fn position_is_kept_across_a_width_change() {
     assert_eq!(a.reader().unwrap().position(), pos);
 }
 
+fn open_db(path: &std::path::Path) -> (Store, Option<String>) {
+    Store::open(path, qari::store::Reader::local(), None, &|_| None)
+}
+
 #[test]
 fn state_is_saved_and_reloaded() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("state.json");
-    let (store, msg) = Store::open(&path);
+    let path = dir.path().join("library.db");
+    let (store, msg) = open_db(&path);
     assert!(msg.is_none());
     let mut a = app_with(store, 80, 24);
     select(&mut a, SEED);
@@ -332,12 +336,12 @@ fn state_is_saved_and_reloaded() {
     a.apply(Action::Quit);
     assert!(a.save().is_none());
 
-    let (store, msg) = Store::open(&path);
+    let (store, msg) = open_db(&path);
     assert!(msg.is_none());
-    let st = store.get(SEED);
-    assert!(st.read && st.bookmark);
-    assert_eq!(st.position, Some(pos));
     let mut b = app_with(store, 100, 30);
+    let st = b.state_of(SEED);
+    assert!(st.read && st.bookmark);
+    assert_eq!(st.pos, Some(pos));
     select(&mut b, SEED);
     b.apply(Action::Open);
     assert_eq!(b.reader().unwrap().position().place, pos.place);
@@ -345,25 +349,36 @@ fn state_is_saved_and_reloaded() {
 }
 
 #[test]
-fn a_corrupt_state_file_is_reported_and_kept() {
+fn a_corrupt_database_is_reported_and_kept() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("state.json");
-    std::fs::write(&path, "\u{1}garbage").unwrap();
-    let (store, msg) = Store::open(&path);
+    let path = dir.path().join("library.db");
+    std::fs::write(
+        &path,
+        "\u{1}garbage that is no database at all, long enough to tell",
+    )
+    .unwrap();
+    let (store, msg) = open_db(&path);
     let msg = msg.unwrap();
-    assert!(msg.contains("state.json was corrupt"), "{msg}");
+    assert!(
+        msg.contains("library.db is not an SQLite database"),
+        "{msg}"
+    );
     let mut a = app_with(store, 80, 24);
     a.set_message(msg.clone());
-    assert!(shot(&a).contains("state.json was corrupt"));
+    assert!(shot(&a).contains("library.db is not an SQLite database"));
+    select(&mut a, SEED);
     a.apply(Action::Open);
     assert!(a.save().is_none());
-    // Saving happens on a writer thread: wait for it.
-    assert!(qari::state::flush_all().is_empty());
-    assert_eq!(
-        std::fs::read_dir(dir.path()).unwrap().count(),
-        2,
-        "the new state file and the corrupt one moved aside"
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().any(|n| n.starts_with("library.db.corrupt-"))
+            && names.iter().any(|n| n == "library.db"),
+        "the new database and the corrupt one moved aside: {names:?}"
     );
+    assert!(a.state_of(SEED).read, "the new one holds the state");
 }
 
 #[test]
@@ -551,8 +566,9 @@ fn a_long_article_reopens_deep_inside_at_once() {
     let (lib, id) = long_library(dir.path());
     let mut store = Store::in_memory();
     let block = lib.article(0).unwrap().blocks.len() * 3 / 4;
-    store.update(&id, |s| {
-        s.position = Some(qari::state::Position {
+    let identity = lib.entry(lib.position(&id).unwrap()).identity.clone();
+    store.update(&identity, |s| {
+        s.pos = Some(qari::store::Pos {
             place: qari::article::Place::Block(block),
             offset: 0,
         });
@@ -631,4 +647,97 @@ fn a_long_query_shows_its_end() {
     assert!(status.contains("cut at 1024"), "{status}");
     settle(&mut a);
     insta::assert_snapshot!("query_cut", shot(&a));
+}
+
+/// The figure: state follows the article, not its path relative to the folder opened.
+/// A bookmark made with a subfolder open is there with its parent open; another folder with
+/// the same relative names (other articles) shows none of it.
+#[test]
+fn state_follows_the_article_not_the_path_relative_to_the_folder_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |root: &std::path::Path, word: &str| {
+        let sub = root.join("sub");
+        std::fs::create_dir_all(&sub).unwrap();
+        for n in ["0007", "0008"] {
+            std::fs::write(
+                sub.join(format!("{n}.txt")),
+                format!("{word} {n}\n\nThe body of {word} {n}.\n"),
+            )
+            .unwrap();
+        }
+    };
+    let (mine, other) = (dir.path().join("mine"), dir.path().join("other"));
+    write(&mine, "Mine");
+    write(&other, "Other");
+    let db = dir.path().join("library.db");
+    let app_on = |root: std::path::PathBuf| {
+        let (store, msg) = open_db(&db);
+        assert!(msg.is_none(), "{msg:?}");
+        let lib = std::sync::Arc::new(qari::library::Library::open(&[root]));
+        let mut a = App::new(
+            lib,
+            &Config::default(),
+            store,
+            qari::layout::Options::default(),
+        );
+        a.handle(Input::Resize(100, 30));
+        a
+    };
+    let mut a = app_on(mine.join("sub"));
+    select(&mut a, "0008.txt");
+    a.apply(Action::Bookmark);
+    select(&mut a, "0007.txt");
+    a.apply(Action::Open);
+    a.apply(Action::Quit);
+    assert!(a.save().is_none());
+    drop(a);
+
+    let parent = app_on(mine.clone());
+    assert!(parent.state_of("sub/0008.txt").bookmark, "still bookmarked");
+    assert!(parent.state_of("sub/0007.txt").read);
+    assert_eq!(parent.unread_count(), 1);
+
+    let elsewhere = app_on(other.join("sub"));
+    assert!(!elsewhere.state_of("0008.txt").bookmark, "another article");
+    assert!(!elsewhere.state_of("0007.txt").read);
+    assert_eq!(
+        elsewhere.unread_count(),
+        2,
+        "a library never opened is all unread"
+    );
+}
+
+/// A store that cannot write (a full disk): the reader goes on, the change is kept for the
+/// run, and the status line says why, over the action's own word.
+#[test]
+fn a_full_disk_leaves_the_reader_working_and_says_so_in_one_line() {
+    struct Full(qari::store::MemoryStore);
+    impl qari::store::ReadingStore for Full {
+        fn get(&self, id: &qari::store::Identity) -> qari::store::ReadingState {
+            qari::store::ReadingStore::get(&self.0, id)
+        }
+        fn update(
+            &mut self,
+            _: &qari::store::Identity,
+            _: &mut dyn FnMut(&mut qari::store::ReadingState),
+        ) -> qari::store::Result<qari::store::ReadingState> {
+            Err(qari::store::StoreError::DiskFull {
+                path: "/data/library.db".into(),
+            })
+        }
+    }
+    let store = Store::new(Box::new(Full(qari::store::MemoryStore::new())), None);
+    let mut a = app_with(store, 100, 30);
+    select(&mut a, SEED);
+    a.apply(Action::Bookmark);
+    let msg = a.message().unwrap().to_owned();
+    assert!(
+        msg.ends_with("could not be written: the disk is full; reading state is kept in memory until the reader closes."),
+        "{msg}"
+    );
+    assert!(!msg.contains('\n'));
+    assert!(a.state_of(SEED).bookmark, "kept for the run");
+    a.apply(Action::Open);
+    assert!(a.reader().is_some(), "the reader goes on");
+    assert!(a.state_of(SEED).read);
 }

@@ -7,9 +7,13 @@ use assert_cmd::Command;
 mod pty;
 
 /// The binary, with no config file of the user's (a test that wants one sets its own).
+use std::collections::BTreeSet;
+
 fn qari() -> Command {
     let mut cmd = Command::cargo_bin("qari").unwrap();
     cmd.env("QARI_CONFIG", "/nonexistent/config.toml");
+    // No database of the user's either: a test that wants one names its own.
+    cmd.env("QARI_DB", "/dev/null/library.db");
     cmd
 }
 
@@ -158,6 +162,7 @@ fn run(args: &[&std::ffi::OsStr]) -> std::process::Output {
         .args(args)
         .env("QARI_CONFIG", "/nonexistent/config.toml")
         .env("QARI_STATE", "/nonexistent/state.json")
+        .env("QARI_DB", "/dev/null/library.db")
         .timeout(std::time::Duration::from_secs(60))
         .output()
         .unwrap()
@@ -285,7 +290,13 @@ fn fifos_and_devices_are_refused_without_waiting() {
         assert!(err.contains(", not a regular file"), "{args:?}: {err}");
         assert_eq!(
             err.lines().count(),
-            if args[0] == "list" { 2 } else { 1 },
+            // `list` says how many files were skipped; `search` that it searched the files,
+            // the database being out of reach.
+            if args[0] == "list" || args[0] == "search" {
+                2
+            } else {
+                1
+            },
             "{err}"
         );
     }
@@ -423,14 +434,33 @@ fn files_over_the_big_file_limit_are_named_by_check_and_search() {
             .unwrap()
             .starts_with("small.txt\t")
     );
+    // Without a database (this one cannot be made), the files are searched as the reader
+    // holds them: the huge one by its title.
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(
         err,
         format!(
-            "qari: {}: only its title is searched: it is over 16 MiB, so its text is read only \
-             when it is opened.\n",
+            "qari: the library database /dev/null/library.db failed (File exists (os error 17)); \
+             the files are searched instead.\nqari: {}: only its title is searched: it \
+             is over 16 MiB, so its text is read only when it is opened.\n",
             huge.display()
         )
+    );
+    // With one, the index holds the huge file's text too.
+    let db = dir.path().join("library.db");
+    let out = qari()
+        .args(["search", "needle", d])
+        .env("QARI_DB", &db)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let hits = String::from_utf8(out.stdout).unwrap();
+    let ids: BTreeSet<&str> = hits.lines().filter_map(|l| l.split('\t').next()).collect();
+    assert_eq!(ids, BTreeSet::from(["huge.txt", "small.txt"]), "{hits}");
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }
 
@@ -448,6 +478,7 @@ fn a_hostile_file_name_never_reaches_the_terminal_from_the_reader() {
     cmd.arg(dir.path());
     cmd.env("TERM", "xterm-256color");
     cmd.env("QARI_STATE", dir.path().join(".state.json"));
+    cmd.env("QARI_DB", dir.path().join(".library.db"));
     cmd.env("QARI_CONFIG", dir.path().join(".config.toml"));
     cmd.env_remove("QARI_BIDI");
     let wait = std::time::Duration::from_secs(10);

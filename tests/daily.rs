@@ -6,7 +6,7 @@ use qari::app::{App, Focus, Input};
 use qari::config::Config;
 use qari::keymap::Action;
 use qari::screen::Screen;
-use qari::state::Store;
+use qari::store::Shelf as Store;
 use qari::ui::Theme;
 use ratatui::backend::{Backend, TestBackend};
 use ratatui::buffer::Cell;
@@ -269,21 +269,21 @@ fn side_by_side_previews_the_selected_article_without_marking_it_read() {
     let second = a.view()[1];
     assert_eq!(a.reader().unwrap().index, second);
     let id = a.library().entry(second).id.clone();
-    assert!(!a.store().get(&id).read, "a preview is not reading");
+    assert!(!a.state_of(&id).read, "a preview is not reading");
     assert_eq!(a.unread_count(), a.library().len());
     let s = shot(&a);
     let title = a.library().entry(second).title.clone();
     assert!(s.contains(&title), "the preview shows it:\n{s}");
     // Opening it reads it; Tab into it too.
     a.handle(key(KeyCode::Enter));
-    assert!(a.store().get(&id).read);
+    assert!(a.state_of(&id).read);
     assert!(!a.reader().unwrap().is_preview());
     assert_eq!(a.focus(), Focus::Reader);
     a.handle(key(KeyCode::Tab));
     a.handle(ch('j'));
     let third = a.library().entry(a.view()[2]).id.clone();
     a.handle(key(KeyCode::Tab));
-    assert!(a.store().get(&third).read, "Tab into the preview opens it");
+    assert!(a.state_of(&third).read, "Tab into the preview opens it");
     // One pane: no preview.
     let b = app(80, 24);
     assert!(b.reader().is_none());

@@ -707,7 +707,7 @@ fn the_reader_starts_from_newsboats_read_marks() {
     use qari::app::App;
     use qari::config::Config;
     use qari::layout::Options;
-    use qari::state::Store;
+    use qari::store::Shelf as Store;
     let (_dir, path) = cache_copy();
     let lib = std::sync::Arc::new(Library::open(std::slice::from_ref(&path)));
     let read_there = "cache.db#urn:uuid:7e1a9a3c-0000-4000-8000-000000000003";
@@ -719,15 +719,16 @@ fn the_reader_starts_from_newsboats_read_marks() {
         Options::default(),
     );
     assert_eq!(app.unread_count(), 4, "5 items, 1 read in newsboat");
-    assert!(app.store().get(read_there).read);
-    assert!(!app.store().get(unread_there).read);
+    assert!(app.state_of(read_there).read);
+    assert!(!app.state_of(unread_there).read);
 
     // Remembered in qari: bookmarked there without being read, and read here.
     let mut store = Store::in_memory();
-    store.update(read_there, |s| s.bookmark = true);
-    store.update(unread_there, |s| s.read = true);
+    let identity = |id: &str| lib.entry(lib.position(id).unwrap()).identity.clone();
+    store.update(&identity(read_there), |s| s.bookmark = true);
+    store.update(&identity(unread_there), |s| s.read = true);
     let app = App::new(lib, &Config::default(), store, Options::default());
     assert_eq!(app.unread_count(), 4, "marks made in qari win");
-    assert!(!app.store().get(read_there).read);
-    assert!(app.store().get(unread_there).read);
+    assert!(!app.state_of(read_there).read);
+    assert!(app.state_of(unread_there).read);
 }

@@ -249,6 +249,7 @@ fn a_hostile_name_through_every_command_and_format() {
             .args(args)
             .env("QARI_CONFIG", lib.join(format!("{HOSTILE}.toml")))
             .env("QARI_STATE", lib.join(format!("{HOSTILE}.state")))
+            .env("QARI_DB", lib.join(format!("{HOSTILE}.db")))
             .env("QARI_BIDI", HOSTILE)
             .output()
             .unwrap();

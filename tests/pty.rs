@@ -20,11 +20,24 @@ fn library() -> tempfile::TempDir {
     dir
 }
 
+/// What the database beside `state` holds for the seed article of `lib` (default if none).
+fn seed_state(lib: &std::path::Path, state: &std::path::Path) -> qari::store::ReadingState {
+    let db = state.with_extension("db");
+    if !db.exists() {
+        return qari::store::ReadingState::default();
+    }
+    let (db, _) = qari::store::Db::open(&db).unwrap();
+    let seed = qari::library::Library::open(&[lib.join(SEED)]);
+    db.state(&qari::store::Reader::local(), &seed.entry(0).identity)
+        .unwrap()
+}
+
 fn qari(lib: &std::path::Path, state: &std::path::Path) -> CommandBuilder {
     let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_qari"));
     cmd.arg(lib);
     cmd.env("TERM", "xterm-256color");
     cmd.env("QARI_STATE", state);
+    cmd.env("QARI_DB", state.with_extension("db"));
     cmd.env("QARI_CONFIG", state.with_extension("toml"));
     cmd.env_remove("QARI_BIDI");
     cmd.env_remove("MLTERM");
@@ -85,10 +98,13 @@ fn open_the_seed_scroll_resize_and_quit() {
     let leave = raw.rfind("\x1b[8h\x1b[0 k").expect("BDSM restored");
     assert!(leave > enter);
     assert!(raw.rfind("\x1b[?1049l").unwrap() > enter);
-    let saved = std::fs::read_to_string(&state).expect("state saved on quit");
+    let saved = seed_state(lib.path(), &state);
     assert!(
-        saved.contains(SEED) && saved.contains("\"read\":true"),
-        "{saved}"
+        saved.read
+            && saved
+                .pos
+                .is_some_and(|p| p.place != qari::article::Place::Title),
+        "read, and where reading stopped: {saved:?}"
     );
 }
 
@@ -143,9 +159,11 @@ fn a_closed_terminal_ends_the_reader_and_keeps_the_state() {
     }
     let code = t.exited();
     assert!(code.is_some(), "qari still runs on a closed terminal");
-    let saved = std::fs::read_to_string(&state)
-        .unwrap_or_else(|e| panic!("state not saved ({e}); exit code {code:?}"));
-    assert!(saved.contains(SEED), "{saved}");
+    let saved = seed_state(lib.path(), &state);
+    assert!(
+        saved.read && saved.pos.is_some(),
+        "state not saved: {saved:?}; exit code {code:?}"
+    );
 }
 
 /// A search runs in the background: its hits reach the screen with no key after the query.
@@ -204,10 +222,10 @@ fn every_catchable_ending_signal_restores_the_terminal() {
         assert!(status.success());
         assert_eq!(t.wait_exit(WAIT), Some(128 + number), "SIG{name}");
         assert_restored(&t);
-        let saved = std::fs::read_to_string(&state).unwrap_or_default();
+        let saved = seed_state(lib.path(), &state);
         assert!(
-            saved.contains(SEED),
-            "the state is saved on SIG{name}: {saved}"
+            saved.read && saved.pos.is_some(),
+            "the state is saved on SIG{name}: {saved:?}"
         );
     }
 }
@@ -313,4 +331,41 @@ fn suspend_and_resume_redraw_the_screen() {
     t.send(b"q");
     assert_eq!(t.wait_exit(WAIT), Some(0));
     assert_restored(&t);
+}
+
+/// The figure: two readers of one library quitting together both keep their
+/// changes (one bookmarks the seed, the other scrolls it and bookmarks the other article).
+#[test]
+fn two_readers_quitting_together_both_keep_their_changes() {
+    for round in 0..3 {
+        let lib = library();
+        let state = lib.path().join("state.json");
+        let mut a = pty::Term::spawn(qari(lib.path(), &state), 100, 30);
+        let mut b = pty::Term::spawn(qari(lib.path(), &state), 100, 30);
+        for t in [&mut a, &mut b] {
+            assert!(t.wait_for("2 articles", WAIT), "{}", t.screen());
+        }
+        // The seed is the newest, first in the list.
+        a.send(b"B");
+        assert!(a.wait_for("bookmarked", WAIT), "{}", a.screen());
+        b.send(b"\rjjj");
+        b.settle(Duration::from_millis(200), WAIT);
+        b.send(b"h");
+        b.settle(Duration::from_millis(200), WAIT);
+        b.send(b"jB");
+        assert!(b.wait_for("bookmarked", WAIT), "{}", b.screen());
+        a.send(b"q");
+        b.send(b"q");
+        assert_eq!(a.wait_exit(WAIT), Some(0));
+        assert_eq!(b.wait_exit(WAIT), Some(0));
+        let seed = seed_state(lib.path(), &state);
+        assert!(seed.bookmark, "round {round}: a's bookmark: {seed:?}");
+        assert!(seed.read, "round {round}: b read it: {seed:?}");
+        let (db, _) = qari::store::Db::open(&state.with_extension("db")).unwrap();
+        let other = qari::library::Library::open(&[lib.path().join("0100.txt")]);
+        let other = db
+            .state(&qari::store::Reader::local(), &other.entry(0).identity)
+            .unwrap();
+        assert!(other.bookmark, "round {round}: b's bookmark: {other:?}");
+    }
 }

@@ -11,7 +11,7 @@ use qari::keymap::Action;
 use qari::layout::Options;
 use qari::library::Library;
 use qari::search::{Index, Query};
-use qari::state::Store;
+use qari::store::Shelf as Store;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 

@@ -85,6 +85,8 @@ impl Dir {
         }
         c.arg("--state-dir")
             .arg(self.path("state"))
+            .arg("--db")
+            .arg(self.path("state/library.db"))
             .arg("--log")
             .arg(self.path("log"))
             .args(extra)
@@ -857,6 +859,8 @@ fn open_lets_anyone_in_and_logs_it() {
         .arg(d.path("library"))
         .args(["--listen", "127.0.0.1:0", "--open", "--host-key"])
         .arg(d.path("host_key"))
+        .arg("--db")
+        .arg(d.path("library.db"))
         .arg("--log")
         .arg(d.path("log"))
         .env("QARI_CONFIG", d.path("none.toml"))

@@ -242,11 +242,16 @@ fn start_configured(config: &str) -> Server {
 }
 
 fn start_from(extra: &[&str], config: Option<&str>) -> Server {
+    start_with(extra, config, &[SEED, "0100.txt", "0024.txt"])
+}
+
+/// A server on a library of these files of the sample library.
+fn start_with(extra: &[&str], config: Option<&str>, files: &[&str]) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let lib = dir.path().join("library");
     std::fs::create_dir(&lib).unwrap();
     let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/articles");
-    for f in [SEED, "0100.txt", "0024.txt"] {
+    for f in files {
         std::fs::copy(assets.join(f), lib.join(f)).unwrap();
     }
     keygen(&dir.path().join("client"));
@@ -278,6 +283,8 @@ fn start_from(extra: &[&str], config: Option<&str>) -> Server {
         .arg(dir.path().join("host_key"))
         .arg("--state-dir")
         .arg(dir.path().join("state"))
+        .arg("--db")
+        .arg(dir.path().join("state/library.db"))
         .args(extra)
         .env("QARI_CONFIG", &config_file)
         // The server's own terminal says mlterm: no session may take it for its own.
@@ -342,12 +349,79 @@ fn an_authorized_key_reads_opens_scrolls_resizes_and_quits() {
     assert!(!t.parser.screen().alternate_screen());
     let raw = t.raw_text();
     assert!(raw.rfind("\x1b[8h\x1b[0 k").unwrap() > raw.rfind("\x1b[8l\x1b[1 k").unwrap());
-    // The reading state was stored for this key.
-    let users = s.dir.path().join("state/users");
-    let files: Vec<_> = std::fs::read_dir(&users).unwrap().collect();
-    assert_eq!(files.len(), 1);
-    let saved = std::fs::read_to_string(files[0].as_ref().unwrap().path()).unwrap();
-    assert!(saved.contains(SEED), "{saved}");
+    // The reading state was stored for this key, and for no other reader.
+    let seed = s.dir.path().join("library").join(SEED);
+    let (db, _) = qari::store::Db::open(&s.dir.path().join("state/library.db")).unwrap();
+    let id = identity_of(&seed);
+    let mine = db
+        .state(
+            &qari::store::Reader::ssh(&fingerprint(&s.key("client.pub"))),
+            &id,
+        )
+        .unwrap();
+    assert!(mine.read && mine.pos.is_some(), "{mine:?}");
+    assert!(!db.state(&qari::store::Reader::local(), &id).unwrap().read);
+}
+
+/// The SHA-256 fingerprint of a public key file, as `ssh-keygen -l` says it.
+fn fingerprint(public: &Path) -> String {
+    let out = Command::new("ssh-keygen")
+        .args(["-l", "-E", "sha256", "-f"])
+        .arg(public)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_owned()
+}
+
+/// The identity the store gives the file at `path` (one article).
+fn identity_of(path: &Path) -> qari::store::Identity {
+    let lib = qari::library::Library::open(&[path.to_path_buf()]);
+    lib.entry(0).identity.clone()
+}
+
+/// The figure: 20 sessions of one key, each bookmarking its own article, quit at
+/// once; every bookmark is kept.
+#[test]
+fn twenty_sessions_of_one_key_quitting_at_once_keep_all_twenty_bookmarks() {
+    if !have_ssh() {
+        return;
+    }
+    let files: Vec<String> = (1..=20).map(|n| format!("{n:04}.txt")).collect();
+    let names: Vec<&str> = files.iter().map(String::as_str).collect();
+    let s = start_with(&[], None, &names);
+    let mut readers: Vec<pty::Term> = (0..20).map(|_| s.reader(80, 24)).collect();
+    for t in &mut readers {
+        assert!(t.wait_for("20 articles", WAIT), "{}", t.screen());
+    }
+    // Reader k bookmarks the k-th article of the list.
+    for (k, t) in readers.iter_mut().enumerate() {
+        let mut keys = "j".repeat(k);
+        keys.push('B');
+        t.send(keys.as_bytes());
+    }
+    for t in &mut readers {
+        assert!(t.wait_for("bookmarked", WAIT), "{}", t.screen());
+    }
+    for t in &mut readers {
+        t.send(b"q");
+    }
+    for t in &mut readers {
+        assert_eq!(t.wait_exit(WAIT), Some(0));
+    }
+    let (db, _) = qari::store::Db::open(&s.dir.path().join("state/library.db")).unwrap();
+    let me = qari::store::Reader::ssh(&fingerprint(&s.key("client.pub")));
+    let lib = s.dir.path().join("library");
+    let kept = files
+        .iter()
+        .filter(|f| db.state(&me, &identity_of(&lib.join(f))).unwrap().bookmark)
+        .count();
+    assert_eq!(kept, 20, "every session's bookmark is kept");
 }
 
 #[test]

@@ -7,6 +7,7 @@ mod store_corpus;
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
+use qari::article::Place;
 use qari::search::{Query, fold};
 use qari::store::catalog::{canonical, record_key};
 use qari::store::scan::files_under;
@@ -160,7 +161,7 @@ fn state_follows_a_moved_file_and_rescans_skip_unchanged_files() {
         .unwrap()
         .unwrap();
     let pos = Pos {
-        block: Some(0),
+        place: Place::Block(0),
         offset: 5,
     };
     db.update_state(&me, &a.identity, |s| {
@@ -215,19 +216,15 @@ fn many_connections_changing_state_at_once_lose_nothing() {
                         db.update_state(&me, &r.identity, |s| {
                             s.bookmark = !s.bookmark;
                             s.pos = Some(Pos {
-                                block: Some(round),
-                                offset: i as u32,
+                                place: Place::Block(round),
+                                offset: i,
                             });
                         })
                         .unwrap();
                         // Every thread also marks every article read: the same rows, at once.
-                        db.update_state(
-                            &me,
-                            &rows[(i + round as usize) % rows.len()].identity,
-                            |s| {
-                                s.read = true;
-                            },
-                        )
+                        db.update_state(&me, &rows[(i + round) % rows.len()].identity, |s| {
+                            s.read = true;
+                        })
                         .unwrap();
                     }
                 }
@@ -242,8 +239,8 @@ fn many_connections_changing_state_at_once_lose_nothing() {
         assert_eq!(
             s.pos,
             Some(Pos {
-                block: Some(5),
-                offset: i as u32
+                place: Place::Block(5),
+                offset: i
             }),
             "{i}"
         );
@@ -294,7 +291,7 @@ fn the_old_state_file_is_imported_once() {
     assert_eq!(
         s.pos,
         Some(Pos {
-            block: Some(2),
+            place: Place::Block(2),
             offset: 7
         })
     );
@@ -497,4 +494,87 @@ fn kill_9_during_indexing_loses_at_most_the_last_transaction() {
         .map(|r| r.identity.path)
         .collect();
     assert_eq!(paths.len(), total_files);
+}
+
+/// `qari search` answers from the database the set the reader's own scan of the library
+/// gives: every term in a folded field of the article, and every field filter as the reader's
+/// prompt applies it (reading state included), over a generated library.
+#[test]
+fn qari_search_gives_the_readers_set_with_field_filters() {
+    use qari::app::Fields;
+    use qari::library::Library;
+    let dir = tempfile::tempdir().unwrap();
+    let lib_dir = dir.path().join("lib");
+    store_corpus::write_library(&lib_dir, 160, 5);
+    let db_path = dir.path().join("library.db");
+    let lib = Library::open(std::slice::from_ref(&lib_dir));
+    // Some reading state, through the app's shelf.
+    let (mut shelf, msg) = qari::store::Shelf::open(&db_path, Reader::local(), None, &|_| None);
+    assert!(msg.is_none(), "{msg:?}");
+    for i in (0..lib.len()).step_by(3) {
+        shelf.update(&lib.entry(i).identity, |s| {
+            s.read = true;
+            s.bookmark = i % 2 == 0;
+        });
+    }
+    drop(shelf);
+    let mut queries: Vec<String> = store_corpus::queries(40, 3);
+    queries.extend(
+        [
+            "«ال»",
+            "ال is:unread",
+            "is:bookmarked",
+            "is:read lang:ar",
+            "lang:en the",
+            "source:الجزيره",
+            "author:ماكغورك",
+            "tag:سياسه ال",
+            "source:bbc is:unread",
+            "ماكغورك",
+        ]
+        .map(str::to_owned),
+    );
+    let (shelf, _) = qari::store::Shelf::open(&db_path, Reader::local(), None, &|_| None);
+    let mut nonempty = 0;
+    for q in &queries {
+        let split = Fields::split(q);
+        let query = Query::parse(&split.words);
+        if query.is_empty() && split.fields.is_empty() {
+            continue; // refused as empty
+        }
+        let want: BTreeSet<String> = (0..lib.len())
+            .filter(|&i| {
+                let a = lib.article(i).unwrap();
+                let fields = qari::store::IndexDoc::of(&a).folded();
+                let words = query.is_empty() || qari::store::fts::scan_matches(&fields, &query);
+                let state = shelf.get(&lib.entry(i).identity);
+                words
+                    && split
+                        .fields
+                        .matches(lib.entry(i), &state, || Some(a.clone()))
+            })
+            .map(|i| lib.entry(i).id.clone())
+            .collect();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_qari"))
+            .args(["search", "--json", q])
+            .arg(&lib_dir)
+            .arg("--db")
+            .arg(&db_path)
+            .env("QARI_CONFIG", "/nonexistent/config.toml")
+            .output()
+            .unwrap();
+        let hits: Vec<serde_json::Value> = if out.stdout.is_empty() {
+            Vec::new()
+        } else {
+            serde_json::from_slice(&out.stdout).unwrap()
+        };
+        let got: BTreeSet<String> = hits
+            .iter()
+            .map(|h| h["id"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(got, want, "query {q:?}");
+        assert_eq!(out.status.code(), Some(i32::from(want.is_empty())));
+        nonempty += usize::from(!want.is_empty());
+    }
+    assert!(nonempty > 30, "{nonempty} queries found something");
 }

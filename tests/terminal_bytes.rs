@@ -17,6 +17,7 @@ fn qari(lib: &std::path::Path, term: &str) -> CommandBuilder {
     cmd.arg(lib);
     cmd.env("TERM", term);
     cmd.env("QARI_STATE", lib.join("state.json"));
+    cmd.env("QARI_DB", lib.join("library.db"));
     cmd.env("QARI_CONFIG", lib.join("config.toml"));
     cmd.env_remove("QARI_BIDI");
     cmd.env_remove("NO_COLOR");

@@ -56,6 +56,7 @@ impl Setup {
         }
         cmd.env("TERM", "xterm-256color");
         cmd.env("QARI_STATE", self.dir.path().join("state.json"));
+        cmd.env("QARI_DB", self.dir.path().join("library.db"));
         cmd.env("QARI_CONFIG", self.config());
         for (k, v) in env {
             cmd.env(k, v);
@@ -317,7 +318,7 @@ fn app_on_seed(mode: qari::layout::BidiMode, w: u16, h: u16) -> qari::app::App {
         ..qari::layout::Options::default()
     };
     let config = qari::config::Config::default();
-    let mut app = App::new(lib, &config, qari::state::Store::in_memory(), opts);
+    let mut app = App::new(lib, &config, qari::store::Shelf::in_memory(), opts);
     app.handle(Input::Resize(w, h));
     let seed = app.library().position(SEED).expect("the seed is embedded");
     app.open(seed);

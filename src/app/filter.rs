@@ -7,7 +7,7 @@
 use crate::article::{Article, Lang};
 use crate::library::Entry;
 use crate::search::fold;
-use crate::state::ArticleState;
+use crate::store::ReadingState;
 
 /// One field of a query.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,7 +92,7 @@ impl Fields {
     pub fn matches(
         &self,
         entry: &Entry,
-        state: &ArticleState,
+        state: &ReadingState,
         article: impl FnOnce() -> Option<std::sync::Arc<Article>>,
     ) -> bool {
         let mut article = Some(article);

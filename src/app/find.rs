@@ -6,7 +6,7 @@ use super::App;
 use super::background::{Awaited, Job};
 use crate::document::LineKind;
 use crate::search::{Match, Query};
-use crate::state::Position;
+use crate::store::Pos as Position;
 
 impl App {
     /// Finds `text` in the open article (folded: hamza, tashkeel, case …) on the worker, and

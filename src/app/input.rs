@@ -41,6 +41,7 @@ impl App {
             Input::Key(ev) => self.key(ev),
         }
         self.sync_preview();
+        self.show_store_failure();
     }
 
     /// A paste (from either front end, as it came): one input, into the query line only, at
@@ -116,6 +117,7 @@ impl App {
     pub fn apply(&mut self, action: Action) {
         self.apply_action(action);
         self.sync_preview();
+        self.show_store_failure();
     }
 
     pub(super) fn apply_action(&mut self, action: Action) {

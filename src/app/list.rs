@@ -149,7 +149,7 @@ impl App {
             .list
             .view
             .iter()
-            .filter(|&&i| !store.get(&lib.entry(i).id).read)
+            .filter(|&&i| !store.get(&lib.entry(i).identity).read)
             .count();
         if n == 0 {
             self.message = Some("every article shown is read".into());
@@ -164,9 +164,8 @@ impl App {
 
     /// Marks the article read or unread.
     pub(super) fn toggle_read(&mut self) {
-        if let Some(id) = self.target_id() {
-            self.store.update(&id, |s| s.read = !s.read);
-            let read = self.store.get(&id).read;
+        if let Some(id) = self.target_identity() {
+            let read = self.change_state(&id, |s| s.read = !s.read).read;
             self.recount_unread();
             self.message = Some(if read { "marked read" } else { "marked unread" }.into());
         }
@@ -174,9 +173,10 @@ impl App {
 
     /// Bookmarks the article, or removes its bookmark.
     pub(super) fn toggle_bookmark(&mut self) {
-        if let Some(id) = self.target_id() {
-            self.store.update(&id, |s| s.bookmark = !s.bookmark);
-            let b = self.store.get(&id).bookmark;
+        if let Some(id) = self.target_identity() {
+            let b = self
+                .change_state(&id, |s| s.bookmark = !s.bookmark)
+                .bookmark;
             self.message = Some(if b { "bookmarked" } else { "bookmark removed" }.into());
         }
     }
@@ -190,17 +190,18 @@ impl App {
 
     /// The article an action on "this article" means: the open one in the reader, else the
     /// selected one.
-    pub(super) fn target_id(&self) -> Option<String> {
-        match (&self.reader, self.focus) {
-            (Some(r), Focus::Reader) => Some(r.article.id.clone()),
-            _ => self.current_id(),
-        }
+    pub(super) fn target_identity(&self) -> Option<crate::store::Identity> {
+        let index = match (&self.reader, self.focus) {
+            (Some(r), Focus::Reader) => r.index,
+            _ => *self.list.view.get(self.list.selected)?,
+        };
+        Some(self.lib.entry(index).identity.clone())
     }
 
     /// Whether library article `index` passes the field filters and the unread-only toggle.
     pub(super) fn passes(&self, index: usize) -> bool {
         let entry = self.lib.entry(index);
-        let state = self.store.get(&entry.id);
+        let state = self.store.get(&entry.identity);
         if self.list.unread_only && state.read {
             return false;
         }
@@ -211,10 +212,11 @@ impl App {
 
     /// Marks every article of the list read.
     pub(super) fn mark_shown_read(&mut self) {
-        for &i in &self.list.view {
-            let id = &self.lib.entry(i).id;
+        let lib = Arc::clone(&self.lib);
+        for i in self.list.view.clone() {
+            let id = &lib.entry(i).identity;
             if !self.store.get(id).read {
-                self.store.update(id, |s| s.read = true);
+                self.change_state(id, |s| s.read = true);
             }
         }
         self.recount_unread();
@@ -310,10 +312,7 @@ impl App {
     }
 
     pub(super) fn unread(&mut self, forward: bool, open: bool) {
-        let is_unread = |app: &Self, pos: usize| {
-            let id = &app.lib.entry(app.list.view[pos]).id;
-            !app.store.get(id).read
-        };
+        let is_unread = |app: &Self, pos: usize| !app.state_at(app.list.view[pos]).read;
         let from = self.list.selected;
         let found = if forward {
             (from + 1..self.list.view.len()).find(|&p| is_unread(self, p))

@@ -6,7 +6,7 @@ use super::App;
 use super::geometry::fit;
 use crate::article::Place;
 use crate::keymap::{Action, Keymap};
-use crate::state::Position;
+use crate::store::Pos as Position;
 
 /// What opens over the panes, at most one of each.
 #[derive(Debug, Default)]

@@ -10,7 +10,7 @@ use crate::document::{DocLine, LineKind, PreparedArticle};
 use crate::layout::{Options, VisualLine};
 use crate::once::{Once, Outcome};
 use crate::search::Match;
-use crate::state::Position;
+use crate::store::Pos as Position;
 
 /// The open article, laid out for the reader's width.
 #[derive(Debug, Clone)]
@@ -356,9 +356,9 @@ impl App {
             return;
         };
         r.preview = false;
-        let id = r.article.id.clone();
+        let id = self.lib.entry(r.index).identity.clone();
         if !self.store.get(&id).read {
-            self.store.update(&id, |s| s.read = true);
+            self.change_state(&id, |s| s.read = true);
             self.list.unread = self.list.unread.saturating_sub(1);
         }
     }
@@ -399,8 +399,7 @@ impl App {
         if self.reader.as_ref().is_some_and(|r| !r.preview) {
             self.save();
         }
-        let id = article.id.clone();
-        let remembered = self.store.get(&id);
+        let remembered = self.state_at(index);
         self.reader = Some(Reader {
             index,
             article,
@@ -411,7 +410,7 @@ impl App {
             whole: None,
             go_when_whole: None,
             top: 0,
-            anchor: remembered.position.unwrap_or_default(),
+            anchor: remembered.pos.unwrap_or_default(),
             matches: Vec::new(),
             current: None,
             preview: true,

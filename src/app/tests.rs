@@ -65,7 +65,7 @@ fn held_app(lib: Arc<Library>, gate: &Arc<Gate>) -> App {
     let mut app = App::new(
         lib,
         &Config::default(),
-        Store::in_memory(),
+        crate::store::Shelf::in_memory(),
         Options::default(),
     );
     app.bg.notifier.gate = Some(Arc::clone(gate));

@@ -4,6 +4,7 @@
 //! 1 runtime error, 2 usage error.
 
 mod check;
+mod index;
 mod list;
 mod reader;
 mod render;
@@ -41,6 +42,10 @@ pub struct Cli {
     /// Do not shape Arabic into presentation forms (for terminals that shape by themselves).
     #[arg(long)]
     pub no_shape: bool,
+    /// The library database (catalog, search index, reading state). Default: `$QARI_DB`, else
+    /// `library.db` in the XDG data directory.
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
     /// What to do; without a command, the reader opens.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -70,8 +75,11 @@ pub enum Command {
     /// Serve the reader over SSH: readers connect with `ssh -p 2222 read@host`.
     Serve(ServeArgs),
     /// Search the library (hamza, tashkeel and case do not matter; all words must occur; a
-    /// "quoted phrase" matches as a phrase): one line per article, best first, with id, title
-    /// and a snippet around the first match, tab-separated.
+    /// "quoted phrase" matches as a phrase; titles, bodies, bylines, sources and tags are
+    /// searched; the filters is:unread, is:read, is:bookmarked, lang:ar, lang:en, source:…,
+    /// author:… and tag:… narrow it): one line per article, best first, with id, title and a
+    /// snippet around the first match, tab-separated. Answered from the library database,
+    /// brought up to date first.
     Search {
         /// What to look for.
         query: String,
@@ -83,6 +91,19 @@ pub enum Command {
         /// At most this many results.
         #[arg(long)]
         limit: Option<usize>,
+        /// The library database (default: `$QARI_DB`, else the XDG data directory).
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
+    },
+    /// Bring the library database up to date with the files (the paths given, else the
+    /// configured library): files unchanged since the last run are not read; progress on
+    /// stderr.
+    Index {
+        /// Files or folders (default: the configured library).
+        paths: Vec<PathBuf>,
+        /// The library database (default: `$QARI_DB`, else the XDG data directory).
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
     },
 }
 
@@ -138,13 +159,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             paths,
             json,
             limit,
-        }) => search::run(&query, paths, json, limit),
+            db,
+        }) => search::run(&query, paths, json, limit, db),
+        Some(Command::Index { paths, db }) => index::run(paths, db),
         None => {
             if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
                 reader::run(&Flags {
                     paths: cli.paths,
                     bidi: cli.bidi,
                     no_shape: cli.no_shape,
+                    db: cli.db,
                     ..Flags::default()
                 })
             } else {
@@ -191,16 +215,6 @@ fn parse_bidi(s: &str) -> Result<BidiMode, BadValue> {
             escape::display(s)
         ))
     })
-}
-
-/// Waits for every state save still being written and prints each failure not shown yet;
-/// true when one failed.
-fn report_save_errors() -> bool {
-    let errors = crate::state::flush_all();
-    for e in &errors {
-        eprintln!("qari: {}", escape::display(e));
-    }
-    !errors.is_empty()
 }
 
 fn report_problems(lib: &Library, all: bool) {

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use super::{display_paths, load, report_problems, report_save_errors};
+use super::{display_paths, load, report_problems};
 use crate::frontend::{Flags, TermEnv};
 
 /// Opens the reader on the local terminal.
@@ -14,10 +14,13 @@ pub(super) fn run(flags: &Flags) -> anyhow::Result<ExitCode> {
         report_problems(&lib, false);
         anyhow::bail!("no article was found in {}", display_paths(paths));
     }
-    let (store, state_warning) = match crate::state::Store::default_path() {
-        Some(p) => crate::state::Store::open(&p),
-        None => (crate::state::Store::in_memory(), None),
-    };
+    let legacy = crate::store::legacy::default_path();
+    let (store, state_warning) = crate::frontend::open_shelf(
+        settings.db.as_deref(),
+        crate::store::Reader::local(),
+        legacy.as_deref(),
+        &lib,
+    );
     let problems = lib.problems().iter().filter(|p| p.unusable).count();
     let mut app = crate::app::App::new(std::sync::Arc::new(lib), &config, store, settings.layout);
     let first_problem = app
@@ -39,12 +42,9 @@ pub(super) fn run(flags: &Flags) -> anyhow::Result<ExitCode> {
         };
         app.set_message(format!("{p}{more}"));
     }
-    let ended = crate::tty::run(app, settings.theme);
-    // The last save was queued as the reader closed: wait for it, and say if it failed.
-    let failed = report_save_errors();
-    match ended? {
+    // Every change was written as it was made; a failure of the store is on stderr.
+    match crate::tty::run(app, settings.theme)? {
         Some(sig) => Ok(ExitCode::from(u8::try_from(128 + sig).unwrap_or(1))),
-        None if failed => Ok(ExitCode::from(1)),
         None => Ok(ExitCode::SUCCESS),
     }
 }

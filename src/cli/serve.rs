@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::{BadValue, report_save_errors};
+use super::BadValue;
 
 /// Options of `qari serve`.
 #[derive(Debug, clap::Args)]
@@ -41,9 +41,14 @@ pub struct ServeArgs {
     /// Connections not logged in yet from one address, at once.
     #[arg(long, default_value_t = 32, value_parser = at_least_one)]
     pub max_startups_per_address: usize,
-    /// Where per-user reading state is kept (default: the XDG state directory).
+    /// Where the host key is kept, and the per-user state files of earlier versions (imported
+    /// once into the database). Default: the XDG state directory.
     #[arg(long)]
     pub state_dir: Option<PathBuf>,
+    /// The library database, holding every key's reading state. Default: `$QARI_DB`, else
+    /// `library.db` in the XDG data directory.
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
     /// Write the log to this file instead of stderr.
     #[arg(long)]
     pub log: Option<PathBuf>,
@@ -112,10 +117,9 @@ pub(super) fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
             max_startups: a.max_startups,
             max_startups_per_address: a.max_startups_per_address,
             state_dir: a.state_dir,
+            db: a.db,
             log: a.log,
         },
     )?;
-    // Sessions that ended last may still be saving.
-    report_save_errors();
     Ok(ExitCode::SUCCESS)
 }

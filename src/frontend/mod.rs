@@ -28,6 +28,8 @@ pub struct Flags {
     pub no_shape: bool,
     /// `--dir` (`render`); the reader decides each paragraph's direction itself.
     pub base: BaseDir,
+    /// `--db`: the library database.
+    pub db: Option<PathBuf>,
 }
 
 /// The terminal's variables the settings depend on: the local process's own, or those an
@@ -90,6 +92,9 @@ pub struct Settings {
     pub theme: Theme,
     /// Whether the mouse wheel is captured (the config file's `mouse`).
     pub mouse: bool,
+    /// The library database: `--db`, else `$QARI_DB`, else `library.db` in the XDG data
+    /// directory (`None` when there is no home to put it in).
+    pub db: Option<PathBuf>,
 }
 
 /// The settings from the flags, the terminal's environment and the config file.
@@ -123,7 +128,46 @@ pub fn settings(
         colors,
         theme: Theme::new(&config.theme, colors),
         mouse: config.mouse,
+        db: db_path(flags.db.as_deref()),
     })
+}
+
+/// The library database: `flag` (`--db`), else [`crate::store::Db::default_path`].
+pub fn db_path(flag: Option<&std::path::Path>) -> Option<PathBuf> {
+    flag.map(std::path::Path::to_path_buf)
+        .or_else(crate::store::Db::default_path)
+}
+
+/// The reading state of `reader` in the database `db`, for the articles of `lib`: the old
+/// state file `legacy` is imported once (its ids are paths relative to the folder opened, so
+/// they are resolved against `lib`). Without a database (no home), or when it cannot be
+/// opened, state is kept in memory; the second value is the one sentence to show.
+pub fn open_shelf(
+    db: Option<&std::path::Path>,
+    reader: crate::store::Reader,
+    legacy: Option<&std::path::Path>,
+    lib: &Library,
+) -> (crate::store::Shelf, Option<String>) {
+    let Some(db) = db else {
+        return (
+            crate::store::Shelf::in_memory(),
+            Some("there is no home folder for the library database; reading state is kept in memory until the reader closes.".to_owned()),
+        );
+    };
+    let by_id: std::cell::OnceCell<std::collections::HashMap<&str, &crate::store::Identity>> =
+        std::cell::OnceCell::new();
+    let resolve = |id: &str| {
+        by_id
+            .get_or_init(|| {
+                lib.entries()
+                    .map(|e| (e.id.as_str(), &e.identity))
+                    .collect()
+            })
+            .get(id)
+            .map(|&i| i.clone())
+    };
+    let (shelf, msg) = crate::store::Shelf::open(db, reader, legacy, &resolve);
+    (shelf, msg.map(|m| crate::escape::display(&m).into_owned()))
 }
 
 /// The config file (see [`Config::load`]), or the defaults when it cannot be used together

@@ -11,6 +11,7 @@ use super::{
     SourceFile, open_regular, read_cache, size_text,
 };
 use crate::article::{self, Article, Format};
+use crate::store::catalog::{Identity, fingerprint, record_key};
 
 impl Library {
     /// Catalogues `sources` on every core.
@@ -127,7 +128,14 @@ fn read_file(path: &Path, format: Format, buf: &mut [u8]) -> Result<Bytes, ReadE
 
 pub(super) fn scan_file(file: &SourceFile) -> Scanned {
     match &file.origin {
-        Origin::Embedded(b) => scan_bytes(file, b, false),
+        Origin::Embedded(b) => {
+            let base = Identity {
+                path: format!("{EMBEDDED_PREFIX}{}", file.id),
+                key: String::new(),
+                fingerprint: fingerprint(b),
+            };
+            scan_bytes(file, b, false, &base)
+        }
         Origin::Disk(path) if file.format.reads_path() => {
             let scan = read_cache(path, &file.id).map(|loaded| article::Scan {
                 encoding: loaded.encoding,
@@ -135,12 +143,31 @@ pub(super) fn scan_file(file: &SourceFile) -> Scanned {
                 articles: Some(loaded.articles),
                 warnings: loaded.warnings,
             });
-            scanned(file, scan, false)
+            let base = Identity {
+                path: canonical_or_given(path),
+                key: String::new(),
+                fingerprint: crate::store::catalog::CACHE_FINGERPRINT,
+            };
+            scanned(file, scan, false, &base)
         }
         Origin::Disk(path) => {
+            let mut base = Identity {
+                path: canonical_or_given(path),
+                ..Identity::default()
+            };
             READ_BUFFER.with_borrow_mut(|buf| match read_file(path, file.format, buf) {
-                Ok(Bytes::InBuffer(n)) => scan_bytes(file, &buf[..n], false),
-                Ok(Bytes::Owned(bytes, huge)) => scan_bytes(file, &bytes, huge),
+                Ok(Bytes::InBuffer(n)) => {
+                    base.fingerprint = fingerprint(&buf[..n]);
+                    scan_bytes(file, &buf[..n], false, &base)
+                }
+                Ok(Bytes::Owned(bytes, huge)) => {
+                    base.fingerprint = if huge {
+                        fingerprint_file(path)
+                    } else {
+                        fingerprint(&bytes)
+                    };
+                    scan_bytes(file, &bytes, huge, &base)
+                }
                 Err(e) => Scanned {
                     problems: vec![Problem::new(file.display.clone(), e.to_string(), true)],
                     ..Scanned::default()
@@ -150,14 +177,44 @@ pub(super) fn scan_file(file: &SourceFile) -> Scanned {
     }
 }
 
-fn scan_bytes(file: &SourceFile, bytes: &[u8], huge: bool) -> Scanned {
-    scanned(file, article::scan(bytes, file.format, &file.id), huge)
+/// The start of the path of an embedded file in its identity (no canonical path starts so).
+pub const EMBEDDED_PREFIX: &str = "embedded:";
+
+/// The canonical path of a file, as the store keys it (the path as given if it is gone).
+fn canonical_or_given(path: &Path) -> String {
+    crate::store::catalog::canonical(path).unwrap_or_else(|_| path.to_string_lossy().into_owned())
+}
+
+/// The fingerprint of a huge file, streamed (the same as [`fingerprint`] of its bytes).
+fn fingerprint_file(path: &Path) -> crate::store::catalog::Fingerprint {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    if let Ok((f, _)) = open_regular(path) {
+        let mut f = f.take(MAX_ARTICLE_BYTES);
+        let mut buf = vec![0u8; 1 << 20];
+        while let Ok(n) = f.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+        }
+    }
+    hasher.digest128().to_be_bytes()
+}
+
+fn scan_bytes(file: &SourceFile, bytes: &[u8], huge: bool, base: &Identity) -> Scanned {
+    scanned(
+        file,
+        article::scan(bytes, file.format, &file.id),
+        huge,
+        base,
+    )
 }
 
 fn scanned(
     file: &SourceFile,
     scan: Result<article::Scan, impl std::fmt::Display>,
     huge: bool,
+    base: &Identity,
 ) -> Scanned {
     let problem =
         |message: String, unusable: bool| Problem::new(file.display.clone(), message, unusable);
@@ -193,7 +250,12 @@ fn scanned(
                 None if many => format!("{}#{}", file.id, index + 1),
                 None => file.id.clone(),
             };
+            let identity = Identity {
+                key: record_key(&id, &file.id).to_owned(),
+                ..base.clone()
+            };
             let entry = Entry {
+                identity,
                 id,
                 path: file.display.clone(),
                 title: head.title,

@@ -66,6 +66,19 @@ pub(super) fn parse_manifest(text: &str) -> HashMap<String, ManifestRow> {
         .collect()
 }
 
+/// The source and address `dir/manifest.tsv` gives each file it names (by its path relative
+/// to `dir`); empty when there is none.
+pub fn folder_manifest(dir: &std::path::Path) -> HashMap<String, (Option<String>, Option<String>)> {
+    let Ok(bytes) = super::read_regular(&dir.join(super::MANIFEST), super::MAX_MANIFEST_BYTES)
+    else {
+        return HashMap::new();
+    };
+    parse_manifest(&String::from_utf8_lossy(&bytes))
+        .into_iter()
+        .map(|(k, r)| (k, (r.source, r.url)))
+        .collect()
+}
+
 /// Fills in an article's source and address from the manifest when it does not give them.
 pub(super) fn fill_from_manifest(a: &mut Article, file: &SourceFile) {
     if a.source.is_none() {

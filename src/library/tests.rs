@@ -200,3 +200,57 @@ fn manifest_parsing() {
     assert!(m["b.txt"].source.is_none());
     assert!(parse_manifest("no header here\n").is_empty());
 }
+
+#[test]
+fn entries_know_their_identity_wherever_the_library_was_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("sub");
+    std::fs::create_dir_all(&sub).unwrap();
+    let body = "A title\n\nSome body text.\n";
+    std::fs::write(sub.join("a.txt"), body).unwrap();
+    std::fs::write(
+        dir.path().join("r.jsonl"),
+        "{\"id\":\"k1\",\"title\":\"One\",\"body\":\"b\"}\n{\"id\":\"k2\",\"title\":\"Two\",\"body\":\"c\"}\n",
+    )
+    .unwrap();
+    let parent = Library::open(&[dir.path().to_path_buf()]);
+    let child = Library::open(std::slice::from_ref(&sub));
+    let in_parent = parent.entry(parent.position("sub/a.txt").unwrap());
+    let in_child = child.entry(child.position("a.txt").unwrap());
+    assert_eq!(
+        in_parent.identity, in_child.identity,
+        "same article, same identity"
+    );
+    assert_eq!(
+        in_child.identity.path,
+        sub.join("a.txt").canonicalize().unwrap().to_string_lossy()
+    );
+    assert_eq!(
+        in_child.identity.fingerprint,
+        crate::store::catalog::fingerprint(body.as_bytes())
+    );
+    let keys: Vec<&str> = parent
+        .entries()
+        .filter(|e| e.id.starts_with("r.jsonl"))
+        .map(|e| e.identity.key.as_str())
+        .collect();
+    assert_eq!(keys.len(), 2);
+    assert!(keys[0] != keys[1] && !keys[0].is_empty(), "{keys:?}");
+}
+
+#[test]
+fn a_huge_file_is_fingerprinted_as_a_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.txt");
+    let mut text = String::from("Big\n\n");
+    while (text.len() as u64) <= LAZY_BYTES {
+        text.push_str("word word word word word word word word word word.\n");
+    }
+    std::fs::write(&path, &text).unwrap();
+    let lib = Library::open(std::slice::from_ref(&path));
+    assert!(lib.is_huge(0));
+    assert_eq!(
+        lib.entry(0).identity.fingerprint,
+        crate::store::catalog::fingerprint(text.as_bytes())
+    );
+}

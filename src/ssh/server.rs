@@ -13,8 +13,6 @@ use russh::keys::{HashAlg, PrivateKey};
 use russh::server::Handle;
 use tokio::sync::watch;
 
-use crate::state::Store;
-
 use super::gate::{self, Rate, RateLimit};
 use super::handler::{Conn, full_message};
 use super::hostkey::host_key;
@@ -62,7 +60,9 @@ pub fn serve(paths: &[PathBuf], opts: &ServeOptions) -> anyhow::Result<()> {
     let state_dir = opts
         .state_dir
         .clone()
-        .or_else(|| Store::default_path().and_then(|p| p.parent().map(Path::to_path_buf)))
+        .or_else(|| {
+            crate::store::legacy::default_path().and_then(|p| p.parent().map(Path::to_path_buf))
+        })
         .unwrap_or_else(|| PathBuf::from("."));
     let key_path = opts
         .host_key
@@ -98,6 +98,7 @@ pub fn serve(paths: &[PathBuf], opts: &ServeOptions) -> anyhow::Result<()> {
         keys,
         open: opts.open,
         state_dir,
+        db: crate::frontend::db_path(opts.db.as_deref()),
         gate: gate::Gate::new(gate::Limits {
             max_sessions: opts.max_sessions,
             max_startups: opts.max_startups,

@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 
 use crate::app::{App, Input};
 use crate::screen::Screen;
-use crate::state::Store;
+use crate::store::Shelf;
 use crate::ui::Theme;
 
 use super::output::{ChannelWriter, SessionBackend, send_raw, spawn_writer};
@@ -192,16 +192,24 @@ pub(super) async fn supervise(start: StartSession) {
     );
 }
 
-pub(super) fn user_store(shared: &Shared, fingerprint: Option<&str>) -> (Store, Option<String>) {
+/// The reading state of the key `fingerprint` (its own connection to the database; the
+/// state file an earlier version kept for the key imported once); in memory for `--open`.
+pub(super) fn user_store(shared: &Shared, fingerprint: Option<&str>) -> (Shelf, Option<String>) {
     match fingerprint {
         Some(fp) if !shared.open => {
             let name: String = fp
                 .chars()
                 .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
                 .collect();
-            Store::open(&shared.state_dir.join("users").join(format!("{name}.json")))
+            let legacy = shared.state_dir.join("users").join(format!("{name}.json"));
+            crate::frontend::open_shelf(
+                shared.db.as_deref(),
+                crate::store::Reader::ssh(fp),
+                Some(&legacy),
+                &shared.lib,
+            )
         }
-        _ => (Store::in_memory(), None),
+        _ => (Shelf::in_memory(), None),
     }
 }
 

@@ -70,6 +70,7 @@ fn zero_limits_are_refused() {
         rate_per_minute: 1,
         idle_timeout: Duration::from_secs(1),
         state_dir: None,
+        db: None,
         log: None,
         login_grace_time: Duration::from_secs(1),
         max_startups: 1,

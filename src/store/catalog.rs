@@ -36,8 +36,12 @@ pub fn canonical(path: &Path) -> std::io::Result<String> {
     Ok(path.canonicalize()?.to_string_lossy().into_owned())
 }
 
+/// The fingerprint of the articles of a store read in place (newsboat's cache, rewritten as
+/// feeds update): their record keys (the items' addresses) say who they are.
+pub const CACHE_FINGERPRINT: Fingerprint = *b"qari-cache-items";
+
 /// Who an article is.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Identity {
     /// The canonical path of its file.
     pub path: String,

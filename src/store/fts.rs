@@ -248,7 +248,19 @@ impl Db {
     /// The articles matching `query`, ranked: more terms in the title first, then bm25, then
     /// catalog order; all are counted, the first `limit` returned.
     pub fn search(&self, query: &Query, limit: usize) -> Result<Ranked> {
-        let scored = self.scored(query)?;
+        self.search_where(query, |_| true, limit)
+    }
+
+    /// [`Db::search`] over the articles `keep` takes (by id): those under the folders opened,
+    /// passing the field filters.
+    pub fn search_where(
+        &self,
+        query: &Query,
+        mut keep: impl FnMut(i64) -> bool,
+        limit: usize,
+    ) -> Result<Ranked> {
+        let mut scored = self.scored(query)?;
+        scored.retain(|&(id, _)| keep(id));
         let total = scored.len();
         if total == 0 {
             return Ok(Ranked::default());

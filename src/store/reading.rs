@@ -6,14 +6,13 @@
 //! is taken before the row is read, so two processes or sessions changing state at once queue
 //! and neither loses the other's change.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{OptionalExtension as _, params};
-use serde::Deserialize;
 
-use super::catalog::{Identity, canonical};
-use super::{Db, Result, StoreError, now_millis};
+use super::catalog::{Fingerprint, Identity, canonical};
+use super::{Db, Result, now_millis};
+use crate::article::Place;
 
 /// Who reads: the local user, or one SSH key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -36,14 +35,41 @@ impl Reader {
     }
 }
 
-/// A place in an article: a block of the body (`None`: the title and dates) and a byte
-/// offset into its text. Conversions to the reader's own place type come with the wiring.
+/// Where reading stopped: a place in the article (the title, the metadata line, a block of
+/// the body) and a byte offset into its text. It survives resizes and width changes, unlike a
+/// line number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Pos {
-    /// The block of the body, or `None` for the head.
-    pub block: Option<u32>,
-    /// Byte offset into that block's text.
-    pub offset: u32,
+    /// The text it is in.
+    pub place: Place,
+    /// Byte offset into that text.
+    pub offset: usize,
+}
+
+impl Pos {
+    /// The columns `block`, `meta` of this place: `(NULL, 0)` the title, `(NULL, 1)` the
+    /// metadata line, `(n, 0)` block `n`.
+    fn columns(self) -> (Option<i64>, bool) {
+        match self.place {
+            Place::Title => (None, false),
+            Place::Meta => (None, true),
+            Place::Block(b) => (Some(i64::try_from(b).unwrap_or(i64::MAX)), false),
+        }
+    }
+
+    /// The place the columns name (a block number out of range is the title: the file was
+    /// not ours to trust).
+    fn from_columns(block: Option<i64>, meta: bool, offset: i64) -> Self {
+        let place = match block {
+            Some(b) => usize::try_from(b).map_or(Place::Title, Place::Block),
+            None if meta => Place::Meta,
+            None => Place::Title,
+        };
+        Self {
+            place,
+            offset: usize::try_from(offset).unwrap_or(0),
+        }
+    }
 }
 
 /// What is remembered of one article for one reader.
@@ -64,13 +90,8 @@ pub struct ReadingState {
 fn state_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReadingState> {
     let block: Option<i64> = r.get(2)?;
     let offset: Option<i64> = r.get(3)?;
-    let pos = match (block, offset) {
-        (b, Some(o)) => Some(Pos {
-            block: b.and_then(|b| u32::try_from(b).ok()),
-            offset: u32::try_from(o).unwrap_or(0),
-        }),
-        _ => None,
-    };
+    let meta: bool = r.get(6)?;
+    let pos = offset.map(|o| Pos::from_columns(block, meta, o));
     Ok(ReadingState {
         read: r.get(0)?,
         bookmark: r.get(1)?,
@@ -80,43 +101,67 @@ fn state_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReadingState> {
     })
 }
 
-const SELECT: &str = "SELECT read, bookmark, block, offset, opened, updated FROM state
-                      WHERE reader = ?1 AND fingerprint = ?2 AND key = ?3";
+/// The state of one article: by content and key, else (a file edited in place and not
+/// rescanned yet) the newest state written for its path and key.
+const SELECT: &str = "SELECT read, bookmark, block, offset, opened, updated, meta FROM state
+                      WHERE reader = ?1 AND fingerprint = ?2 AND key = ?3
+                      UNION ALL
+                      SELECT * FROM (SELECT read, bookmark, block, offset, opened, updated, meta
+                      FROM state WHERE reader = ?1 AND path = ?4 AND key = ?3
+                      ORDER BY updated DESC LIMIT 1)
+                      LIMIT 1";
 
 fn put(
     tx: &rusqlite::Transaction<'_>,
     reader: &Reader,
-    fp: &[u8],
-    key: &str,
+    id: &Identity,
     s: &ReadingState,
 ) -> rusqlite::Result<()> {
+    let (block, meta) = s.pos.map_or((None, false), Pos::columns);
     tx.prepare_cached(
         "INSERT OR REPLACE INTO state(reader, fingerprint, key, read, bookmark, block, offset,
-         opened, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+         opened, updated, path, meta) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         reader.as_str(),
-        fp,
-        key,
+        id.fingerprint.as_slice(),
+        id.key,
         s.read,
         s.bookmark,
-        s.pos.and_then(|p| p.block),
-        s.pos.map(|p| p.offset),
+        block,
+        s.pos.map(|p| i64::try_from(p.offset).unwrap_or(i64::MAX)),
         s.opened,
         s.updated,
+        id.path,
+        meta,
     ])?;
     Ok(())
 }
 
-/// The old JSON state file, as `crate::state` writes it.
-#[derive(Deserialize)]
-struct LegacyFile {
-    #[serde(default)]
-    articles: BTreeMap<String, crate::state::ArticleState>,
+fn select(
+    conn: &rusqlite::Connection,
+    reader: &Reader,
+    id: &Identity,
+) -> rusqlite::Result<Option<ReadingState>> {
+    conn.prepare_cached(SELECT)?
+        .query_row(
+            params![reader.as_str(), id.fingerprint.as_slice(), id.key, id.path],
+            state_of,
+        )
+        .optional()
 }
 
-/// The meta key that records the import of the old state file.
-const IMPORTED: &str = "state_json_imported";
+/// The most rows of state loaded for one reader ([`Db::reader_states`]): far more than anyone
+/// reads, and a bound on what a hostile database file can make this process hold.
+pub const MAX_STATES: usize = 4_000_000;
+
+/// One stored state with what it is keyed by: fingerprint, record key, last path.
+pub type StateRow = (Fingerprint, String, Option<String>, ReadingState);
+
+/// The meta key that records the import of the old state file for a reader.
+fn imported_key(reader: &Reader) -> String {
+    format!("state_json_imported:{}", reader.as_str())
+}
 
 /// What an import of the old state file did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -130,15 +175,7 @@ pub struct Imported {
 impl Db {
     /// The state of one article for `reader` (default when never seen).
     pub fn state(&self, reader: &Reader, id: &Identity) -> Result<ReadingState> {
-        self.conn()
-            .prepare_cached(SELECT)
-            .and_then(|mut s| {
-                s.query_row(
-                    params![reader.as_str(), id.fingerprint.as_slice(), id.key],
-                    state_of,
-                )
-                .optional()
-            })
+        select(self.conn(), reader, id)
             .map(Option::unwrap_or_default)
             .map_err(|e| self.err(&e))
     }
@@ -152,17 +189,12 @@ impl Db {
         f: impl FnOnce(&mut ReadingState),
     ) -> Result<ReadingState> {
         self.write(|tx| {
-            let fp = id.fingerprint.as_slice();
-            let before = tx
-                .prepare_cached(SELECT)?
-                .query_row(params![reader.as_str(), fp, id.key], state_of)
-                .optional()?
-                .unwrap_or_default();
+            let before = select(tx, reader, id)?.unwrap_or_default();
             let mut after = before;
             f(&mut after);
             if after != before {
                 after.updated = now_millis().max(before.updated + 1);
-                put(tx, reader, fp, &id.key, &after)?;
+                put(tx, reader, id, &after)?;
             }
             Ok(after)
         })
@@ -172,90 +204,103 @@ impl Db {
     pub fn states(&self, reader: &Reader) -> Result<Vec<(i64, ReadingState)>> {
         self.conn()
             .prepare_cached(
-                "SELECT s.read, s.bookmark, s.block, s.offset, s.opened, s.updated, a.id
+                "SELECT s.read, s.bookmark, s.block, s.offset, s.opened, s.updated, s.meta, a.id
                  FROM state s JOIN article a ON a.fingerprint = s.fingerprint AND a.key = s.key
                  WHERE s.reader = ?1 ORDER BY a.id",
             )
             .and_then(|mut s| {
-                s.query_map([reader.as_str()], |r| Ok((r.get(6)?, state_of(r)?)))?
+                s.query_map([reader.as_str()], |r| Ok((r.get(7)?, state_of(r)?)))?
                     .collect()
             })
             .map_err(|e| self.err(&e))
     }
 
-    /// Imports the old JSON state file once (later calls return `None`): each entry's id is
-    /// resolved against the folders in `roots` (the first under which it names a catalogued
-    /// article wins) and stored for `reader`, keeping the newer of two states. A missing file
-    /// counts as imported.
+    /// Every state stored for `reader`, whether or not its article is in the catalog, at most
+    /// [`MAX_STATES`] (the newest).
+    pub fn reader_states(&self, reader: &Reader) -> Result<Vec<StateRow>> {
+        let cap = i64::try_from(MAX_STATES).unwrap_or(i64::MAX);
+        self.conn()
+            .prepare_cached(
+                "SELECT read, bookmark, block, offset, opened, updated, meta, fingerprint, key,
+                 path FROM state WHERE reader = ?1 ORDER BY updated DESC LIMIT ?2",
+            )
+            .and_then(|mut s| {
+                s.query_map(params![reader.as_str(), cap], |r| {
+                    let fp: Vec<u8> = r.get(7)?;
+                    Ok((
+                        fp.try_into().unwrap_or_default(),
+                        r.get(8)?,
+                        r.get(9)?,
+                        state_of(r)?,
+                    ))
+                })?
+                .collect()
+            })
+            .map_err(|e| self.err(&e))
+    }
+
+    /// Imports the old JSON state file once per reader (later calls return `None`): each
+    /// entry's id is resolved against the catalogued articles under the folders in `roots`
+    /// (the first under which it names one wins). See [`Db::import_legacy`].
     pub fn import_state_json(
         &mut self,
         file: &Path,
         roots: &[PathBuf],
         reader: &Reader,
     ) -> Result<Option<Imported>> {
-        if self.meta(IMPORTED)?.is_some() {
+        if self.meta(&imported_key(reader))?.is_some() {
             return Ok(None);
         }
-        let legacy = match crate::library::read_regular(file, crate::state::MAX_STATE_BYTES) {
-            Ok(bytes) => {
-                serde_json::from_slice::<LegacyFile>(&bytes).map_err(|e| StoreError::Import {
-                    path: file.to_path_buf(),
-                    reason: crate::escape::display(&e.to_string()).into_owned(),
-                })?
-            }
-            Err(crate::library::ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
-                LegacyFile {
-                    articles: BTreeMap::new(),
-                }
-            }
-            Err(e) => {
-                return Err(StoreError::Import {
-                    path: file.to_path_buf(),
-                    reason: e.to_string(),
-                });
-            }
-        };
+        let legacy = super::legacy::read(file)?;
         let mut resolved = Vec::new();
-        let mut done = Imported::default();
-        for (id, old) in &legacy.articles {
-            match self.resolve_legacy(id, roots)? {
-                Some(identity) => resolved.push((identity, *old)),
-                None => done.unmatched += 1,
+        let mut unmatched = 0;
+        for (id, old) in legacy {
+            match self.resolve_legacy(&id, roots)? {
+                Some(identity) => resolved.push((identity, old)),
+                None => unmatched += 1,
             }
         }
-        let shown = file.to_string_lossy().into_owned();
-        done.taken = self.write(|tx| {
+        let mut done = self.import_legacy(file, &resolved, reader)?;
+        done.unmatched = unmatched;
+        Ok(Some(done))
+    }
+
+    /// Whether the old state file was imported for `reader` already.
+    pub fn imported(&self, reader: &Reader) -> Result<bool> {
+        Ok(self.meta(&imported_key(reader))?.is_some())
+    }
+
+    /// Stores the entries of the old state file `file`, already resolved to identities, for
+    /// `reader`, keeping the newer of two states, and records that the file was imported, in
+    /// one transaction.
+    pub fn import_legacy(
+        &mut self,
+        file: &Path,
+        resolved: &[(Identity, ReadingState)],
+        reader: &Reader,
+    ) -> Result<Imported> {
+        let shown = crate::escape::path(file);
+        let key = imported_key(reader);
+        let taken = self.write(|tx| {
             let mut taken = 0;
-            for (id, old) in &resolved {
-                let fp = id.fingerprint.as_slice();
-                let have = tx
-                    .prepare_cached(SELECT)?
-                    .query_row(params![reader.as_str(), fp, id.key], state_of)
-                    .optional()?;
-                let updated = i64::try_from(old.updated).unwrap_or(i64::MAX);
-                if have.is_some_and(|h| h.updated >= updated) {
+            for (id, old) in resolved {
+                let have = select(tx, reader, id)?;
+                if have.is_some_and(|h| h.updated >= old.updated) {
                     continue;
                 }
-                let state = ReadingState {
-                    read: old.read,
-                    bookmark: old.bookmark,
-                    pos: old.position.map(|p| Pos {
-                        block: p.place.block().and_then(|b| u32::try_from(b).ok()),
-                        offset: u32::try_from(p.offset).unwrap_or(u32::MAX),
-                    }),
-                    opened: None,
-                    updated,
-                };
-                put(tx, reader, fp, &id.key, &state)?;
+                put(tx, reader, id, old)?;
                 taken += 1;
             }
             tx.execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)",
-                params![IMPORTED, format!("{} {shown}", now_millis())],
+                params![key, format!("{} {shown}", now_millis())],
             )?;
             Ok(taken)
         })?;
-        Ok(Some(done))
+        Ok(Imported {
+            taken,
+            unmatched: 0,
+        })
     }
 
     /// The identity of an old state id (`folder/file.txt`, `feeds.jsonl#KEY`) under `roots`.

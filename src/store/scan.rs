@@ -46,6 +46,7 @@ pub fn files_under(root: &Path) -> Vec<PathBuf> {
                 todo.extend(entries.flatten().map(|e| e.path()));
             }
         } else if Format::from_path(&p).is_some()
+            && p.file_name().is_none_or(|n| n != crate::library::MANIFEST)
             && std::fs::metadata(&p).is_ok_and(|m| m.is_file())
         {
             out.push(p);
@@ -58,7 +59,40 @@ pub fn files_under(root: &Path) -> Vec<PathBuf> {
 /// One file read and parsed: its rows and index entries, or why not.
 type Parsed = std::result::Result<Vec<(ArticleRow, IndexDoc)>, String>;
 
-fn parse_file(path: &Path, canon: &str) -> Parsed {
+/// The manifests of the folders met in a scan, read once each.
+#[derive(Default)]
+struct Manifests(std::collections::HashMap<PathBuf, Manifest>);
+
+type Manifest = std::collections::HashMap<String, (Option<String>, Option<String>)>;
+
+impl Manifests {
+    /// The source and address the nearest manifest naming `file` gives it (up to `root`).
+    fn of(&mut self, file: &Path, root: &Path) -> (Option<String>, Option<String>) {
+        let mut dir = file.parent();
+        while let Some(d) = dir {
+            let rel = file.strip_prefix(d).ok().map(|r| {
+                r.components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            });
+            let m = self
+                .0
+                .entry(d.to_path_buf())
+                .or_insert_with(|| crate::library::folder_manifest(d));
+            if let Some(found) = rel.and_then(|r| m.get(&r)) {
+                return found.clone();
+            }
+            if d == root || !d.starts_with(root) {
+                break;
+            }
+            dir = d.parent();
+        }
+        (None, None)
+    }
+}
+
+fn parse_file(path: &Path, canon: &str, given: &(Option<String>, Option<String>)) -> Parsed {
     let shown = crate::escape::path(path);
     let format =
         Format::from_path(path).ok_or_else(|| format!("{shown}: not a format qari reads."))?;
@@ -67,9 +101,8 @@ fn parse_file(path: &Path, canon: &str) -> Parsed {
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     let (fp, loaded) = if format.reads_path() {
-        let bytes = std::fs::read(path).map_err(|e| format!("{shown}: {e}."))?;
         let loaded = crate::library::read_cache(path, &file_id).map_err(|e| e.to_string());
-        (fingerprint(&bytes), loaded)
+        (super::catalog::CACHE_FINGERPRINT, loaded)
     } else {
         let bytes = read_regular(path, MAX_ARTICLE_BYTES).map_err(|e| format!("{shown}: {e}."))?;
         let loaded = article::parse(&bytes, format, &file_id).map_err(|e| e.to_string());
@@ -77,8 +110,16 @@ fn parse_file(path: &Path, canon: &str) -> Parsed {
     };
     let loaded = loaded.map_err(|e| format!("{shown}: {e}."))?;
     let (size, mtime) = (meta.len(), mtime_nanos(&meta));
-    Ok(loaded
-        .articles
+    let mut articles = loaded.articles;
+    for a in &mut articles {
+        if a.source.is_none() {
+            a.source.clone_from(&given.0);
+        }
+        if a.url.is_none() {
+            a.url.clone_from(&given.1);
+        }
+    }
+    Ok(articles
         .iter()
         .map(|a| {
             let identity = Identity {
@@ -89,6 +130,26 @@ fn parse_file(path: &Path, canon: &str) -> Parsed {
             (ArticleRow::of(a, identity, size, mtime), IndexDoc::of(a))
         })
         .collect())
+}
+
+/// The article a catalog row names, read from its file (bodies are never kept in the
+/// database); `None` when the file no longer holds it.
+pub fn read_article(row: &ArticleRow) -> Option<article::Article> {
+    let path = Path::new(&row.identity.path);
+    let format = Format::from_path(path)?;
+    let file_id = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let loaded = if format.reads_path() {
+        crate::library::read_cache(path, &file_id).ok()?
+    } else {
+        let bytes = read_regular(path, MAX_ARTICLE_BYTES).ok()?;
+        article::parse(&bytes, format, &file_id).ok()?
+    };
+    loaded
+        .articles
+        .into_iter()
+        .find(|a| super::catalog::record_key(&a.id, &file_id) == row.identity.key)
 }
 
 impl Db {
@@ -102,6 +163,12 @@ impl Db {
         };
         let mut present = HashSet::with_capacity(files.len());
         let mut todo: Vec<(PathBuf, String)> = Vec::new();
+        let mut manifests = Manifests::default();
+        let root_dir = if root.is_dir() {
+            root
+        } else {
+            root.parent().unwrap_or(root)
+        };
         for f in files {
             let Ok(canon) = canonical(&f) else { continue };
             present.insert(canon.clone());
@@ -115,7 +182,13 @@ impl Db {
         }
         let skipped = done.files - todo.len();
         for (n, chunk) in todo.chunks(BATCH_FILES).enumerate() {
-            let parsed = crate::par::par_map(chunk.len(), |i| parse_file(&chunk[i].0, &chunk[i].1));
+            let given: Vec<_> = chunk
+                .iter()
+                .map(|(f, _)| manifests.of(f, root_dir))
+                .collect();
+            let parsed = crate::par::par_map(chunk.len(), |i| {
+                parse_file(&chunk[i].0, &chunk[i].1, &given[i])
+            });
             let mut batch = Vec::new();
             for (p, (_, canon)) in parsed.into_iter().zip(chunk) {
                 match p {

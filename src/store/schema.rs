@@ -17,6 +17,10 @@
 //! fts   USING fts5(title, body, byline, source, tags)   -- trigram, contentless, folded text
 //! grams USING fts5(title, rest)                          -- 1- and 2-character grams, as tokens
 //! ```
+//!
+//! Version 2: `state` gains `path` (the canonical path the state was last written for, so a
+//! file edited in place keeps its state before a rescan moves it to the new fingerprint) and
+//! `meta` (1 when a position in the head is on the metadata line rather than the title).
 
 use rusqlite::Connection;
 
@@ -70,6 +74,12 @@ const MIGRATIONS: &[&str] = &[
         title, rest,
         content='', contentless_delete=1, detail=column, tokenize='ascii'
     );
+    ",
+    // 2: positions on the metadata line; state found by path for a file edited in place.
+    "
+    ALTER TABLE state ADD COLUMN path TEXT;
+    ALTER TABLE state ADD COLUMN meta INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX state_path ON state(reader, path, key);
     ",
 ];
 

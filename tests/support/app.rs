@@ -7,7 +7,7 @@ use qari::app::{App, Input};
 use qari::config::Config;
 use qari::layout::Options;
 use qari::library::Library;
-use qari::state::Store;
+use qari::store::Shelf as Store;
 use qari::ui::{self, Theme};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

@@ -126,7 +126,7 @@ fn app() -> App {
     let mut app = App::new(
         std::sync::Arc::new(crate::library::Library::embedded()),
         &config,
-        crate::state::Store::in_memory(),
+        crate::store::Shelf::in_memory(),
         crate::layout::Options::default(),
     );
     app.handle(Input::Resize(80, 24));

@@ -127,7 +127,7 @@ fn session() -> (
     let mut app = App::new(
         lib,
         &config,
-        crate::state::Store::in_memory(),
+        crate::store::Shelf::in_memory(),
         crate::layout::Options::default(),
     );
     app.handle(crate::app::Input::Resize(80, 24));

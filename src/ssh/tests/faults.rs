@@ -55,6 +55,7 @@ fn start(faults: Faults, workers: usize) -> Server {
         max_startups: 16,
         max_startups_per_address: 16,
         state_dir: None,
+        db: Some(dir.path().join("library.db")),
         log: None,
     };
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
@@ -65,6 +66,7 @@ fn start(faults: Faults, workers: usize) -> Server {
         keys: None,
         open: true,
         state_dir: dir.path().to_path_buf(),
+        db: Some(dir.path().join("library.db")),
         gate: gate::Gate::new(gate::Limits {
             max_sessions: opts.max_sessions,
             max_startups: opts.max_startups,
