@@ -6,7 +6,6 @@ use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::reader::Reader;
 use super::{App, EAGER_INDEX_ARTICLES, Focus, Waker};
 use crate::article::Article;
 use crate::document::{DocLine, PreparedArticle};
@@ -346,9 +345,7 @@ impl App {
     /// Whether background work this app waits for is under way (a search, the index, the
     /// whole of the open article).
     pub fn busy(&self) -> bool {
-        self.bg.awaited.is_some()
-            || self.bg.opening.is_some()
-            || self.reader.as_ref().is_some_and(Reader::is_partial)
+        self.bg.awaited.is_some() || self.bg.opening.is_some() || self.reader_partial()
     }
 
     /// What the background is doing, for the status line: none when it does nothing the
@@ -363,11 +360,8 @@ impl App {
             }
             Some(Awaited::Library) => Some("searching…"),
             Some(Awaited::Article) => Some("finding…"),
-            Some(Awaited::Index) | None => self
-                .reader
-                .as_ref()
-                .filter(|r| r.is_partial() && self.focus == Focus::Reader)
-                .map(|_| "preparing the whole article…"),
+            Some(Awaited::Index) | None => (self.reader_partial() && self.focus == Focus::Reader)
+                .then_some("preparing the whole article…"),
         }
     }
 

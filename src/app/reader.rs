@@ -286,6 +286,11 @@ impl Reader {
 }
 
 impl App {
+    /// Whether the open article shows only its first part while the whole is prepared.
+    pub(super) fn reader_partial(&self) -> bool {
+        self.reader.as_ref().is_some_and(Reader::is_partial)
+    }
+
     /// Opens library article `index` in the reader, at its remembered position.
     pub fn open(&mut self, index: usize) {
         if self.reader.as_ref().is_some_and(|r| r.index == index) {

@@ -15,7 +15,6 @@ use tokio::sync::mpsc;
 use crate::app::App;
 
 use super::OUTPUT_LIMIT;
-use super::session::Mailbox;
 
 /// Bytes for a session's channel: gathered per frame, sent on flush.
 pub(super) struct ChannelWriter {
@@ -152,9 +151,13 @@ pub(super) type Writer = (
     Arc<AtomicUsize>,
 );
 
-/// The task that sends a session's frames: `queued` counts the bytes not sent yet; the
-/// mailbox hears when some went out.
-pub(super) fn spawn_writer(handle: Handle, channel: ChannelId, mailbox: Arc<Mailbox>) -> Writer {
+/// The task that sends a session's frames: `queued` counts the bytes not sent yet; `sent` is
+/// called when some went out (the session's mailbox hears it).
+pub(super) fn spawn_writer(
+    handle: Handle,
+    channel: ChannelId,
+    sent: impl Fn() + Send + 'static,
+) -> Writer {
     let queued = Arc::new(AtomicUsize::new(0));
     let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Vec<u8>>();
     let q = Arc::clone(&queued);
@@ -163,7 +166,7 @@ pub(super) fn spawn_writer(handle: Handle, channel: ChannelId, mailbox: Arc<Mail
             let len = bytes.len();
             let ok = handle.data(channel, bytes).await.is_ok();
             q.fetch_sub(len, Ordering::SeqCst);
-            mailbox.sent();
+            sent();
             if !ok {
                 break;
             }

@@ -105,7 +105,10 @@ pub(super) async fn supervise(start: StartSession) {
         bidi: settings.layout.mode,
         mouse: settings.mouse,
     };
-    let (writer, out_tx, queued) = spawn_writer(handle.clone(), channel, Arc::clone(&mailbox));
+    let (writer, out_tx, queued) = {
+        let mailbox = Arc::clone(&mailbox);
+        spawn_writer(handle.clone(), channel, move || mailbox.sent())
+    };
     let (done_tx, mut done_rx) = tokio::sync::oneshot::channel::<SessionResult>();
     let spawned = std::thread::Builder::new()
         .name("qari-session".to_owned())

@@ -7,8 +7,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::reading::{Pos, ReadingState};
-use super::{Result, StoreError};
+use rusqlite::params;
+
+use super::catalog::{Identity, canonical};
+use super::reading::{Pos, Reader, ReadingState, put, select};
+use super::{Db, Result, StoreError, now_millis};
 use crate::article::Place;
 
 /// The largest old state file read.
@@ -89,4 +92,104 @@ pub fn read(file: &Path) -> Result<Vec<(String, ReadingState)>> {
             (id, state)
         })
         .collect())
+}
+
+/// The meta key that records the import of the old state file for a reader.
+fn imported_key(reader: &Reader) -> String {
+    format!("state_json_imported:{}", reader.as_str())
+}
+
+/// What an import of the old state file did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Imported {
+    /// Entries now in the database.
+    pub taken: usize,
+    /// Entries naming no article of the catalog under the given folders (left out).
+    pub unmatched: usize,
+}
+
+impl Db {
+    /// Imports the old JSON state file once per reader (later calls return `None`): each
+    /// entry's id is resolved against the catalogued articles under the folders in `roots`
+    /// (the first under which it names one wins). See [`Db::import_legacy`].
+    pub fn import_state_json(
+        &mut self,
+        file: &Path,
+        roots: &[PathBuf],
+        reader: &Reader,
+    ) -> Result<Option<Imported>> {
+        if self.meta(&imported_key(reader))?.is_some() {
+            return Ok(None);
+        }
+        let legacy = read(file)?;
+        let mut resolved = Vec::new();
+        let mut unmatched = 0;
+        for (id, old) in legacy {
+            match self.resolve_legacy(&id, roots)? {
+                Some(identity) => resolved.push((identity, old)),
+                None => unmatched += 1,
+            }
+        }
+        let mut done = self.import_legacy(file, &resolved, reader)?;
+        done.unmatched = unmatched;
+        Ok(Some(done))
+    }
+
+    /// Whether the old state file was imported for `reader` already.
+    pub fn imported(&self, reader: &Reader) -> Result<bool> {
+        Ok(self.meta(&imported_key(reader))?.is_some())
+    }
+
+    /// Stores the entries of the old state file `file`, already resolved to identities, for
+    /// `reader`, keeping the newer of two states, and records that the file was imported, in
+    /// one transaction.
+    pub fn import_legacy(
+        &mut self,
+        file: &Path,
+        resolved: &[(Identity, ReadingState)],
+        reader: &Reader,
+    ) -> Result<Imported> {
+        let shown = crate::escape::path(file);
+        let key = imported_key(reader);
+        let taken = self.write(|tx| {
+            let mut taken = 0;
+            for (id, old) in resolved {
+                let have = select(tx, reader, id)?;
+                if have.is_some_and(|h| h.updated >= old.updated) {
+                    continue;
+                }
+                put(tx, reader, id, old)?;
+                taken += 1;
+            }
+            tx.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)",
+                params![key, format!("{} {shown}", now_millis())],
+            )?;
+            Ok(taken)
+        })?;
+        Ok(Imported {
+            taken,
+            unmatched: 0,
+        })
+    }
+
+    /// The identity of an old state id (`folder/file.txt`, `feeds.jsonl#KEY`) under `roots`.
+    fn resolve_legacy(&self, id: &str, roots: &[PathBuf]) -> Result<Option<Identity>> {
+        // The file part ends at a `#` (record keys may hold `#` too: try each, shortest first).
+        let mut cuts: Vec<usize> = id.match_indices('#').map(|(i, _)| i).collect();
+        cuts.push(id.len());
+        for root in roots {
+            for &cut in &cuts {
+                let (file, key) = id.split_at(cut);
+                let key = key.strip_prefix('#').unwrap_or(key);
+                let Ok(path) = canonical(&root.join(file)) else {
+                    continue;
+                };
+                if let Some(row) = self.find(&path, key)? {
+                    return Ok(Some(row.identity));
+                }
+            }
+        }
+        Ok(None)
+    }
 }

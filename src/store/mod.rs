@@ -10,8 +10,8 @@
 //! - [`catalog`]: batch upserts in one transaction, "is this file unchanged", removal of
 //!   vanished files, pages of rows in a sort order.
 //! - [`reading`]: reading state per reader, every change in its own immediate transaction, so
-//!   concurrent processes and sessions never lose an update; the old `state.json` imported once
-//!   ([`legacy`] reads it).
+//!   concurrent processes and sessions never lose an update;
+//! - [`legacy`]: the old `state.json`, read and imported once per reader.
 //! - [`shelf`]: the one trait the app keeps reading state through ([`ReadingStore`]), its
 //!   `SQLite` and in-memory implementations, and [`Shelf`], what the app holds (a store, and the
 //!   changes kept in memory when the disk is read-only or full).

@@ -6,11 +6,9 @@
 //! is taken before the row is read, so two processes or sessions changing state at once queue
 //! and neither loses the other's change.
 
-use std::path::{Path, PathBuf};
-
 use rusqlite::{OptionalExtension as _, params};
 
-use super::catalog::{Fingerprint, Identity, canonical};
+use super::catalog::{Fingerprint, Identity};
 use super::{Db, Result, now_millis};
 use crate::article::Place;
 
@@ -111,7 +109,7 @@ const SELECT: &str = "SELECT read, bookmark, block, offset, opened, updated, met
                       ORDER BY updated DESC LIMIT 1)
                       LIMIT 1";
 
-fn put(
+pub(super) fn put(
     tx: &rusqlite::Transaction<'_>,
     reader: &Reader,
     id: &Identity,
@@ -138,7 +136,7 @@ fn put(
     Ok(())
 }
 
-fn select(
+pub(super) fn select(
     conn: &rusqlite::Connection,
     reader: &Reader,
     id: &Identity,
@@ -157,20 +155,6 @@ pub const MAX_STATES: usize = 4_000_000;
 
 /// One stored state with what it is keyed by: fingerprint, record key, last path.
 pub type StateRow = (Fingerprint, String, Option<String>, ReadingState);
-
-/// The meta key that records the import of the old state file for a reader.
-fn imported_key(reader: &Reader) -> String {
-    format!("state_json_imported:{}", reader.as_str())
-}
-
-/// What an import of the old state file did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Imported {
-    /// Entries now in the database.
-    pub taken: usize,
-    /// Entries naming no article of the catalog under the given folders (left out).
-    pub unmatched: usize,
-}
 
 impl Db {
     /// The state of one article for `reader` (default when never seen).
@@ -237,89 +221,5 @@ impl Db {
                 .collect()
             })
             .map_err(|e| self.err(&e))
-    }
-
-    /// Imports the old JSON state file once per reader (later calls return `None`): each
-    /// entry's id is resolved against the catalogued articles under the folders in `roots`
-    /// (the first under which it names one wins). See [`Db::import_legacy`].
-    pub fn import_state_json(
-        &mut self,
-        file: &Path,
-        roots: &[PathBuf],
-        reader: &Reader,
-    ) -> Result<Option<Imported>> {
-        if self.meta(&imported_key(reader))?.is_some() {
-            return Ok(None);
-        }
-        let legacy = super::legacy::read(file)?;
-        let mut resolved = Vec::new();
-        let mut unmatched = 0;
-        for (id, old) in legacy {
-            match self.resolve_legacy(&id, roots)? {
-                Some(identity) => resolved.push((identity, old)),
-                None => unmatched += 1,
-            }
-        }
-        let mut done = self.import_legacy(file, &resolved, reader)?;
-        done.unmatched = unmatched;
-        Ok(Some(done))
-    }
-
-    /// Whether the old state file was imported for `reader` already.
-    pub fn imported(&self, reader: &Reader) -> Result<bool> {
-        Ok(self.meta(&imported_key(reader))?.is_some())
-    }
-
-    /// Stores the entries of the old state file `file`, already resolved to identities, for
-    /// `reader`, keeping the newer of two states, and records that the file was imported, in
-    /// one transaction.
-    pub fn import_legacy(
-        &mut self,
-        file: &Path,
-        resolved: &[(Identity, ReadingState)],
-        reader: &Reader,
-    ) -> Result<Imported> {
-        let shown = crate::escape::path(file);
-        let key = imported_key(reader);
-        let taken = self.write(|tx| {
-            let mut taken = 0;
-            for (id, old) in resolved {
-                let have = select(tx, reader, id)?;
-                if have.is_some_and(|h| h.updated >= old.updated) {
-                    continue;
-                }
-                put(tx, reader, id, old)?;
-                taken += 1;
-            }
-            tx.execute(
-                "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)",
-                params![key, format!("{} {shown}", now_millis())],
-            )?;
-            Ok(taken)
-        })?;
-        Ok(Imported {
-            taken,
-            unmatched: 0,
-        })
-    }
-
-    /// The identity of an old state id (`folder/file.txt`, `feeds.jsonl#KEY`) under `roots`.
-    fn resolve_legacy(&self, id: &str, roots: &[PathBuf]) -> Result<Option<Identity>> {
-        // The file part ends at a `#` (record keys may hold `#` too: try each, shortest first).
-        let mut cuts: Vec<usize> = id.match_indices('#').map(|(i, _)| i).collect();
-        cuts.push(id.len());
-        for root in roots {
-            for &cut in &cuts {
-                let (file, key) = id.split_at(cut);
-                let key = key.strip_prefix('#').unwrap_or(key);
-                let Ok(path) = canonical(&root.join(file)) else {
-                    continue;
-                };
-                if let Some(row) = self.find(&path, key)? {
-                    return Ok(Some(row.identity));
-                }
-            }
-        }
-        Ok(None)
     }
 }
