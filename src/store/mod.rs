@@ -303,8 +303,9 @@ impl Db {
         StoreError::from_sqlite(&self.path, e)
     }
 
-    /// `PRAGMA integrity_check`: `Ok` when the file is sound, else what `SQLite` found.
-    pub fn integrity_check(&self) -> Result<std::result::Result<(), String>> {
+    /// `PRAGMA integrity_check`: the problems `SQLite` found in the file, none when it is
+    /// sound.
+    pub fn integrity_check(&self) -> Result<Vec<String>> {
         let mut stmt = self
             .conn
             .prepare("PRAGMA integrity_check")
@@ -313,11 +314,7 @@ impl Db {
             .query_map([], |r| r.get(0))
             .and_then(Iterator::collect)
             .map_err(|e| self.err(&e))?;
-        if rows == ["ok"] {
-            Ok(Ok(()))
-        } else {
-            Ok(Err(rows.join("; ")))
-        }
+        Ok(if rows == ["ok"] { Vec::new() } else { rows })
     }
 
     /// A value of the `meta` table.
