@@ -12,8 +12,10 @@ mod feed;
 mod finish;
 mod format;
 mod html;
+mod inline;
 mod json;
 mod lang;
+mod link;
 mod markdown;
 mod newsboat;
 mod place;
@@ -35,6 +37,7 @@ pub use lang::{first_strong, is_arabic_letter};
 pub use newsboat::{CacheItem, from_cache};
 
 pub use finish::clean_inline;
+pub use link::{MAX_LINKS, MAX_TARGET_BYTES, safe_target};
 
 use finish::{
     RawArticle, date_warnings, finish_dates, paragraphs_at_blank_lines, split_paragraphs,
@@ -94,6 +97,71 @@ pub struct Block {
     pub kind: BlockKind,
     /// The logical text: sanitized, whitespace-trimmed, `\n` only for hard line breaks.
     pub text: String,
+    /// The inline marks over the text (emphasis, code, links), sorted by where they start.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub marks: Vec<Mark>,
+}
+
+impl Block {
+    /// A block of `kind` with `text` and no marks.
+    pub fn new(kind: BlockKind, text: String) -> Self {
+        Self {
+            kind,
+            text,
+            marks: Vec::new(),
+        }
+    }
+
+    /// The link (its number in [`Article::links`]) at byte `at` of the text, if any.
+    pub fn link_at(&self, at: usize) -> Option<usize> {
+        self.marks.iter().find_map(|m| match m.style {
+            Style::Link(n) if m.range().contains(&at) => Some(n as usize),
+            _ => None,
+        })
+    }
+}
+
+/// What an inline mark makes of its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Style {
+    /// Strong emphasis (bold).
+    Strong,
+    /// Emphasis (italic).
+    Emphasis,
+    /// Code or other machine text.
+    Code,
+    /// A link: its number in [`Article::links`].
+    Link(u32),
+}
+
+/// A range of a block's text and what it is: emphasised, code, a link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Mark {
+    /// The first byte of the text it covers.
+    pub start: u32,
+    /// The byte after the last it covers.
+    pub end: u32,
+    /// What it makes of the text.
+    pub style: Style,
+}
+
+impl Mark {
+    /// The bytes of the block's text it covers.
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// A link of an article: the text it is on and where it leads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Link {
+    /// The text it is on, on one line (an image's alt text, or its address, when it has none).
+    pub text: String,
+    /// Where it leads: an `http`, `https` or `mailto` address, resolved against the article's
+    /// own address, percent-encoded printable ASCII, at most [`MAX_TARGET_BYTES`] long (see
+    /// [`safe_target`]).
+    pub target: String,
 }
 
 /// A loaded article.
@@ -120,6 +188,8 @@ pub struct Article {
     pub tags: Vec<String>,
     /// The body, in order.
     pub blocks: Vec<Block>,
+    /// The links of the body, in order (the blocks' [`Style::Link`] marks number them).
+    pub links: Vec<Link>,
     /// Whether the store it came from marks it unread (newsboat's own flag); `None` for the
     /// formats that keep no such mark.
     pub unread: Option<bool>,

@@ -7,7 +7,9 @@
 //! - [`article`]: the bytes of one stored file (txt, Markdown, HTML, JSON, JSONL, RSS/Atom,
 //!   CSV/TSV; newsboat's cache items as the library hands them over) to
 //!   [`article::Article`]s, in whatever encoding they came, with dates parsed and every control
-//!   character made harmless; [`article::Place`]: a place in an article.
+//!   character made harmless, inline marks (emphasis, code, links) kept over the text and
+//!   every link target checked ([`article::safe_target`]); [`article::Place`]: a place in an
+//!   article.
 //! - [`layout`]: pure, on [`text`] alone; the bidi layout engine, one block of logical text and
 //!   a width to visual lines of cells that keep their source byte ranges.
 //! - [`document`]: a whole [`article::Article`] laid out with [`layout`]: title, dates,

@@ -2,7 +2,8 @@
 
 use pulldown_cmark::{Event, MetadataBlockKind, Options, Parser, Tag, TagEnd};
 
-use super::{BlockKind, RawArticle, html, json};
+use super::inline::MarkBuf;
+use super::{BlockKind, RawArticle, Style, html, json};
 
 /// Front matter larger than this is not read.
 const MAX_FRONT_MATTER_BYTES: usize = 256 * 1024;
@@ -224,85 +225,142 @@ fn walk(text: &str, raw: &mut RawArticle) -> Option<(MetadataBlockKind, String)>
     let opts = Options::ENABLE_YAML_STYLE_METADATA_BLOCKS
         | Options::ENABLE_PLUSES_DELIMITED_METADATA_BLOCKS
         | Options::ENABLE_STRIKETHROUGH;
-    let mut meta: Option<(MetadataBlockKind, String)> = None;
-    let mut in_meta = false;
-    let mut buf = String::new();
-    let mut kind: Option<BlockKind> = None;
-    let mut quote_depth = 0usize;
-    let mut item_depth = 0usize;
-    let flush = |raw: &mut RawArticle, kind: &mut Option<BlockKind>, buf: &mut String| {
-        if let Some(k) = kind.take() {
-            raw.push_block(k, buf);
-        }
-        buf.clear();
+    let mut w = Walker {
+        raw,
+        meta: None,
+        in_meta: false,
+        buf: String::new(),
+        kind: None,
+        quote_depth: 0,
+        item_depth: 0,
+        marks: MarkBuf::default(),
     };
     for event in Parser::new_ext(text, opts) {
+        if let Some(event) = w.inline(event) {
+            w.block(event);
+        }
+    }
+    w.flush();
+    w.meta
+}
+
+/// A walk over the Markdown parser's events.
+struct Walker<'r> {
+    raw: &'r mut RawArticle,
+    meta: Option<(MetadataBlockKind, String)>,
+    in_meta: bool,
+    buf: String,
+    kind: Option<BlockKind>,
+    quote_depth: usize,
+    item_depth: usize,
+    marks: MarkBuf,
+}
+
+impl Walker<'_> {
+    /// Pushes the block being read, if any.
+    fn flush(&mut self) {
+        let taken = self.marks.take();
+        if let Some(k) = self.kind.take() {
+            self.raw.push_marked(k, &self.buf, taken);
+        }
+        self.buf.clear();
+    }
+
+    /// Takes an event that marks inline text (a link, emphasis, code), or gives it back.
+    fn inline<'a>(&mut self, event: Event<'a>) -> Option<Event<'a>> {
+        let at = self.buf.len();
+        match event {
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                let style = self.raw.link(&dest_url);
+                self.marks.open(at, style);
+            }
+            Event::Start(Tag::Strong) => self.marks.open(at, Some(Style::Strong)),
+            Event::Start(Tag::Emphasis) => self.marks.open(at, Some(Style::Emphasis)),
+            Event::End(TagEnd::Link | TagEnd::Strong | TagEnd::Emphasis) => self.marks.close(at),
+            Event::Code(t) => {
+                self.kind.get_or_insert(BlockKind::Paragraph);
+                self.marks.open(at, Some(Style::Code));
+                self.buf.push_str(&t);
+                self.marks.close(self.buf.len());
+            }
+            other => return Some(other),
+        }
+        None
+    }
+
+    /// Takes an event of the blocks: front matter, headings, quotes, lists, paragraphs.
+    fn block(&mut self, event: Event<'_>) {
         match event {
             Event::Start(Tag::MetadataBlock(k)) => {
-                in_meta = true;
-                meta = Some((k, String::new()));
+                self.in_meta = true;
+                self.meta = Some((k, String::new()));
             }
-            Event::End(TagEnd::MetadataBlock(_)) => in_meta = false,
-            Event::Text(t) if in_meta => {
-                if let Some((_, m)) = meta.as_mut() {
+            Event::End(TagEnd::MetadataBlock(_)) => self.in_meta = false,
+            Event::Text(t) if self.in_meta => {
+                if let Some((_, m)) = self.meta.as_mut() {
                     m.push_str(&t);
                 }
             }
             Event::Start(Tag::Heading { level, .. }) => {
-                flush(raw, &mut kind, &mut buf);
-                kind = Some(BlockKind::Heading(level as u8));
+                self.flush();
+                self.kind = Some(BlockKind::Heading(level as u8));
             }
             Event::Start(Tag::BlockQuote(_)) => {
-                flush(raw, &mut kind, &mut buf);
-                quote_depth += 1;
+                self.flush();
+                self.quote_depth += 1;
             }
             Event::End(TagEnd::BlockQuote(_)) => {
-                flush(raw, &mut kind, &mut buf);
-                quote_depth = quote_depth.saturating_sub(1);
+                self.flush();
+                self.quote_depth = self.quote_depth.saturating_sub(1);
             }
             Event::Start(Tag::Item) => {
-                flush(raw, &mut kind, &mut buf);
-                item_depth += 1;
-                kind = Some(BlockKind::ListItem);
+                self.flush();
+                self.item_depth += 1;
+                self.kind = Some(BlockKind::ListItem);
             }
             Event::End(TagEnd::Item) => {
-                flush(raw, &mut kind, &mut buf);
-                item_depth = item_depth.saturating_sub(1);
+                self.flush();
+                self.item_depth = self.item_depth.saturating_sub(1);
             }
-            Event::Start(Tag::Paragraph | Tag::CodeBlock(_)) => {
-                if item_depth > 0 && kind == Some(BlockKind::ListItem) {
-                    if !buf.is_empty() {
-                        buf.push('\n');
+            Event::Start(tag @ (Tag::Paragraph | Tag::CodeBlock(_))) => {
+                if self.item_depth > 0 && self.kind == Some(BlockKind::ListItem) {
+                    if !self.buf.is_empty() {
+                        self.buf.push('\n');
                     }
                 } else {
-                    flush(raw, &mut kind, &mut buf);
-                    kind = Some(if quote_depth > 0 {
+                    self.flush();
+                    self.kind = Some(if self.quote_depth > 0 {
                         BlockKind::Quote
-                    } else if item_depth > 0 {
+                    } else if self.item_depth > 0 {
                         BlockKind::ListItem
                     } else {
                         BlockKind::Paragraph
                     });
                 }
-            }
-            Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::CodeBlock)
-                if kind != Some(BlockKind::ListItem) =>
-            {
-                flush(raw, &mut kind, &mut buf);
-            }
-            Event::Text(t) | Event::Code(t) => {
-                if kind.is_none() {
-                    kind = Some(BlockKind::Paragraph);
+                if matches!(tag, Tag::CodeBlock(_)) {
+                    self.marks.open(self.buf.len(), Some(Style::Code));
                 }
-                buf.push_str(&t);
             }
-            Event::SoftBreak => buf.push(' '),
-            Event::HardBreak => buf.push('\n'),
+            Event::End(TagEnd::CodeBlock) => {
+                self.marks.close(self.buf.len());
+                if self.kind != Some(BlockKind::ListItem) {
+                    self.flush();
+                }
+            }
+            Event::End(TagEnd::Paragraph | TagEnd::Heading(_))
+                if self.kind != Some(BlockKind::ListItem) =>
+            {
+                self.flush();
+            }
+            Event::Text(t) => {
+                self.kind.get_or_insert(BlockKind::Paragraph);
+                self.buf.push_str(&t);
+            }
+            Event::SoftBreak => self.buf.push(' '),
+            Event::HardBreak => self.buf.push('\n'),
             _ => {}
         }
     }
-    flush(raw, &mut kind, &mut buf);
-    meta
 }
 
 #[cfg(test)]
@@ -345,6 +403,47 @@ mod tests {
             ]
         );
         assert_eq!(raw.blocks[1].text, "A para with a link.");
+    }
+
+    #[test]
+    fn links_emphasis_and_code_are_marked() {
+        let md = "---\nurl: https://site.example/a/post\n---\n\nSee **the [report](../report.pdf)** and `code` or [bad](javascript:alert(1)), *[CNN](https://cnn.com)* [BBC News](https://bbc.co.uk).\n";
+        let a = &crate::article::parse(md.as_bytes(), crate::article::Format::Markdown, "x.md")
+            .unwrap()
+            .articles[0];
+        let b = &a.blocks[0];
+        assert_eq!(b.text, "See the report and code or bad, CNN · BBC News.");
+        let shown: Vec<(&str, Style)> = b
+            .marks
+            .iter()
+            .map(|m| (b.text.get(m.range()).unwrap_or("?"), m.style))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("the report", Style::Strong),
+                ("report", Style::Link(0)),
+                ("code", Style::Code),
+                ("CNN", Style::Link(1)),
+                ("CNN", Style::Emphasis),
+                ("BBC News", Style::Link(2)),
+            ]
+        );
+        let links: Vec<(&str, &str)> = a
+            .links
+            .iter()
+            .map(|l| (l.text.as_str(), l.target.as_str()))
+            .collect();
+        assert_eq!(
+            links,
+            [
+                ("report", "https://site.example/report.pdf"),
+                ("CNN", "https://cnn.com"),
+                ("BBC News", "https://bbc.co.uk"),
+            ]
+        );
+        assert_eq!(b.link_at(b.text.find("BBC").unwrap()), Some(2));
+        assert_eq!(b.link_at(0), None);
     }
 
     #[test]

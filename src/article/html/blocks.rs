@@ -1,9 +1,10 @@
 //! The body's blocks: headings, paragraphs, quotes, list items and figure placeholders, from
 //! the inline text under each block element.
 
-use super::BlockKind;
 use super::dom::{CLOSES_P, Dom, FIGURE_MARK, Kind, Mask, collapse};
+use super::inline::{MarkBuf, collapse_lines};
 use super::meta::LABELS;
+use super::{BlockKind, MAX_LINKS, Mark, Style};
 
 /// Block elements and the kind of block they start.
 pub(super) fn block_kind(name: &str, in_quote: bool) -> Option<BlockKind> {
@@ -31,8 +32,12 @@ pub(super) fn block_kind(name: &str, in_quote: bool) -> Option<BlockKind> {
 pub(super) struct Blocks<'a> {
     pub(super) dom: &'a Dom,
     pub(super) skip: &'a Mask,
-    pub(super) out: Vec<(BlockKind, String)>,
+    pub(super) out: Vec<(BlockKind, String, Vec<Mark>)>,
     pub(super) buf: String,
+    /// The inline marks over `buf`; links number `links`.
+    pub(super) marks: MarkBuf,
+    /// The links' targets as the page gives them.
+    pub(super) links: Vec<String>,
     pub(super) kind: Option<BlockKind>,
     pub(super) quote_depth: usize,
     /// Inside how many links the walk is, and how many letters of the buffer are in links.
@@ -61,6 +66,8 @@ impl Blocks<'_> {
             skip,
             out: Vec::new(),
             buf: String::new(),
+            marks: MarkBuf::default(),
+            links: Vec::new(),
             kind: None,
             quote_depth: 0,
             link_depth: 0,
@@ -71,18 +78,13 @@ impl Blocks<'_> {
     pub(super) fn flush(&mut self) {
         let linked = std::mem::take(&mut self.link_chars);
         let letters = self.buf.chars().filter(|c| !c.is_whitespace()).count();
+        let mut marks = self.marks.take();
         if letters > 0 && letters < LINK_BLOCK_CHARS && linked * 2 > letters {
             self.buf.clear();
             self.kind = None;
             return;
         }
-        let text = self
-            .buf
-            .split(BR)
-            .map(collapse)
-            .filter(|l| !l.is_empty())
-            .collect::<Vec<_>>()
-            .join("\n");
+        let text = collapse_lines(&self.buf, BR, &mut marks);
         self.buf.clear();
         let kind = self.kind.take();
         if text.is_empty() {
@@ -93,7 +95,21 @@ impl Blocks<'_> {
         } else {
             BlockKind::Paragraph
         });
-        self.out.push((kind, text));
+        self.out.push((kind, text, marks));
+    }
+
+    /// Walks an element that marks its text (bold, italic, code); `false` for any other.
+    fn styled(&mut self, i: usize, name: &str) -> bool {
+        let style = match name {
+            "b" | "strong" => Style::Strong,
+            "code" | "kbd" | "samp" | "tt" => Style::Code,
+            "i" | "em" | "cite" | "dfn" | "var" => Style::Emphasis,
+            _ => return false,
+        };
+        self.marks.open(self.buf.len(), Some(style));
+        self.children(i);
+        self.marks.close(self.buf.len());
+        true
     }
 
     pub(super) fn walk(&mut self, i: usize) {
@@ -111,6 +127,9 @@ impl Blocks<'_> {
             }
             Kind::Element { name, .. } => name.as_str(),
         };
+        if self.styled(i, name) {
+            return;
+        }
         if !INLINE.contains(&name)
             && name != "br"
             && name != "img"
@@ -140,9 +159,18 @@ impl Blocks<'_> {
                 }
             }
             "a" => {
+                let style = dom
+                    .attr(i, "href")
+                    .filter(|_| self.links.len() < MAX_LINKS)
+                    .map(|href| {
+                        self.links.push(href.to_owned());
+                        Style::Link((self.links.len() - 1) as u32)
+                    });
+                self.marks.open(self.buf.len(), style);
                 self.link_depth += 1;
                 self.children(i);
                 self.link_depth -= 1;
+                self.marks.close(self.buf.len());
             }
             "figure" | "picture" => {
                 self.flush();
@@ -152,8 +180,11 @@ impl Blocks<'_> {
                 let alt = dom.attr(i, "alt").map(collapse).unwrap_or_default();
                 if !alt.is_empty() {
                     self.flush();
-                    self.out
-                        .push((BlockKind::Figure, format!("{FIGURE_MARK} {alt}")));
+                    self.out.push((
+                        BlockKind::Figure,
+                        format!("{FIGURE_MARK} {alt}"),
+                        Vec::new(),
+                    ));
                 }
             }
             "blockquote" => {
@@ -219,8 +250,11 @@ impl Blocks<'_> {
             }
             return;
         };
-        self.out
-            .push((BlockKind::Figure, format!("{FIGURE_MARK} {text}")));
+        self.out.push((
+            BlockKind::Figure,
+            format!("{FIGURE_MARK} {text}"),
+            Vec::new(),
+        ));
     }
 }
 

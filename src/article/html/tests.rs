@@ -253,3 +253,48 @@ fn junk_inside_the_article_is_left_out() {
         ]
     );
 }
+
+#[test]
+fn links_and_inline_styles_are_kept_with_the_page_address() {
+    let html = r#"<html><head><link rel="canonical" href="https://paper.example/world/story">
+<meta property="og:url" content="https://paper.example/world/story"></head><body><article>
+<p>The <b>talks</b>, said <a href="/people/jane">Jane <i>Doe</i></a>, went on; see
+<a href="javascript:alert(1)">this</a> and <code>x = 1</code>. Reported so far by
+<a href="https://cnn.com/x">CNN</a> <a href="../bbc">BBC News</a> and more words for a paragraph.</p>
+</article></body></html>"#;
+    let a = &crate::article::parse(html.as_bytes(), crate::article::Format::Html, "x.html")
+        .unwrap()
+        .articles[0];
+    let b = &a.blocks[0];
+    assert!(
+        b.text.contains("so far by CNN · BBC News and more"),
+        "{}",
+        b.text
+    );
+    let shown: Vec<(&str, Style)> = b
+        .marks
+        .iter()
+        .map(|m| (b.text.get(m.range()).unwrap_or("?"), m.style))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("talks", Style::Strong),
+            ("Jane Doe", Style::Link(0)),
+            ("Doe", Style::Emphasis),
+            ("x = 1", Style::Code),
+            ("CNN", Style::Link(1)),
+            ("BBC News", Style::Link(2)),
+        ]
+    );
+    let targets: Vec<&str> = a.links.iter().map(|l| l.target.as_str()).collect();
+    assert_eq!(
+        targets,
+        [
+            "https://paper.example/people/jane",
+            "https://cnn.com/x",
+            "https://paper.example/bbc"
+        ]
+    );
+    assert_eq!(a.links[0].text, "Jane Doe");
+}
