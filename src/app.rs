@@ -21,7 +21,7 @@ use crate::config::Config;
 use crate::keymap::Keymap;
 use crate::layout::Options;
 use crate::library::{Library, SortKey};
-use crate::search::{Hit, Query, SharedIndex};
+use crate::search::{Query, SharedIndex};
 use crate::state::Store;
 
 mod background;
@@ -38,6 +38,8 @@ use background::Background;
 pub use copy::{MAX_COPY_BYTES, is_web_address, osc52};
 pub use filter::{Field, Fields, Split, title_key};
 pub use geometry::{Geometry, MAX_COLS, MAX_ROWS, clamp_size, fit, fit_end};
+use list::ListState;
+use overlays::Overlays;
 pub use overlays::{HelpView, OutlineItem, QueryLine};
 pub use reader::Reader;
 
@@ -106,62 +108,49 @@ pub enum Focus {
     Reader,
 }
 
-/// The whole state of one reader.
+/// What the reader chose for this run: keys, layout, measure and what the front end allows.
 #[derive(Debug)]
-#[allow(
-    clippy::struct_excessive_bools,
-    reason = "independent flags of the screen state, not a state machine"
-)]
-pub struct App {
-    lib: Arc<Library>,
+struct Prefs {
     keymap: Keymap,
     opts: Options,
-    store: Store,
-    sort: SortKey,
-    filter: String,
-    query_terms: Query,
-    hits: Option<Vec<Hit>>,
-    /// The field filters of the query shown (`is:unread`, `lang:ar`, …).
-    fields: Fields,
-    /// Only unread articles are listed (`U`).
-    unread_only: bool,
-    /// Asking whether to mark this many articles read (`A`): `y` does.
-    confirm: Option<usize>,
-    /// The list's selection was moved (side by side, the reader then previews it; until
-    /// then it says how to open one).
-    moved: bool,
-    index: Arc<SharedIndex>,
-    view: Vec<usize>,
-    /// Articles not read, kept current as marks change (the header shows it every frame).
-    unread: usize,
-    selected: usize,
-    list_top: usize,
-    focus: Focus,
-    reader: Option<Reader>,
-    query: Option<QueryLine>,
-    help: bool,
-    /// The first help line shown.
-    help_top: usize,
-    /// The outline's selected heading, while it is shown.
-    outline: Option<usize>,
+    /// The reading measure (0: the pane's width).
+    measure: u16,
     /// Whether `y` may write the clipboard (OSC 52).
     clipboard: bool,
-    /// Bytes for the terminal besides the frame (OSC 52), for the front end to write.
+    /// Whether the front end runs on the reader's own machine (it can open a browser).
+    local: bool,
+    mouse: bool,
+}
+
+/// What the app asks of its front end besides the frame; the front end takes each.
+#[derive(Debug, Default)]
+struct Outbox {
+    /// Bytes for the terminal besides the frame (OSC 52).
     output: Vec<u8>,
     /// An address to open in the browser, for a local front end.
     open_request: Option<String>,
-    /// Whether the front end runs on the reader's own machine (it can open a browser).
-    local: bool,
-    /// The reading measure (0: the pane's width).
-    measure: u16,
     /// How many times a full redraw was asked for (Ctrl-L): a screen that saw fewer draws
     /// the whole screen again.
     redraws: u64,
-    message: Option<String>,
-    size: (u16, u16),
-    mouse: bool,
     quit: bool,
     suspend: bool,
+}
+
+/// The whole state of one reader: the library and its memory, the list, the open article,
+/// the overlays over them, and what goes to the front end.
+#[derive(Debug)]
+pub struct App {
+    lib: Arc<Library>,
+    store: Store,
+    index: Arc<SharedIndex>,
+    prefs: Prefs,
+    list: ListState,
+    focus: Focus,
+    reader: Option<Reader>,
+    overlay: Overlays,
+    message: Option<String>,
+    size: (u16, u16),
+    out: Outbox,
     bg: Background,
 }
 
@@ -172,42 +161,29 @@ impl App {
         for e in lib.entries().filter(|e| e.unread == Some(false)) {
             store.assume_read(&e.id);
         }
-        let (keymap, message) = (config.keys.clone(), config.theme.validate().err());
+        let (keymap, message) = (
+            config.keys.clone(),
+            config.theme.validate().err().map(|e| e.to_string()),
+        );
         let mut app = Self {
             lib,
-            keymap,
-            opts,
             store,
-            sort: SortKey::Date,
-            filter: String::new(),
-            query_terms: Query::default(),
-            hits: None,
-            fields: Fields::default(),
-            unread_only: false,
-            confirm: None,
-            moved: false,
             index: Arc::default(),
-            view: Vec::new(),
-            unread: 0,
-            selected: 0,
-            list_top: 0,
+            prefs: Prefs {
+                keymap,
+                opts,
+                measure: config.measure,
+                clipboard: config.clipboard,
+                local: false,
+                mouse: config.mouse,
+            },
+            list: ListState::default(),
             focus: Focus::List,
             reader: None,
-            query: None,
-            help: false,
-            help_top: 0,
-            outline: None,
-            measure: config.measure,
-            clipboard: config.clipboard,
-            output: Vec::new(),
-            open_request: None,
-            local: false,
-            redraws: 0,
+            overlay: Overlays::default(),
             message,
             size: (80, 24),
-            mouse: config.mouse,
-            quit: false,
-            suspend: false,
+            out: Outbox::default(),
             bg: Background::new(),
         };
         app.refresh_view(None);
@@ -218,7 +194,7 @@ impl App {
     /// Counts the unread articles again (after read marks changed here or on disk).
     fn recount_unread(&mut self) {
         let store = &self.store;
-        self.unread = self
+        self.list.unread = self
             .lib
             .entries()
             .filter(|e| !store.get(&e.id).read)
@@ -227,7 +203,7 @@ impl App {
 
     /// How many articles of the library are unread.
     pub fn unread_count(&self) -> usize {
-        self.unread
+        self.list.unread
     }
 
     // ----- what the UI reads -----
@@ -239,12 +215,12 @@ impl App {
 
     /// The keymap.
     pub fn keymap(&self) -> &Keymap {
-        &self.keymap
+        &self.prefs.keymap
     }
 
     /// The layout options.
     pub fn options(&self) -> Options {
-        self.opts
+        self.prefs.opts
     }
 
     /// The remembered state.
@@ -254,53 +230,53 @@ impl App {
 
     /// The sort order.
     pub fn sort(&self) -> SortKey {
-        self.sort
+        self.list.sort
     }
 
     /// The library search as typed, empty when none.
-    pub fn filter(&self) -> &str {
-        &self.filter
+    pub fn search_text(&self) -> &str {
+        &self.list.search
     }
 
     /// The parsed library search (empty when none).
     pub fn search_query(&self) -> &Query {
-        &self.query_terms
+        &self.list.terms
     }
 
     /// The field filters in force.
     pub fn fields(&self) -> &Fields {
-        &self.fields
+        &self.list.fields
     }
 
     /// Whether only unread articles are listed.
     pub fn unread_only(&self) -> bool {
-        self.unread_only
+        self.list.unread_only
     }
 
     /// Whether the list shows fewer articles than the library (a filter, a search, unread
     /// only).
     pub fn filtered(&self) -> bool {
-        self.unread_only || !self.fields.is_empty() || self.searching()
+        self.list.unread_only || !self.list.fields.is_empty() || self.searching()
     }
 
     /// Whether the list shows search results (two rows each: title and snippet).
     pub fn searching(&self) -> bool {
-        self.hits.is_some()
+        self.list.hits.is_some()
     }
 
     /// The library indices of the listed articles, in order.
     pub fn view(&self) -> &[usize] {
-        &self.view
+        &self.list.view
     }
 
     /// The selected row of the list.
     pub fn selected(&self) -> usize {
-        self.selected
+        self.list.selected
     }
 
     /// The first row of the list on screen.
     pub fn list_top(&self) -> usize {
-        self.list_top
+        self.list.top
     }
 
     /// The focused pane.
@@ -315,18 +291,18 @@ impl App {
 
     /// The query line, while typing.
     pub fn query(&self) -> Option<&QueryLine> {
-        self.query.as_ref()
+        self.overlay.prompt.as_ref()
     }
 
     /// Whether the help overlay is shown.
     pub fn help(&self) -> bool {
-        self.help
+        self.overlay.help
     }
 
     /// How many full redraws were asked for (Ctrl-L): a front end that drew fewer clears the
     /// terminal and draws every cell again.
     pub fn redraws(&self) -> u64 {
-        self.redraws
+        self.out.redraws
     }
 
     /// A message for the status line.
@@ -343,39 +319,39 @@ impl App {
     /// the app never writes to a terminal itself, every front end (the local tty, an SSH
     /// session) drains this after drawing.
     pub fn take_output(&mut self) -> Vec<u8> {
-        std::mem::take(&mut self.output)
+        std::mem::take(&mut self.out.output)
     }
 
     /// Takes the address the user asked to open, for a local front end to hand to the
     /// browser (`$BROWSER`, else `xdg-open`). Only `http`/`https` addresses are asked for.
     pub fn take_open_request(&mut self) -> Option<String> {
-        self.open_request.take()
+        self.out.open_request.take()
     }
 
     /// Says whether the front end runs on the reader's machine: there `o` opens the browser,
     /// elsewhere (SSH) it copies the address and shows it.
     pub fn set_local(&mut self, local: bool) {
-        self.local = local;
+        self.prefs.local = local;
     }
 
     /// The reading measure in columns (0: the pane's width).
     pub fn measure(&self) -> u16 {
-        self.measure
+        self.prefs.measure
     }
 
     /// Whether the mouse wheel is wanted.
     pub fn mouse(&self) -> bool {
-        self.mouse
+        self.prefs.mouse
     }
 
     /// Whether the user asked to quit.
     pub fn should_quit(&self) -> bool {
-        self.quit
+        self.out.quit
     }
 
     /// Whether the user asked to suspend (taken once by the front end).
     pub fn take_suspend(&mut self) -> bool {
-        std::mem::take(&mut self.suspend)
+        std::mem::take(&mut self.out.suspend)
     }
 
     /// Shows a message on the status line.

@@ -91,6 +91,18 @@ pub enum ConfigProblem {
     Keys(#[from] KeymapError),
 }
 
+/// A `[theme]` colour that is not a colour; the terminal's own colour is used instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "[theme] {setting} = \"{value}\" is not a colour (a name such as \"yellow\", \"#rrggbb\" or an index 0-255); the terminal's own colour is used"
+)]
+pub struct BadColour {
+    /// The setting's name.
+    pub setting: &'static str,
+    /// Its value, control characters removed, cut at 40 characters.
+    pub value: String,
+}
+
 /// Colour names (the 16 ANSI names, `#rrggbb`, or an index 0–255) for each part of the screen.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -114,7 +126,7 @@ pub struct Theme {
 impl Theme {
     /// Checks every colour of the `[theme]` table: the first that is not a colour is named in
     /// one sentence.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), BadColour> {
         let fields = [
             ("title", &self.title),
             ("heading", &self.heading),
@@ -126,10 +138,10 @@ impl Theme {
         ];
         for (name, value) in fields {
             if value.trim().parse::<ratatui::style::Color>().is_err() {
-                let shown: String = value.chars().filter(|c| !c.is_control()).take(40).collect();
-                return Err(format!(
-                    "[theme] {name} = \"{shown}\" is not a colour (a name such as \"yellow\", \"#rrggbb\" or an index 0-255); the terminal's own colour is used"
-                ));
+                return Err(BadColour {
+                    setting: name,
+                    value: value.chars().filter(|c| !c.is_control()).take(40).collect(),
+                });
             }
         }
         Ok(())

@@ -75,7 +75,7 @@ actions! {
     Bottom: "bottom", "bottom", "to the end";
     /// Open the selected article.
     Open: "open", "open", "open the article";
-    /// Back to the list (or close the overlay, or clear the filter).
+    /// Back to the list (or close the overlay, or clear the search).
     Back: "back", "back", "back / close / clear";
     /// Switch focus between list and reader (side by side).
     SwitchPane: "switch_pane", "pane", "switch pane (side by side)";
@@ -109,8 +109,8 @@ actions! {
     Copy: "copy", "copy", "copy the selection / the address";
     /// Open the article's address in the browser (over SSH: copy and show it).
     OpenAddress: "open_address", "open_address", "open the article's address";
-    /// Filter the list, or search the open article.
-    Search: "search", "find", "filter (words, is:unread, lang:ar…) / find";
+    /// Search the library, or find in the open article.
+    Search: "search", "find", "search (words, is:unread, lang:ar…) / find";
     /// The next match in the article.
     NextMatch: "next_match", "next", "next match";
     /// The previous match in the article.

@@ -34,7 +34,7 @@ use crate::article::{self, Article, DateValue, Direction, Format, Lang};
 
 pub use newsboat::{CacheError, read_cache};
 pub use read::{ReadError, open_regular, read_regular, size_text};
-pub use sort::{Filter, SortKey};
+pub use sort::SortKey;
 
 use manifest::{Manifests, fill_from_manifest, manifest_row, parse_manifest};
 use read::{io_reason, kind_of};

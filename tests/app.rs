@@ -626,7 +626,7 @@ fn a_long_query_shows_its_end() {
     assert!(q.text.ends_with("ab"), "the z past the cap is dropped");
     let s = shot(&a);
     let status = s.lines().nth(23).unwrap();
-    assert!(status.contains(" filter: …"), "{status}");
+    assert!(status.contains(" search: …"), "{status}");
     assert!(status.contains("ab▏"), "{status}");
     assert!(status.contains("cut at 1024"), "{status}");
     settle(&mut a);

@@ -223,19 +223,19 @@ fn the_prompt_cursor_stands_where_the_next_letter_goes() {
     let query = status.find('ﺶ').unwrap();
     // The Arabic query reads right to left: the next letter goes at its left end.
     assert!(cursor < query, "{status:?}");
-    assert!(status.starts_with(" filter: ▏"), "{status:?}");
+    assert!(status.starts_with(" search: ▏"), "{status:?}");
     // A Latin query: after it.
     let mut b = app(80, 24);
     b.handle(ch('/'));
     type_text(&mut b, "isis");
     let status = row(&render(&b), 23);
-    assert!(status.starts_with(" filter: isis▏"), "{status:?}");
+    assert!(status.starts_with(" search: isis▏"), "{status:?}");
     // Mixed, ending in Arabic: at the left of the Arabic run, after the Latin word.
     let mut c = app(80, 24);
     c.handle(ch('/'));
     type_text(&mut c, "isis داعش");
     let status = row(&render(&c), 23);
-    assert!(status.starts_with(" filter: isis ▏"), "{status:?}");
+    assert!(status.starts_with(" search: isis ▏"), "{status:?}");
     settle(&mut a);
     settle(&mut b);
     settle(&mut c);

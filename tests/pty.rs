@@ -250,9 +250,9 @@ fn a_paste_is_one_capped_input() {
         "bracketed paste is asked for"
     );
     t.send(b"/");
-    assert!(t.wait_for("filter:", WAIT), "{}", t.screen());
+    assert!(t.wait_for("search:", WAIT), "{}", t.screen());
     t.send(b"\x1b[200~hostage\rq\x1b[201~");
-    assert!(t.wait_for("filter: hostage q", WAIT), "{}", t.screen());
+    assert!(t.wait_for("search: hostage q", WAIT), "{}", t.screen());
     // A long paste: the query is cut, and its end shown.
     let mut long = b"\x1b[200~".to_vec();
     long.extend(std::iter::repeat_n(b'x', 3000));

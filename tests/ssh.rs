@@ -677,7 +677,7 @@ fn a_pasted_megabyte_is_one_capped_input_and_sigterm_still_ends_the_server() {
     let mut b = s.reader(80, 24);
     assert!(a.wait_for("3 articles", WAIT) && b.wait_for("3 articles", WAIT));
     a.send(b"/");
-    assert!(a.wait_for("filter:", WAIT), "{}", a.screen());
+    assert!(a.wait_for("search:", WAIT), "{}", a.screen());
     // q, Ctrl-C, an arrow key and line breaks inside: none of it is a key.
     let mut paste = b"\x1b[200~".to_vec();
     while paste.len() < 1 << 20 {
@@ -691,7 +691,7 @@ fn a_pasted_megabyte_is_one_capped_input_and_sigterm_still_ends_the_server() {
     // The paste is the query, cleaned; the session is still there.
     assert!(
         a.wait_for("qari q [A  words qari q [A  words", WAIT)
-            && a.screen().contains("filter: ")
+            && a.screen().contains("search: ")
             && a.screen().contains("the query is cut"),
         "{}",
         a.screen()

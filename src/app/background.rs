@@ -442,7 +442,7 @@ impl App {
                 width,
                 lines,
             } => {
-                let opts = self.opts;
+                let opts = self.prefs.opts;
                 let Some(r) = &mut self.reader else {
                     return false;
                 };

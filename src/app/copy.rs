@@ -135,7 +135,7 @@ impl App {
         let article = if let (Some(r), Focus::Reader) = (&self.reader, self.focus) {
             Some(Arc::clone(&r.article))
         } else {
-            let i = *self.view.get(self.selected)?;
+            let i = *self.list.view.get(self.list.selected)?;
             self.lib.loaded(i).or_else(|| self.lib.kept(i))
         };
         article?.url.clone()
@@ -156,9 +156,9 @@ impl App {
             self.message = Some("this article has no address".into());
             return;
         };
-        if self.local && is_web_address(&url) {
+        if self.prefs.local && is_web_address(&url) {
             self.message = Some(format!("opening {url}"));
-            self.open_request = Some(url);
+            self.out.open_request = Some(url);
         } else {
             self.copy("the address", &url);
             let said = self.message.take().unwrap_or_default();
@@ -169,7 +169,7 @@ impl App {
     /// Writes `text` to the clipboard through the terminal (OSC 52), in logical order as
     /// stored, and says so in one line.
     pub(super) fn copy(&mut self, what: &str, text: &str) {
-        if !self.clipboard {
+        if !self.prefs.clipboard {
             self.message = Some("copying is off (clipboard = false in the config)".into());
             return;
         }
@@ -178,7 +178,7 @@ impl App {
             end -= 1;
         }
         let copied = text.get(..end).unwrap_or_default();
-        self.output = osc52(copied);
+        self.out.output = osc52(copied);
         let chars = copied.chars().count();
         let cut = if end < text.len() {
             format!(", cut at {} KiB", MAX_COPY_BYTES / 1024)

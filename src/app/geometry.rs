@@ -143,7 +143,7 @@ impl App {
 
     /// Where things go on a screen of `width`×`height`.
     pub fn geometry_at(&self, width: u16, height: u16) -> Geometry {
-        Geometry::with_measure(width, height, self.focus, self.measure)
+        Geometry::with_measure(width, height, self.focus, self.prefs.measure)
     }
 
     /// The number of text rows of the reader.
@@ -175,22 +175,22 @@ impl App {
             return;
         };
         let full = pane.width.saturating_sub(2).max(1);
-        let now = if self.measure == 0 {
+        let now = if self.prefs.measure == 0 {
             full
         } else {
-            self.measure.min(full)
+            self.prefs.measure.min(full)
         };
         let next = if wider {
             now.saturating_add(MEASURE_STEP)
         } else {
             now.saturating_sub(MEASURE_STEP).max(MIN_MEASURE.min(full))
         };
-        self.measure = if next >= full { 0 } else { next };
+        self.prefs.measure = if next >= full { 0 } else { next };
         self.relayout();
-        self.message = Some(if self.measure == 0 {
+        self.message = Some(if self.prefs.measure == 0 {
             format!("measure: the pane's width ({full} columns)")
         } else {
-            format!("measure: {} columns", self.measure)
+            format!("measure: {} columns", self.prefs.measure)
         });
     }
 
@@ -221,7 +221,7 @@ impl App {
         let width = self.geometry().text.map(|t| usize::from(t.width));
         let page = self.page();
         if let (Some(r), Some(w)) = (&mut self.reader, width) {
-            r.lay_out(w, self.opts, &mut self.bg);
+            r.lay_out(w, self.prefs.opts, &mut self.bg);
             r.top = r.top.min(r.lines.len().saturating_sub(page));
         }
     }

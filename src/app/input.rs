@@ -19,7 +19,7 @@ impl App {
         match input {
             Input::Resize(w, h) => self.resize(w, h),
             Input::Paste(text) => self.paste(&text),
-            Input::ScrollUp | Input::ScrollDown if self.mouse && !self.help => {
+            Input::ScrollUp | Input::ScrollDown if self.prefs.mouse && !self.overlay.help => {
                 let d = if input == Input::ScrollUp { -3 } else { 3 };
                 match self.focus {
                     Focus::Reader => self.scroll(d),
@@ -35,7 +35,7 @@ impl App {
     /// A paste: one input, into the query line only, at most [`MAX_PASTE_BYTES`] of it, its
     /// line breaks and tabs made spaces and every other control character dropped.
     pub(super) fn paste(&mut self, text: &str) {
-        if self.query.is_none() {
+        if self.overlay.prompt.is_none() {
             return;
         }
         let mut end = text.len().min(MAX_PASTE_BYTES);
@@ -58,7 +58,7 @@ impl App {
     /// Adds `chars` to the query line up to [`MAX_QUERY_CHARS`]; true when some were
     /// dropped.
     pub(super) fn extend_query(&mut self, chars: impl Iterator<Item = char>) -> bool {
-        let Some(q) = &mut self.query else {
+        let Some(q) = &mut self.overlay.prompt else {
             return false;
         };
         let mut room = MAX_QUERY_CHARS.saturating_sub(q.text.chars().count());
@@ -76,14 +76,14 @@ impl App {
         if ev.kind == crossterm::event::KeyEventKind::Release {
             return;
         }
-        if self.query.is_some() {
+        if self.overlay.prompt.is_some() {
             self.query_key(ev);
             return;
         }
         let ctrl_c = ev.code == KeyCode::Char('c') && ev.modifiers.contains(KeyModifiers::CONTROL);
-        if let Some(n) = self.confirm.take() {
+        if let Some(n) = self.overlay.confirm.take() {
             if ctrl_c {
-                self.quit = true;
+                self.out.quit = true;
             } else if matches!(ev.code, KeyCode::Char('y' | 'Y')) && !ctrl_c {
                 self.mark_shown_read();
                 let s = if n == 1 { "" } else { "s" };
@@ -93,15 +93,15 @@ impl App {
             }
             return;
         }
-        match self.keymap.action(&ev) {
-            Some(Action::Quit) if ctrl_c => self.quit = true,
+        match self.prefs.keymap.action(&ev) {
+            Some(Action::Quit) if ctrl_c => self.out.quit = true,
             Some(action) => {
                 self.message = None;
                 self.apply(action);
             }
             // A key bound to nothing closes the help or the outline (and does nothing else).
-            None if self.help => self.help = false,
-            None if self.outline.is_some() => self.outline = None,
+            None if self.overlay.help => self.overlay.help = false,
+            None if self.overlay.outline.is_some() => self.overlay.outline = None,
             None => {}
         }
     }
@@ -113,11 +113,11 @@ impl App {
     }
 
     pub(super) fn apply_action(&mut self, action: Action) {
-        if self.help {
+        if self.overlay.help {
             self.help_action(action);
             return;
         }
-        if self.outline.is_some() {
+        if self.overlay.outline.is_some() {
             self.outline_action(action);
             return;
         }
@@ -126,20 +126,20 @@ impl App {
             return;
         }
         match action {
-            Action::Quit => self.quit = true,
+            Action::Quit => self.out.quit = true,
             Action::Help => {
-                self.help = true;
-                self.help_top = 0;
+                self.overlay.help = true;
+                self.overlay.help_top = 0;
             }
-            Action::Redraw => self.redraws += 1,
-            Action::Suspend => self.suspend = true,
+            Action::Redraw => self.out.redraws += 1,
+            Action::Suspend => self.out.suspend = true,
             Action::CycleSort => {
-                self.sort = self.sort.next();
+                self.list.sort = self.list.sort.next();
                 if self.searching() {
                     self.clear_search();
                 }
                 self.refresh_view(self.current_id());
-                self.message = Some(format!("sorted by {}", self.sort.name()));
+                self.message = Some(format!("sorted by {}", self.list.sort.name()));
             }
             Action::SwitchPane => {
                 if self.geometry().divider.is_some() && self.reader.is_some() {
@@ -165,7 +165,7 @@ impl App {
                     if let Some(e) = self.save() {
                         self.message = Some(e);
                     }
-                } else if !self.filter.is_empty() {
+                } else if !self.list.search.is_empty() {
                     self.clear_search();
                 }
             }
@@ -215,11 +215,11 @@ impl App {
             // The index is built while the query is typed.
             self.index.build_in_background(Arc::clone(&self.lib));
         }
-        self.query = Some(QueryLine {
+        self.overlay.prompt = Some(QueryLine {
             text: if in_reader {
                 String::new()
             } else {
-                self.filter.clone()
+                self.list.search.clone()
             },
             list: !in_reader,
         });
@@ -233,17 +233,17 @@ impl App {
     pub(super) fn query_key(&mut self, ev: KeyEvent) {
         let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
         match ev.code {
-            KeyCode::Char('c') if ctrl => self.quit = true,
+            KeyCode::Char('c') if ctrl => self.out.quit = true,
             KeyCode::Esc => {
                 self.message = None;
-                let q = self.query.take();
+                let q = self.overlay.prompt.take();
                 if q.is_some_and(|q| q.list) {
                     self.clear_search();
                 }
             }
             KeyCode::Enter => {
                 self.message = None;
-                if let Some(q) = self.query.take() {
+                if let Some(q) = self.overlay.prompt.take() {
                     if q.list {
                         if matches!(self.bg.awaited, Some((_, Awaited::Library))) {
                             // The hits are on their way: open the first when they come.
@@ -258,14 +258,14 @@ impl App {
             }
             KeyCode::Backspace => {
                 self.message = None;
-                if let Some(q) = &mut self.query {
+                if let Some(q) = &mut self.overlay.prompt {
                     q.text.pop();
                 }
                 self.query_changed();
             }
             KeyCode::Char('u') if ctrl => {
                 self.message = None;
-                if let Some(q) = &mut self.query {
+                if let Some(q) = &mut self.overlay.prompt {
                     q.text.clear();
                 }
                 self.query_changed();
@@ -283,7 +283,7 @@ impl App {
     }
 
     pub(super) fn query_changed(&mut self) {
-        if let Some(q) = &self.query
+        if let Some(q) = &self.overlay.prompt
             && q.list
         {
             let text = q.text.clone();

@@ -5,8 +5,35 @@ use std::sync::Arc;
 use super::background::{Awaited, Job};
 use super::filter::{Fields, title_key};
 use super::{App, Focus};
-use crate::library::{Filter, SortKey};
+use crate::library::SortKey;
 use crate::search::{Hit, Query};
+
+/// The library list: its order, the search and filters in force, the rows they give and the
+/// selection.
+#[derive(Debug, Default)]
+pub(super) struct ListState {
+    pub(super) sort: SortKey,
+    /// The library search as typed, empty when none.
+    pub(super) search: String,
+    /// That search parsed.
+    pub(super) terms: Query,
+    /// The search's hits, while it has words.
+    pub(super) hits: Option<Vec<Hit>>,
+    /// The field filters of the search (`is:unread`, `lang:ar`, …).
+    pub(super) fields: Fields,
+    /// Only unread articles are listed (`U`).
+    pub(super) unread_only: bool,
+    /// The selection was moved (side by side, the reader then previews it; until then it
+    /// says how to open one).
+    pub(super) moved: bool,
+    /// The library indices of the listed articles, in order.
+    pub(super) view: Vec<usize>,
+    /// Articles not read, kept current as marks change (the header shows it every frame).
+    pub(super) unread: usize,
+    pub(super) selected: usize,
+    /// The first row on screen.
+    pub(super) top: usize,
+}
 
 impl App {
     /// Searches the library for `text` on the worker, cancelling the search running: the
@@ -22,10 +49,10 @@ impl App {
         let query = Query::parse(&split.words);
         if query.is_empty() {
             self.bg.cancel_search();
-            text.clone_into(&mut self.filter);
-            self.query_terms = query;
-            self.hits = None;
-            self.fields = split.fields;
+            text.clone_into(&mut self.list.search);
+            self.list.terms = query;
+            self.list.hits = None;
+            self.list.fields = split.fields;
             self.refresh_view(self.current_id());
             if !self.index.is_ready() {
                 // Only so that the status says the index is being built, and clears when it is.
@@ -35,10 +62,11 @@ impl App {
         }
         // Typing on: the new query's hits are among those shown when every term shown is
         // inside a new term.
-        let narrowing = self.hits.as_ref().filter(|_| {
-            split.fields == self.fields
+        let narrowing = self.list.hits.as_ref().filter(|_| {
+            split.fields == self.list.fields
                 && self
-                    .query_terms
+                    .list
+                    .terms
                     .terms
                     .iter()
                     .all(|old| query.terms.iter().any(|new| new.contains(old.as_str())))
@@ -72,31 +100,31 @@ impl App {
 
     /// The hits of a library search, in the list.
     pub(super) fn show_hits(&mut self, text: String, query: Query, mut hits: Vec<Hit>) {
-        self.fields = Fields::split(&text).fields;
+        self.list.fields = Fields::split(&text).fields;
         hits.retain(|h| self.passes(h.index));
-        self.filter = text;
-        self.query_terms = query;
-        self.view = hits.iter().map(|h| h.index).collect();
-        self.hits = Some(hits);
-        self.moved = true;
-        self.selected = 0;
-        self.list_top = 0;
+        self.list.search = text;
+        self.list.terms = query;
+        self.list.view = hits.iter().map(|h| h.index).collect();
+        self.list.hits = Some(hits);
+        self.list.moved = true;
+        self.list.selected = 0;
+        self.list.top = 0;
     }
 
     pub(super) fn clear_search(&mut self) {
         self.bg.cancel_search();
-        self.fields = Fields::default();
-        self.filter.clear();
-        self.query_terms = Query::default();
-        self.hits = None;
+        self.list.fields = Fields::default();
+        self.list.search.clear();
+        self.list.terms = Query::default();
+        self.list.hits = None;
         self.refresh_view(self.current_id());
     }
 
     /// Shows only the unread articles, or all again.
     pub(super) fn toggle_unread_only(&mut self) {
-        self.unread_only = !self.unread_only;
+        self.list.unread_only = !self.list.unread_only;
         self.message = Some(
-            if self.unread_only {
+            if self.list.unread_only {
                 "only unread articles (U shows all)"
             } else {
                 "all articles"
@@ -105,8 +133,8 @@ impl App {
         );
         if self.searching() {
             // Searched again, with or without the read ones.
-            let text = self.filter.clone();
-            self.hits = None;
+            let text = self.list.search.clone();
+            self.list.hits = None;
             self.search_library(&text);
         } else {
             self.refresh_view(self.current_id());
@@ -118,6 +146,7 @@ impl App {
         let store = &self.store;
         let lib = &self.lib;
         let n = self
+            .list
             .view
             .iter()
             .filter(|&&i| !store.get(&lib.entry(i).id).read)
@@ -126,7 +155,7 @@ impl App {
             self.message = Some("every article shown is read".into());
         } else {
             let s = if n == 1 { "" } else { "s" };
-            self.confirm = Some(n);
+            self.overlay.confirm = Some(n);
             self.message = Some(format!(
                 "mark the {n} unread article{s} shown read? y: yes, any other key: no"
             ));
@@ -153,8 +182,9 @@ impl App {
     }
 
     pub(super) fn current_id(&self) -> Option<String> {
-        self.view
-            .get(self.selected)
+        self.list
+            .view
+            .get(self.list.selected)
             .map(|&i| self.lib.entry(i).id.clone())
     }
 
@@ -171,17 +201,17 @@ impl App {
     pub(super) fn passes(&self, index: usize) -> bool {
         let entry = self.lib.entry(index);
         let state = self.store.get(&entry.id);
-        if self.unread_only && state.read {
+        if self.list.unread_only && state.read {
             return false;
         }
-        self.fields.matches(entry, &state, || {
+        self.list.fields.matches(entry, &state, || {
             self.lib.loaded(index).or_else(|| self.lib.kept(index))
         })
     }
 
     /// Marks every article of the list read.
     pub(super) fn mark_shown_read(&mut self) {
-        for &i in &self.view {
+        for &i in &self.list.view {
             let id = &self.lib.entry(i).id;
             if !self.store.get(id).read {
                 self.store.update(id, |s| s.read = true);
@@ -193,16 +223,16 @@ impl App {
     /// The articles of the list the next/previous article keys go to, from the selection.
     pub(super) fn step_article(&mut self, forward: bool, open: bool) {
         let next = if forward {
-            Some(self.selected + 1).filter(|&p| p < self.view.len())
+            Some(self.list.selected + 1).filter(|&p| p < self.list.view.len())
         } else {
-            self.selected.checked_sub(1)
+            self.list.selected.checked_sub(1)
         };
         match next {
             Some(p) => {
-                self.selected = p;
+                self.list.selected = p;
                 self.keep_selection_visible();
                 if open {
-                    self.open(self.view[p]);
+                    self.open(self.list.view[p]);
                 }
             }
             None => {
@@ -227,47 +257,53 @@ impl App {
     }
 
     pub(super) fn refresh_view(&mut self, keep: Option<String>) {
-        self.view = self.lib.view(self.sort, &Filter::default());
-        if self.sort == SortKey::Title {
+        self.list.view = self.lib.view(self.list.sort);
+        if self.list.sort == SortKey::Title {
             // Arabic alphabetical order: hamza forms with alef (a stable sort keeps the
             // library's ties).
             let lib = &self.lib;
-            self.view
+            self.list
+                .view
                 .sort_by_cached_key(|&i| title_key(&lib.entry(i).title));
         }
-        if self.unread_only || !self.fields.is_empty() {
-            let view = std::mem::take(&mut self.view);
-            self.view = view.into_iter().filter(|&i| self.passes(i)).collect();
+        if self.list.unread_only || !self.list.fields.is_empty() {
+            let view = std::mem::take(&mut self.list.view);
+            self.list.view = view.into_iter().filter(|&i| self.passes(i)).collect();
         }
-        self.selected = keep
-            .and_then(|id| self.view.iter().position(|&i| self.lib.entry(i).id == id))
+        self.list.selected = keep
+            .and_then(|id| {
+                self.list
+                    .view
+                    .iter()
+                    .position(|&i| self.lib.entry(i).id == id)
+            })
             .unwrap_or(0);
         self.keep_selection_visible();
     }
 
     pub(super) fn move_selection(&mut self, d: isize) {
-        if self.view.is_empty() {
+        if self.list.view.is_empty() {
             return;
         }
-        self.moved = true;
-        let last = self.view.len() - 1;
-        self.selected = self.selected.saturating_add_signed(d).min(last);
+        self.list.moved = true;
+        let last = self.list.view.len() - 1;
+        self.list.selected = self.list.selected.saturating_add_signed(d).min(last);
         self.keep_selection_visible();
     }
 
     pub(super) fn keep_selection_visible(&mut self) {
         let rows = self.list_rows();
-        if self.selected < self.list_top {
-            self.list_top = self.selected;
-        } else if self.selected >= self.list_top + rows {
-            self.list_top = self.selected + 1 - rows;
+        if self.list.selected < self.list.top {
+            self.list.top = self.list.selected;
+        } else if self.list.selected >= self.list.top + rows {
+            self.list.top = self.list.selected + 1 - rows;
         }
-        let max_top = self.view.len().saturating_sub(rows);
-        self.list_top = self.list_top.min(max_top);
+        let max_top = self.list.view.len().saturating_sub(rows);
+        self.list.top = self.list.top.min(max_top);
     }
 
     pub(super) fn open_selected(&mut self) {
-        let Some(&index) = self.view.get(self.selected) else {
+        let Some(&index) = self.list.view.get(self.list.selected) else {
             return;
         };
         self.open(index);
@@ -275,21 +311,21 @@ impl App {
 
     pub(super) fn unread(&mut self, forward: bool, open: bool) {
         let is_unread = |app: &Self, pos: usize| {
-            let id = &app.lib.entry(app.view[pos]).id;
+            let id = &app.lib.entry(app.list.view[pos]).id;
             !app.store.get(id).read
         };
-        let from = self.selected;
+        let from = self.list.selected;
         let found = if forward {
-            (from + 1..self.view.len()).find(|&p| is_unread(self, p))
+            (from + 1..self.list.view.len()).find(|&p| is_unread(self, p))
         } else {
             (0..from).rev().find(|&p| is_unread(self, p))
         };
         match found {
             Some(p) => {
-                self.selected = p;
+                self.list.selected = p;
                 self.keep_selection_visible();
                 if open {
-                    self.open(self.view[p]);
+                    self.open(self.list.view[p]);
                 }
             }
             None => self.message = Some("no more unread articles".into()),

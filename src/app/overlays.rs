@@ -8,6 +8,20 @@ use crate::article::Place;
 use crate::keymap::{Action, Keymap};
 use crate::state::Position;
 
+/// What opens over the panes, at most one of each.
+#[derive(Debug, Default)]
+pub(super) struct Overlays {
+    /// The query line, while typing.
+    pub(super) prompt: Option<QueryLine>,
+    pub(super) help: bool,
+    /// The first help line shown.
+    pub(super) help_top: usize,
+    /// The outline's selected heading, while it is shown.
+    pub(super) outline: Option<usize>,
+    /// Asking whether to mark this many articles read (`A`): `y` does.
+    pub(super) confirm: Option<usize>,
+}
+
 /// One heading of the outline.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutlineItem {
@@ -87,13 +101,14 @@ impl App {
     /// The help overlay as it is drawn now: its box, its lines (fitted to the box's width)
     /// and the first line shown; none when the help is closed.
     pub fn help_view(&self) -> Option<HelpView> {
-        self.help
-            .then(|| HelpView::new(&self.keymap, self.size, self.help_top))
+        self.overlay
+            .help
+            .then(|| HelpView::new(&self.prefs.keymap, self.size, self.overlay.help_top))
     }
 
     /// The outline of the open article while it is shown: its headings and the selected one.
     pub fn outline(&self) -> Option<(Vec<OutlineItem>, usize)> {
-        let k = self.outline?;
+        let k = self.overlay.outline?;
         Some((self.outline_items(), k))
     }
 
@@ -133,19 +148,19 @@ impl App {
             .and_then(|r| r.position().place.block())
             .unwrap_or(0);
         let k = items.iter().rposition(|i| i.block <= at).unwrap_or(0);
-        self.outline = Some(k);
+        self.overlay.outline = Some(k);
     }
 
     /// An action while the outline is shown: the moves move the selection, Enter jumps to
     /// the heading, any other key closes it.
     pub(super) fn outline_action(&mut self, action: Action) {
-        let Some(k) = self.outline else {
+        let Some(k) = self.overlay.outline else {
             return;
         };
         let n = self.outline_items().len();
         let last = n.saturating_sub(1);
         let page = usize::from(self.size.1.saturating_sub(4)).max(1);
-        self.outline = match action {
+        self.overlay.outline = match action {
             Action::Down => Some((k + 1).min(last)),
             Action::Up => Some(k.saturating_sub(1)),
             Action::PageDown | Action::HalfDown => Some((k + page).min(last)),
@@ -159,7 +174,7 @@ impl App {
                 None
             }
             Action::Redraw => {
-                self.redraws += 1;
+                self.out.redraws += 1;
                 Some(k)
             }
             _ => None,
@@ -201,14 +216,14 @@ impl App {
             Action::Top => isize::MIN / 2,
             Action::Bottom => isize::MAX / 2,
             Action::Redraw => {
-                self.redraws += 1;
+                self.out.redraws += 1;
                 return;
             }
             _ => {
-                self.help = false;
+                self.overlay.help = false;
                 return;
             }
         };
-        self.help_top = view.top.saturating_add_signed(d).min(view.max_top());
+        self.overlay.help_top = view.top.saturating_add_signed(d).min(view.max_top());
     }
 }

@@ -293,7 +293,7 @@ impl App {
             self.mark_opened();
             if self.searching() {
                 // Opened again from a search: its matches, from the top, as on a first open.
-                let q = self.query_terms.clone();
+                let q = self.list.terms.clone();
                 self.find_query(String::new(), q, true);
             }
             return;
@@ -359,7 +359,7 @@ impl App {
         let id = r.article.id.clone();
         if !self.store.get(&id).read {
             self.store.update(&id, |s| s.read = true);
-            self.unread = self.unread.saturating_sub(1);
+            self.list.unread = self.list.unread.saturating_sub(1);
         }
     }
 
@@ -368,12 +368,12 @@ impl App {
     pub(super) fn sync_preview(&mut self) {
         if self.focus != Focus::List
             || self.geometry().divider.is_none()
-            || self.help
-            || !(self.moved || self.reader.is_some())
+            || self.overlay.help
+            || !(self.list.moved || self.reader.is_some())
         {
             return;
         }
-        let Some(&index) = self.view.get(self.selected) else {
+        let Some(&index) = self.list.view.get(self.list.selected) else {
             return;
         };
         if self.reader.as_ref().is_some_and(|r| r.index == index) || self.bg.opening.is_some() {
@@ -417,8 +417,8 @@ impl App {
             preview: true,
             selection: None,
         });
-        if let Some(pos) = self.view.iter().position(|&i| i == index) {
-            self.selected = pos;
+        if let Some(pos) = self.list.view.iter().position(|&i| i == index) {
+            self.list.selected = pos;
             self.keep_selection_visible();
         }
         if !preview {
@@ -427,7 +427,7 @@ impl App {
         }
         self.relayout();
         if self.searching() {
-            let q = self.query_terms.clone();
+            let q = self.list.terms.clone();
             self.find_query(String::new(), q, true);
         }
     }

@@ -113,7 +113,7 @@ fn a_search_runs_off_the_input_path_and_its_hits_come_with_a_wake() {
     assert!(app.poll_background(), "the hits need a redraw");
     assert!(app.searching());
     assert_eq!(app.view().len(), 1);
-    assert_eq!(app.filter(), "ماكجورك");
+    assert_eq!(app.search_text(), "ماكجورك");
     assert!(!app.busy());
     assert_eq!(app.background_status(), None);
 }
@@ -132,7 +132,11 @@ fn each_keystroke_cancels_the_running_search() {
     assert!(!last.load(Ordering::Acquire));
     gate.release();
     assert!(app.wait_background(Duration::from_secs(60)));
-    assert_eq!(app.filter(), "داعش", "only the last query's hits are shown");
+    assert_eq!(
+        app.search_text(),
+        "داعش",
+        "only the last query's hits are shown"
+    );
     assert!(app.searching() && !app.view().is_empty());
     // A scorer given a set flag gives up.
     let index = search::Index::build(&app.lib);
@@ -181,7 +185,7 @@ fn a_waker_that_panics_does_not_stop_later_searches() {
         app.wait_background(Duration::from_secs(60)),
         "a new worker runs"
     );
-    assert_eq!(app.filter(), "hostag");
+    assert_eq!(app.search_text(), "hostag");
 }
 
 #[test]

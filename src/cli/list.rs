@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{display_paths, printed_library, report_problems, write_json};
 use crate::escape;
-use crate::library::{Filter, Library, SortKey};
+use crate::library::{Library, SortKey};
 
 /// Sort orders on the command line.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -59,7 +59,7 @@ pub(super) fn run(paths: Vec<PathBuf>, json: bool, sort: SortKey) -> anyhow::Res
     if json {
         lib.load_all();
         let entries: Vec<JsonEntry<'_>> = lib
-            .view(sort, &Filter::default())
+            .view(sort)
             .into_iter()
             .map(|i| {
                 let e = lib.entry(i);
@@ -90,7 +90,7 @@ pub(super) fn run(paths: Vec<PathBuf>, json: bool, sort: SortKey) -> anyhow::Res
 }
 
 fn list_lines(lib: &Library, sort: SortKey, out: &mut impl Write) -> std::io::Result<()> {
-    for i in lib.view(sort, &Filter::default()) {
+    for i in lib.view(sort) {
         let e = lib.entry(i);
         let date = e
             .date

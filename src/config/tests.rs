@@ -99,7 +99,7 @@ fn a_bad_colour_is_named_with_its_setting() {
     let mut cfg = Config::default().theme;
     assert!(cfg.validate().is_ok());
     cfg.quote = "grene".into();
-    let e = cfg.validate().unwrap_err();
+    let e = cfg.validate().unwrap_err().to_string();
     assert!(
         e.starts_with("[theme] quote = \"grene\" is not a colour"),
         "{e}"

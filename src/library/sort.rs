@@ -1,9 +1,9 @@
-//! The list's orders and filter over the catalog.
+//! The list's orders over the catalog.
 
 use serde::Serialize;
 
 use super::{Entry, Library};
-use crate::article::{DateValue, Lang};
+use crate::article::DateValue;
 
 /// Sort orders of the list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
@@ -39,28 +39,10 @@ impl SortKey {
     }
 }
 
-/// A filter on the catalog; every set field must match.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Filter {
-    /// Only articles in this language.
-    pub lang: Option<Lang>,
-    /// Only articles whose title contains this text (case-insensitive).
-    pub title: Option<String>,
-}
-
 impl Library {
-    /// The indices of the articles that pass `filter`, in `sort` order.
-    pub fn view(&self, sort: SortKey, filter: &Filter) -> Vec<usize> {
-        let needle = filter.title.as_ref().map(|t| t.to_lowercase());
-        let v: Vec<usize> = (0..self.items.len())
-            .filter(|&i| {
-                let e = &self.items[i].entry;
-                filter.lang.is_none_or(|l| e.lang == l)
-                    && needle
-                        .as_ref()
-                        .is_none_or(|n| e.title.to_lowercase().contains(n.as_str()))
-            })
-            .collect();
+    /// The indices of every article, in `sort` order.
+    pub fn view(&self, sort: SortKey) -> Vec<usize> {
+        let v: Vec<usize> = (0..self.items.len()).collect();
         // Keys are computed once per article, not once per comparison; ties go by id.
         let newest = |e: &Entry| {
             let t = e.date.map(DateValue::sort_key);

@@ -25,11 +25,13 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone as _, Utc};
 use russh::keys::{PrivateKey, PublicKey};
 
 mod from;
+mod problem;
 
 use from::check_from;
 pub use from::from_allows;
 #[cfg(test)]
 use from::glob;
+pub use problem::{LineProblem, NetProblem};
 
 /// The largest `authorized_keys` file read.
 pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
@@ -82,8 +84,8 @@ pub enum KeysError {
         path: String,
         /// The line number, from 1.
         line: usize,
-        /// What is wrong, one sentence.
-        why: String,
+        /// What is wrong.
+        why: LineProblem,
     },
     /// The host key may be read by group or others.
     #[error(
@@ -195,15 +197,13 @@ impl AuthorizedKeys {
         let mut warnings = Vec::new();
         for (n, raw) in text.lines().enumerate() {
             let line = n + 1;
-            let err = |why: String| KeysError::Line {
+            let err = |why: LineProblem| KeysError::Line {
                 path: path.to_owned(),
                 line,
                 why,
             };
             if raw.len() > MAX_LINE_BYTES {
-                return Err(err(format!(
-                    "the line is longer than {MAX_LINE_BYTES} bytes"
-                )));
+                return Err(err(LineProblem::TooLong));
             }
             let s = raw.trim_start_matches([' ', '\t']);
             if s.is_empty() || s.starts_with('#') {
@@ -216,10 +216,10 @@ impl AuthorizedKeys {
                 split_options(s).map_err(err)?
             };
             let key = PublicKey::from_openssh(rest.trim()).map_err(|e| {
-                err(format!(
-                    "it is not an OpenSSH public key ({})",
-                    crate::escape::log(&e.to_string(), 200)
-                ))
+                err(LineProblem::NotAKey(crate::escape::log(
+                    &e.to_string(),
+                    200,
+                )))
             })?;
             let parsed = parse_options(opts).map_err(err)?;
             for w in parsed.warnings {
@@ -329,7 +329,7 @@ fn is_key_type(s: &str) -> bool {
 
 /// Splits a line into its options and the key after them: the options end at the first space
 /// or tab outside double quotes (`\"` inside quotes is a quote).
-fn split_options(s: &str) -> Result<(&str, &str), String> {
+fn split_options(s: &str) -> Result<(&str, &str), LineProblem> {
     let mut quoted = false;
     let mut escaped = false;
     for (i, c) in s.char_indices() {
@@ -348,9 +348,9 @@ fn split_options(s: &str) -> Result<(&str, &str), String> {
         }
     }
     Err(if quoted {
-        "an option value has no closing quote".to_owned()
+        LineProblem::NoClosingQuote
     } else {
-        "the line has options and no key after them".to_owned()
+        LineProblem::NoKey
     })
 }
 
@@ -364,24 +364,24 @@ struct Parsed {
 }
 
 /// Reads one option list (`restrict,from="10.0.0.0/8",pty`).
-fn parse_options(mut s: &str) -> Result<Parsed, String> {
+fn parse_options(mut s: &str) -> Result<Parsed, LineProblem> {
     let mut p = Parsed::default();
     while !s.is_empty() {
         let name_end = s.find(['=', ',']).unwrap_or(s.len());
         let (name, after) = s.split_at(name_end);
         let lname = name.to_ascii_lowercase();
         let (value, after) = if let Some(v) = after.strip_prefix('=') {
-            let (value, rest) = quoted_value(v)
-                .ok_or_else(|| format!("the value of {} must be in double quotes", shown(name)))?;
+            let (value, rest) =
+                quoted_value(v).ok_or_else(|| LineProblem::Unquoted(shown(name)))?;
             (Some(value), rest)
         } else {
             (None, after)
         };
         s = match after.strip_prefix(',') {
             Some(rest) if !rest.is_empty() => rest,
-            Some(_) => return Err("the option list ends with a comma".to_owned()),
+            Some(_) => return Err(LineProblem::TrailingComma),
             None if after.is_empty() => "",
-            None => return Err(format!("a comma must follow {}", shown(name))),
+            None => return Err(LineProblem::NoComma(shown(name))),
         };
         match (lname.as_str(), value) {
             ("restrict" | "no-pty", None) => p.no_pty = true,
@@ -414,32 +414,24 @@ fn parse_options(mut s: &str) -> Result<Parsed, String> {
             }
             ("expiry-time", Some(v)) => {
                 if p.expiry.is_some() {
-                    return Err("expiry-time is given twice".to_owned());
+                    return Err(LineProblem::ExpiryTwice);
                 }
                 p.expiry = Some(parse_expiry(&v)?);
             }
             ("cert-authority" | "principals", _) => {
-                return Err(format!(
-                    "{} is for certificates, which qari does not accept; remove the line or the option",
-                    shown(name)
-                ));
+                return Err(LineProblem::Certificates(shown(name)));
             }
             ("verify-required", None) => {
-                return Err(
-                    "verify-required asks for a check of the user's PIN or biometric that qari cannot make; remove the line or the option".to_owned(),
-                );
+                return Err(LineProblem::VerifyRequired);
             }
             (_, None) if KNOWN_WITH_VALUE.contains(&lname.as_str()) => {
-                return Err(format!("the option {} needs a value", shown(name)));
+                return Err(LineProblem::NeedsValue(shown(name)));
             }
             (_, Some(_)) if KNOWN_FLAGS.contains(&lname.as_str()) => {
-                return Err(format!("the option {} takes no value", shown(name)));
+                return Err(LineProblem::TakesNoValue(shown(name)));
             }
             _ => {
-                return Err(format!(
-                    "the option {} is unknown, so the line cannot be honoured",
-                    shown(name)
-                ));
+                return Err(LineProblem::Unknown(shown(name)));
             }
         }
     }
@@ -502,13 +494,8 @@ fn quoted_value(s: &str) -> Option<(String, &str)> {
 }
 
 /// `YYYYMMDD[Z]` or `YYYYMMDDHHMM[SS][Z]`: local time unless suffixed `Z` (UTC), as sshd.
-fn parse_expiry(v: &str) -> Result<DateTime<Utc>, String> {
-    let bad = || {
-        format!(
-            "expiry-time=\"{}\" is not YYYYMMDD[HHMM[SS]] (with an optional Z for UTC)",
-            crate::escape::log(v, 64)
-        )
-    };
+fn parse_expiry(v: &str) -> Result<DateTime<Utc>, LineProblem> {
+    let bad = || LineProblem::BadExpiry(crate::escape::log(v, 64));
     let (digits, utc) = match v.strip_suffix(['Z', 'z']) {
         Some(d) => (d, true),
         None => (v, false),

@@ -6,7 +6,7 @@ pub(super) fn status(app: &App, theme: &Theme, g: &Geometry, buf: &mut Buffer) {
     let area = g.status;
     buf.set_style(area, theme.bar);
     if let Some(q) = app.query() {
-        let prompt = if q.list { "filter: " } else { "find: " };
+        let prompt = if q.list { "search: " } else { "find: " };
         let mut hint = String::from("  ");
         for note in [app.message(), app.background_status()]
             .into_iter()

@@ -3,22 +3,22 @@
 
 use std::net::IpAddr;
 
+use super::problem::{LineProblem, NetProblem};
 use super::shown;
 
 /// Checks a `from=` pattern list as it is read: an empty entry or a malformed network refuses
 /// the line; a host name pattern is kept with a warning (names are not resolved).
-pub(super) fn check_from(list: &str, warnings: &mut Vec<String>) -> Result<(), String> {
+pub(super) fn check_from(list: &str, warnings: &mut Vec<String>) -> Result<(), LineProblem> {
     for entry in list.split(',') {
         let pat = entry.strip_prefix('!').unwrap_or(entry);
         if pat.is_empty() {
-            return Err(format!(
-                "from=\"{}\" has an empty pattern",
-                crate::escape::log(list, 200)
-            ));
+            return Err(LineProblem::EmptyFrom(crate::escape::log(list, 200)));
         }
-        match parse_net(pat) {
-            Ok(_) => {}
-            Err(why) => return Err(format!("from= pattern {}: {why}", shown(pat))),
+        if let Err(why) = parse_net(pat) {
+            return Err(LineProblem::BadFrom {
+                pattern: shown(pat),
+                why,
+            });
         }
         if parse_net(pat).ok().flatten().is_none()
             && pat
@@ -60,14 +60,14 @@ impl Net {
 /// `pat` as an address or network (`10.1.2.3`, `10.0.0.0/8`, `fe80::/10`); `Ok(None)` when it is
 /// a wildcard or name pattern instead; an error for a network that cannot be (a prefix too
 /// long, bits set past the prefix, an address that does not parse before a `/`).
-fn parse_net(pat: &str) -> Result<Option<Net>, String> {
+fn parse_net(pat: &str) -> Result<Option<Net>, NetProblem> {
     let (addr, prefix) = match pat.split_once('/') {
         Some((a, p)) => (a, Some(p)),
         None => (pat, None),
     };
     let Ok(addr) = addr.parse::<IpAddr>() else {
         return if prefix.is_some() {
-            Err("it is not an address/prefix network".to_owned())
+            Err(NetProblem::NotANetwork)
         } else {
             Ok(None)
         };
@@ -80,11 +80,11 @@ fn parse_net(pat: &str) -> Result<Option<Net>, String> {
             .parse::<u32>()
             .ok()
             .filter(|&p| p <= max)
-            .ok_or_else(|| format!("the prefix length must be 0 to {max}"))?,
+            .ok_or(NetProblem::Prefix(max))?,
     };
     let net = Net { addr, prefix };
     if net_has_host_bits(net) {
-        return Err("it has bits set past its prefix length".to_owned());
+        return Err(NetProblem::HostBits);
     }
     Ok(Some(net))
 }
