@@ -30,6 +30,7 @@ mod filter;
 mod find;
 mod geometry;
 mod input;
+mod links;
 mod list;
 mod overlays;
 mod reader;
@@ -332,6 +333,11 @@ impl App {
     /// elsewhere (SSH) it copies the address and shows it.
     pub fn set_local(&mut self, local: bool) {
         self.prefs.local = local;
+    }
+
+    /// Whether the front end runs on the reader's machine (see [`Self::set_local`]).
+    pub fn is_local(&self) -> bool {
+        self.prefs.local
     }
 
     /// The reading measure in columns (0: the pane's width).

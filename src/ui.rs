@@ -20,6 +20,7 @@ use crate::keymap::Action;
 use crate::layout::{Options, VisualLine, lay_out};
 use crate::text::str_width;
 
+mod links;
 mod overlays;
 mod sgr;
 mod status;
@@ -65,6 +66,9 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     if app.outline().is_some() {
         outline(app, theme, area, buf);
+    }
+    if app.link_list().is_some() {
+        links::link_list(app, theme, area, buf);
     }
 }
 
@@ -434,13 +438,31 @@ fn draw_reader(app: &App, theme: &Theme, pane: Rect, text: Rect, buf: &mut Buffe
         if mirrored {
             visual.offset = 0;
         }
+        let marks: &[crate::article::Mark] = match line.origin {
+            Place::Block(b) => r.article.blocks.get(b).map_or(&[], |b| &b.marks),
+            _ => &[],
+        };
         put_line(buf, x, y, text.width, &visual, |cell| {
+            let base = base.add_modifier(links::marked(marks, &cell.src).0);
             match matches.iter().find(|(_, m)| overlaps(m, &cell.src)) {
                 Some((true, _)) => base.patch(theme.current),
                 Some((false, _)) => base.patch(theme.matched),
                 None => base,
             }
         });
+        if theme.hyperlinks && !marks.is_empty() {
+            for (col, cell) in visual.columns() {
+                if col + usize::from(cell.width) > usize::from(text.width) {
+                    break;
+                }
+                if let (_, Some(n)) = links::marked(marks, &cell.src)
+                    && let Some(link) = r.article.links.get(n as usize)
+                {
+                    let cx = x + u16::try_from(col).unwrap_or(u16::MAX);
+                    links::hyperlink(buf, cx, y, cell.width, n, &link.target);
+                }
+            }
+        }
     }
 }
 

@@ -102,6 +102,7 @@ impl App {
             // A key bound to nothing closes the help or the outline (and does nothing else).
             None if self.overlay.help => self.overlay.help = false,
             None if self.overlay.outline.is_some() => self.overlay.outline = None,
+            None if self.overlay.links.is_some() => self.overlay.links = None,
             None => {}
         }
     }
@@ -119,6 +120,10 @@ impl App {
         }
         if self.overlay.outline.is_some() {
             self.outline_action(action);
+            return;
+        }
+        if self.overlay.links.is_some() {
+            self.links_action(action);
             return;
         }
         let in_reader = self.focus == Focus::Reader && self.reader.is_some();
@@ -190,6 +195,7 @@ impl App {
             Action::Top => self.move_selection(isize::MIN / 2),
             Action::Bottom => self.move_selection(isize::MAX / 2),
             Action::Outline => self.open_outline(in_reader),
+            Action::Links => self.open_links(in_reader),
             Action::Select => self.start_selection(in_reader),
             Action::Copy => self.copy_address(),
             Action::OpenAddress => self.open_address(),

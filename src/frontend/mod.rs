@@ -118,7 +118,8 @@ pub fn settings(
             shape: !flags.no_shape && config.shape,
         },
         colors,
-        theme: Theme::new(&config.theme, colors),
+        theme: Theme::new(&config.theme, colors)
+            .with_hyperlinks(config.hyperlinks && terminal::takes_hyperlinks(env.term.as_deref())),
         mouse: config.mouse,
     })
 }
