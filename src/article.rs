@@ -100,7 +100,22 @@ pub struct Block {
     /// The inline marks over the text (emphasis, code, links), sorted by where they start.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub marks: Vec<Mark>,
+    /// For a list item: how deep its list is nested and its number in an ordered list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<Item>,
 }
+
+/// Where a list item stands in its list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Item {
+    /// 1 for an item of a list at the top, 2 for one of a list inside an item, and so on.
+    pub depth: u8,
+    /// Its number in an ordered list; `None` in a list of bullets.
+    pub number: Option<u32>,
+}
+
+/// Lists nested deeper than this are drawn as deep as this.
+pub const MAX_LIST_DEPTH: u8 = 8;
 
 impl Block {
     /// A block of `kind` with `text` and no marks.
@@ -109,6 +124,7 @@ impl Block {
             kind,
             text,
             marks: Vec::new(),
+            item: None,
         }
     }
 

@@ -42,9 +42,33 @@ pub struct DocLine {
     /// Columns reserved on the side where the line starts (quote margin, list marker).
     pub lead: usize,
     /// The list marker or quote bar drawn in the lead, if any.
-    pub marker: Option<&'static str>,
+    pub marker: Option<Marker>,
     /// The arena of the article it comes from.
     chunk: u32,
+}
+
+/// What is drawn in a line's lead, on the side where the line starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Marker {
+    /// A quotation's bar.
+    Bar,
+    /// A list item's bullet.
+    Bullet,
+    /// An ordered list item's number.
+    Number(u32),
+}
+
+impl Marker {
+    /// What it draws: `┃`, `•`, or the number with its full stop after it (`3.`; on the
+    /// left of the number, where a right-to-left line reads it last: `.3`).
+    pub fn text(self, rtl: bool) -> std::borrow::Cow<'static, str> {
+        match self {
+            Self::Bar => "┃".into(),
+            Self::Bullet => "•".into(),
+            Self::Number(n) if rtl => format!(".{n}").into(),
+            Self::Number(n) => format!("{n}.").into(),
+        }
+    }
 }
 
 impl DocLine {
@@ -57,13 +81,15 @@ impl DocLine {
         }
     }
 
-    /// The column at which the marker is drawn, if there is one.
+    /// The column at which the marker is drawn, if there is one: in the lead, one column
+    /// before the text (a nested item's lead holds its indent first).
     pub fn marker_column(&self, width: usize) -> Option<usize> {
-        let marker = self.marker?;
+        let w = str_width(&self.marker?.text(self.line.rtl));
+        let indent = self.lead.saturating_sub(w + 1);
         Some(if self.line.rtl {
-            width.saturating_sub(str_width(marker))
+            width.saturating_sub(indent + w)
         } else {
-            0
+            indent
         })
     }
 }
@@ -89,6 +115,9 @@ pub struct PreparedArticle {
     body_bytes: usize,
     /// Whether every block of the article is prepared (see [`Self::first_part`]).
     whole: bool,
+    /// The list items among the prepared blocks: (block number in the article, its place in
+    /// its list), in order.
+    items: Vec<(usize, crate::article::Item)>,
 }
 
 /// The text of a chunk of an article is prepared in one arena up to about this size.
@@ -230,6 +259,11 @@ impl PreparedArticle {
         } else {
             (0..n).map(prepare_chunk).collect()
         };
+        let items = body
+            .iter()
+            .enumerate()
+            .filter_map(|(k, b)| Some((range.start + k, b.item?)))
+            .collect();
         Self {
             direction: article.direction,
             head: head.len(),
@@ -237,6 +271,7 @@ impl PreparedArticle {
             chunks,
             body_bytes,
             whole,
+            items,
         }
     }
 
@@ -311,9 +346,10 @@ impl PreparedArticle {
             if info.empty {
                 continue;
             }
-            let (lead, marker) = match kind {
-                LineKind::Quote => (2, Some("┃")),
-                LineKind::ListItem => (2, Some("•")),
+            let (lead, marker) = match (kind, origin) {
+                (LineKind::Quote, _) => (2, Some(Marker::Bar)),
+                (LineKind::ListItem, Place::Block(b)) => self.item_lead(b),
+                (LineKind::ListItem, _) => (2, Some(Marker::Bullet)),
                 _ => (0, None),
             };
             let max = if width == 0 {
@@ -338,6 +374,23 @@ impl PreparedArticle {
             });
             base += len + 1;
         }
+    }
+
+    /// A list item's lead and marker: two columns of indent for each list it is nested in,
+    /// then its bullet or number and a space.
+    fn item_lead(&self, block: usize) -> (usize, Option<Marker>) {
+        let item = self
+            .items
+            .binary_search_by_key(&block, |&(b, _)| b)
+            .ok()
+            .map(|i| self.items[i].1);
+        let marker = match item.and_then(|i| i.number) {
+            Some(n) => Marker::Number(n),
+            None => Marker::Bullet,
+        };
+        let depth = item.map_or(1, |i| usize::from(i.depth.max(1)));
+        let w = str_width(&marker.text(false));
+        (2 * (depth - 1) + w + 1, Some(marker))
     }
 
     /// Calls `f` with each line of the article at `width`, in order, without keeping them.
@@ -388,7 +441,8 @@ impl PreparedArticle {
         } else {
             line.marker_column(width)
         };
-        if let (Some(m), Some(x)) = (line.marker, marker_at) {
+        let marker = line.marker.map(|m| m.text(line.line.rtl && !mirrored));
+        if let (Some(m), Some(x)) = (&marker, marker_at) {
             cols.push((x, m));
             cols.sort_by_key(|&(x, _)| x);
         }

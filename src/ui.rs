@@ -416,7 +416,8 @@ fn draw_reader(app: &App, theme: &Theme, pane: Rect, text: Rect, buf: &mut Buffe
             } else {
                 theme.meta
             };
-            put_str(buf, x, y, m, str_width(m), st);
+            let m = m.text(line.line.rtl && !mirrored);
+            put_str(buf, x, y, &m, str_width(&m), st);
         }
         let x = if line.line.rtl && !mirrored {
             text.x

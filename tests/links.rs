@@ -29,10 +29,15 @@ and [الجزيرة](https://aljazeera.net/ar), not [this](javascript:alert(1)).
 
 /// The app on a library of one Markdown article with links, opened, `w`×`h`.
 fn opened(w: u16, h: u16) -> (tempfile::TempDir, App) {
+    opened_with(ARTICLE, w, h)
+}
+
+/// The app on a library of one Markdown article, `md`, opened, `w`×`h`.
+fn opened_with(md: &str, w: u16, h: u16) -> (tempfile::TempDir, App) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("news");
     std::fs::create_dir(&root).unwrap();
-    std::fs::write(root.join("links.md"), ARTICLE).unwrap();
+    std::fs::write(root.join("links.md"), md).unwrap();
     let lib = Arc::new(Library::open(&[root]));
     let mut app = App::new(
         lib,
@@ -198,4 +203,15 @@ fn the_list_fits_small_screens_and_says_when_there_is_none() {
     let mut list = support::app_with(Store::in_memory(), 80, 24);
     list.handle(ch('L'));
     assert_eq!(list.message(), Some("open an article to see its links"));
+}
+
+/// Ordered lists keep their numbers, nested lists their indent, images are placeholders with
+/// their alt text, footnotes numbered notes at the end.
+#[test]
+fn structure_in_the_reader() {
+    let md = "---\ntitle: Structure\n---\n\n![Protesters in the square](p.jpg)\n\n\
+              The count[^n] went on:\n\n3. third\n4. fourth\n   - nested\n\n\
+              [^n]: As the agency said.\n";
+    let (_dir, app) = opened_with(md, 60, 16);
+    insta::assert_snapshot!("structure_60x16", text(&draw(&app, &Theme::default())));
 }

@@ -172,6 +172,7 @@ impl RawArticle {
                 kind,
                 text: text.to_owned(),
                 marks,
+                item: None,
             });
         }
     }
@@ -207,6 +208,18 @@ impl RawArticle {
         let clean = clean_inline;
         let mut blocks = Vec::with_capacity(self.blocks.len());
         for b in self.blocks {
+            let (kind, item, from) = (b.kind, b.item, blocks.len());
+            if !b.marks.is_empty() {
+                let mut marks = b.marks;
+                let text = sanitize_marked(&b.text, &mut marks);
+                let range = trim_marked(&text, &mut marks);
+                let trimmed = text.get(range).unwrap_or("");
+                split_block(kind, trimmed, &marks, &mut blocks);
+                for nb in blocks.get_mut(from..).into_iter().flatten() {
+                    nb.item = item;
+                }
+                continue;
+            }
             // Most blocks are clean, trimmed and not huge: they are kept as they are.
             let text = match sanitize(&b.text) {
                 std::borrow::Cow::Borrowed(_) => b.text,
@@ -216,16 +229,13 @@ impl RawArticle {
             if trimmed.is_empty() {
                 continue;
             }
-            if !b.marks.is_empty() {
-                let mut marks = b.marks;
-                let text = sanitize_marked(&text, &mut marks);
-                let range = trim_marked(&text, &mut marks);
-                let trimmed = text.get(range).unwrap_or("");
-                split_block(b.kind, trimmed, &marks, &mut blocks);
-            } else if trimmed.len() == text.len() && text.len() <= MAX_BLOCK_BYTES {
-                blocks.push(Block::new(b.kind, text));
+            if trimmed.len() == text.len() && text.len() <= MAX_BLOCK_BYTES {
+                blocks.push(Block::new(kind, text));
             } else {
-                split_block(b.kind, trimmed, &[], &mut blocks);
+                split_block(kind, trimmed, &[], &mut blocks);
+            }
+            for nb in blocks.get_mut(from..).into_iter().flatten() {
+                nb.item = item;
             }
         }
         let url = self.url.map(|s| clean(&s)).filter(|s| !s.is_empty());
@@ -358,6 +368,7 @@ fn split_block(kind: BlockKind, text: &str, marks: &[Mark], out: &mut Vec<Block>
             kind,
             text: part.to_owned(),
             marks: slice_marks(marks, start..start + part.len()),
+            item: None,
         }
     };
     let mut text = text;

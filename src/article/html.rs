@@ -17,9 +17,12 @@ mod score;
 #[cfg(test)]
 mod tests;
 
-use super::{BlockKind, Direction, MAX_LINKS, Mark, RawArticle, Style, inline};
+use super::{
+    BlockKind, Direction, Item, MAX_LINKS, MAX_LIST_DEPTH, Mark, RawArticle, Style, inline,
+};
 pub(super) use blocks::only_repeats;
 use blocks::{Blocks, HEAD_BLOCKS};
+pub(super) use dom::FIGURE_MARK;
 use dom::{Dom, MAX_NODES, Mask, build, collapse};
 use meta::{Meta, dom_bylines, home_link_names, host_name, read_meta, strip_site_name};
 pub(super) use meta::{clean_byline, decode_inline};
@@ -122,7 +125,7 @@ const MAX_TIMES: usize = 32;
 /// top (and a byline or date line at the end); returns the date lines found at the top.
 fn push_body(
     raw: &mut RawArticle,
-    blocks: Vec<(BlockKind, String, Vec<Mark>)>,
+    blocks: Vec<(BlockKind, String, Vec<Mark>, Option<Item>)>,
     links: Vec<String>,
     title: Option<&str>,
     h1: Option<&str>,
@@ -131,7 +134,7 @@ fn push_body(
     let n = blocks.len();
     let mut found_dates = Vec::new();
     let first_link = rebase_links(raw, links);
-    for (idx, (kind, text, mut marks)) in blocks.into_iter().enumerate() {
+    for (idx, (kind, text, mut marks, item)) in blocks.into_iter().enumerate() {
         if kind == BlockKind::Figure {
             raw.push_block(kind, &text);
             continue;
@@ -166,7 +169,7 @@ fn push_body(
         } else {
             text
         };
-        raw.push_marked(kind, &text, marks);
+        push_item(raw, kind, &text, marks, item);
     }
     found_dates
 }
@@ -268,7 +271,7 @@ pub(super) fn parse(text: &str) -> RawArticle {
         && let Some(line) = blocks
             .iter()
             .take(HEAD_BLOCKS)
-            .flat_map(|(_, text, _)| text.split('\n'))
+            .flat_map(|(_, text, _, _)| text.split('\n'))
             .find(|line| {
                 line.chars().count() >= 3
                     && *line != t.as_str()
@@ -347,9 +350,24 @@ pub(super) fn fragment_blocks(html: &str, raw: &mut RawArticle) {
     walker.walk(0);
     walker.flush();
     let first = rebase_links(raw, walker.links);
-    for (kind, text, mut marks) in walker.out {
+    for (kind, text, mut marks, item) in walker.out {
         renumber(&mut marks, first);
-        raw.push_marked(kind, &text, marks);
+        push_item(raw, kind, &text, marks, item);
+    }
+}
+
+/// Pushes a block with its marks and, for a list item, its place in its list.
+fn push_item(
+    raw: &mut RawArticle,
+    kind: BlockKind,
+    text: &str,
+    marks: Vec<Mark>,
+    item: Option<Item>,
+) {
+    let before = raw.blocks.len();
+    raw.push_marked(kind, text, marks);
+    if let Some(b) = raw.blocks.get_mut(before) {
+        b.item = item;
     }
 }
 

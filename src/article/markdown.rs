@@ -1,9 +1,11 @@
 //! Markdown with YAML (`---`) or TOML (`+++`) front matter, through pulldown-cmark.
 
+use std::fmt::Write as _;
+
 use pulldown_cmark::{Event, MetadataBlockKind, Options, Parser, Tag, TagEnd};
 
 use super::inline::MarkBuf;
-use super::{BlockKind, RawArticle, Style, html, json};
+use super::{BlockKind, Item, MAX_LIST_DEPTH, RawArticle, Style, html, json};
 
 /// Front matter larger than this is not read.
 const MAX_FRONT_MATTER_BYTES: usize = 256 * 1024;
@@ -224,7 +226,8 @@ fn walk(text: &str, raw: &mut RawArticle) -> Option<(MetadataBlockKind, String)>
     }
     let opts = Options::ENABLE_YAML_STYLE_METADATA_BLOCKS
         | Options::ENABLE_PLUSES_DELIMITED_METADATA_BLOCKS
-        | Options::ENABLE_STRIKETHROUGH;
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_FOOTNOTES;
     let mut w = Walker {
         raw,
         meta: None,
@@ -234,6 +237,9 @@ fn walk(text: &str, raw: &mut RawArticle) -> Option<(MetadataBlockKind, String)>
         quote_depth: 0,
         item_depth: 0,
         marks: MarkBuf::default(),
+        lists: Vec::new(),
+        item: None,
+        notes: Notes::default(),
     };
     for event in Parser::new_ext(text, opts) {
         if let Some(event) = w.inline(event) {
@@ -241,7 +247,62 @@ fn walk(text: &str, raw: &mut RawArticle) -> Option<(MetadataBlockKind, String)>
         }
     }
     w.flush();
+    w.notes.append_to(w.raw);
     w.meta
+}
+
+/// Footnotes: their numbers, in the order of the first reference to each, and the blocks of
+/// their definitions, set aside to be put at the end.
+#[derive(Default)]
+struct Notes {
+    /// Labels by number (the first is note 1).
+    labels: Vec<String>,
+    /// Each definition's label and blocks.
+    defined: Vec<(String, Vec<super::Block>)>,
+    /// The definition being read: its label and where its blocks start.
+    open: Option<(String, usize)>,
+}
+
+/// At most this many footnotes are numbered; references past them are left as they are.
+const MAX_NOTES: usize = 1000;
+
+impl Notes {
+    /// The number of the note `label`, given it at its first reference.
+    fn number(&mut self, label: &str) -> Option<usize> {
+        if let Some(i) = self.labels.iter().position(|l| l == label) {
+            return Some(i + 1);
+        }
+        if self.labels.len() >= MAX_NOTES {
+            return None;
+        }
+        self.labels.push(label.to_owned());
+        Some(self.labels.len())
+    }
+
+    /// The definitions at the end of the article, numbered, each first block after its
+    /// `[n] `; definitions never referred to get the numbers after the others.
+    fn append_to(mut self, raw: &mut RawArticle) {
+        let mut defined = std::mem::take(&mut self.defined);
+        let mut numbered: Vec<(usize, Vec<super::Block>)> = defined
+            .drain(..)
+            .filter_map(|(label, blocks)| Some((self.number(&label)?, blocks)))
+            .collect();
+        numbered.sort_by_key(|(n, _)| *n);
+        for (n, blocks) in numbered {
+            for (k, mut b) in blocks.into_iter().enumerate() {
+                if k == 0 {
+                    let prefix = format!("[{n}] ");
+                    let len = prefix.len() as u32;
+                    b.text.insert_str(0, &prefix);
+                    for m in &mut b.marks {
+                        m.start += len;
+                        m.end += len;
+                    }
+                }
+                raw.blocks.push(b);
+            }
+        }
+    }
 }
 
 /// A walk over the Markdown parser's events.
@@ -254,6 +315,11 @@ struct Walker<'r> {
     quote_depth: usize,
     item_depth: usize,
     marks: MarkBuf,
+    /// The lists the walk is in: the next number of each ordered one.
+    lists: Vec<Option<u32>>,
+    /// The list item being read.
+    item: Option<Item>,
+    notes: Notes,
 }
 
 impl Walker<'_> {
@@ -261,7 +327,13 @@ impl Walker<'_> {
     fn flush(&mut self) {
         let taken = self.marks.take();
         if let Some(k) = self.kind.take() {
+            let before = self.raw.blocks.len();
             self.raw.push_marked(k, &self.buf, taken);
+            if k == BlockKind::ListItem
+                && let Some(b) = self.raw.blocks.get_mut(before)
+            {
+                b.item = self.item.take();
+            }
         }
         self.buf.clear();
     }
@@ -282,6 +354,29 @@ impl Walker<'_> {
                 self.marks.open(at, Some(Style::Code));
                 self.buf.push_str(&t);
                 self.marks.close(self.buf.len());
+            }
+            Event::FootnoteReference(label) => {
+                self.kind.get_or_insert(BlockKind::Paragraph);
+                let _ = match self.notes.number(&label) {
+                    Some(n) => write!(self.buf, "[{n}]"),
+                    None => write!(self.buf, "[^{label}]"),
+                };
+            }
+            Event::Start(Tag::Image { .. })
+                if self.buf.trim().is_empty()
+                    && matches!(self.kind, None | Some(BlockKind::Paragraph)) =>
+            {
+                // An image that starts its paragraph: a placeholder block with its alt text.
+                self.buf.clear();
+                self.kind = Some(BlockKind::Figure);
+                self.buf.push_str(html::FIGURE_MARK);
+                self.buf.push(' ');
+            }
+            Event::End(TagEnd::Image) if self.kind == Some(BlockKind::Figure) => {
+                if self.buf.trim() == html::FIGURE_MARK {
+                    self.buf.push_str("image");
+                }
+                self.flush();
             }
             other => return Some(other),
         }
@@ -313,10 +408,40 @@ impl Walker<'_> {
                 self.flush();
                 self.quote_depth = self.quote_depth.saturating_sub(1);
             }
+            Event::Start(Tag::List(first)) => {
+                self.flush();
+                self.lists
+                    .push(first.map(|n| u32::try_from(n).unwrap_or(u32::MAX)));
+            }
+            Event::End(TagEnd::List(_)) => {
+                self.flush();
+                self.lists.pop();
+            }
+            Event::Start(Tag::FootnoteDefinition(label)) => {
+                self.flush();
+                self.notes.open = Some((label.to_string(), self.raw.blocks.len()));
+            }
+            Event::End(TagEnd::FootnoteDefinition) => {
+                self.flush();
+                if let Some((label, from)) = self.notes.open.take() {
+                    let blocks = self.raw.blocks.split_off(from.min(self.raw.blocks.len()));
+                    self.notes.defined.push((label, blocks));
+                }
+            }
             Event::Start(Tag::Item) => {
                 self.flush();
                 self.item_depth += 1;
                 self.kind = Some(BlockKind::ListItem);
+                let depth = u8::try_from(self.lists.len().max(1))
+                    .unwrap_or(MAX_LIST_DEPTH)
+                    .min(MAX_LIST_DEPTH);
+                let number = self.lists.last_mut().and_then(|n| {
+                    let this = n.as_mut()?;
+                    let now = *this;
+                    *this = this.saturating_add(1);
+                    Some(now)
+                });
+                self.item = Some(Item { depth, number });
             }
             Event::End(TagEnd::Item) => {
                 self.flush();
@@ -565,5 +690,71 @@ mod tests {
         assert!(w[0].contains("YAML front matter is malformed"), "{w:?}");
         assert_eq!(raw.title.as_deref(), Some("Real title"));
         assert_eq!(raw.blocks.len(), 1);
+    }
+
+    #[test]
+    fn lists_keep_their_numbers_and_depth() {
+        let md = "# T\n\n3. third\n4. fourth\n   - inner\n     1. deep\n5. fifth\n\n- bullet\n";
+        let mut w = Vec::new();
+        let raw = parse_document(md, &mut w);
+        let items: Vec<(&str, Option<Item>)> = raw
+            .blocks
+            .iter()
+            .map(|b| (b.text.as_str(), b.item))
+            .collect();
+        let item = |depth, number| Some(Item { depth, number });
+        assert_eq!(
+            items,
+            [
+                ("third", item(1, Some(3))),
+                ("fourth", item(1, Some(4))),
+                ("inner", item(2, None)),
+                ("deep", item(3, Some(1))),
+                ("fifth", item(1, Some(5))),
+                ("bullet", item(1, None)),
+            ]
+        );
+    }
+
+    #[test]
+    fn images_are_placeholders_and_footnotes_numbered_notes_at_the_end() {
+        let md = "# T\n\n![A map of the region](map.png)\n\nText with a note[^b] and another[^a].\n\n\
+                  [^a]: The second note.\n[^b]: The first *note*.\n\n![](x.png)\n\nLast paragraph.\n";
+        let mut w = Vec::new();
+        let raw = parse_document(md, &mut w);
+        let blocks: Vec<(BlockKind, &str)> = raw
+            .blocks
+            .iter()
+            .map(|b| (b.kind, b.text.as_str()))
+            .collect();
+        assert_eq!(
+            blocks,
+            [
+                (BlockKind::Figure, "▣ A map of the region"),
+                (BlockKind::Paragraph, "Text with a note[1] and another[2]."),
+                (BlockKind::Figure, "▣ image"),
+                (BlockKind::Paragraph, "Last paragraph."),
+                (BlockKind::Paragraph, "[1] The first note."),
+                (BlockKind::Paragraph, "[2] The second note."),
+            ]
+        );
+        let note = &raw.blocks[4];
+        let m = note.marks[0];
+        assert_eq!(
+            note.text.get(m.range()),
+            Some("note"),
+            "marks move with the number"
+        );
+    }
+
+    #[test]
+    fn marks_survive_controls_in_the_text() {
+        let md = "# T\n\nA \u{1b}[31m red [link](https://x.example) here.\n";
+        let a = &crate::article::parse(md.as_bytes(), crate::article::Format::Markdown, "x.md")
+            .unwrap()
+            .articles[0];
+        let b = &a.blocks[0];
+        assert_eq!(b.text, "A ␛[31m red link here.");
+        assert_eq!(b.text.get(b.marks[0].range()), Some("link"));
     }
 }

@@ -8,7 +8,8 @@ use crate::article::{Article, BlockKind};
 use crate::text::unshape;
 
 /// Writes `article` in logical order: the head (title, dates, byline, source, address), a
-/// blank line, each block (a list item after `• `, each line of a quote after `> `) with a
+/// blank line, each block (a list item after its number or `• `, indented two spaces for each
+/// list it is nested in; each line of a quote after `> `) with a
 /// blank line between blocks, then the links, numbered as `L` numbers them.
 pub fn write_logical(article: &Article, out: &mut impl Write) -> std::io::Result<()> {
     let line = |out: &mut dyn Write, prefix: &str, text: &str| -> std::io::Result<()> {
@@ -29,12 +30,19 @@ pub fn write_logical(article: &Article, out: &mut impl Write) -> std::io::Result
     }
     for b in &article.blocks {
         writeln!(out)?;
-        let prefix = match b.kind {
-            BlockKind::ListItem => "• ",
-            BlockKind::Quote => "> ",
-            _ => "",
+        let prefix = match (b.kind, b.item) {
+            (BlockKind::ListItem, Some(item)) => {
+                let indent = "  ".repeat(usize::from(item.depth.saturating_sub(1)));
+                match item.number {
+                    Some(n) => format!("{indent}{n}. "),
+                    None => format!("{indent}• "),
+                }
+            }
+            (BlockKind::ListItem, None) => "• ".to_owned(),
+            (BlockKind::Quote, _) => "> ".to_owned(),
+            _ => String::new(),
         };
-        line(out, prefix, &b.text)?;
+        line(out, &prefix, &b.text)?;
     }
     if !article.links.is_empty() {
         writeln!(out)?;
@@ -62,11 +70,11 @@ mod tests {
     #[test]
     fn the_text_as_stored_with_its_links() {
         let md = "---\ntitle: عنوان الخبر\ndate: 2024-03-16\nauthor: كاتب\nurl: https://x.example/a\n---\n\n\
-                  قال [المتحدث](/who) إن الاجتماع انتهى.\n\n- بند أول\n\n> قول\n> ثان\n";
+                  قال [المتحدث](/who) إن الاجتماع انتهى.\n\n- بند أول\n  1. داخل\n\n> قول\n> ثان\n";
         assert_eq!(
             logical(md),
             "عنوان الخبر\n2024-03-16\nكاتب\nhttps://x.example/a\n\n\
-             قال المتحدث إن الاجتماع انتهى.\n\n• بند أول\n\n> قول ثان\n\n\
+             قال المتحدث إن الاجتماع انتهى.\n\n• بند أول\n\n  1. داخل\n\n> قول ثان\n\n\
              [1] المتحدث <https://x.example/who>\n"
         );
     }

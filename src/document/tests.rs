@@ -97,3 +97,25 @@ fn markers_sit_on_the_starting_side() {
         assert!(str_width(l) <= 20, "{l:?}");
     }
 }
+
+#[test]
+fn ordered_items_keep_their_numbers_and_nested_items_their_indent() {
+    let md = "---\ntitle: T\n---\n\n9. nine\n10. ten, which is long enough to wrap\n    - inner\n\nبين\n\n1. أول\n";
+    let a = &parse(md.as_bytes(), Format::Markdown, "x.md")
+        .unwrap()
+        .articles[0];
+    let text = render_plain(a, 24, Options::default());
+    let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        lines,
+        [
+            "T",
+            "9. nine",
+            "10. ten, which is long",
+            "    enough to wrap",
+            "  • inner",
+            "                     ﻦﻴﺑ",
+            "                  ﻝﻭﺃ .1",
+        ]
+    );
+}

@@ -4,7 +4,7 @@
 use super::dom::{CLOSES_P, Dom, FIGURE_MARK, Kind, Mask, collapse};
 use super::inline::{MarkBuf, collapse_lines};
 use super::meta::LABELS;
-use super::{BlockKind, MAX_LINKS, Mark, Style};
+use super::{BlockKind, Item, MAX_LINKS, MAX_LIST_DEPTH, Mark, Style};
 
 /// Block elements and the kind of block they start.
 pub(super) fn block_kind(name: &str, in_quote: bool) -> Option<BlockKind> {
@@ -32,7 +32,12 @@ pub(super) fn block_kind(name: &str, in_quote: bool) -> Option<BlockKind> {
 pub(super) struct Blocks<'a> {
     pub(super) dom: &'a Dom,
     pub(super) skip: &'a Mask,
-    pub(super) out: Vec<(BlockKind, String, Vec<Mark>)>,
+    /// The blocks: kind, text, marks and (for a list item) its place in its list.
+    pub(super) out: Vec<(BlockKind, String, Vec<Mark>, Option<Item>)>,
+    /// The lists the walk is in: the next number of each ordered one.
+    pub(super) lists: Vec<Option<u32>>,
+    /// The list item being read.
+    pub(super) item: Option<Item>,
     pub(super) buf: String,
     /// The inline marks over `buf`; links number `links`.
     pub(super) marks: MarkBuf,
@@ -65,6 +70,8 @@ impl Blocks<'_> {
             dom,
             skip,
             out: Vec::new(),
+            lists: Vec::new(),
+            item: None,
             buf: String::new(),
             marks: MarkBuf::default(),
             links: Vec::new(),
@@ -95,7 +102,12 @@ impl Blocks<'_> {
         } else {
             BlockKind::Paragraph
         });
-        self.out.push((kind, text, marks));
+        let item = if kind == BlockKind::ListItem {
+            self.item.take()
+        } else {
+            None
+        };
+        self.out.push((kind, text, marks, item));
     }
 
     /// Walks an element that marks its text (bold, italic, code); `false` for any other.
@@ -109,6 +121,43 @@ impl Blocks<'_> {
         self.marks.open(self.buf.len(), Some(style));
         self.children(i);
         self.marks.close(self.buf.len());
+        true
+    }
+
+    /// Walks a list or a list item, numbering ordered items; `false` for any other element.
+    fn list(&mut self, i: usize, name: &str) -> bool {
+        let dom = self.dom;
+        match name {
+            "ol" | "ul" => {
+                self.flush();
+                let start = (name == "ol").then(|| {
+                    dom.attr(i, "start")
+                        .and_then(|s| s.trim().parse::<u32>().ok())
+                        .unwrap_or(1)
+                });
+                self.lists.push(start);
+                self.children(i);
+                self.flush();
+                self.lists.pop();
+            }
+            "li" => {
+                self.flush();
+                let depth = u8::try_from(self.lists.len().max(1))
+                    .unwrap_or(MAX_LIST_DEPTH)
+                    .min(MAX_LIST_DEPTH);
+                let number = self.lists.last_mut().and_then(|n| {
+                    let this = n.as_mut()?;
+                    let now = *this;
+                    *this = this.saturating_add(1);
+                    Some(now)
+                });
+                self.kind = Some(BlockKind::ListItem);
+                self.item = Some(Item { depth, number });
+                self.children(i);
+                self.flush();
+            }
+            _ => return false,
+        }
         true
     }
 
@@ -184,6 +233,7 @@ impl Blocks<'_> {
                         BlockKind::Figure,
                         format!("{FIGURE_MARK} {alt}"),
                         Vec::new(),
+                        None,
                     ));
                 }
             }
@@ -194,6 +244,7 @@ impl Blocks<'_> {
                 self.flush();
                 self.quote_depth -= 1;
             }
+            _ if self.list(i, name) => {}
             _ => {
                 if let Some(kind) = block_kind(name, self.quote_depth > 0) {
                     self.flush();
@@ -254,6 +305,7 @@ impl Blocks<'_> {
             BlockKind::Figure,
             format!("{FIGURE_MARK} {text}"),
             Vec::new(),
+            None,
         ));
     }
 }

@@ -298,3 +298,27 @@ fn links_and_inline_styles_are_kept_with_the_page_address() {
     );
     assert_eq!(a.links[0].text, "Jane Doe");
 }
+
+#[test]
+fn ordered_lists_keep_their_numbers_and_nested_lists_their_depth() {
+    let mut raw = RawArticle::default();
+    fragment_blocks(
+        "<ol start=\"7\"><li>seventh<ul><li>inner</li></ul></li><li>eighth</li></ol><ul><li>dot</li></ul>",
+        &mut raw,
+    );
+    let items: Vec<(&str, Option<Item>)> = raw
+        .blocks
+        .iter()
+        .map(|b| (b.text.as_str(), b.item))
+        .collect();
+    let item = |depth, number| Some(Item { depth, number });
+    assert_eq!(
+        items,
+        [
+            ("seventh", item(1, Some(7))),
+            ("inner", item(2, None)),
+            ("eighth", item(1, Some(8))),
+            ("dot", item(1, None)),
+        ]
+    );
+}
