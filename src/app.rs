@@ -187,6 +187,10 @@ impl App {
             out: Outbox::default(),
             bg: Background::new(),
         };
+        // The sort order last chosen for this library.
+        if let Some(sort) = app.store.library_sort(app.lib.key()) {
+            app.list.sort = sort;
+        }
         app.refresh_view(None);
         app.recount_unread();
         app

@@ -1,4 +1,6 @@
-//! What the reader remembers per article: the reading position, read or unread, bookmark.
+//! What the reader remembers per article: the reading position, read or unread, bookmark;
+//! and per library its sort order ([`Store::library_sort`], kept as an entry of its own whose
+//! key no article id can have).
 //!
 //! Stored as JSON in the XDG state directory (`$QARI_STATE` names the file instead), at most
 //! [`MAX_STATE_BYTES`]. Writes are atomic (a temporary file in the same folder, synced, then
@@ -92,6 +94,14 @@ pub struct ArticleState {
     /// When this entry last changed (milliseconds since the Unix epoch), for merging.
     #[serde(default)]
     pub updated: u64,
+    /// The list's sort order: only in a library's entry ([`Store::library_sort`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort: Option<crate::library::SortKey>,
+}
+
+/// The key of a library's own entry: no article's id starts with NUL (ids are paths).
+fn library_entry(library: &str) -> String {
+    format!("\0library\0{library}")
 }
 
 type Articles = BTreeMap<String, ArticleState>;
@@ -194,6 +204,18 @@ impl Store {
             }
         };
         (store, Some(escape::display(&msg).into_owned()))
+    }
+
+    /// The sort order last chosen for the library `library` (see
+    /// [`crate::library::Library::key`]), if any.
+    pub fn library_sort(&self, library: &str) -> Option<crate::library::SortKey> {
+        self.get(&library_entry(library)).sort
+    }
+
+    /// Remembers the sort order chosen for the library `library`; written with the next save,
+    /// merged with other readers' as an article's state is (the newer wins).
+    pub fn set_library_sort(&mut self, library: &str, sort: crate::library::SortKey) {
+        self.update(&library_entry(library), |s| s.sort = Some(sort));
     }
 
     /// The file, if the store is saved.

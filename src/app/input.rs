@@ -140,6 +140,7 @@ impl App {
             Action::Suspend => self.out.suspend = true,
             Action::CycleSort => {
                 self.list.sort = self.list.sort.next();
+                self.store.set_library_sort(self.lib.key(), self.list.sort);
                 if self.searching() {
                     self.clear_search();
                 }
