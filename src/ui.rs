@@ -103,13 +103,19 @@ fn header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if app.unread_only() {
         text.push_str(" · unread only");
     }
+    buf.set_style(area, theme.bar);
+    let style = theme.bar.add_modifier(Modifier::BOLD);
     if let Some(r) = app.reader().filter(|_| app.focus() == Focus::Reader) {
         // What the article is first: its address (`o` opens it, `y` copies it), source,
         // reading time and tags; then the library.
         let words = app.library().entry(r.index).words;
-        text = format!("{}{}", article_facts(&r.article, words), text.trim_start());
+        let facts = article_facts(&r.article, words);
+        if r.article.direction == Direction::Rtl {
+            rtl_header(app, &facts, &text, area, buf, style);
+            return;
+        }
+        text = format!("{facts}{}", text.trim_start());
     }
-    buf.set_style(area, theme.bar);
     // Names and addresses may be Arabic: laid out by the engine as one left-to-right line,
     // cut with an ellipsis.
     let line = title_line(
@@ -121,24 +127,51 @@ fn header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             ..app.options()
         },
     );
-    let style = theme.bar.add_modifier(Modifier::BOLD);
     put_line(buf, area.x, area.y, area.width, &line, |_| style);
 }
 
+/// The header of a right-to-left article: its facts laid out right to left from the right
+/// edge (address, source, reading time, tags, read from the right), the library's line on
+/// the left in what room is left.
+fn rtl_header(app: &App, facts: &str, library: &str, area: Rect, buf: &mut Buffer, style: Style) {
+    let facts = facts.trim().trim_end_matches('·').trim_end();
+    let width = usize::from(area.width.saturating_sub(1));
+    let line = title_line(
+        facts,
+        Direction::Rtl,
+        width,
+        Options {
+            base: crate::layout::BaseDir::Rtl,
+            ..app.options()
+        },
+    );
+    put_line(buf, area.x, area.y, area.width, &line, |_| style);
+    let room = width.saturating_sub(line.width + 3);
+    if room >= 8 {
+        let lib = crate::app::fit(library.trim(), room);
+        put_str(buf, area.x + 1, area.y, &lib, room, style);
+    }
+}
+
 /// The facts of an article for the header: address, source, reading time (its catalogue's
-/// word count at 200 words a minute, never counted again per frame), tags.
+/// word count at 200 words a minute, never counted again per frame), tags. Each is an
+/// isolate (never drawn), so that it reads in its own direction whichever way the line runs:
+/// the address and the reading time left to right, the source and the tags by their letters.
 fn article_facts(a: &crate::article::Article, words: usize) -> String {
+    const LRI: char = '\u{2066}';
+    const FSI: char = '\u{2068}';
+    const PDI: char = '\u{2069}';
     let mut s = String::from(" ");
     if let Some(url) = &a.url {
-        let _ = write!(s, "{url} · ");
+        let _ = write!(s, "{LRI}{url}{PDI} · ");
     }
     if let Some(src) = &a.source {
-        let _ = write!(s, "{src} · ");
+        let _ = write!(s, "{FSI}{src}{PDI} · ");
     }
     let minutes = words.div_ceil(200).max(1);
-    let _ = write!(s, "{minutes} min · ");
+    let _ = write!(s, "{LRI}{minutes} min{PDI} · ");
     for t in a.tags.iter().take(8) {
-        let _ = write!(s, "#{t} ");
+        let _ = write!(s, "{FSI}#{t}{PDI} ");
     }
     if !a.tags.is_empty() {
         s.push_str("· ");

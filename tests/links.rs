@@ -215,3 +215,28 @@ fn structure_in_the_reader() {
     let (_dir, app) = opened_with(md, 60, 16);
     insta::assert_snapshot!("structure_60x16", text(&draw(&app, &Theme::default())));
 }
+
+/// An Arabic article's header runs right to left from the right edge: address, source,
+/// reading time, tags, each in its own direction; the library's line on the left.
+#[test]
+fn an_arabic_articles_header_runs_right_to_left() {
+    let md = "---\ntitle: عنوان\nurl: https://aljazeera.net/news/1\nsource: الجزيرة\ntags: [سياسة, اقتصاد]\n---\n\nنص المقال.\n";
+    let (_dir, app) = opened_with(md, 100, 8);
+    let shot = text(&draw(&app, &Theme::default()));
+    insta::assert_snapshot!("arabic_header_100x8", shot);
+    let header = shot.lines().next().unwrap();
+    let at = |s: &str| {
+        header
+            .find(s)
+            .unwrap_or_else(|| panic!("{s:?} in {header:?}"))
+    };
+    assert!(
+        header.trim_end().ends_with("https://aljazeera.net/news/1"),
+        "{header:?}"
+    );
+    assert!(
+        at("1 min") < at("https://"),
+        "the reading time left of the address"
+    );
+    assert!(at("qari") < at("1 min"), "the library on the left");
+}
