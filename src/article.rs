@@ -20,6 +20,7 @@ mod markdown;
 mod newsboat;
 mod place;
 mod sanitize;
+mod table;
 mod txt;
 
 #[cfg(test)]

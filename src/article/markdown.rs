@@ -227,7 +227,8 @@ fn walk(text: &str, raw: &mut RawArticle) -> Option<(MetadataBlockKind, String)>
     let opts = Options::ENABLE_YAML_STYLE_METADATA_BLOCKS
         | Options::ENABLE_PLUSES_DELIMITED_METADATA_BLOCKS
         | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_FOOTNOTES;
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_TABLES;
     let mut w = Walker {
         raw,
         meta: None,
@@ -240,9 +241,10 @@ fn walk(text: &str, raw: &mut RawArticle) -> Option<(MetadataBlockKind, String)>
         lists: Vec::new(),
         item: None,
         notes: Notes::default(),
+        table: None,
     };
     for event in Parser::new_ext(text, opts) {
-        if let Some(event) = w.inline(event) {
+        if let Some(event) = w.table(event).and_then(|e| w.inline(e)) {
             w.block(event);
         }
     }
@@ -320,6 +322,8 @@ struct Walker<'r> {
     /// The list item being read.
     item: Option<Item>,
     notes: Notes,
+    /// The table being read, if any: its cells' text goes to it, not to blocks.
+    table: Option<super::table::Table>,
 }
 
 impl Walker<'_> {
@@ -336,6 +340,45 @@ impl Walker<'_> {
             }
         }
         self.buf.clear();
+    }
+
+    /// Takes an event of a table: its rows and cells are read apart, then pushed as labelled
+    /// rows ([`super::table`]); the marks in cells are not kept.
+    fn table<'a>(&mut self, event: Event<'a>) -> Option<Event<'a>> {
+        match event {
+            Event::Start(Tag::Table(_)) => {
+                self.flush();
+                self.table = Some(super::table::Table {
+                    head: true,
+                    ..Default::default()
+                });
+            }
+            Event::End(TagEnd::Table) => {
+                if let Some(t) = self.table.take() {
+                    t.finish(self.raw);
+                }
+            }
+            Event::Start(Tag::TableHead | Tag::TableRow) => {
+                if let Some(t) = &mut self.table {
+                    t.row();
+                }
+            }
+            Event::Start(Tag::TableCell) => {
+                self.buf.clear();
+                self.marks.take();
+            }
+            Event::End(TagEnd::TableCell) => {
+                if let Some(t) = &mut self.table {
+                    t.cell(&self.buf);
+                }
+                self.buf.clear();
+                self.marks.take();
+                self.kind = None;
+            }
+            Event::End(TagEnd::TableHead | TagEnd::TableRow) => {}
+            other => return Some(other),
+        }
+        None
     }
 
     /// Takes an event that marks inline text (a link, emphasis, code), or gives it back.
@@ -756,5 +799,21 @@ mod tests {
         let b = &a.blocks[0];
         assert_eq!(b.text, "A ␛[31m red link here.");
         assert_eq!(b.text.get(b.marks[0].range()), Some("link"));
+    }
+
+    #[test]
+    fn tables_become_labelled_rows() {
+        let md = "# T\n\n| City | Population |\n|---|---|\n| بغداد | 7,000,000 |\n| Basra | [2.5 m](https://x.example) |\n\nAfter.\n";
+        let mut w = Vec::new();
+        let raw = parse_document(md, &mut w);
+        let texts: Vec<&str> = raw.blocks.iter().map(|b| b.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "City: بغداد\nPopulation: 7,000,000",
+                "City: Basra\nPopulation: 2.5 m",
+                "After."
+            ]
+        );
     }
 }

@@ -161,6 +161,60 @@ impl Blocks<'_> {
         true
     }
 
+    /// A table of data (no table inside it, every cell short) as labelled rows
+    /// ([`crate::article::table`]); `false` for a table that lays out a page, whose cells are read as
+    /// blocks.
+    fn data_table(&mut self, i: usize) -> bool {
+        const MAX_CELL_CHARS: usize = 300;
+        let dom = self.dom;
+        let all = dom.descendants(i);
+        if all.iter().any(|&n| n != i && dom.name(n) == "table") {
+            return false;
+        }
+        let rows: Vec<usize> = all
+            .iter()
+            .copied()
+            .filter(|&n| dom.name(n) == "tr")
+            .collect();
+        let cells_of = |r: usize| -> Vec<usize> {
+            dom.nodes[r]
+                .children
+                .iter()
+                .copied()
+                .filter(|&c| matches!(dom.name(c), "td" | "th") && !self.skip[c])
+                .collect()
+        };
+        if rows.len() < 2
+            || rows.iter().any(|&r| {
+                cells_of(r)
+                    .iter()
+                    .any(|&c| dom.text(c, self.skip).chars().count() > MAX_CELL_CHARS)
+            })
+        {
+            return false;
+        }
+        let head = all.iter().any(|&n| dom.name(n) == "thead")
+            || rows
+                .first()
+                .is_some_and(|&r| cells_of(r).iter().all(|&c| dom.name(c) == "th"));
+        let mut table = crate::article::table::Table {
+            head,
+            ..Default::default()
+        };
+        for &r in &rows {
+            table.row();
+            for c in cells_of(r) {
+                table.cell(&dom.text(c, self.skip));
+            }
+        }
+        self.flush();
+        for text in table.labelled() {
+            self.out
+                .push((BlockKind::Paragraph, text, Vec::new(), None));
+        }
+        true
+    }
+
     pub(super) fn walk(&mut self, i: usize) {
         if self.skip[i] {
             return;
@@ -245,6 +299,7 @@ impl Blocks<'_> {
                 self.quote_depth -= 1;
             }
             _ if self.list(i, name) => {}
+            "table" if self.data_table(i) => {}
             _ => {
                 if let Some(kind) = block_kind(name, self.quote_depth > 0) {
                     self.flush();

@@ -322,3 +322,32 @@ fn ordered_lists_keep_their_numbers_and_nested_lists_their_depth() {
         ]
     );
 }
+
+#[test]
+fn data_tables_become_labelled_rows_and_layout_tables_stay_text() {
+    let mut raw = RawArticle::default();
+    fragment_blocks(
+        "<table><thead><tr><th>المدينة</th><th>Population</th></tr></thead>\
+         <tr><td>بغداد</td><td>7,000,000</td></tr><tr><td>Basra</td><td>2.5 m</td></tr></table>",
+        &mut raw,
+    );
+    assert_eq!(
+        blocks(&raw),
+        [
+            (
+                BlockKind::Paragraph,
+                "المدينة: بغداد\nPopulation: 7,000,000"
+            ),
+            (BlockKind::Paragraph, "المدينة: Basra\nPopulation: 2.5 m"),
+        ]
+    );
+    // A table that lays out a page (a long cell) is read as text, cell by cell.
+    let long = "word ".repeat(100);
+    let mut raw = RawArticle::default();
+    fragment_blocks(
+        &format!("<table><tr><td>{long}</td></tr><tr><td>next</td></tr></table>"),
+        &mut raw,
+    );
+    assert_eq!(raw.blocks.len(), 2);
+    assert_eq!(raw.blocks[1].text, "next");
+}
