@@ -348,7 +348,7 @@ impl PreparedArticle {
             }
             let (lead, marker) = match (kind, origin) {
                 (LineKind::Quote, _) => (2, Some(Marker::Bar)),
-                (LineKind::ListItem, Place::Block(b)) => self.item_lead(b),
+                (LineKind::ListItem, Place::Block(b)) => self.item_lead(b, width),
                 (LineKind::ListItem, _) => (2, Some(Marker::Bullet)),
                 _ => (0, None),
             };
@@ -376,9 +376,10 @@ impl PreparedArticle {
         }
     }
 
-    /// A list item's lead and marker: two columns of indent for each list it is nested in,
-    /// then its bullet or number and a space.
-    fn item_lead(&self, block: usize) -> (usize, Option<Marker>) {
+    /// A list item's lead and marker: two columns of indent for each list it is nested in
+    /// (at most half of what `width` leaves; 0 is no limit), then its bullet or number and a
+    /// space.
+    fn item_lead(&self, block: usize, width: usize) -> (usize, Option<Marker>) {
         let item = self
             .items
             .binary_search_by_key(&block, |&(b, _)| b)
@@ -390,7 +391,11 @@ impl PreparedArticle {
         };
         let depth = item.map_or(1, |i| usize::from(i.depth.max(1)));
         let w = str_width(&marker.text(false));
-        (2 * (depth - 1) + w + 1, Some(marker))
+        let mut indent = 2 * (depth - 1);
+        if width > 0 {
+            indent = indent.min(width.saturating_sub(w + 1) / 2);
+        }
+        (indent + w + 1, Some(marker))
     }
 
     /// Calls `f` with each line of the article at `width`, in order, without keeping them.
