@@ -13,7 +13,8 @@
 //! - [`layout`]: pure, on [`text`] alone; the bidi layout engine, one block of logical text and
 //!   a width to visual lines of cells that keep their source byte ranges.
 //! - [`document`]: a whole [`article::Article`] laid out with [`layout`]: title, dates,
-//!   blocks, list markers and quote margins.
+//!   blocks, list markers (numbers, nesting) and quote margins; the text in logical order for
+//!   pipes ([`document::write_logical`]).
 //! - [`library`]: the catalog of a folder tree (or the embedded sample library): safe reads,
 //!   walking, newsboat's cache (read-only), sort, filter.
 //! - [`escape`]: the one sanitizer for names, paths and log fields from outside (one line,
@@ -31,7 +32,9 @@
 //!   per reader in transactions, the full-text index.
 //! - [`app`]: the reader's state and actions, fed [`app::Input`]s; no drawing, no terminal;
 //!   long work (searches, preparing a long article) on workers that wake the front end.
-//! - [`ui`]: draws the app into a ratatui buffer, never changing it.
+//! - [`ui`]: draws the app into a ratatui buffer, never changing it; links go out as
+//!   terminal hyperlinks (OSC 8) inside their cells, where the theme says the terminal takes
+//!   them.
 //! - [`screen`]: drives a ratatui terminal for any backend, scrolling with the terminal's
 //!   scroll regions so a one-line scroll sends one line.
 //! - [`frontend`]: what the front ends share: the settings from flags, environment and
