@@ -103,6 +103,26 @@ fn marks_are_drawn_with_attributes_that_show_without_colour() {
     assert!(!buf[(dot, y)].modifier.contains(Modifier::UNDERLINED));
     // The refused link is plain text.
     assert!(!has("this", Modifier::UNDERLINED));
+    // Under NO_COLOR the attributes stay: they are what shows the marks.
+    let plain = Theme::new(&Config::default().theme, qari::ui::Colors::None);
+    let buf = draw(&app, &plain);
+    for (word, m) in [
+        ("said the minister", Modifier::BOLD),
+        ("Geneva", Modifier::ITALIC),
+        ("docs", Modifier::REVERSED),
+        ("CNN", Modifier::UNDERLINED),
+    ] {
+        let (y, xs) = find(&buf, word);
+        assert!(
+            xs.clone().all(|x| buf[(x, y)].modifier.contains(m)),
+            "{word}"
+        );
+        assert!(
+            xs.clone()
+                .all(|x| buf[(x, y)].fg == ratatui::style::Color::Reset),
+            "{word}"
+        );
+    }
 }
 
 #[test]
