@@ -104,6 +104,22 @@ pub struct Block {
     /// For a list item: how deep its list is nested and its number in an ordered list.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub item: Option<Item>,
+    /// For a row of a table (its text the labelled row, `Heading: cell` a line): where its
+    /// cells are, so the reader can lay the table out as a grid where it fits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<Box<Row>>,
+}
+
+/// A row of a table, read as a labelled row ([`Block::text`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Row {
+    /// The table's number in the article; the rows of one table are neighbouring blocks.
+    pub table: u32,
+    /// The column headings, on a table's first row only (empty on the others, and for a
+    /// table without a heading row).
+    pub heads: Vec<String>,
+    /// Each cell's text: its byte range in the block's text (empty for an empty cell).
+    pub cells: Vec<(u32, u32)>,
 }
 
 /// Where a list item stands in its list.
@@ -126,6 +142,7 @@ impl Block {
             text,
             marks: Vec::new(),
             item: None,
+            row: None,
         }
     }
 

@@ -1,8 +1,10 @@
 //! A whole article laid out: title, dates, byline, then each block, with blank lines between
 //! blocks, list markers and quote margins on the side where the line starts.
 
+mod grid;
 mod logical;
 
+pub use grid::GridPart;
 pub use logical::write_logical;
 
 use crate::article::{Article, ArticleDate, BlockKind, Place};
@@ -24,6 +26,8 @@ pub enum LineKind {
     Quote,
     /// A list item.
     ListItem,
+    /// The headings of a table drawn as a grid.
+    TableHead,
     /// The space between blocks.
     Blank,
 }
@@ -45,6 +49,9 @@ pub struct DocLine {
     pub marker: Option<Marker>,
     /// The arena of the article it comes from.
     chunk: u32,
+    /// For a line of a table drawn as a grid: the table (among the prepared ones) and which
+    /// of its lines.
+    pub grid: Option<(u32, GridPart)>,
 }
 
 /// What is drawn in a line's lead, on the side where the line starts.
@@ -118,6 +125,10 @@ pub struct PreparedArticle {
     /// The list items among the prepared blocks: (block number in the article, its place in
     /// its list), in order.
     items: Vec<(usize, crate::article::Item)>,
+    /// The tables among the prepared blocks, measured to be drawn as grids where they fit.
+    grids: Vec<grid::Grid>,
+    /// How the text was prepared (the grids' cells are laid out with it as they are drawn).
+    opts: Options,
 }
 
 /// The text of a chunk of an article is prepared in one arena up to about this size.
@@ -129,7 +140,7 @@ fn tag(kind: LineKind) -> u8 {
         LineKind::Title => 0,
         LineKind::Meta => 1,
         LineKind::Heading(n) => 1 + n.clamp(1, 6),
-        LineKind::Paragraph | LineKind::Blank => 8,
+        LineKind::Paragraph | LineKind::Blank | LineKind::TableHead => 8,
         LineKind::Quote => 9,
         LineKind::ListItem => 10,
     }
@@ -272,6 +283,8 @@ impl PreparedArticle {
             body_bytes,
             whole,
             items,
+            grids: grid::grids(article, range, opts),
+            opts,
         }
     }
 
@@ -323,6 +336,8 @@ impl PreparedArticle {
         let mut n = 0;
         let mut cur = Cursor::default();
         let mut base = 0;
+        // The grid the block being walked is a row of, when it is drawn as one.
+        let mut in_grid = false;
         for para in 0..p.paragraphs() {
             let info = p.paragraph(para);
             if info.starts_block {
@@ -337,13 +352,25 @@ impl PreparedArticle {
                     Place::Block(self.first_body + block - self.head)
                 };
                 kind = kind_of(info.tag);
-                if let Place::Block(_) = origin {
-                    emit(blank(origin, k, self.direction));
+                in_grid = false;
+                if let Place::Block(b) = origin {
+                    match self.grid_at(b, width) {
+                        Some(g) => {
+                            in_grid = true;
+                            self.grid_lines(g, b, k, width, emit);
+                        }
+                        None => emit(blank(origin, k, self.direction)),
+                    }
                 }
                 n = 0;
                 base = 0;
             }
             if info.empty {
+                continue;
+            }
+            if in_grid {
+                // The row is drawn by its grid: its text is walked past, not drawn.
+                base += p.wrap_paragraph(para, usize::MAX, &mut cur, base, &mut |_| {}) + 1;
                 continue;
             }
             let (lead, marker) = match (kind, origin) {
@@ -370,10 +397,58 @@ impl PreparedArticle {
                     lead,
                     marker,
                     chunk: k as u32,
+                    grid: None,
                 });
             });
             base += len + 1;
         }
+    }
+
+    /// The grid (by number) that block `b` is a row of, if it fits `width`.
+    fn grid_at(&self, b: usize, width: usize) -> Option<usize> {
+        let g = self.grids.iter().position(|g| g.rows.contains(&b))?;
+        self.grids[g].fits(width).then_some(g)
+    }
+
+    /// The lines of grid `g` for its row `b`: before the first row a blank line, the
+    /// headings and their rule; then the row.
+    fn grid_lines(
+        &self,
+        g: usize,
+        b: usize,
+        chunk: usize,
+        width: usize,
+        emit: &mut impl FnMut(DocLine),
+    ) {
+        let grid = &self.grids[g];
+        let rtl = self.direction == Direction::Rtl;
+        let line = |kind, part, src: std::ops::Range<usize>| {
+            let mut line = LineRef::default();
+            line.rtl = rtl;
+            line.width = grid.total;
+            line.src = src;
+            // A right-to-left table stands at the right edge.
+            if rtl {
+                line.offset = width.saturating_sub(grid.total);
+            }
+            DocLine {
+                kind,
+                origin: Place::Block(b),
+                line,
+                lead: 0,
+                marker: None,
+                chunk: chunk as u32,
+                grid: Some((g as u32, part)),
+            }
+        };
+        if b == grid.rows.start {
+            emit(blank(Place::Block(b), chunk, self.direction));
+            if grid.has_heads() {
+                emit(line(LineKind::TableHead, GridPart::Head, 0..0));
+                emit(line(LineKind::Meta, GridPart::Rule, 0..0));
+            }
+        }
+        emit(line(LineKind::Paragraph, GridPart::Row, 0..grid.len_of(b)));
     }
 
     /// A list item's lead and marker: two columns of indent for each list it is nested in
@@ -407,6 +482,14 @@ impl PreparedArticle {
 
     /// The cells of `line` (a line this article laid out).
     pub fn visual(&self, line: &DocLine) -> VisualLine {
+        if let (Some((g, part)), Place::Block(b)) = (line.grid, line.origin)
+            && let Some(grid) = self.grids.get(g as usize)
+        {
+            let mut v = grid.visual(part, b, self.direction, self.opts);
+            v.src = line.line.src.clone();
+            v.offset = line.line.offset;
+            return v;
+        }
         if let Some((_, prepared)) = self.chunks.get(line.chunk as usize) {
             prepared.visual(&line.line)
         } else {
@@ -492,6 +575,7 @@ fn blank(origin: Place, chunk: usize, dir: Direction) -> DocLine {
         lead: 0,
         marker: None,
         chunk: chunk as u32,
+        grid: None,
     }
 }
 

@@ -428,6 +428,7 @@ fn draw_reader(app: &App, theme: &Theme, pane: Rect, text: Rect, buf: &mut Buffe
             LineKind::Meta => theme.meta,
             LineKind::Heading(level) => heading_style(theme, level),
             LineKind::Quote => theme.quote,
+            LineKind::TableHead => Style::new().add_modifier(Modifier::BOLD),
             _ => Style::new(),
         };
         let base = match (&selected, line.origin) {

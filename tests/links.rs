@@ -260,3 +260,14 @@ fn an_arabic_articles_header_runs_right_to_left() {
     );
     assert!(at("qari") < at("1 min"), "the library on the left");
 }
+
+/// A table is a grid where it fits (in an Arabic article its columns run from the right,
+/// each cell laid out on its own) and labelled rows where it does not.
+#[test]
+fn tables_are_grids_where_they_fit() {
+    let md = "---\ntitle: جدول\n---\n\nالنتائج:\n\n| المدينة | السكان |\n|---|---|\n| بغداد | 7,000,000 |\n| البصرة | 2.5 million |\n";
+    let (_dir, app) = opened_with(md, 60, 14);
+    insta::assert_snapshot!("table_grid_60x14", text(&draw(&app, &Theme::default())));
+    let (_dir, app) = opened_with(md, 20, 14);
+    insta::assert_snapshot!("table_labelled_20x14", text(&draw(&app, &Theme::default())));
+}

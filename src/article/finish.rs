@@ -173,6 +173,7 @@ impl RawArticle {
                 text: text.to_owned(),
                 marks,
                 item: None,
+                row: None,
             });
         }
     }
@@ -221,16 +222,21 @@ impl RawArticle {
                 continue;
             }
             // Most blocks are clean, trimmed and not huge: they are kept as they are.
-            let text = match sanitize(&b.text) {
-                std::borrow::Cow::Borrowed(_) => b.text,
-                std::borrow::Cow::Owned(t) => t,
+            let (text, unchanged) = match sanitize(&b.text) {
+                std::borrow::Cow::Borrowed(_) => (b.text, true),
+                std::borrow::Cow::Owned(t) => (t, false),
             };
             let trimmed = text.trim();
             if trimmed.is_empty() {
                 continue;
             }
             if trimmed.len() == text.len() && text.len() <= MAX_BLOCK_BYTES {
-                blocks.push(Block::new(kind, text));
+                // A table row's cells are ranges of its text: kept only with the text as it was.
+                let row = b.row.filter(|_| unchanged);
+                blocks.push(Block {
+                    row,
+                    ..Block::new(kind, text)
+                });
             } else {
                 split_block(kind, trimmed, &[], &mut blocks);
             }
@@ -369,6 +375,7 @@ fn split_block(kind: BlockKind, text: &str, marks: &[Mark], out: &mut Vec<Block>
             text: part.to_owned(),
             marks: slice_marks(marks, start..start + part.len()),
             item: None,
+            row: None,
         }
     };
     let mut text = text;

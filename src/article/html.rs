@@ -127,6 +127,7 @@ fn push_body(
     raw: &mut RawArticle,
     blocks: Vec<(BlockKind, String, Vec<Mark>, Option<Item>)>,
     links: Vec<String>,
+    rows: Vec<(usize, Box<super::Row>)>,
     title: Option<&str>,
     h1: Option<&str>,
     known: &[&str],
@@ -134,7 +135,9 @@ fn push_body(
     let n = blocks.len();
     let mut found_dates = Vec::new();
     let first_link = rebase_links(raw, links);
+    let mut rows = rows.into_iter().peekable();
     for (idx, (kind, text, mut marks, item)) in blocks.into_iter().enumerate() {
+        let mut row = rows.next_if(|(i, _)| *i == idx).map(|(_, r)| r);
         if kind == BlockKind::Figure {
             raw.push_block(kind, &text);
             continue;
@@ -162,6 +165,7 @@ fn push_body(
             if joined.len() != text.len() {
                 // Lines left out: the marks of the rest are not worth moving.
                 marks.clear();
+                row = None;
             }
             joined
         } else if idx + 3 >= n && only_repeats(&text, known) {
@@ -169,7 +173,7 @@ fn push_body(
         } else {
             text
         };
-        push_item(raw, kind, &text, marks, item);
+        push_item(raw, kind, &text, marks, item, row);
     }
     found_dates
 }
@@ -263,6 +267,7 @@ pub(super) fn parse(text: &str) -> RawArticle {
     }
     let blocks = walker.out;
     let links = walker.links;
+    let rows = walker.rows;
     // A page without a heading element: the line near the top that is a part of its title.
     let mut title = title;
     if h1.is_none()
@@ -291,6 +296,7 @@ pub(super) fn parse(text: &str) -> RawArticle {
         &mut raw,
         blocks,
         links,
+        rows,
         title.as_deref(),
         h1.as_deref(),
         &known,
@@ -350,9 +356,11 @@ pub(super) fn fragment_blocks(html: &str, raw: &mut RawArticle) {
     walker.walk(0);
     walker.flush();
     let first = rebase_links(raw, walker.links);
-    for (kind, text, mut marks, item) in walker.out {
+    let mut rows = walker.rows.into_iter().peekable();
+    for (idx, (kind, text, mut marks, item)) in walker.out.into_iter().enumerate() {
+        let row = rows.next_if(|(i, _)| *i == idx).map(|(_, r)| r);
         renumber(&mut marks, first);
-        push_item(raw, kind, &text, marks, item);
+        push_item(raw, kind, &text, marks, item, row);
     }
 }
 
@@ -363,11 +371,14 @@ fn push_item(
     text: &str,
     marks: Vec<Mark>,
     item: Option<Item>,
+    row: Option<Box<super::Row>>,
 ) {
     let before = raw.blocks.len();
     raw.push_marked(kind, text, marks);
     if let Some(b) = raw.blocks.get_mut(before) {
         b.item = item;
+        // A table row's cells are ranges of its text: kept only while the text is its own.
+        b.row = row.filter(|_| b.text == text);
     }
 }
 

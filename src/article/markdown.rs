@@ -242,6 +242,7 @@ fn walk(text: &str, raw: &mut RawArticle) -> Option<(MetadataBlockKind, String)>
         item: None,
         notes: Notes::default(),
         table: None,
+        tables: 0,
     };
     for event in Parser::new_ext(text, opts) {
         if let Some(event) = w.table(event).and_then(|e| w.inline(e)) {
@@ -324,6 +325,8 @@ struct Walker<'r> {
     notes: Notes,
     /// The table being read, if any: its cells' text goes to it, not to blocks.
     table: Option<super::table::Table>,
+    /// How many tables were read.
+    tables: u32,
 }
 
 impl Walker<'_> {
@@ -355,7 +358,8 @@ impl Walker<'_> {
             }
             Event::End(TagEnd::Table) => {
                 if let Some(t) = self.table.take() {
-                    t.finish(self.raw);
+                    self.tables += 1;
+                    t.finish(self.tables, self.raw);
                 }
             }
             Event::Start(Tag::TableHead | Tag::TableRow) => {

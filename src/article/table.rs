@@ -2,7 +2,7 @@
 //! its own after its column's heading (`Heading: cell`), which reads at any width and in
 //! either direction; a table without a heading row gives its rows' cells one a line.
 
-use super::{BlockKind, RawArticle};
+use super::{BlockKind, RawArticle, Row};
 
 /// At most this many rows of one table are kept; a note says how many more there were.
 pub(super) const MAX_ROWS: usize = 2000;
@@ -41,19 +41,24 @@ impl Table {
         }
     }
 
-    /// Pushes the table into `raw` as labelled rows.
-    pub(super) fn finish(self, raw: &mut RawArticle) {
+    /// Pushes the table (number `table` of the article) into `raw` as labelled rows.
+    pub(super) fn finish(self, table: u32, raw: &mut RawArticle) {
         let dropped = self.dropped;
-        for text in self.labelled() {
+        for (text, row) in self.labelled(table) {
+            let before = raw.blocks.len();
             raw.push_block(BlockKind::Paragraph, &text);
+            if let Some(b) = raw.blocks.get_mut(before).filter(|b| b.text == text) {
+                b.row = Some(Box::new(row));
+            }
         }
         if dropped > 0 {
             raw.notes.push(dropped_note(dropped));
         }
     }
 
-    /// The text of each body row as a labelled row.
-    pub(super) fn labelled(self) -> Vec<String> {
+    /// The text of each body row as a labelled row, with where its cells are in it (the
+    /// first row holding the headings).
+    pub(super) fn labelled(self, table: u32) -> Vec<(String, Row)> {
         let mut out = Vec::new();
         let mut rows = self
             .rows
@@ -65,16 +70,38 @@ impl Table {
             Vec::new()
         };
         for row in rows {
-            let lines: Vec<String> = row
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| !c.is_empty())
-                .map(|(k, c)| match heading.get(k).filter(|h| !h.is_empty()) {
-                    Some(h) => format!("{h}: {c}"),
-                    None => c.clone(),
-                })
-                .collect();
-            out.push(lines.join("\n"));
+            let mut text = String::new();
+            let mut cells = Vec::with_capacity(row.len());
+            for (k, c) in row.iter().enumerate() {
+                if c.is_empty() {
+                    let at = text.len() as u32;
+                    cells.push((at, at));
+                    continue;
+                }
+                if !text.is_empty() {
+                    text.push('\n');
+                }
+                if let Some(h) = heading.get(k).filter(|h| !h.is_empty()) {
+                    text.push_str(h);
+                    text.push_str(": ");
+                }
+                let at = text.len() as u32;
+                text.push_str(c);
+                cells.push((at, text.len() as u32));
+            }
+            let heads = if out.is_empty() {
+                heading.clone()
+            } else {
+                Vec::new()
+            };
+            out.push((
+                text,
+                Row {
+                    table,
+                    heads,
+                    cells,
+                },
+            ));
         }
         out
     }

@@ -119,3 +119,37 @@ fn ordered_items_keep_their_numbers_and_nested_items_their_indent() {
         ]
     );
 }
+
+#[test]
+fn a_table_is_a_grid_where_it_fits_and_labelled_rows_where_it_does_not() {
+    let md = "# T\n\n| City | Population |\n|---|---|\n| بغداد | 7,000,000 |\n| Basra | 2.5 m |\n";
+    let a = &parse(md.as_bytes(), Format::Markdown, "x.md")
+        .unwrap()
+        .articles[0];
+    let text = render_plain(a, 40, Options::default());
+    let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        lines,
+        [
+            "T",
+            "City  │ Population",
+            "──────┼───────────",
+            "ﺩﺍﺪﻐﺑ │ 7,000,000",
+            "Basra │ 2.5 m",
+        ]
+    );
+    let text = render_plain(a, 16, Options::default());
+    let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        lines,
+        [
+            "T",
+            "City: ﺩﺍﺪﻐﺑ",
+            "Population:",
+            "7,000,000",
+            "City: Basra",
+            "Population: 2.5",
+            "m",
+        ]
+    );
+}

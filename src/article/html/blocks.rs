@@ -38,6 +38,10 @@ pub(super) struct Blocks<'a> {
     pub(super) lists: Vec<Option<u32>>,
     /// The list item being read.
     pub(super) item: Option<Item>,
+    /// The table rows among `out`: (index in `out`, the row), in order.
+    pub(super) rows: Vec<(usize, Box<crate::article::Row>)>,
+    /// How many tables were read.
+    pub(super) tables: u32,
     pub(super) buf: String,
     /// The inline marks over `buf`; links number `links`.
     pub(super) marks: MarkBuf,
@@ -72,6 +76,8 @@ impl Blocks<'_> {
             out: Vec::new(),
             lists: Vec::new(),
             item: None,
+            rows: Vec::new(),
+            tables: 0,
             buf: String::new(),
             marks: MarkBuf::default(),
             links: Vec::new(),
@@ -208,7 +214,9 @@ impl Blocks<'_> {
             }
         }
         self.flush();
-        for text in table.labelled() {
+        self.tables += 1;
+        for (text, row) in table.labelled(self.tables) {
+            self.rows.push((self.out.len(), Box::new(row)));
             self.out
                 .push((BlockKind::Paragraph, text, Vec::new(), None));
         }
