@@ -30,6 +30,7 @@ mod filter;
 mod find;
 mod geometry;
 mod input;
+mod links;
 mod list;
 mod overlays;
 mod reader;
@@ -186,6 +187,10 @@ impl App {
             out: Outbox::default(),
             bg: Background::new(),
         };
+        // The sort order last chosen for this library.
+        if let Some(sort) = app.store.library_sort(app.lib.key()) {
+            app.list.sort = sort;
+        }
         app.refresh_view(None);
         app.recount_unread();
         app
@@ -364,6 +369,11 @@ impl App {
     /// elsewhere (SSH) it copies the address and shows it.
     pub fn set_local(&mut self, local: bool) {
         self.prefs.local = local;
+    }
+
+    /// Whether the front end runs on the reader's machine (see [`Self::set_local`]).
+    pub fn is_local(&self) -> bool {
+        self.prefs.local
     }
 
     /// The reading measure in columns (0: the pane's width).

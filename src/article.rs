@@ -12,12 +12,15 @@ mod feed;
 mod finish;
 mod format;
 mod html;
+mod inline;
 mod json;
 mod lang;
+mod link;
 mod markdown;
 mod newsboat;
 mod place;
 mod sanitize;
+mod table;
 mod txt;
 
 #[cfg(test)]
@@ -35,6 +38,7 @@ pub use lang::{first_strong, is_arabic_letter};
 pub use newsboat::{CacheItem, from_cache};
 
 pub use finish::clean_inline;
+pub use link::{MAX_LINKS, MAX_TARGET_BYTES, safe_target};
 
 use finish::{
     RawArticle, date_warnings, finish_dates, paragraphs_at_blank_lines, split_paragraphs,
@@ -94,6 +98,104 @@ pub struct Block {
     pub kind: BlockKind,
     /// The logical text: sanitized, whitespace-trimmed, `\n` only for hard line breaks.
     pub text: String,
+    /// The inline marks over the text (emphasis, code, links), sorted by where they start.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub marks: Vec<Mark>,
+    /// For a list item: how deep its list is nested and its number in an ordered list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<Item>,
+    /// For a row of a table (its text the labelled row, `Heading: cell` a line): where its
+    /// cells are, so the reader can lay the table out as a grid where it fits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<Box<Row>>,
+}
+
+/// A row of a table, read as a labelled row ([`Block::text`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Row {
+    /// The table's number in the article; the rows of one table are neighbouring blocks.
+    pub table: u32,
+    /// The column headings, on a table's first row only (empty on the others, and for a
+    /// table without a heading row).
+    pub heads: Vec<String>,
+    /// Each cell's text: its byte range in the block's text (empty for an empty cell).
+    pub cells: Vec<(u32, u32)>,
+}
+
+/// Where a list item stands in its list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Item {
+    /// 1 for an item of a list at the top, 2 for one of a list inside an item, and so on.
+    pub depth: u8,
+    /// Its number in an ordered list; `None` in a list of bullets.
+    pub number: Option<u32>,
+}
+
+/// Lists nested deeper than this are drawn as deep as this.
+pub const MAX_LIST_DEPTH: u8 = 8;
+
+impl Block {
+    /// A block of `kind` with `text` and no marks.
+    pub fn new(kind: BlockKind, text: String) -> Self {
+        Self {
+            kind,
+            text,
+            marks: Vec::new(),
+            item: None,
+            row: None,
+        }
+    }
+
+    /// The link (its number in [`Article::links`]) at byte `at` of the text, if any.
+    pub fn link_at(&self, at: usize) -> Option<usize> {
+        self.marks.iter().find_map(|m| match m.style {
+            Style::Link(n) if m.range().contains(&at) => Some(n as usize),
+            _ => None,
+        })
+    }
+}
+
+/// What an inline mark makes of its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Style {
+    /// Strong emphasis (bold).
+    Strong,
+    /// Emphasis (italic).
+    Emphasis,
+    /// Code or other machine text.
+    Code,
+    /// A link: its number in [`Article::links`].
+    Link(u32),
+}
+
+/// A range of a block's text and what it is: emphasised, code, a link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Mark {
+    /// The first byte of the text it covers.
+    pub start: u32,
+    /// The byte after the last it covers.
+    pub end: u32,
+    /// What it makes of the text.
+    pub style: Style,
+}
+
+impl Mark {
+    /// The bytes of the block's text it covers.
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// A link of an article: the text it is on and where it leads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Link {
+    /// The text it is on, on one line (an image's alt text, or its address, when it has none).
+    pub text: String,
+    /// Where it leads: an `http`, `https` or `mailto` address, resolved against the article's
+    /// own address, percent-encoded printable ASCII, at most [`MAX_TARGET_BYTES`] long (see
+    /// [`safe_target`]).
+    pub target: String,
 }
 
 /// A loaded article.
@@ -120,6 +222,8 @@ pub struct Article {
     pub tags: Vec<String>,
     /// The body, in order.
     pub blocks: Vec<Block>,
+    /// The links of the body, in order (the blocks' [`Style::Link`] marks number them).
+    pub links: Vec<Link>,
     /// Whether the store it came from marks it unread (newsboat's own flag); `None` for the
     /// formats that keep no such mark.
     pub unread: Option<bool>,

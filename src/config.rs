@@ -24,6 +24,10 @@ pub const DEFAULT_CONFIG: &str = include_str!("../assets/config.toml");
 
 /// Settings from the config file.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "each is an independent on/off setting of the file"
+)]
 pub struct Config {
     /// Who reorders bidi text; without it, the terminal decides (see [`crate::terminal`]).
     pub bidi: Option<BidiMode>,
@@ -35,6 +39,8 @@ pub struct Config {
     pub measure: u16,
     /// Whether `y` copies to the clipboard through the terminal (OSC 52).
     pub clipboard: bool,
+    /// Whether links are sent as terminal hyperlinks (OSC 8) to terminals that take them.
+    pub hyperlinks: bool,
     /// Folders opened when qari is started without paths (empty: the sample library).
     pub library: Vec<PathBuf>,
     /// The keys bound to each action, from `[keys]`.
@@ -46,6 +52,10 @@ pub struct Config {
 /// The settings as the file spells them, before the keymap is built.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "each is an independent on/off setting of the file"
+)]
 struct File {
     #[serde(default)]
     bidi: Option<BidiMode>,
@@ -53,6 +63,7 @@ struct File {
     mouse: bool,
     measure: u16,
     clipboard: bool,
+    hyperlinks: bool,
     #[serde(default)]
     library: Vec<PathBuf>,
     /// Action name → the keys bound to it.
@@ -217,6 +228,7 @@ impl Config {
             mouse: file.mouse,
             measure: file.measure,
             clipboard: file.clipboard,
+            hyperlinks: file.hyperlinks,
             library: file.library,
             keys: Keymap::from_table(&file.keys)?,
             theme: file.theme,

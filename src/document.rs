@@ -1,9 +1,15 @@
 //! A whole article laid out: title, dates, byline, then each block, with blank lines between
 //! blocks, list markers and quote margins on the side where the line starts.
 
+mod grid;
+mod logical;
+
+pub use grid::GridPart;
+pub use logical::write_logical;
+
 use crate::article::{Article, ArticleDate, BlockKind, Place};
 use crate::layout::{BidiMode, Cursor, LineRef, Options, Prepared, Scratch, VisualLine};
-use crate::text::Direction;
+use crate::text::{Direction, str_width};
 
 pub mod place;
 
@@ -22,6 +28,8 @@ pub enum LineKind {
     Quote,
     /// A list item.
     ListItem,
+    /// The headings of a table drawn as a grid.
+    TableHead,
     /// The space between blocks.
     Blank,
 }
@@ -40,9 +48,36 @@ pub struct DocLine {
     /// Columns reserved on the side where the line starts (quote margin, list marker).
     pub lead: usize,
     /// The list marker or quote bar drawn in the lead, if any.
-    pub marker: Option<&'static str>,
+    pub marker: Option<Marker>,
     /// The arena of the article it comes from.
     chunk: u32,
+    /// For a line of a table drawn as a grid: the table (among the prepared ones) and which
+    /// of its lines.
+    pub grid: Option<(u32, GridPart)>,
+}
+
+/// What is drawn in a line's lead, on the side where the line starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Marker {
+    /// A quotation's bar.
+    Bar,
+    /// A list item's bullet.
+    Bullet,
+    /// An ordered list item's number.
+    Number(u32),
+}
+
+impl Marker {
+    /// What it draws: `┃`, `•`, or the number with its full stop after it (`3.`; on the
+    /// left of the number, where a right-to-left line reads it last: `.3`).
+    pub fn text(self, rtl: bool) -> std::borrow::Cow<'static, str> {
+        match self {
+            Self::Bar => "┃".into(),
+            Self::Bullet => "•".into(),
+            Self::Number(n) if rtl => format!(".{n}").into(),
+            Self::Number(n) => format!("{n}.").into(),
+        }
+    }
 }
 
 /// An article with the work that does not depend on the width done for every block (see
@@ -66,6 +101,13 @@ pub struct PreparedArticle {
     body_bytes: usize,
     /// Whether every block of the article is prepared (see [`Self::first_part`]).
     whole: bool,
+    /// The list items among the prepared blocks: (block number in the article, its place in
+    /// its list), in order.
+    items: Vec<(usize, crate::article::Item)>,
+    /// The tables among the prepared blocks, measured to be drawn as grids where they fit.
+    grids: Vec<grid::Grid>,
+    /// How the text was prepared (the grids' cells are laid out with it as they are drawn).
+    opts: Options,
 }
 
 /// The text of a chunk of an article is prepared in one arena up to about this size.
@@ -77,7 +119,7 @@ fn tag(kind: LineKind) -> u8 {
         LineKind::Title => 0,
         LineKind::Meta => 1,
         LineKind::Heading(n) => 1 + n.clamp(1, 6),
-        LineKind::Paragraph | LineKind::Blank => 8,
+        LineKind::Paragraph | LineKind::Blank | LineKind::TableHead => 8,
         LineKind::Quote => 9,
         LineKind::ListItem => 10,
     }
@@ -207,6 +249,11 @@ impl PreparedArticle {
         } else {
             (0..n).map(prepare_chunk).collect()
         };
+        let items = body
+            .iter()
+            .enumerate()
+            .filter_map(|(k, b)| Some((range.start + k, b.item?)))
+            .collect();
         Self {
             direction: article.direction,
             head: head.len(),
@@ -214,6 +261,9 @@ impl PreparedArticle {
             chunks,
             body_bytes,
             whole,
+            items,
+            grids: grid::grids(article, range, opts),
+            opts,
         }
     }
 
@@ -265,6 +315,8 @@ impl PreparedArticle {
         let mut n = 0;
         let mut cur = Cursor::default();
         let mut base = 0;
+        // The grid the block being walked is a row of, when it is drawn as one.
+        let mut in_grid = false;
         for para in 0..p.paragraphs() {
             let info = p.paragraph(para);
             if info.starts_block {
@@ -279,8 +331,15 @@ impl PreparedArticle {
                     Place::Block(self.first_body + block - self.head)
                 };
                 kind = kind_of(info.tag);
-                if let Place::Block(_) = origin {
-                    emit(blank(origin, k, self.direction));
+                in_grid = false;
+                if let Place::Block(b) = origin {
+                    match self.grid_at(b, width) {
+                        Some(g) => {
+                            in_grid = true;
+                            self.grid_lines(g, b, k, width, emit);
+                        }
+                        None => emit(blank(origin, k, self.direction)),
+                    }
                 }
                 n = 0;
                 base = 0;
@@ -288,9 +347,15 @@ impl PreparedArticle {
             if info.empty {
                 continue;
             }
-            let (lead, marker) = match kind {
-                LineKind::Quote => (2, Some(place::QUOTE_BAR)),
-                LineKind::ListItem => (2, Some(place::LIST_MARK)),
+            if in_grid {
+                // The row is drawn by its grid: its text is walked past, not drawn.
+                base += p.wrap_paragraph(para, usize::MAX, &mut cur, base, &mut |_| {}) + 1;
+                continue;
+            }
+            let (lead, marker) = match (kind, origin) {
+                (LineKind::Quote, _) => (2, Some(Marker::Bar)),
+                (LineKind::ListItem, Place::Block(b)) => self.item_lead(b, width),
+                (LineKind::ListItem, _) => (2, Some(Marker::Bullet)),
                 _ => (0, None),
             };
             let max = if width == 0 {
@@ -311,10 +376,80 @@ impl PreparedArticle {
                     lead,
                     marker,
                     chunk: k as u32,
+                    grid: None,
                 });
             });
             base += len + 1;
         }
+    }
+
+    /// The grid (by number) that block `b` is a row of, if it fits `width`.
+    fn grid_at(&self, b: usize, width: usize) -> Option<usize> {
+        let g = self.grids.iter().position(|g| g.rows.contains(&b))?;
+        self.grids[g].fits(width).then_some(g)
+    }
+
+    /// The lines of grid `g` for its row `b`: before the first row a blank line, the
+    /// headings and their rule; then the row.
+    fn grid_lines(
+        &self,
+        g: usize,
+        b: usize,
+        chunk: usize,
+        width: usize,
+        emit: &mut impl FnMut(DocLine),
+    ) {
+        let grid = &self.grids[g];
+        let rtl = self.direction == Direction::Rtl;
+        let line = |kind, part, src: std::ops::Range<usize>| {
+            let mut line = LineRef::default();
+            line.rtl = rtl;
+            line.width = grid.total;
+            line.src = src;
+            // A right-to-left table stands at the right edge.
+            if rtl {
+                line.offset = width.saturating_sub(grid.total);
+            }
+            DocLine {
+                kind,
+                origin: Place::Block(b),
+                line,
+                lead: 0,
+                marker: None,
+                chunk: chunk as u32,
+                grid: Some((g as u32, part)),
+            }
+        };
+        if b == grid.rows.start {
+            emit(blank(Place::Block(b), chunk, self.direction));
+            if grid.has_heads() {
+                emit(line(LineKind::TableHead, GridPart::Head, 0..0));
+                emit(line(LineKind::Meta, GridPart::Rule, 0..0));
+            }
+        }
+        emit(line(LineKind::Paragraph, GridPart::Row, 0..grid.len_of(b)));
+    }
+
+    /// A list item's lead and marker: two columns of indent for each list it is nested in
+    /// (at most half of what `width` leaves; 0 is no limit), then its bullet or number and a
+    /// space.
+    fn item_lead(&self, block: usize, width: usize) -> (usize, Option<Marker>) {
+        let item = self
+            .items
+            .binary_search_by_key(&block, |&(b, _)| b)
+            .ok()
+            .map(|i| self.items[i].1);
+        let marker = match item.and_then(|i| i.number) {
+            Some(n) => Marker::Number(n),
+            None => Marker::Bullet,
+        };
+        let depth = item.map_or(1, |i| usize::from(i.depth.max(1)));
+        let w = str_width(&marker.text(false));
+        let mut indent = 2 * (depth - 1);
+        if width > 0 {
+            indent = indent.min(width.saturating_sub(w + 1) / 2);
+        }
+        (indent + w + 1, Some(marker))
     }
 
     /// Calls `f` with each line of the article at `width`, in order, without keeping them.
@@ -326,6 +461,14 @@ impl PreparedArticle {
 
     /// The cells of `line` (a line this article laid out).
     pub fn visual(&self, line: &DocLine) -> VisualLine {
+        if let (Some((g, part)), Place::Block(b)) = (line.grid, line.origin)
+            && let Some(grid) = self.grids.get(g as usize)
+        {
+            let mut v = grid.visual(part, b, self.direction, self.opts);
+            v.src = line.line.src.clone();
+            v.offset = line.line.offset;
+            return v;
+        }
         if let Some((_, prepared)) = self.chunks.get(line.chunk as usize) {
             prepared.visual(&line.line)
         } else {
@@ -384,6 +527,7 @@ fn blank(origin: Place, chunk: usize, dir: Direction) -> DocLine {
         lead: 0,
         marker: None,
         chunk: chunk as u32,
+        grid: None,
     }
 }
 

@@ -103,6 +103,8 @@ actions! {
     Narrower: "narrower", "narrower", "narrower reading measure";
     /// The outline of the article's headings, to jump to one.
     Outline: "outline", "outline", "outline: jump to a heading";
+    /// The numbered list of the article's links, to open or copy one.
+    Links: "links", "links", "links: open one (over SSH: copy it)";
     /// Select whole paragraphs (then j/k extend, `y` copies, Esc cancels).
     Select: "select", "select", "select paragraphs (j/k, y copies)";
     /// Copy the selection, else the article's address.

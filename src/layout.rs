@@ -195,6 +195,24 @@ impl VisualLine {
         }
     }
 
+    /// A line of the one-column characters of `s`, one cell each, from no source text
+    /// (padding, rules, separators).
+    pub fn filler(s: &str) -> Self {
+        let mut line = Self::default();
+        for c in s.chars() {
+            let start = line.text.len() as u32;
+            line.text.push(c);
+            line.cells.push(Cell {
+                text: start..line.text.len() as u32,
+                width: 1,
+                level: 0,
+                src: 0..0,
+            });
+        }
+        line.width = line.cells.len();
+        line
+    }
+
     /// A line of one cell, "…", that comes from no source text.
     pub fn ellipsis() -> Self {
         Self {

@@ -7,12 +7,15 @@
 //! - [`article`]: the bytes of one stored file (txt, Markdown, HTML, JSON, JSONL, RSS/Atom,
 //!   CSV/TSV; newsboat's cache items as the library hands them over) to
 //!   [`article::Article`]s, in whatever encoding they came, with dates parsed and every control
-//!   character made harmless; [`article::Place`]: a place in an article.
+//!   character made harmless, inline marks (emphasis, code, links) kept over the text and
+//!   every link target checked ([`article::safe_target`]); [`article::Place`]: a place in an
+//!   article.
 //! - [`layout`]: pure, on [`text`] alone; the bidi layout engine, one block of logical text and
 //!   a width to visual lines of cells that keep their source byte ranges.
 //! - [`document`]: a whole [`article::Article`] laid out with [`layout`]: title, dates,
-//!   blocks, list markers and quote margins; [`document::place`]: where a line goes on its
-//!   row in every bidi mode, the one rule of the reader, `render` and `render --plain`.
+//!   blocks, list markers (numbers, nesting) and quote margins; [`document::place`]: where a
+//!   line goes on its row in every bidi mode, the one rule of the reader, `render` and
+//!   `render --plain`; the text in logical order for pipes ([`document::write_logical`]).
 //! - [`library`]: the catalog of a folder tree (or the embedded sample library): safe reads,
 //!   walking, newsboat's cache (read-only), sort, filter.
 //! - [`escape`]: the one sanitizer for names, paths and log fields from outside (one line,
@@ -29,7 +32,9 @@
 //!   via [`store::Shelf`]), the full-text index that `qari index` and `qari search` use.
 //! - [`app`]: the reader's state and actions, fed [`app::Input`]s; no drawing, no terminal;
 //!   long work (searches, preparing a long article) on workers that wake the front end.
-//! - [`ui`]: draws the app into a ratatui buffer, never changing it.
+//! - [`ui`]: draws the app into a ratatui buffer, never changing it; links go out as
+//!   terminal hyperlinks (OSC 8) inside their cells, where the theme says the terminal takes
+//!   them.
 //! - [`screen`]: drives a ratatui terminal for any backend, scrolling with the terminal's
 //!   scroll regions so a one-line scroll sends one line.
 //! - [`frontend`]: what the front ends share: the settings from flags, environment and

@@ -145,6 +145,8 @@ struct Item {
 #[derive(Debug, Clone, Default)]
 pub struct Library {
     name: String,
+    /// What tells this library from others: its canonical paths, or the sample's name.
+    key: String,
     sources: Vec<SourceFile>,
     items: Vec<Item>,
     problems: Vec<Problem>,
@@ -214,7 +216,9 @@ impl Library {
                 })
             })
             .collect();
-        Self::catalogue("sample library".to_owned(), sources)
+        let mut lib = Self::catalogue("sample library".to_owned(), sources);
+        "embedded sample".clone_into(&mut lib.key);
+        lib
     }
 
     /// Loads every article under `paths` (files, or folders walked recursively; files of
@@ -293,6 +297,14 @@ impl Library {
             _ => format!("{} paths", paths.len()),
         };
         let mut lib = Self::catalogue(name, sources);
+        lib.key = paths
+            .iter()
+            .map(|p| {
+                let p = p.canonicalize().unwrap_or_else(|_| p.clone());
+                crate::escape::path(&p)
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
         problems.append(&mut lib.problems);
         lib.problems = problems;
         lib
@@ -310,6 +322,12 @@ impl Library {
     /// The library's name for the header.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// What tells this library from others (its settings are remembered by it): the
+    /// canonical paths it was opened on, one a line, or `embedded sample` for the sample.
+    pub fn key(&self) -> &str {
+        &self.key
     }
 
     /// Number of articles.

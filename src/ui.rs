@@ -20,6 +20,7 @@ use crate::keymap::Action;
 use crate::layout::{Options, VisualLine, lay_out};
 use crate::text::str_width;
 
+mod links;
 mod overlays;
 mod sgr;
 mod status;
@@ -66,6 +67,9 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if app.outline().is_some() {
         outline(app, theme, area, buf);
     }
+    if app.link_list().is_some() {
+        links::link_list(app, theme, area, buf);
+    }
 }
 
 fn too_small(area: Rect, buf: &mut Buffer) {
@@ -99,13 +103,19 @@ fn header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if app.unread_only() {
         text.push_str(" · unread only");
     }
+    buf.set_style(area, theme.bar);
+    let style = theme.bar.add_modifier(Modifier::BOLD);
     if let Some(r) = app.reader().filter(|_| app.focus() == Focus::Reader) {
         // What the article is first: its address (`o` opens it, `y` copies it), source,
         // reading time and tags; then the library.
         let words = app.library().entry(r.index).words;
-        text = format!("{}{}", article_facts(&r.article, words), text.trim_start());
+        let facts = article_facts(&r.article, words);
+        if r.article.direction == Direction::Rtl {
+            rtl_header(app, &facts, &text, area, buf, style);
+            return;
+        }
+        text = format!("{facts}{}", text.trim_start());
     }
-    buf.set_style(area, theme.bar);
     // Names and addresses may be Arabic: laid out by the engine as one left-to-right line,
     // cut with an ellipsis.
     let line = title_line(
@@ -117,24 +127,51 @@ fn header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             ..app.options()
         },
     );
-    let style = theme.bar.add_modifier(Modifier::BOLD);
     put_line(buf, area.x, area.y, area.width, &line, |_| style);
 }
 
+/// The header of a right-to-left article: its facts laid out right to left from the right
+/// edge (address, source, reading time, tags, read from the right), the library's line on
+/// the left in what room is left.
+fn rtl_header(app: &App, facts: &str, library: &str, area: Rect, buf: &mut Buffer, style: Style) {
+    let facts = facts.trim().trim_end_matches('·').trim_end();
+    let width = usize::from(area.width.saturating_sub(1));
+    let line = title_line(
+        facts,
+        Direction::Rtl,
+        width,
+        Options {
+            base: crate::layout::BaseDir::Rtl,
+            ..app.options()
+        },
+    );
+    put_line(buf, area.x, area.y, area.width, &line, |_| style);
+    let room = width.saturating_sub(line.width + 3);
+    if room >= 8 {
+        let lib = crate::app::fit(library.trim(), room);
+        put_str(buf, area.x + 1, area.y, &lib, room, style);
+    }
+}
+
 /// The facts of an article for the header: address, source, reading time (its catalogue's
-/// word count at 200 words a minute, never counted again per frame), tags.
+/// word count at 200 words a minute, never counted again per frame), tags. Each is an
+/// isolate (never drawn), so that it reads in its own direction whichever way the line runs:
+/// the address and the reading time left to right, the source and the tags by their letters.
 fn article_facts(a: &crate::article::Article, words: usize) -> String {
+    const LRI: char = '\u{2066}';
+    const FSI: char = '\u{2068}';
+    const PDI: char = '\u{2069}';
     let mut s = String::from(" ");
     if let Some(url) = &a.url {
-        let _ = write!(s, "{url} · ");
+        let _ = write!(s, "{LRI}{url}{PDI} · ");
     }
     if let Some(src) = &a.source {
-        let _ = write!(s, "{src} · ");
+        let _ = write!(s, "{FSI}{src}{PDI} · ");
     }
     let minutes = words.div_ceil(200).max(1);
-    let _ = write!(s, "{minutes} min · ");
+    let _ = write!(s, "{LRI}{minutes} min{PDI} · ");
     for t in a.tags.iter().take(8) {
-        let _ = write!(s, "#{t} ");
+        let _ = write!(s, "{FSI}#{t}{PDI} ");
     }
     if !a.tags.is_empty() {
         s.push_str("· ");
@@ -426,6 +463,7 @@ fn draw_reader(app: &App, theme: &Theme, pane: Rect, text: Rect, buf: &mut Buffe
             LineKind::Meta => theme.meta,
             LineKind::Heading(level) => heading_style(theme, level),
             LineKind::Quote => theme.quote,
+            LineKind::TableHead => Style::new().add_modifier(Modifier::BOLD),
             _ => Style::new(),
         };
         let base = match (&selected, line.origin) {
@@ -452,7 +490,7 @@ fn draw_reader(app: &App, theme: &Theme, pane: Rect, text: Rect, buf: &mut Buffe
             } else {
                 theme.meta
             };
-            put_str(buf, x, y, m, str_width(m), st);
+            put_str(buf, x, y, &m, str_width(&m), st);
         }
         let x = text.x + u16::try_from(placed.text_at).unwrap_or(0);
         if placed.controls_before
@@ -478,14 +516,22 @@ fn draw_reader(app: &App, theme: &Theme, pane: Rect, text: Rect, buf: &mut Buffe
                 )
             })
             .collect();
+        let marks: &[crate::article::Mark] = match line.origin {
+            Place::Block(b) => r.article.blocks.get(b).map_or(&[], |b| &b.marks),
+            _ => &[],
+        };
         let room = text.width.saturating_sub(x - text.x);
         put_line(buf, x, y, room, &visual, |cell| {
+            let base = base.add_modifier(links::marked(marks, &cell.src).0);
             match matches.iter().find(|(_, m)| overlaps(m, &cell.src)) {
                 Some((true, _)) => base.patch(theme.current),
                 Some((false, _)) => base.patch(theme.matched),
                 None => base,
             }
         });
+        if theme.hyperlinks && !marks.is_empty() {
+            links::hyperlinks(buf, (x, y), room, &visual, marks, &r.article.links);
+        }
     }
 }
 

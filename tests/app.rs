@@ -725,6 +725,14 @@ fn a_full_disk_leaves_the_reader_working_and_says_so_in_one_line() {
                 path: "/data/library.db".into(),
             })
         }
+        fn setting(&self, name: &str) -> Option<String> {
+            qari::store::ReadingStore::setting(&self.0, name)
+        }
+        fn set_setting(&mut self, _: &str, _: &str) -> qari::store::Result<()> {
+            Err(qari::store::StoreError::DiskFull {
+                path: "/data/library.db".into(),
+            })
+        }
     }
     let store = Store::new(Box::new(Full(qari::store::MemoryStore::new())), None);
     let mut a = app_with(store, 100, 30);

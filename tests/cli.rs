@@ -627,3 +627,54 @@ fn without_a_configured_library_the_sample_opens() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `render --logical`: the seed's text as stored (logical order, no presentation forms, no
+/// padding, no terminal sequence), the same bytes the article holds; `--plain` lines too.
+#[test]
+fn render_logical_prints_the_stored_text_for_pipes() {
+    let seed = format!(
+        "{}/assets/articles/000_c76da13a58358bbb.txt",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = qari()
+        .args(["render", "--logical", &seed])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let article = qari::article::parse(
+        &std::fs::read(&seed).unwrap(),
+        qari::article::Format::Txt,
+        "seed.txt",
+    )
+    .unwrap()
+    .articles
+    .remove(0);
+    assert!(text.starts_with(&format!("{}\n", article.title)), "{text}");
+    for b in &article.blocks {
+        assert!(text.contains(&b.text), "{:?} is not in the output", b.text);
+    }
+    assert!(
+        !text
+            .chars()
+            .any(|c| matches!(u32::from(c), 0xFB50..=0xFDFF | 0xFE70..=0xFEFF)),
+        "no presentation form"
+    );
+    assert!(!text.contains('\x1b'));
+    assert!(text.lines().all(|l| !l.starts_with(' ')), "no padding");
+    let shaped = "\u{FE91}\u{FEF4}\u{FE96}\n";
+    let out = qari()
+        .args(["render", "--logical", "--plain"])
+        .write_stdin(shaped)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "بيت\n");
+    let out = qari()
+        .args(["render", "--logical", "--width", "40", &seed])
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "a width means nothing in logical order"
+    );
+}

@@ -37,6 +37,14 @@ fn piece() -> impl Strategy<Value = String> {
             "<script>", "&amp;", "&#27;", "&#x9b;", "<!--", "-->", "{", "}", "[", "]", "\"",
             ":", ",", "\\u001b", "\\u009b", "\\u202e",
         ]).prop_map(str::to_owned),
+        2 => proptest::sample::select(vec![
+            "[x](javascript:alert(1))", "[y](https://a.example/\u{1b}]8;;z\u{7})", "[r](../r)",
+            "[m](mailto:a@b.c)", "<a href=\"/rel\">", "<a href=\"https://x.example/a b\">",
+            "<a href=\"\u{1b}]8;;x\u{1b}\\\">", "</a>", "<b>", "</b>", "<i>", "</i>", "<code>",
+            "*", "_", "![alt](i.png)", "<img alt=\"pic\">", "[^1]", "[^1]: note\n",
+            "| a | b |\n|---|---|\n| c | d |\n", "<table><tr><td>", "</td><td>", "</td></tr>",
+            "</table>", "<ol start=\"9\"><li>", "</li></ol>", "3. ", "   - ",
+        ]).prop_map(str::to_owned),
     ]
 }
 
@@ -173,6 +181,25 @@ proptest! {
         for a in &loaded.articles {
             for (what, s, multiline) in every_text(a) {
                 prop_assert!(control_in(s, multiline).is_none(), "{} {:?} of {:?}", what, s, format);
+            }
+            // Marks fit their text; links are numbered within the article and safe to send.
+            for b in &a.blocks {
+                for m in &b.marks {
+                    prop_assert!(m.start < m.end && b.text.get(m.range()).is_some(), "{:?} over {:?}", m, b.text);
+                    if let qari::article::Style::Link(n) = m.style {
+                        prop_assert!((n as usize) < a.links.len(), "link {} of {}", n, a.links.len());
+                    }
+                }
+            }
+            for l in &a.links {
+                let t = &l.target;
+                prop_assert!(t.len() <= qari::article::MAX_TARGET_BYTES);
+                prop_assert!(t.bytes().all(|c| c.is_ascii_graphic()), "{:?}", t);
+                prop_assert!(
+                    t.starts_with("http://") || t.starts_with("https://") || t.starts_with("mailto:"),
+                    "{:?}", t
+                );
+                prop_assert!(control_in(&l.text, false).is_none(), "{:?}", l.text);
             }
             let prepared = PreparedArticle::new(a, opts);
             for &w in &widths {

@@ -232,27 +232,36 @@ fn keygen(path: &Path) {
 }
 
 fn start(extra: &[&str]) -> Server {
-    start_from(extra, None)
+    start_from(extra, None, &[])
 }
 
 /// A server started with no library on its command line, its config file saying `config`
 /// and naming the library.
 fn start_configured(config: &str) -> Server {
-    start_from(&[], Some(config))
+    start_from(&[], Some(config), &[])
 }
 
-fn start_from(extra: &[&str], config: Option<&str>) -> Server {
-    start_with(extra, config, &[SEED, "0100.txt", "0024.txt"])
+/// A server on the seed and two more articles (and `written`, name and text, besides).
+fn start_from(extra: &[&str], config: Option<&str>, written: &[(&str, &str)]) -> Server {
+    start_with(extra, config, &[SEED, "0100.txt", "0024.txt"], written)
 }
 
-/// A server on a library of these files of the sample library.
-fn start_with(extra: &[&str], config: Option<&str>, files: &[&str]) -> Server {
+/// A server on a library of these files of the sample library, and `written` besides.
+fn start_with(
+    extra: &[&str],
+    config: Option<&str>,
+    files: &[&str],
+    written: &[(&str, &str)],
+) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let lib = dir.path().join("library");
     std::fs::create_dir(&lib).unwrap();
     let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/articles");
     for f in files {
         std::fs::copy(assets.join(f), lib.join(f)).unwrap();
+    }
+    for (name, text) in written {
+        std::fs::write(lib.join(name), text).unwrap();
     }
     keygen(&dir.path().join("client"));
     keygen(&dir.path().join("stranger"));
@@ -394,7 +403,7 @@ fn twenty_sessions_of_one_key_quitting_at_once_keep_all_twenty_bookmarks() {
     }
     let files: Vec<String> = (1..=20).map(|n| format!("{n:04}.txt")).collect();
     let names: Vec<&str> = files.iter().map(String::as_str).collect();
-    let s = start_with(&[], None, &names);
+    let s = start_with(&[], None, &names, &[]);
     let mut readers: Vec<pty::Term> = (0..20).map(|_| s.reader(80, 24)).collect();
     for t in &mut readers {
         assert!(t.wait_for("20 articles", WAIT), "{}", t.screen());
@@ -973,4 +982,46 @@ fn without_mouse_the_wheel_is_not_captured_over_ssh() {
     let raw = t.raw_text();
     assert!(!raw.contains("\x1b[?1000h"), "no mouse capture asked for");
     assert!(!raw.contains("\x1b[?1000l"));
+}
+
+/// Over SSH a link is an OSC 8 hyperlink for a client terminal that takes them (none for
+/// `TERM=linux`), and Enter in the link list copies the link to the client's clipboard.
+#[test]
+fn links_over_ssh_are_hyperlinks_and_the_list_copies_them() {
+    if !have_ssh() {
+        return;
+    }
+    let article = "---\ntitle: Linked\ndate: 2030-01-01\n---\n\nRead [the report](https://news.example/report) today.\n";
+    let s = start_from(&[], None, &[("linked.md", article)]);
+    let mut t = client_in(&s, "xterm-256color", &[], &[]);
+    assert!(t.wait_for("4 articles", WAIT), "{}", t.screen());
+    t.send(b"\r");
+    assert!(t.wait_for("Read the report today.", WAIT), "{}", t.screen());
+    t.send(b"L");
+    assert!(t.wait_for("Enter copies", WAIT), "{}", t.screen());
+    t.send(b"\r");
+    assert!(t.wait_for("copied link 1", WAIT), "{}", t.screen());
+    t.send(b"q");
+    assert_eq!(t.wait_exit(WAIT), Some(0));
+    let raw = t.raw_text();
+    assert!(
+        raw.contains("\x1b]8;id=qari-0;https://news.example/report\x1b\\t\x1b]8;;\x1b\\"),
+        "{raw:?}"
+    );
+    let copied = raw.find("\x1b]52;c;").expect("an OSC 52 write");
+    let payload = raw
+        .get(copied + 7..)
+        .and_then(|r| r.split("\x1b\\").next())
+        .unwrap();
+    assert_eq!(
+        payload, "aHR0cHM6Ly9uZXdzLmV4YW1wbGUvcmVwb3J0",
+        "the target, base64"
+    );
+    let mut t = client_in(&s, "linux", &[], &[]);
+    assert!(t.wait_for("4 articles", WAIT), "{}", t.screen());
+    t.send(b"\r");
+    assert!(t.wait_for("Read the report today.", WAIT), "{}", t.screen());
+    t.send(b"q");
+    assert_eq!(t.wait_exit(WAIT), Some(0));
+    assert!(!t.raw_text().contains("\x1b]8;"));
 }

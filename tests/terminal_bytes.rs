@@ -105,3 +105,68 @@ fn a_copy_is_an_osc_52_write_of_the_logical_text() {
     );
     assert_eq!(raw.matches("\x1b]52;").count(), 1, "written once");
 }
+
+/// A library of one Markdown article with two neighbouring links.
+fn linked_library() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("links.md"),
+        "---\ntitle: Links\nurl: https://paper.example/a/b\n---\n\n\
+         Reported by [CNN](https://cnn.com) [BBC News](../bbc) and more.\n",
+    )
+    .unwrap();
+    dir
+}
+
+/// A link's cells go out as OSC 8 hyperlinks, each cell opening and closing its link (so a
+/// partial redraw leaves no link open), and the screen shows the text in its columns; not to
+/// the Linux console, and not when the config turns them off.
+#[test]
+fn links_are_sent_as_osc_8_hyperlinks_where_the_terminal_takes_them() {
+    let lib = linked_library();
+    let mut t = pty::Term::spawn(qari(lib.path(), "xterm-256color"), 80, 24);
+    assert!(t.wait_for("1 article", WAIT), "{}", t.screen());
+    t.send(b"\r");
+    assert!(
+        t.wait_for("Reported by CNN · BBC News and more.", WAIT),
+        "{}",
+        t.screen()
+    );
+    t.send(b"q");
+    assert_eq!(t.wait_exit(WAIT), Some(0));
+    let raw = t.raw_text();
+    for (id, target, letter) in [
+        (0, "https://cnn.com", 'C'),
+        (1, "https://paper.example/bbc", 'B'),
+        (1, "https://paper.example/bbc", ' '),
+    ] {
+        let cell = format!("\x1b]8;id=qari-{id};{target}\x1b\\{letter}\x1b]8;;\x1b\\");
+        assert!(raw.contains(&cell), "{cell:?} in {raw:?}");
+    }
+    assert_eq!(
+        raw.matches("\x1b]8;id=").count(),
+        raw.matches("\x1b]8;;\x1b\\").count(),
+        "every link opened is closed"
+    );
+    assert_eq!(
+        raw.matches("\x1b]8;id=qari-0;").count(),
+        3,
+        "one per cell of CNN"
+    );
+
+    for (term, config) in [("linux", ""), ("xterm-256color", "hyperlinks = false\n")] {
+        let lib = linked_library();
+        std::fs::write(lib.path().join("config.toml"), config).unwrap();
+        let mut t = pty::Term::spawn(qari(lib.path(), term), 80, 24);
+        assert!(t.wait_for("1 article", WAIT), "{}", t.screen());
+        t.send(b"\r");
+        assert!(
+            t.wait_for("Reported by CNN · BBC News", WAIT),
+            "{}",
+            t.screen()
+        );
+        t.send(b"q");
+        assert_eq!(t.wait_exit(WAIT), Some(0));
+        assert!(!t.raw_text().contains("\x1b]8;"), "{term} {config:?}");
+    }
+}

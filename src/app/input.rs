@@ -109,6 +109,7 @@ impl App {
             // A key bound to nothing closes the help or the outline (and does nothing else).
             None if self.overlay.help => self.overlay.help = false,
             None if self.overlay.outline.is_some() => self.overlay.outline = None,
+            None if self.overlay.links.is_some() => self.overlay.links = None,
             None => {}
         }
     }
@@ -129,6 +130,10 @@ impl App {
             self.outline_action(action);
             return;
         }
+        if self.overlay.links.is_some() {
+            self.links_action(action);
+            return;
+        }
         let in_reader = self.focus == Focus::Reader && self.reader.is_some();
         if in_reader && self.selecting(action) {
             return;
@@ -143,6 +148,7 @@ impl App {
             Action::Suspend => self.out.suspend = true,
             Action::CycleSort => {
                 self.list.sort = self.list.sort.next();
+                self.store.set_library_sort(self.lib.key(), self.list.sort);
                 if self.searching() {
                     self.clear_search();
                 }
@@ -198,6 +204,7 @@ impl App {
             Action::Top => self.move_selection(isize::MIN / 2),
             Action::Bottom => self.move_selection(isize::MAX / 2),
             Action::Outline => self.open_outline(in_reader),
+            Action::Links => self.open_links(in_reader),
             Action::Select => self.start_selection(in_reader),
             Action::Copy => self.copy_address(),
             Action::OpenAddress => self.open_address(),

@@ -18,6 +18,8 @@ pub(super) struct Overlays {
     pub(super) help_top: usize,
     /// The outline's selected heading, while it is shown.
     pub(super) outline: Option<usize>,
+    /// The selected link of the link list, while it is shown.
+    pub(super) links: Option<usize>,
     /// Asking whether to mark this many articles read (`A`): `y` does.
     pub(super) confirm: Option<usize>,
 }

@@ -1,9 +1,11 @@
 //! Finishing what a format parser found: every field sanitized and completed, huge blocks
 //! split, warnings for missing or unreadable dates.
 
+use super::inline::{sanitize_marked, separate_links, slice_marks, trim_marked};
 use super::{
-    Article, ArticleDate, Block, BlockKind, Direction, Lang, MAX_BLOCK_BYTES, TextEncoding,
-    direction_of, guess_lang, lang_from_code, parse_date, sanitize,
+    Article, ArticleDate, Block, BlockKind, Direction, Lang, Link, MAX_BLOCK_BYTES, MAX_LINKS,
+    Mark, Style, TextEncoding, direction_of, guess_lang, lang_from_code, parse_date, safe_target,
+    sanitize,
 };
 
 /// How many characters of a text that was not understood a message quotes.
@@ -134,6 +136,8 @@ pub(super) struct RawArticle {
     pub(super) url: Option<String>,
     pub(super) tags: Vec<String>,
     pub(super) blocks: Vec<Block>,
+    /// The links' targets as the file gives them (the blocks' link marks number them).
+    pub(super) links: Vec<String>,
     /// For an article without a date: a text that looked like one but was not understood.
     pub(super) date_hint: Option<String>,
     /// The base direction the file gives (an HTML `dir` attribute).
@@ -153,18 +157,47 @@ impl RawArticle {
     pub(super) fn push_block(&mut self, kind: BlockKind, text: &str) {
         let text = text.trim();
         if !text.is_empty() {
+            self.blocks.push(Block::new(kind, text.to_owned()));
+        }
+    }
+
+    /// As [`RawArticle::push_block`], with the inline marks over `text`.
+    pub(super) fn push_marked(&mut self, kind: BlockKind, text: &str, mut marks: Vec<Mark>) {
+        if marks.is_empty() {
+            return self.push_block(kind, text);
+        }
+        let range = trim_marked(text, &mut marks);
+        if let Some(text) = text.get(range).filter(|t| !t.is_empty()) {
             self.blocks.push(Block {
                 kind,
                 text: text.to_owned(),
+                marks,
+                item: None,
+                row: None,
             });
         }
+    }
+
+    /// Keeps a link's target (as the file gives it) for a mark; `None` past [`MAX_LINKS`].
+    pub(super) fn link(&mut self, target: &str) -> Option<Style> {
+        if self.links.len() >= MAX_LINKS {
+            return None;
+        }
+        // A target over the cap is refused when the article is finished: not kept till then.
+        self.links
+            .push(if target.len() > 2 * super::MAX_TARGET_BYTES {
+                String::new()
+            } else {
+                target.to_owned()
+            });
+        Some(Style::Link((self.links.len() - 1) as u32))
     }
 
     /// As [`RawArticle::push_block`], keeping the string when it needs no trimming.
     pub(super) fn push_block_owned(&mut self, kind: BlockKind, text: String) {
         if text.trim().len() == text.len() {
             if !text.is_empty() {
-                self.blocks.push(Block { kind, text });
+                self.blocks.push(Block::new(kind, text));
             }
         } else {
             self.push_block(kind, &text);
@@ -176,21 +209,43 @@ impl RawArticle {
         let clean = clean_inline;
         let mut blocks = Vec::with_capacity(self.blocks.len());
         for b in self.blocks {
+            let (kind, item, from) = (b.kind, b.item, blocks.len());
+            if !b.marks.is_empty() {
+                let mut marks = b.marks;
+                let text = sanitize_marked(&b.text, &mut marks);
+                let range = trim_marked(&text, &mut marks);
+                let trimmed = text.get(range).unwrap_or("");
+                split_block(kind, trimmed, &marks, &mut blocks);
+                for nb in blocks.get_mut(from..).into_iter().flatten() {
+                    nb.item = item;
+                }
+                continue;
+            }
             // Most blocks are clean, trimmed and not huge: they are kept as they are.
-            let text = match sanitize(&b.text) {
-                std::borrow::Cow::Borrowed(_) => b.text,
-                std::borrow::Cow::Owned(t) => t,
+            let (text, unchanged) = match sanitize(&b.text) {
+                std::borrow::Cow::Borrowed(_) => (b.text, true),
+                std::borrow::Cow::Owned(t) => (t, false),
             };
             let trimmed = text.trim();
             if trimmed.is_empty() {
                 continue;
             }
             if trimmed.len() == text.len() && text.len() <= MAX_BLOCK_BYTES {
-                blocks.push(Block { kind: b.kind, text });
+                // A table row's cells are ranges of its text: kept only with the text as it was.
+                let row = b.row.filter(|_| unchanged);
+                blocks.push(Block {
+                    row,
+                    ..Block::new(kind, text)
+                });
             } else {
-                split_block(b.kind, trimmed, &mut blocks);
+                split_block(kind, trimmed, &[], &mut blocks);
+            }
+            for nb in blocks.get_mut(from..).into_iter().flatten() {
+                nb.item = item;
             }
         }
+        let url = self.url.map(|s| clean(&s)).filter(|s| !s.is_empty());
+        let links = finish_links(&self.links, url.as_deref(), &mut blocks);
         let title = self
             .title
             .map(|t| clean(&t))
@@ -225,7 +280,7 @@ impl RawArticle {
             lang,
             direction,
             source: self.source.map(|s| clean(&s)).filter(|s| !s.is_empty()),
-            url: self.url.map(|s| clean(&s)).filter(|s| !s.is_empty()),
+            url,
             tags: self
                 .tags
                 .iter()
@@ -233,6 +288,7 @@ impl RawArticle {
                 .filter(|t| !t.is_empty())
                 .collect(),
             blocks,
+            links,
             unread: self.unread,
             encoding: TextEncoding::UTF8,
         })
@@ -255,8 +311,74 @@ fn collapse_inline(s: &str) -> String {
     t.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Pushes `text` as one or more blocks of `kind`, none over [`MAX_BLOCK_BYTES`].
-fn split_block(kind: BlockKind, mut text: &str, out: &mut Vec<Block>) {
+/// The links whose targets are safe ([`safe_target`], relative ones resolved against the
+/// article's address `base`), numbered anew in the order of the text; the marks of the others
+/// are dropped (their text stays); neighbouring links get a dot between them.
+fn finish_links(raw: &[String], base: Option<&str>, blocks: &mut [Block]) -> Vec<Link> {
+    let mut links: Vec<Link> = Vec::new();
+    // The raw link → its new number (or none).
+    let mut renumbered: Vec<Option<Option<u32>>> = vec![None; raw.len()];
+    for b in blocks.iter_mut() {
+        if b.marks.is_empty() {
+            continue;
+        }
+        let text = std::mem::take(&mut b.text);
+        b.marks.retain_mut(|m| {
+            let Style::Link(n) = m.style else {
+                return true;
+            };
+            let Some(slot) = renumbered.get_mut(n as usize) else {
+                return false;
+            };
+            let new = *slot.get_or_insert_with(|| {
+                let target = safe_target(&raw[n as usize], base)?;
+                links.push(Link {
+                    text: String::new(),
+                    target,
+                });
+                Some((links.len() - 1) as u32)
+            });
+            match new {
+                Some(k) => {
+                    m.style = Style::Link(k);
+                    true
+                }
+                None => false,
+            }
+        });
+        b.text = separate_links(text, &mut b.marks);
+        for m in &b.marks {
+            if let Style::Link(k) = m.style
+                && let Some(link) = links.get_mut(k as usize)
+                && link.text.is_empty()
+            {
+                link.text = collapse_inline(b.text.get(m.range()).unwrap_or(""));
+            }
+        }
+    }
+    for l in &mut links {
+        if l.text.is_empty() {
+            l.text.clone_from(&l.target);
+        }
+    }
+    links
+}
+
+/// Pushes `text` as one or more blocks of `kind`, none over [`MAX_BLOCK_BYTES`], each with
+/// the `marks` that fall in it.
+fn split_block(kind: BlockKind, text: &str, marks: &[Mark], out: &mut Vec<Block>) {
+    let whole = text;
+    let piece = |part: &str| {
+        let start = part.as_ptr() as usize - whole.as_ptr() as usize;
+        Block {
+            kind,
+            text: part.to_owned(),
+            marks: slice_marks(marks, start..start + part.len()),
+            item: None,
+            row: None,
+        }
+    };
+    let mut text = text;
     while text.len() > MAX_BLOCK_BYTES {
         let mut cut = MAX_BLOCK_BYTES;
         while !text.is_char_boundary(cut) {
@@ -271,18 +393,12 @@ fn split_block(kind: BlockKind, mut text: &str, out: &mut Vec<Block>) {
         let (a, b) = text.split_at(at);
         let a = a.trim();
         if !a.is_empty() {
-            out.push(Block {
-                kind,
-                text: a.to_owned(),
-            });
+            out.push(piece(a));
         }
         text = b.trim_start();
     }
     if !text.is_empty() {
-        out.push(Block {
-            kind,
-            text: text.to_owned(),
-        });
+        out.push(piece(text));
     }
 }
 

@@ -17,9 +17,12 @@ mod score;
 #[cfg(test)]
 mod tests;
 
-use super::{BlockKind, Direction, RawArticle};
+use super::{
+    BlockKind, Direction, Item, MAX_LINKS, MAX_LIST_DEPTH, Mark, RawArticle, Style, inline,
+};
 pub(super) use blocks::only_repeats;
 use blocks::{Blocks, HEAD_BLOCKS};
+pub(super) use dom::FIGURE_MARK;
 use dom::{Dom, MAX_NODES, Mask, build, collapse};
 use meta::{Meta, dom_bylines, home_link_names, host_name, read_meta, strip_site_name};
 pub(super) use meta::{clean_byline, decode_inline};
@@ -122,18 +125,24 @@ const MAX_TIMES: usize = 32;
 /// top (and a byline or date line at the end); returns the date lines found at the top.
 fn push_body(
     raw: &mut RawArticle,
-    blocks: Vec<(BlockKind, String)>,
+    blocks: Vec<(BlockKind, String, Vec<Mark>, Option<Item>)>,
+    links: Vec<String>,
+    rows: Vec<(usize, Box<super::Row>)>,
     title: Option<&str>,
     h1: Option<&str>,
     known: &[&str],
 ) -> Vec<String> {
     let n = blocks.len();
     let mut found_dates = Vec::new();
-    for (idx, (kind, text)) in blocks.into_iter().enumerate() {
+    let first_link = rebase_links(raw, links);
+    let mut rows = rows.into_iter().peekable();
+    for (idx, (kind, text, mut marks, item)) in blocks.into_iter().enumerate() {
+        let mut row = rows.next_if(|(i, _)| *i == idx).map(|(_, r)| r);
         if kind == BlockKind::Figure {
             raw.push_block(kind, &text);
             continue;
         }
+        renumber(&mut marks, first_link);
         let head = idx < HEAD_BLOCKS;
         let is_title = |line: &str| title == Some(line) || h1 == Some(line);
         let text = if head {
@@ -152,15 +161,41 @@ fn push_body(
                     true
                 })
                 .collect();
-            kept.join("\n")
+            let joined = kept.join("\n");
+            if joined.len() != text.len() {
+                // Lines left out: the marks of the rest are not worth moving.
+                marks.clear();
+                row = None;
+            }
+            joined
         } else if idx + 3 >= n && only_repeats(&text, known) {
             continue;
         } else {
             text
         };
-        raw.push_block(kind, &text);
+        push_item(raw, kind, &text, marks, item, row);
     }
     found_dates
+}
+
+/// Appends a walk's link targets to the article's (as many as fit under [`MAX_LINKS`]);
+/// returns the number the first of them takes.
+fn rebase_links(raw: &mut RawArticle, links: Vec<String>) -> u32 {
+    let first = raw.links.len() as u32;
+    let room = MAX_LINKS.saturating_sub(raw.links.len());
+    raw.links.extend(links.into_iter().take(room));
+    first
+}
+
+/// A walk's link marks numbered from `first`: as [`rebase_links`] numbered their targets.
+fn renumber(marks: &mut Vec<Mark>, first: u32) {
+    marks.retain_mut(|m| match &mut m.style {
+        Style::Link(n) => {
+            *n += first;
+            (*n as usize) < MAX_LINKS
+        }
+        _ => true,
+    });
 }
 
 /// JSON-LD's headline, `OpenGraph`'s title, the heading, the `<title>`: without the site's
@@ -231,6 +266,8 @@ pub(super) fn parse(text: &str) -> RawArticle {
         walker.flush();
     }
     let blocks = walker.out;
+    let links = walker.links;
+    let rows = walker.rows;
     // A page without a heading element: the line near the top that is a part of its title.
     let mut title = title;
     if h1.is_none()
@@ -239,7 +276,7 @@ pub(super) fn parse(text: &str) -> RawArticle {
         && let Some(line) = blocks
             .iter()
             .take(HEAD_BLOCKS)
-            .flat_map(|(_, text)| text.split('\n'))
+            .flat_map(|(_, text, _, _)| text.split('\n'))
             .find(|line| {
                 line.chars().count() >= 3
                     && *line != t.as_str()
@@ -255,7 +292,15 @@ pub(super) fn parse(text: &str) -> RawArticle {
     known.extend(dates.iter().map(String::as_str));
     let known: Vec<String> = known.into_iter().map(str::to_owned).collect();
     let known: Vec<&str> = known.iter().map(String::as_str).collect();
-    let found_dates = push_body(&mut raw, blocks, title.as_deref(), h1.as_deref(), &known);
+    let found_dates = push_body(
+        &mut raw,
+        blocks,
+        links,
+        rows,
+        title.as_deref(),
+        h1.as_deref(),
+        &known,
+    );
     if dates.is_empty() {
         dates = found_dates;
         dates.truncate(2);
@@ -310,8 +355,30 @@ pub(super) fn fragment_blocks(html: &str, raw: &mut RawArticle) {
     let mut walker = Blocks::new(&dom, &skip);
     walker.walk(0);
     walker.flush();
-    for (kind, text) in walker.out {
-        raw.push_block(kind, &text);
+    let first = rebase_links(raw, walker.links);
+    let mut rows = walker.rows.into_iter().peekable();
+    for (idx, (kind, text, mut marks, item)) in walker.out.into_iter().enumerate() {
+        let row = rows.next_if(|(i, _)| *i == idx).map(|(_, r)| r);
+        renumber(&mut marks, first);
+        push_item(raw, kind, &text, marks, item, row);
+    }
+}
+
+/// Pushes a block with its marks and, for a list item, its place in its list.
+fn push_item(
+    raw: &mut RawArticle,
+    kind: BlockKind,
+    text: &str,
+    marks: Vec<Mark>,
+    item: Option<Item>,
+    row: Option<Box<super::Row>>,
+) {
+    let before = raw.blocks.len();
+    raw.push_marked(kind, text, marks);
+    if let Some(b) = raw.blocks.get_mut(before) {
+        b.item = item;
+        // A table row's cells are ranges of its text: kept only while the text is its own.
+        b.row = row.filter(|_| b.text == text);
     }
 }
 

@@ -1,8 +1,11 @@
 //! Markdown with YAML (`---`) or TOML (`+++`) front matter, through pulldown-cmark.
 
+use std::fmt::Write as _;
+
 use pulldown_cmark::{Event, MetadataBlockKind, Options, Parser, Tag, TagEnd};
 
-use super::{BlockKind, RawArticle, html, json};
+use super::inline::MarkBuf;
+use super::{BlockKind, Item, MAX_LIST_DEPTH, RawArticle, Style, html, json};
 
 /// Front matter larger than this is not read.
 const MAX_FRONT_MATTER_BYTES: usize = 256 * 1024;
@@ -223,248 +226,314 @@ fn walk(text: &str, raw: &mut RawArticle) -> Option<(MetadataBlockKind, String)>
     }
     let opts = Options::ENABLE_YAML_STYLE_METADATA_BLOCKS
         | Options::ENABLE_PLUSES_DELIMITED_METADATA_BLOCKS
-        | Options::ENABLE_STRIKETHROUGH;
-    let mut meta: Option<(MetadataBlockKind, String)> = None;
-    let mut in_meta = false;
-    let mut buf = String::new();
-    let mut kind: Option<BlockKind> = None;
-    let mut quote_depth = 0usize;
-    let mut item_depth = 0usize;
-    let flush = |raw: &mut RawArticle, kind: &mut Option<BlockKind>, buf: &mut String| {
-        if let Some(k) = kind.take() {
-            raw.push_block(k, buf);
-        }
-        buf.clear();
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_TABLES;
+    let mut w = Walker {
+        raw,
+        meta: None,
+        in_meta: false,
+        buf: String::new(),
+        kind: None,
+        quote_depth: 0,
+        item_depth: 0,
+        marks: MarkBuf::default(),
+        lists: Vec::new(),
+        item: None,
+        notes: Notes::default(),
+        table: None,
+        tables: 0,
     };
     for event in Parser::new_ext(text, opts) {
+        if let Some(event) = w.table(event).and_then(|e| w.inline(e)) {
+            w.block(event);
+        }
+    }
+    w.flush();
+    w.notes.append_to(w.raw);
+    w.meta
+}
+
+/// Footnotes: their numbers, in the order of the first reference to each, and the blocks of
+/// their definitions, set aside to be put at the end.
+#[derive(Default)]
+struct Notes {
+    /// Labels by number (the first is note 1).
+    labels: Vec<String>,
+    /// Each definition's label and blocks.
+    defined: Vec<(String, Vec<super::Block>)>,
+    /// The definition being read: its label and where its blocks start.
+    open: Option<(String, usize)>,
+}
+
+/// At most this many footnotes are numbered; references past them are left as they are.
+const MAX_NOTES: usize = 1000;
+
+impl Notes {
+    /// The number of the note `label`, given it at its first reference.
+    fn number(&mut self, label: &str) -> Option<usize> {
+        if let Some(i) = self.labels.iter().position(|l| l == label) {
+            return Some(i + 1);
+        }
+        if self.labels.len() >= MAX_NOTES {
+            return None;
+        }
+        self.labels.push(label.to_owned());
+        Some(self.labels.len())
+    }
+
+    /// The definitions at the end of the article, numbered, each first block after its
+    /// `[n] `; definitions never referred to get the numbers after the others.
+    fn append_to(mut self, raw: &mut RawArticle) {
+        let mut defined = std::mem::take(&mut self.defined);
+        let mut numbered: Vec<(usize, Vec<super::Block>)> = defined
+            .drain(..)
+            .filter_map(|(label, blocks)| Some((self.number(&label)?, blocks)))
+            .collect();
+        numbered.sort_by_key(|(n, _)| *n);
+        for (n, blocks) in numbered {
+            for (k, mut b) in blocks.into_iter().enumerate() {
+                if k == 0 {
+                    let prefix = format!("[{n}] ");
+                    let len = prefix.len() as u32;
+                    b.text.insert_str(0, &prefix);
+                    for m in &mut b.marks {
+                        m.start += len;
+                        m.end += len;
+                    }
+                }
+                raw.blocks.push(b);
+            }
+        }
+    }
+}
+
+/// A walk over the Markdown parser's events.
+struct Walker<'r> {
+    raw: &'r mut RawArticle,
+    meta: Option<(MetadataBlockKind, String)>,
+    in_meta: bool,
+    buf: String,
+    kind: Option<BlockKind>,
+    quote_depth: usize,
+    item_depth: usize,
+    marks: MarkBuf,
+    /// The lists the walk is in: the next number of each ordered one.
+    lists: Vec<Option<u32>>,
+    /// The list item being read.
+    item: Option<Item>,
+    notes: Notes,
+    /// The table being read, if any: its cells' text goes to it, not to blocks.
+    table: Option<super::table::Table>,
+    /// How many tables were read.
+    tables: u32,
+}
+
+impl Walker<'_> {
+    /// Pushes the block being read, if any.
+    fn flush(&mut self) {
+        let taken = self.marks.take();
+        if let Some(k) = self.kind.take() {
+            let before = self.raw.blocks.len();
+            self.raw.push_marked(k, &self.buf, taken);
+            if k == BlockKind::ListItem
+                && let Some(b) = self.raw.blocks.get_mut(before)
+            {
+                b.item = self.item.take();
+            }
+        }
+        self.buf.clear();
+    }
+
+    /// Takes an event of a table: its rows and cells are read apart, then pushed as labelled
+    /// rows ([`super::table`]); the marks in cells are not kept.
+    fn table<'a>(&mut self, event: Event<'a>) -> Option<Event<'a>> {
+        match event {
+            Event::Start(Tag::Table(_)) => {
+                self.flush();
+                self.table = Some(super::table::Table {
+                    head: true,
+                    ..Default::default()
+                });
+            }
+            Event::End(TagEnd::Table) => {
+                if let Some(t) = self.table.take() {
+                    self.tables += 1;
+                    t.finish(self.tables, self.raw);
+                }
+            }
+            Event::Start(Tag::TableHead | Tag::TableRow) => {
+                if let Some(t) = &mut self.table {
+                    t.row();
+                }
+            }
+            Event::Start(Tag::TableCell) => {
+                self.buf.clear();
+                self.marks.take();
+            }
+            Event::End(TagEnd::TableCell) => {
+                if let Some(t) = &mut self.table {
+                    t.cell(&self.buf);
+                }
+                self.buf.clear();
+                self.marks.take();
+                self.kind = None;
+            }
+            Event::End(TagEnd::TableHead | TagEnd::TableRow) => {}
+            other => return Some(other),
+        }
+        None
+    }
+
+    /// Takes an event that marks inline text (a link, emphasis, code), or gives it back.
+    fn inline<'a>(&mut self, event: Event<'a>) -> Option<Event<'a>> {
+        let at = self.buf.len();
+        match event {
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                let style = self.raw.link(&dest_url);
+                self.marks.open(at, style);
+            }
+            Event::Start(Tag::Strong) => self.marks.open(at, Some(Style::Strong)),
+            Event::Start(Tag::Emphasis) => self.marks.open(at, Some(Style::Emphasis)),
+            Event::End(TagEnd::Link | TagEnd::Strong | TagEnd::Emphasis) => self.marks.close(at),
+            Event::Code(t) => {
+                self.kind.get_or_insert(BlockKind::Paragraph);
+                self.marks.open(at, Some(Style::Code));
+                self.buf.push_str(&t);
+                self.marks.close(self.buf.len());
+            }
+            Event::FootnoteReference(label) => {
+                self.kind.get_or_insert(BlockKind::Paragraph);
+                let _ = match self.notes.number(&label) {
+                    Some(n) => write!(self.buf, "[{n}]"),
+                    None => write!(self.buf, "[^{label}]"),
+                };
+            }
+            Event::Start(Tag::Image { .. })
+                if self.buf.trim().is_empty()
+                    && matches!(self.kind, None | Some(BlockKind::Paragraph)) =>
+            {
+                // An image that starts its paragraph: a placeholder block with its alt text.
+                self.buf.clear();
+                self.kind = Some(BlockKind::Figure);
+                self.buf.push_str(html::FIGURE_MARK);
+                self.buf.push(' ');
+            }
+            Event::End(TagEnd::Image) if self.kind == Some(BlockKind::Figure) => {
+                if self.buf.trim() == html::FIGURE_MARK {
+                    self.buf.push_str("image");
+                }
+                self.flush();
+            }
+            other => return Some(other),
+        }
+        None
+    }
+
+    /// Takes an event of the blocks: front matter, headings, quotes, lists, paragraphs.
+    fn block(&mut self, event: Event<'_>) {
         match event {
             Event::Start(Tag::MetadataBlock(k)) => {
-                in_meta = true;
-                meta = Some((k, String::new()));
+                self.in_meta = true;
+                self.meta = Some((k, String::new()));
             }
-            Event::End(TagEnd::MetadataBlock(_)) => in_meta = false,
-            Event::Text(t) if in_meta => {
-                if let Some((_, m)) = meta.as_mut() {
+            Event::End(TagEnd::MetadataBlock(_)) => self.in_meta = false,
+            Event::Text(t) if self.in_meta => {
+                if let Some((_, m)) = self.meta.as_mut() {
                     m.push_str(&t);
                 }
             }
             Event::Start(Tag::Heading { level, .. }) => {
-                flush(raw, &mut kind, &mut buf);
-                kind = Some(BlockKind::Heading(level as u8));
+                self.flush();
+                self.kind = Some(BlockKind::Heading(level as u8));
             }
             Event::Start(Tag::BlockQuote(_)) => {
-                flush(raw, &mut kind, &mut buf);
-                quote_depth += 1;
+                self.flush();
+                self.quote_depth += 1;
             }
             Event::End(TagEnd::BlockQuote(_)) => {
-                flush(raw, &mut kind, &mut buf);
-                quote_depth = quote_depth.saturating_sub(1);
+                self.flush();
+                self.quote_depth = self.quote_depth.saturating_sub(1);
+            }
+            Event::Start(Tag::List(first)) => {
+                self.flush();
+                self.lists
+                    .push(first.map(|n| u32::try_from(n).unwrap_or(u32::MAX)));
+            }
+            Event::End(TagEnd::List(_)) => {
+                self.flush();
+                self.lists.pop();
+            }
+            Event::Start(Tag::FootnoteDefinition(label)) => {
+                self.flush();
+                self.notes.open = Some((label.to_string(), self.raw.blocks.len()));
+            }
+            Event::End(TagEnd::FootnoteDefinition) => {
+                self.flush();
+                if let Some((label, from)) = self.notes.open.take() {
+                    let blocks = self.raw.blocks.split_off(from.min(self.raw.blocks.len()));
+                    self.notes.defined.push((label, blocks));
+                }
             }
             Event::Start(Tag::Item) => {
-                flush(raw, &mut kind, &mut buf);
-                item_depth += 1;
-                kind = Some(BlockKind::ListItem);
+                self.flush();
+                self.item_depth += 1;
+                self.kind = Some(BlockKind::ListItem);
+                let depth = u8::try_from(self.lists.len().max(1))
+                    .unwrap_or(MAX_LIST_DEPTH)
+                    .min(MAX_LIST_DEPTH);
+                let number = self.lists.last_mut().and_then(|n| {
+                    let this = n.as_mut()?;
+                    let now = *this;
+                    *this = this.saturating_add(1);
+                    Some(now)
+                });
+                self.item = Some(Item { depth, number });
             }
             Event::End(TagEnd::Item) => {
-                flush(raw, &mut kind, &mut buf);
-                item_depth = item_depth.saturating_sub(1);
+                self.flush();
+                self.item_depth = self.item_depth.saturating_sub(1);
             }
-            Event::Start(Tag::Paragraph | Tag::CodeBlock(_)) => {
-                if item_depth > 0 && kind == Some(BlockKind::ListItem) {
-                    if !buf.is_empty() {
-                        buf.push('\n');
+            Event::Start(tag @ (Tag::Paragraph | Tag::CodeBlock(_))) => {
+                if self.item_depth > 0 && self.kind == Some(BlockKind::ListItem) {
+                    if !self.buf.is_empty() {
+                        self.buf.push('\n');
                     }
                 } else {
-                    flush(raw, &mut kind, &mut buf);
-                    kind = Some(if quote_depth > 0 {
+                    self.flush();
+                    self.kind = Some(if self.quote_depth > 0 {
                         BlockKind::Quote
-                    } else if item_depth > 0 {
+                    } else if self.item_depth > 0 {
                         BlockKind::ListItem
                     } else {
                         BlockKind::Paragraph
                     });
                 }
-            }
-            Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::CodeBlock)
-                if kind != Some(BlockKind::ListItem) =>
-            {
-                flush(raw, &mut kind, &mut buf);
-            }
-            Event::Text(t) | Event::Code(t) => {
-                if kind.is_none() {
-                    kind = Some(BlockKind::Paragraph);
+                if matches!(tag, Tag::CodeBlock(_)) {
+                    self.marks.open(self.buf.len(), Some(Style::Code));
                 }
-                buf.push_str(&t);
             }
-            Event::SoftBreak => buf.push(' '),
-            Event::HardBreak => buf.push('\n'),
+            Event::End(TagEnd::CodeBlock) => {
+                self.marks.close(self.buf.len());
+                if self.kind != Some(BlockKind::ListItem) {
+                    self.flush();
+                }
+            }
+            Event::End(TagEnd::Paragraph | TagEnd::Heading(_))
+                if self.kind != Some(BlockKind::ListItem) =>
+            {
+                self.flush();
+            }
+            Event::Text(t) => {
+                self.kind.get_or_insert(BlockKind::Paragraph);
+                self.buf.push_str(&t);
+            }
+            Event::SoftBreak => self.buf.push(' '),
+            Event::HardBreak => self.buf.push('\n'),
             _ => {}
         }
     }
-    flush(raw, &mut kind, &mut buf);
-    meta
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn indentation_alone_is_no_nesting() {
-        let verse = format!("# Poem\n\n{}a line set far in\n", " ".repeat(200));
-        assert_eq!(markdown_depth(&verse), 0);
-        let list = format!("- a\n{}- b\n", " ".repeat(4));
-        assert_eq!(
-            markdown_depth(&list),
-            3,
-            "one marker, then two levels of indent"
-        );
-    }
-
-    #[test]
-    fn yaml_front_matter_and_blocks() {
-        let md = "---\ntitle: عنوان\ndate: 2017-11-16\nauthor: Jane Doe\nlang: ar\ntags: [news, iraq]\nsource: Asharq\n---\n\n# Heading\n\nA *para* with a [link](http://x.y).\n\n> quoted\n\n- one\n- two\n";
-        let mut w = Vec::new();
-        let raw = parse_document(md, &mut w);
-        assert!(w.is_empty(), "{w:?}");
-        assert_eq!(raw.title.as_deref(), Some("عنوان"));
-        assert_eq!(raw.dates, vec!["2017-11-16"]);
-        assert_eq!(raw.byline.as_deref(), Some("Jane Doe"));
-        assert_eq!(raw.lang.as_deref(), Some("ar"));
-        assert_eq!(raw.tags, vec!["news", "iraq"]);
-        assert_eq!(raw.source.as_deref(), Some("Asharq"));
-        let kinds: Vec<_> = raw.blocks.iter().map(|b| b.kind).collect();
-        assert_eq!(
-            kinds,
-            vec![
-                BlockKind::Heading(1),
-                BlockKind::Paragraph,
-                BlockKind::Quote,
-                BlockKind::ListItem,
-                BlockKind::ListItem
-            ]
-        );
-        assert_eq!(raw.blocks[1].text, "A para with a link.");
-    }
-
-    #[test]
-    fn toml_front_matter() {
-        let md = "+++\ntitle = \"T\"\ndate = \"2025-01-07\"\n+++\n\nBody.\n";
-        let mut w = Vec::new();
-        let raw = parse_document(md, &mut w);
-        assert_eq!(raw.title.as_deref(), Some("T"));
-        assert_eq!(raw.dates, vec!["2025-01-07"]);
-        assert_eq!(raw.blocks.len(), 1);
-    }
-
-    #[test]
-    fn a_byline_line_repeating_the_front_matter_is_dropped() {
-        let md = "---\ntitle: T\nauthor: Jane Doe\ndate: 16 November 2017\n---\n\n*By Jane Doe, 16 November 2017*\n\nThe body, which names Jane Doe again.\n";
-        let mut w = Vec::new();
-        let raw = parse_document(md, &mut w);
-        assert_eq!(raw.blocks.len(), 1, "{:?}", raw.blocks);
-        assert_eq!(raw.blocks[0].text, "The body, which names Jane Doe again.");
-    }
-
-    #[test]
-    fn unquoted_toml_dates() {
-        let md = "+++\ntitle = \"T\"\ndate = 2024-03-16T10:00:00Z\n+++\n\nBody.\n";
-        let mut w = Vec::new();
-        let raw = parse_document(md, &mut w);
-        assert!(w.is_empty(), "{w:?}");
-        assert_eq!(raw.dates, vec!["2024-03-16T10:00:00Z"]);
-        let md = "+++\ndate = 2024-03-16\n+++\n\nBody.\n";
-        assert_eq!(parse_document(md, &mut w).dates, vec!["2024-03-16"]);
-    }
-
-    #[test]
-    fn deep_or_huge_front_matter_is_refused_in_one_pass() {
-        let mut w = Vec::new();
-        let md = format!(
-            "---\ntitle: {}\n---\n\n# Body title\n\nText.\n",
-            "[".repeat(100_000)
-        );
-        let raw = parse_document(&md, &mut w);
-        assert_eq!(
-            w,
-            ["its YAML front matter is nested deeper than 64 levels; it was not read"]
-        );
-        assert_eq!(raw.title.as_deref(), Some("Body title"));
-        let mut nested = String::from("---\n");
-        for i in 0..100 {
-            nested.push_str(&" ".repeat(i * 2));
-            nested.push_str("k:\n");
-        }
-        nested.push_str("---\n\nText.\n");
-        w.clear();
-        parse_document(&nested, &mut w);
-        assert_eq!(
-            w,
-            ["its YAML front matter is nested deeper than 64 levels; it was not read"]
-        );
-        w.clear();
-        let big = format!(
-            "---\ntitle: x\nbody: \"{}\"\n---\n\nText.\n",
-            "x".repeat(300_000)
-        );
-        parse_document(&big, &mut w);
-        assert_eq!(
-            w,
-            ["its front matter is larger than 256 KiB; it was not read"]
-        );
-        // TOML's parser has its own depth limit: one line, quickly.
-        w.clear();
-        let toml = format!("+++\ntitle = {}\n+++\n\nText.\n", "[".repeat(100_000));
-        parse_document(&toml, &mut w);
-        assert_eq!(w.len(), 1);
-        assert!(
-            w[0].starts_with("its TOML front matter is malformed"),
-            "{w:?}"
-        );
-        assert!(!w[0].contains('\n'));
-        // Brackets in quotes and comments are text.
-        w.clear();
-        let quoted = format!(
-            "---\ntitle: \"{}\" # {}\n---\n\nText.\n",
-            "[".repeat(200),
-            "{".repeat(200)
-        );
-        assert_eq!(
-            parse_document(&quoted, &mut w).title.as_deref(),
-            Some("[".repeat(200).as_str())
-        );
-        assert!(w.is_empty(), "{w:?}");
-    }
-
-    #[test]
-    fn deep_markdown_nesting_is_read_as_plain_text() {
-        let mut md = String::new();
-        for i in 1..3000 {
-            md.push_str(&"- ".repeat(i));
-            md.push_str("x\n");
-        }
-        let mut w = Vec::new();
-        let raw = parse_document(&md, &mut w);
-        assert!(
-            raw.notes[0].contains("deeper than 64 levels"),
-            "{:?}",
-            raw.notes
-        );
-        assert_eq!(raw.blocks.len(), 1);
-        let ok = "- a\n  - b\n    - c\n\n> > quoted\n";
-        let raw = parse_document(ok, &mut w);
-        assert!(raw.notes.is_empty());
-        assert_eq!(raw.blocks.len(), 4);
-        assert_eq!(markdown_depth(ok), 3);
-    }
-
-    #[test]
-    fn malformed_front_matter_is_reported_and_body_kept() {
-        let md = "---\ntitle: [unclosed\n---\n\n# Real title\n\nBody.\n";
-        let mut w = Vec::new();
-        let raw = parse_document(md, &mut w);
-        assert!(w[0].contains("YAML front matter is malformed"), "{w:?}");
-        assert_eq!(raw.title.as_deref(), Some("Real title"));
-        assert_eq!(raw.blocks.len(), 1);
-    }
-}
+mod tests;

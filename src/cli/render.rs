@@ -32,6 +32,11 @@ pub struct RenderArgs {
     /// Every input line is one paragraph; no article parsing.
     #[arg(long)]
     pub plain: bool,
+    /// The text in logical (stored) order, for pipes and other programs: never reordered,
+    /// shaped, wrapped or padded, presentation forms put back as letters, the links listed at
+    /// the end; no terminal sequences.
+    #[arg(long, conflicts_with_all = ["width", "bidi", "no_shape", "dir"])]
+    pub logical: bool,
 }
 
 /// The widest `render --width`: lines are padded to the width, so it bounds every line.
@@ -92,6 +97,9 @@ pub(super) fn run(args: &RenderArgs) -> anyhow::Result<ExitCode> {
         }
     });
     let (bytes, name) = render_input(args)?;
+    if args.logical {
+        return logical(args, &bytes, &name);
+    }
     let tty = std::io::stdout().is_terminal();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     // To a terminal, the mode's own sequences around the output and (in `terminal` mode) each
@@ -135,6 +143,36 @@ pub(super) fn run(args: &RenderArgs) -> anyhow::Result<ExitCode> {
         crate::document::write_lines(a, width, opts, directed, &mut out)?;
     }
     out.write_all(crate::terminal::leave(framed).as_bytes())?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `render --logical`: the input's articles (or with `--plain` its lines) in logical order.
+fn logical(args: &RenderArgs, bytes: &[u8], name: &str) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if args.plain {
+        let text = String::from_utf8_lossy(bytes);
+        for line in article::sanitize(&text).lines() {
+            writeln!(out, "{}", crate::text::unshape(line))?;
+        }
+        out.flush()?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let format = args
+        .file
+        .as_deref()
+        .and_then(Format::from_path)
+        .unwrap_or(Format::Txt);
+    let loaded = article::parse(bytes, format, name).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    for w in &loaded.warnings {
+        eprintln!("qari: {name}: {}.", escape::display(w));
+    }
+    for (i, a) in loaded.articles.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        crate::document::write_logical(a, &mut out)?;
+    }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

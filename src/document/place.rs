@@ -10,15 +10,14 @@
 //! on the right. The quote bar there is `❙` (U+2759), not the box-drawing `┃`: mlterm lays out
 //! every line that holds a box-drawing character (U+2500–U+259F) left to right.
 
+use std::borrow::Cow;
+
+use super::Marker;
 use crate::layout::{BidiMode, VisualLine};
 use crate::text::str_width;
 
-/// The bar in the margin of a quotation.
-pub const QUOTE_BAR: &str = "┃";
 /// The quotation bar in the `terminal` mode (not a box-drawing character: see the module).
 pub const TERMINAL_QUOTE_BAR: &str = "\u{2759}";
-/// The marker of a list item's first line.
-pub const LIST_MARK: &str = "•";
 
 /// What decides where a line goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +35,7 @@ pub struct Row {
     /// Columns reserved on the side where the line starts (quote margin, list marker).
     pub lead: usize,
     /// The marker drawn in the lead, if any.
-    pub marker: Option<&'static str>,
+    pub marker: Option<Marker>,
     /// The columns of the text area (0: no limit).
     pub area: usize,
     /// The bidi mode.
@@ -50,12 +49,12 @@ pub struct Row {
 }
 
 /// Where a line goes, in columns from the text area's left edge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Placement {
     /// The column of the line's first cell.
     pub text_at: usize,
-    /// The marker and its column.
-    pub marker: Option<(usize, &'static str)>,
+    /// The marker's column and what it draws.
+    pub marker: Option<(usize, Cow<'static, str>)>,
     /// The line's leading controls go at the end of the cell before its first (where the
     /// terminal joins a zero-width character, VTE at least): there is such a cell.
     pub controls_before: bool,
@@ -65,18 +64,21 @@ pub struct Placement {
 pub fn place(row: &Row) -> Placement {
     let terminal = row.mode == BidiMode::Terminal;
     let mirrored = terminal && row.directed && row.rtl;
+    // The marker stands in the lead one column before the text (a nested item's lead holds
+    // its indent first), drawn as the row reads it: a mirrored row is sent in logical order.
     let marker = row.marker.map(|m| {
-        let m = if terminal && m == QUOTE_BAR {
-            TERMINAL_QUOTE_BAR
-        } else {
-            m
+        let text = match m {
+            Marker::Bar if terminal => TERMINAL_QUOTE_BAR.into(),
+            m => m.text(row.rtl && !mirrored),
         };
+        let w = str_width(&text);
+        let indent = row.lead.saturating_sub(w + 1);
         let at = if row.rtl && !mirrored {
-            row.area.saturating_sub(str_width(m))
+            row.area.saturating_sub(indent + w)
         } else {
-            0
+            indent
         };
-        (at, m)
+        (at, text)
     });
     let mut text_at = if mirrored {
         row.lead
@@ -107,7 +109,7 @@ pub fn place(row: &Row) -> Placement {
 pub fn row_of(
     visual: &VisualLine,
     lead: usize,
-    marker: Option<&'static str>,
+    marker: Option<Marker>,
     area: usize,
     mode: BidiMode,
     directed: bool,
@@ -135,8 +137,8 @@ pub fn push_placed(visual: &VisualLine, row: &Row, out: &mut String) {
         .columns()
         .map(|(x, c)| (x - visual.offset + p.text_at, visual.cell_text(c)))
         .collect();
-    if let Some((x, m)) = p.marker {
-        cols.push((x, m));
+    if let Some((x, m)) = &p.marker {
+        cols.push((*x, m));
         cols.sort_by_key(|&(x, _)| x);
     }
     let mut at = 0;
@@ -162,7 +164,7 @@ mod tests {
             offset: if rtl { 6 } else { 0 },
             width: 14,
             lead: 2,
-            marker: Some(QUOTE_BAR),
+            marker: Some(Marker::Bar),
             area: 20,
             mode,
             directed,
@@ -175,21 +177,25 @@ mod tests {
     fn app_mode_aligns_rtl_lines_and_puts_their_marker_on_the_right() {
         let p = place(&row(true, BidiMode::App, true));
         assert_eq!(p.text_at, 6);
-        assert_eq!(p.marker, Some((19, QUOTE_BAR)));
+        assert_eq!(p.marker, Some((19, "┃".into())));
         let p = place(&row(false, BidiMode::App, false));
-        assert_eq!((p.text_at, p.marker), (2, Some((0, QUOTE_BAR))));
+        assert_eq!((p.text_at, p.marker), (2, Some((0, "┃".into()))));
     }
 
     #[test]
     fn a_directed_terminal_row_is_placed_as_an_ltr_line_with_a_bar_mlterm_does_not_force() {
         let p = place(&row(true, BidiMode::Terminal, true));
         assert_eq!(p.text_at, 2, "unpadded, after the lead");
-        assert_eq!(p.marker, Some((0, TERMINAL_QUOTE_BAR)), "marker first");
+        assert_eq!(
+            p.marker,
+            Some((0, TERMINAL_QUOTE_BAR.into())),
+            "marker first"
+        );
         assert!(!('\u{2500}'..='\u{259F}').contains(&'\u{2759}'));
         // Not directed (side by side): padded as in app mode, the bar swapped all the same.
         let p = place(&row(true, BidiMode::Terminal, false));
         assert_eq!(p.text_at, 6);
-        assert_eq!(p.marker, Some((19, TERMINAL_QUOTE_BAR)));
+        assert_eq!(p.marker, Some((19, TERMINAL_QUOTE_BAR.into())));
     }
 
     #[test]

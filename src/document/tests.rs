@@ -125,3 +125,59 @@ fn terminal_mode_sends_a_date_lines_isolate_after_a_space_and_mlterm_gets_none()
     assert_eq!(text.lines().nth(1), Some("2017-06-18 13:50 +01:00"));
     assert!(!text.contains(crate::text::is_bidi_control), "{text:?}");
 }
+
+#[test]
+fn ordered_items_keep_their_numbers_and_nested_items_their_indent() {
+    let md = "---\ntitle: T\n---\n\n9. nine\n10. ten, which is long enough to wrap\n    - inner\n\nبين\n\n1. أول\n";
+    let a = &parse(md.as_bytes(), Format::Markdown, "x.md")
+        .unwrap()
+        .articles[0];
+    let text = render_plain(a, 24, Options::default());
+    let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        lines,
+        [
+            "T",
+            "9. nine",
+            "10. ten, which is long",
+            "    enough to wrap",
+            "  • inner",
+            "                     ﻦﻴﺑ",
+            "                  ﻝﻭﺃ .1",
+        ]
+    );
+}
+
+#[test]
+fn a_table_is_a_grid_where_it_fits_and_labelled_rows_where_it_does_not() {
+    let md = "# T\n\n| City | Population |\n|---|---|\n| بغداد | 7,000,000 |\n| Basra | 2.5 m |\n";
+    let a = &parse(md.as_bytes(), Format::Markdown, "x.md")
+        .unwrap()
+        .articles[0];
+    let text = render_plain(a, 40, Options::default());
+    let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        lines,
+        [
+            "T",
+            "City  │ Population",
+            "──────┼───────────",
+            "ﺩﺍﺪﻐﺑ │ 7,000,000",
+            "Basra │ 2.5 m",
+        ]
+    );
+    let text = render_plain(a, 16, Options::default());
+    let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        lines,
+        [
+            "T",
+            "City: ﺩﺍﺪﻐﺑ",
+            "Population:",
+            "7,000,000",
+            "City: Basra",
+            "Population: 2.5",
+            "m",
+        ]
+    );
+}

@@ -126,7 +126,8 @@ pub fn settings(
             controls: kind.takes_controls(),
         },
         colors,
-        theme: Theme::new(&config.theme, colors),
+        theme: Theme::new(&config.theme, colors)
+            .with_hyperlinks(config.hyperlinks && terminal::takes_hyperlinks(env.term.as_deref())),
         mouse: config.mouse,
         db: db_path(flags.db.as_deref()),
     })

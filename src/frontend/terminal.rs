@@ -233,6 +233,19 @@ impl Terminal {
     }
 }
 
+/// Whether a terminal of this `TERM` takes hyperlinks (OSC 8): all but the Linux console,
+/// GNU screen (tmux calls itself `tmux-…`), Emacs' terminals, hardware VTs and `dumb`,
+/// which show the sequence or lose the text inside it.
+pub fn takes_hyperlinks(term: Option<&str>) -> bool {
+    let term = term.unwrap_or("").trim().to_ascii_lowercase();
+    !(term.is_empty()
+        || term == "linux"
+        || term == "dumb"
+        || term.starts_with("screen")
+        || term.starts_with("eterm")
+        || term.starts_with("vt"))
+}
+
 /// A `QARI_BIDI` that names no mode.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("QARI_BIDI is '{0}', which is not one of app, terminal, off")]

@@ -29,6 +29,13 @@ impl SortKey {
         }
     }
 
+    /// The order a name of [`Self::name`] names.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::Date, Self::Title, Self::Source]
+            .into_iter()
+            .find(|k| k.name() == name)
+    }
+
     /// A short name for the status line.
     pub fn name(self) -> &'static str {
         match self {

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use super::catalog::{Fingerprint, Identity};
 use super::reading::{Reader, ReadingState};
 use super::{Db, Result, now_millis};
+use crate::library::SortKey;
 
 /// Where reading state is kept, per reader.
 pub trait ReadingStore: Send {
@@ -27,6 +28,12 @@ pub trait ReadingStore: Send {
         id: &Identity,
         f: &mut dyn FnMut(&mut ReadingState),
     ) -> Result<ReadingState>;
+
+    /// One of the reader's settings (such as a library's sort), none when never set.
+    fn setting(&self, name: &str) -> Option<String>;
+
+    /// Sets one of the reader's settings, in one transaction.
+    fn set_setting(&mut self, name: &str, value: &str) -> Result<()>;
 }
 
 /// Reading state in memory: by content and record key, else by path and key (a file edited in
@@ -37,6 +44,8 @@ pub struct MemoryStore {
     by_content: HashMap<Fingerprint, HashMap<String, ReadingState>>,
     /// By canonical path, then record key: the newest state written for it.
     by_path: HashMap<String, HashMap<String, ReadingState>>,
+    /// The reader's settings.
+    settings: HashMap<String, String>,
 }
 
 impl MemoryStore {
@@ -95,6 +104,15 @@ impl ReadingStore for MemoryStore {
         }
         Ok(after)
     }
+
+    fn setting(&self, name: &str) -> Option<String> {
+        self.settings.get(name).cloned()
+    }
+
+    fn set_setting(&mut self, name: &str, value: &str) -> Result<()> {
+        self.settings.insert(name.to_owned(), value.to_owned());
+        Ok(())
+    }
 }
 
 /// Reading state in the library database, for one reader: every change one immediate
@@ -141,6 +159,35 @@ impl ReadingStore for SqliteStore {
             .put(id.fingerprint, &id.key, Some(&id.path), after);
         Ok(after)
     }
+
+    fn setting(&self, name: &str) -> Option<String> {
+        // A setting that cannot be read is as one never set: the default serves.
+        self.db
+            .meta(&setting_key(&self.reader, name))
+            .ok()
+            .flatten()
+    }
+
+    fn set_setting(&mut self, name: &str, value: &str) -> Result<()> {
+        let key = setting_key(&self.reader, name);
+        self.db.write(|tx| {
+            tx.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)",
+                rusqlite::params![key, value],
+            )
+            .map(drop)
+        })
+    }
+}
+
+/// The meta key of one of a reader's settings.
+fn setting_key(reader: &Reader, name: &str) -> String {
+    format!("setting:{}:{name}", reader.as_str())
+}
+
+/// The setting that holds a library's sort (see [`crate::library::Library::key`]).
+fn sort_setting(library: &str) -> String {
+    format!("sort:{library}")
 }
 
 /// What the app holds: a [`ReadingStore`], the read marks lent by the store an article came
@@ -285,6 +332,35 @@ impl Shelf {
             memory.put(id.fingerprint, &id.key, Some(&id.path), now);
         }
         memory.update(id, &mut apply).unwrap_or_default()
+    }
+
+    /// The sort order last chosen for the library `library` (see
+    /// [`crate::library::Library::key`]), if any.
+    pub fn library_sort(&self, library: &str) -> Option<SortKey> {
+        let name = sort_setting(library);
+        let value = match &self.unsaved {
+            Some(memory) => memory.setting(&name),
+            None => None,
+        };
+        SortKey::from_name(&value.or_else(|| self.store.setting(&name))?)
+    }
+
+    /// Remembers the sort order chosen for the library `library`; when the store fails it is
+    /// kept in memory, as every change then is.
+    pub fn set_library_sort(&mut self, library: &str, sort: SortKey) {
+        let name = sort_setting(library);
+        if self.unsaved.is_none() {
+            match self.store.set_setting(&name, sort.name()) {
+                Ok(()) => return,
+                Err(e) => {
+                    self.message = Some(format!(
+                        "{e}; reading state is kept in memory until the reader closes."
+                    ));
+                }
+            }
+        }
+        let memory = self.unsaved.get_or_insert_with(MemoryStore::new);
+        let _ = memory.set_setting(&name, sort.name());
     }
 
     /// The sentence about a failure of the store not shown yet.

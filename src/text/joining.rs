@@ -1,7 +1,7 @@
 //! Arabic joining types (ArabicShaping.txt, with the default T for unlisted marks and format
 //! characters), from the generated [`super::tables`].
 
-use super::tables::{JOINING, Joining};
+use super::tables::{FORMS, JOINING, Joining, LAM_ALEF};
 
 /// The joining type of `c`.
 pub fn joining(c: char) -> Joining {
@@ -35,6 +35,44 @@ fn search_joining(cp: u32) -> Joining {
     }
 }
 
+/// `s` with the Arabic presentation forms the shaper draws (each letter's isolated, final,
+/// initial and medial forms, and the lam-alef ligatures) put back as the letters they stand
+/// for: what a pipe or a clipboard wants. Text without any is returned borrowed.
+pub fn unshape(s: &str) -> std::borrow::Cow<'_, str> {
+    /// Each form and what it stands for (one letter, or lam and alef), sorted by the form.
+    static BACK: std::sync::OnceLock<Vec<(u32, [u32; 2])>> = std::sync::OnceLock::new();
+    let is_form = |c: char| matches!(u32::from(c), 0xFB50..=0xFDFF | 0xFE70..=0xFEFF);
+    if !s.chars().any(is_form) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let back = BACK.get_or_init(|| {
+        let mut v: Vec<(u32, [u32; 2])> = FORMS
+            .iter()
+            .flat_map(|&(base, forms)| forms.into_iter().map(move |f| (f, [base, 0])))
+            .chain(
+                LAM_ALEF
+                    .iter()
+                    .flat_map(|&(alef, ligs)| ligs.into_iter().map(move |l| (l, [0x0644, alef]))),
+            )
+            .filter(|&(f, _)| f != 0)
+            .collect();
+        v.sort_unstable();
+        v
+    });
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match back.binary_search_by_key(&u32::from(c), |&(f, _)| f) {
+            Ok(i) if is_form(c) => {
+                for cp in back[i].1.into_iter().filter(|&cp| cp != 0) {
+                    out.extend(char::from_u32(cp));
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,5 +103,21 @@ mod tests {
         // Unlisted marks are transparent.
         assert_eq!(joining('\u{064E}'), Joining::Transparent);
         assert_eq!(joining('a'), Joining::NonJoining);
+    }
+
+    #[test]
+    fn presentation_forms_go_back_to_their_letters() {
+        assert!(matches!(
+            unshape("plain عربي"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(unshape("\u{FE91}\u{FEF4}\u{FE96}"), "بيت");
+        assert_eq!(
+            unshape("\u{FEFB} \u{FEFC}"),
+            "\u{0644}\u{0627} \u{0644}\u{0627}"
+        );
+        assert_eq!(unshape("\u{FEF7}"), "\u{0644}\u{0623}");
+        // A form the shaper never draws (the ligature of Allah) is left as it is.
+        assert_eq!(unshape("\u{FDF2}"), "\u{FDF2}");
     }
 }

@@ -58,6 +58,8 @@ pub struct Theme {
     pub(super) mark: Style,
     pub(super) matched: Style,
     pub(super) current: Style,
+    /// Whether links are sent as terminal hyperlinks (OSC 8).
+    pub(super) hyperlinks: bool,
 }
 
 /// The 16 ANSI colours, in index order, with the RGB values xterm gives them.
@@ -153,7 +155,20 @@ impl Theme {
             mark: fg(&cfg.mark).add_modifier(Modifier::BOLD),
             matched,
             current: Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD),
+            hyperlinks: false,
         }
+    }
+
+    /// The theme with links sent as terminal hyperlinks (OSC 8), or not.
+    #[must_use]
+    pub fn with_hyperlinks(mut self, on: bool) -> Self {
+        self.hyperlinks = on;
+        self
+    }
+
+    /// Whether links are sent as terminal hyperlinks (OSC 8).
+    pub fn hyperlinks(&self) -> bool {
+        self.hyperlinks
     }
 }
 

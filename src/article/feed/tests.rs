@@ -170,3 +170,28 @@ fn deep_nesting_and_huge_fields_are_capped() {
     assert!(kept <= MAX_FIELD_BYTES, "{kept}");
     assert_eq!(w, vec!["a field is longer than 4 MiB; it was cut there"]);
 }
+
+#[test]
+fn links_in_an_items_content_resolve_against_its_address() {
+    let xml = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>S</title>
+<item><title>T</title><link>https://x.test/news/1</link>
+<description><![CDATA[<p>The story goes on in a second part, which you can read in <a href="2">the next one</a>, <a href="mailto:desk@x.test">write</a> or <a href="file:///etc/passwd">this</a>.</p>]]></description></item>
+</channel></rss>"#;
+    let articles = crate::article::parse(xml.as_bytes(), crate::article::Format::Feed, "f.xml")
+        .unwrap()
+        .articles;
+    let a = &articles[0];
+    let links: Vec<(&str, &str)> = a
+        .links
+        .iter()
+        .map(|l| (l.text.as_str(), l.target.as_str()))
+        .collect();
+    assert_eq!(
+        links,
+        [
+            ("the next one", "https://x.test/news/2"),
+            ("write", "mailto:desk@x.test")
+        ]
+    );
+    assert_eq!(a.blocks[0].marks.len(), 2, "the file: link is text only");
+}

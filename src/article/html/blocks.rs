@@ -1,9 +1,10 @@
 //! The body's blocks: headings, paragraphs, quotes, list items and figure placeholders, from
 //! the inline text under each block element.
 
-use super::BlockKind;
 use super::dom::{CLOSES_P, Dom, FIGURE_MARK, Kind, Mask, collapse};
+use super::inline::{MarkBuf, collapse_lines};
 use super::meta::LABELS;
+use super::{BlockKind, Item, MAX_LINKS, MAX_LIST_DEPTH, Mark, Style};
 
 /// Block elements and the kind of block they start.
 pub(super) fn block_kind(name: &str, in_quote: bool) -> Option<BlockKind> {
@@ -31,8 +32,21 @@ pub(super) fn block_kind(name: &str, in_quote: bool) -> Option<BlockKind> {
 pub(super) struct Blocks<'a> {
     pub(super) dom: &'a Dom,
     pub(super) skip: &'a Mask,
-    pub(super) out: Vec<(BlockKind, String)>,
+    /// The blocks: kind, text, marks and (for a list item) its place in its list.
+    pub(super) out: Vec<(BlockKind, String, Vec<Mark>, Option<Item>)>,
+    /// The lists the walk is in: the next number of each ordered one.
+    pub(super) lists: Vec<Option<u32>>,
+    /// The list item being read.
+    pub(super) item: Option<Item>,
+    /// The table rows among `out`: (index in `out`, the row), in order.
+    pub(super) rows: Vec<(usize, Box<crate::article::Row>)>,
+    /// How many tables were read.
+    pub(super) tables: u32,
     pub(super) buf: String,
+    /// The inline marks over `buf`; links number `links`.
+    pub(super) marks: MarkBuf,
+    /// The links' targets as the page gives them.
+    pub(super) links: Vec<String>,
     pub(super) kind: Option<BlockKind>,
     pub(super) quote_depth: usize,
     /// Inside how many links the walk is, and how many letters of the buffer are in links.
@@ -60,7 +74,13 @@ impl Blocks<'_> {
             dom,
             skip,
             out: Vec::new(),
+            lists: Vec::new(),
+            item: None,
+            rows: Vec::new(),
+            tables: 0,
             buf: String::new(),
+            marks: MarkBuf::default(),
+            links: Vec::new(),
             kind: None,
             quote_depth: 0,
             link_depth: 0,
@@ -71,18 +91,13 @@ impl Blocks<'_> {
     pub(super) fn flush(&mut self) {
         let linked = std::mem::take(&mut self.link_chars);
         let letters = self.buf.chars().filter(|c| !c.is_whitespace()).count();
+        let mut marks = self.marks.take();
         if letters > 0 && letters < LINK_BLOCK_CHARS && linked * 2 > letters {
             self.buf.clear();
             self.kind = None;
             return;
         }
-        let text = self
-            .buf
-            .split(BR)
-            .map(collapse)
-            .filter(|l| !l.is_empty())
-            .collect::<Vec<_>>()
-            .join("\n");
+        let text = collapse_lines(&self.buf, BR, &mut marks);
         self.buf.clear();
         let kind = self.kind.take();
         if text.is_empty() {
@@ -93,7 +108,119 @@ impl Blocks<'_> {
         } else {
             BlockKind::Paragraph
         });
-        self.out.push((kind, text));
+        let item = if kind == BlockKind::ListItem {
+            self.item.take()
+        } else {
+            None
+        };
+        self.out.push((kind, text, marks, item));
+    }
+
+    /// Walks an element that marks its text (bold, italic, code); `false` for any other.
+    fn styled(&mut self, i: usize, name: &str) -> bool {
+        let style = match name {
+            "b" | "strong" => Style::Strong,
+            "code" | "kbd" | "samp" | "tt" => Style::Code,
+            "i" | "em" | "cite" | "dfn" | "var" => Style::Emphasis,
+            _ => return false,
+        };
+        self.marks.open(self.buf.len(), Some(style));
+        self.children(i);
+        self.marks.close(self.buf.len());
+        true
+    }
+
+    /// Walks a list or a list item, numbering ordered items; `false` for any other element.
+    fn list(&mut self, i: usize, name: &str) -> bool {
+        let dom = self.dom;
+        match name {
+            "ol" | "ul" => {
+                self.flush();
+                let start = (name == "ol").then(|| {
+                    dom.attr(i, "start")
+                        .and_then(|s| s.trim().parse::<u32>().ok())
+                        .unwrap_or(1)
+                });
+                self.lists.push(start);
+                self.children(i);
+                self.flush();
+                self.lists.pop();
+            }
+            "li" => {
+                self.flush();
+                let depth = u8::try_from(self.lists.len().max(1))
+                    .unwrap_or(MAX_LIST_DEPTH)
+                    .min(MAX_LIST_DEPTH);
+                let number = self.lists.last_mut().and_then(|n| {
+                    let this = n.as_mut()?;
+                    let now = *this;
+                    *this = this.saturating_add(1);
+                    Some(now)
+                });
+                self.kind = Some(BlockKind::ListItem);
+                self.item = Some(Item { depth, number });
+                self.children(i);
+                self.flush();
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// A table of data (no table inside it, every cell short) as labelled rows
+    /// ([`crate::article::table`]); `false` for a table that lays out a page, whose cells are read as
+    /// blocks.
+    fn data_table(&mut self, i: usize) -> bool {
+        const MAX_CELL_CHARS: usize = 300;
+        let dom = self.dom;
+        let all = dom.descendants(i);
+        if all.iter().any(|&n| n != i && dom.name(n) == "table") {
+            return false;
+        }
+        let rows: Vec<usize> = all
+            .iter()
+            .copied()
+            .filter(|&n| dom.name(n) == "tr")
+            .collect();
+        let cells_of = |r: usize| -> Vec<usize> {
+            dom.nodes[r]
+                .children
+                .iter()
+                .copied()
+                .filter(|&c| matches!(dom.name(c), "td" | "th") && !self.skip[c])
+                .collect()
+        };
+        if rows.len() < 2
+            || rows.iter().any(|&r| {
+                cells_of(r)
+                    .iter()
+                    .any(|&c| dom.text(c, self.skip).chars().count() > MAX_CELL_CHARS)
+            })
+        {
+            return false;
+        }
+        let head = all.iter().any(|&n| dom.name(n) == "thead")
+            || rows
+                .first()
+                .is_some_and(|&r| cells_of(r).iter().all(|&c| dom.name(c) == "th"));
+        let mut table = crate::article::table::Table {
+            head,
+            ..Default::default()
+        };
+        for &r in &rows {
+            table.row();
+            for c in cells_of(r) {
+                table.cell(&dom.text(c, self.skip));
+            }
+        }
+        self.flush();
+        self.tables += 1;
+        for (text, row) in table.labelled(self.tables) {
+            self.rows.push((self.out.len(), Box::new(row)));
+            self.out
+                .push((BlockKind::Paragraph, text, Vec::new(), None));
+        }
+        true
     }
 
     pub(super) fn walk(&mut self, i: usize) {
@@ -111,6 +238,9 @@ impl Blocks<'_> {
             }
             Kind::Element { name, .. } => name.as_str(),
         };
+        if self.styled(i, name) {
+            return;
+        }
         if !INLINE.contains(&name)
             && name != "br"
             && name != "img"
@@ -140,9 +270,18 @@ impl Blocks<'_> {
                 }
             }
             "a" => {
+                let style = dom
+                    .attr(i, "href")
+                    .filter(|_| self.links.len() < MAX_LINKS)
+                    .map(|href| {
+                        self.links.push(href.to_owned());
+                        Style::Link((self.links.len() - 1) as u32)
+                    });
+                self.marks.open(self.buf.len(), style);
                 self.link_depth += 1;
                 self.children(i);
                 self.link_depth -= 1;
+                self.marks.close(self.buf.len());
             }
             "figure" | "picture" => {
                 self.flush();
@@ -152,8 +291,12 @@ impl Blocks<'_> {
                 let alt = dom.attr(i, "alt").map(collapse).unwrap_or_default();
                 if !alt.is_empty() {
                     self.flush();
-                    self.out
-                        .push((BlockKind::Figure, format!("{FIGURE_MARK} {alt}")));
+                    self.out.push((
+                        BlockKind::Figure,
+                        format!("{FIGURE_MARK} {alt}"),
+                        Vec::new(),
+                        None,
+                    ));
                 }
             }
             "blockquote" => {
@@ -163,6 +306,8 @@ impl Blocks<'_> {
                 self.flush();
                 self.quote_depth -= 1;
             }
+            _ if self.list(i, name) => {}
+            "table" if self.data_table(i) => {}
             _ => {
                 if let Some(kind) = block_kind(name, self.quote_depth > 0) {
                     self.flush();
@@ -219,8 +364,12 @@ impl Blocks<'_> {
             }
             return;
         };
-        self.out
-            .push((BlockKind::Figure, format!("{FIGURE_MARK} {text}")));
+        self.out.push((
+            BlockKind::Figure,
+            format!("{FIGURE_MARK} {text}"),
+            Vec::new(),
+            None,
+        ));
     }
 }
 

@@ -26,6 +26,7 @@ pub(super) const KEPT_ATTRIBUTES: &[&[u8]] = &[
     b"property",
     b"rel",
     b"role",
+    b"start",
     b"style",
     b"xml:lang",
 ];

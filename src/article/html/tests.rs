@@ -253,3 +253,101 @@ fn junk_inside_the_article_is_left_out() {
         ]
     );
 }
+
+#[test]
+fn links_and_inline_styles_are_kept_with_the_page_address() {
+    let html = r#"<html><head><link rel="canonical" href="https://paper.example/world/story">
+<meta property="og:url" content="https://paper.example/world/story"></head><body><article>
+<p>The <b>talks</b>, said <a href="/people/jane">Jane <i>Doe</i></a>, went on; see
+<a href="javascript:alert(1)">this</a> and <code>x = 1</code>. Reported so far by
+<a href="https://cnn.com/x">CNN</a> <a href="../bbc">BBC News</a> and more words for a paragraph.</p>
+</article></body></html>"#;
+    let a = &crate::article::parse(html.as_bytes(), crate::article::Format::Html, "x.html")
+        .unwrap()
+        .articles[0];
+    let b = &a.blocks[0];
+    assert!(
+        b.text.contains("so far by CNN · BBC News and more"),
+        "{}",
+        b.text
+    );
+    let shown: Vec<(&str, Style)> = b
+        .marks
+        .iter()
+        .map(|m| (b.text.get(m.range()).unwrap_or("?"), m.style))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("talks", Style::Strong),
+            ("Jane Doe", Style::Link(0)),
+            ("Doe", Style::Emphasis),
+            ("x = 1", Style::Code),
+            ("CNN", Style::Link(1)),
+            ("BBC News", Style::Link(2)),
+        ]
+    );
+    let targets: Vec<&str> = a.links.iter().map(|l| l.target.as_str()).collect();
+    assert_eq!(
+        targets,
+        [
+            "https://paper.example/people/jane",
+            "https://cnn.com/x",
+            "https://paper.example/bbc"
+        ]
+    );
+    assert_eq!(a.links[0].text, "Jane Doe");
+}
+
+#[test]
+fn ordered_lists_keep_their_numbers_and_nested_lists_their_depth() {
+    let mut raw = RawArticle::default();
+    fragment_blocks(
+        "<ol start=\"7\"><li>seventh<ul><li>inner</li></ul></li><li>eighth</li></ol><ul><li>dot</li></ul>",
+        &mut raw,
+    );
+    let items: Vec<(&str, Option<Item>)> = raw
+        .blocks
+        .iter()
+        .map(|b| (b.text.as_str(), b.item))
+        .collect();
+    let item = |depth, number| Some(Item { depth, number });
+    assert_eq!(
+        items,
+        [
+            ("seventh", item(1, Some(7))),
+            ("inner", item(2, None)),
+            ("eighth", item(1, Some(8))),
+            ("dot", item(1, None)),
+        ]
+    );
+}
+
+#[test]
+fn data_tables_become_labelled_rows_and_layout_tables_stay_text() {
+    let mut raw = RawArticle::default();
+    fragment_blocks(
+        "<table><thead><tr><th>المدينة</th><th>Population</th></tr></thead>\
+         <tr><td>بغداد</td><td>7,000,000</td></tr><tr><td>Basra</td><td>2.5 m</td></tr></table>",
+        &mut raw,
+    );
+    assert_eq!(
+        blocks(&raw),
+        [
+            (
+                BlockKind::Paragraph,
+                "المدينة: بغداد\nPopulation: 7,000,000"
+            ),
+            (BlockKind::Paragraph, "المدينة: Basra\nPopulation: 2.5 m"),
+        ]
+    );
+    // A table that lays out a page (a long cell) is read as text, cell by cell.
+    let long = "word ".repeat(100);
+    let mut raw = RawArticle::default();
+    fragment_blocks(
+        &format!("<table><tr><td>{long}</td></tr><tr><td>next</td></tr></table>"),
+        &mut raw,
+    );
+    assert_eq!(raw.blocks.len(), 2);
+    assert_eq!(raw.blocks[1].text, "next");
+}

@@ -104,6 +104,14 @@ impl ReadingStore for Full {
             path: "/data/library.db".into(),
         })
     }
+    fn setting(&self, name: &str) -> Option<String> {
+        self.0.setting(name)
+    }
+    fn set_setting(&mut self, _: &str, _: &str) -> Result<()> {
+        Err(StoreError::DiskFull {
+            path: "/data/library.db".into(),
+        })
+    }
 }
 
 #[test]
@@ -127,6 +135,29 @@ fn a_failing_store_leaves_changes_in_memory_with_one_sentence() {
     assert!(shelf.take_message().is_none(), "said once");
     shelf.update(&a, |s| s.bookmark = false);
     assert!(!shelf.get(&a).bookmark && shelf.failed());
+    // A library's sort is kept in memory too.
+    shelf.set_library_sort("lib", crate::library::SortKey::Source);
+    assert_eq!(
+        shelf.library_sort("lib"),
+        Some(crate::library::SortKey::Source)
+    );
+    assert!(shelf.take_message().is_none(), "still said once");
+}
+
+#[test]
+fn a_library_sort_is_kept_per_reader_and_per_library() {
+    use crate::library::SortKey;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("library.db");
+    let (mut local, _) = Shelf::open(&db, Reader::local(), None, &|_| None);
+    assert_eq!(local.library_sort("a"), None);
+    local.set_library_sort("a", SortKey::Title);
+    local.set_library_sort("b", SortKey::Source);
+    let (again, _) = Shelf::open(&db, Reader::local(), None, &|_| None);
+    assert_eq!(again.library_sort("a"), Some(SortKey::Title));
+    assert_eq!(again.library_sort("b"), Some(SortKey::Source));
+    let (other, _) = Shelf::open(&db, Reader::ssh("SHA256:x"), None, &|_| None);
+    assert_eq!(other.library_sort("a"), None);
 }
 
 #[test]
