@@ -134,6 +134,23 @@ pub struct Item {
 /// Lists nested deeper than this are drawn as deep as this.
 pub const MAX_LIST_DEPTH: u8 = 8;
 
+impl Item {
+    /// The next item of the innermost of the open `lists` (each an ordered list's next number,
+    /// or `None` for a list of bullets), counting it.
+    pub fn next_in(lists: &mut [Option<u32>]) -> Self {
+        let depth = u8::try_from(lists.len().max(1))
+            .unwrap_or(MAX_LIST_DEPTH)
+            .min(MAX_LIST_DEPTH);
+        let number = lists.last_mut().and_then(|n| {
+            let this = n.as_mut()?;
+            let now = *this;
+            *this = this.saturating_add(1);
+            Some(now)
+        });
+        Self { depth, number }
+    }
+}
+
 impl Block {
     /// A block of `kind` with `text` and no marks.
     pub fn new(kind: BlockKind, text: String) -> Self {

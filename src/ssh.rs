@@ -105,6 +105,36 @@ struct Shared {
     faults: Faults,
 }
 
+impl Shared {
+    /// What the sessions of a server with `opts` on `lib` share, told to stop by `shutdown`.
+    fn new(
+        lib: Library,
+        config: Config,
+        keys: Option<keys::AuthorizedKeys>,
+        opts: &ServeOptions,
+        state_dir: PathBuf,
+        shutdown: watch::Receiver<bool>,
+    ) -> Self {
+        Self {
+            lib: Arc::new(lib),
+            index: Arc::default(),
+            config,
+            keys,
+            open: opts.open,
+            state_dir,
+            db: crate::frontend::db_path(opts.db.as_deref()),
+            gate: gate::Gate::new(gate::Limits {
+                max_sessions: opts.max_sessions,
+                max_startups: opts.max_startups,
+                per_address: opts.max_startups_per_address,
+            }),
+            shutdown,
+            idle_timeout: opts.idle_timeout,
+            faults: Faults::default(),
+        }
+    }
+}
+
 /// Faults the in-crate tests inject through the server's settings, to check that one
 /// session's failure stays its own. A shipped build has no field here and no fault.
 #[derive(Debug, Clone, Default)]

@@ -46,15 +46,11 @@ impl App {
             self.overlay.links = None;
             return;
         };
-        let last = links.len().saturating_sub(1);
-        let page = usize::from(self.size.1.saturating_sub(4)).max(1);
+        if let Some(to) = self.overlay_move(action, k, links.len()) {
+            self.overlay.links = Some(to);
+            return;
+        }
         self.overlay.links = match action {
-            Action::Down => Some((k + 1).min(last)),
-            Action::Up => Some(k.saturating_sub(1)),
-            Action::PageDown | Action::HalfDown => Some((k + page).min(last)),
-            Action::PageUp | Action::HalfUp => Some(k.saturating_sub(page)),
-            Action::Top => Some(0),
-            Action::Bottom => Some(last),
             Action::Open => {
                 let target = links.get(k).map(|l| l.target.clone());
                 if let Some(target) = target {

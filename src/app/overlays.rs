@@ -159,16 +159,11 @@ impl App {
         let Some(k) = self.overlay.outline else {
             return;
         };
-        let n = self.outline_items().len();
-        let last = n.saturating_sub(1);
-        let page = usize::from(self.size.1.saturating_sub(4)).max(1);
+        if let Some(to) = self.overlay_move(action, k, self.outline_items().len()) {
+            self.overlay.outline = Some(to);
+            return;
+        }
         self.overlay.outline = match action {
-            Action::Down => Some((k + 1).min(last)),
-            Action::Up => Some(k.saturating_sub(1)),
-            Action::PageDown | Action::HalfDown => Some((k + page).min(last)),
-            Action::PageUp | Action::HalfUp => Some(k.saturating_sub(page)),
-            Action::Top => Some(0),
-            Action::Bottom => Some(last),
             Action::Open => {
                 if let Some(item) = self.outline_items().get(k) {
                     self.jump_to_block(item.block);
@@ -181,6 +176,22 @@ impl App {
             }
             _ => None,
         };
+    }
+
+    /// Where a move takes the selection of an overlay list of `n` rows (the outline, the
+    /// links) from row `k`; none when `action` is not a move.
+    pub(super) fn overlay_move(&self, action: Action, k: usize, n: usize) -> Option<usize> {
+        let last = n.saturating_sub(1);
+        let page = usize::from(self.size.1.saturating_sub(4)).max(1);
+        Some(match action {
+            Action::Down => (k + 1).min(last),
+            Action::Up => k.saturating_sub(1),
+            Action::PageDown | Action::HalfDown => (k + page).min(last),
+            Action::PageUp | Action::HalfUp => k.saturating_sub(page),
+            Action::Top => 0,
+            Action::Bottom => last,
+            _ => return None,
+        })
     }
 
     /// Puts block `b` of the open article at the top of the pane.

@@ -17,9 +17,7 @@ mod score;
 #[cfg(test)]
 mod tests;
 
-use super::{
-    BlockKind, Direction, Item, MAX_LINKS, MAX_LIST_DEPTH, Mark, RawArticle, Style, inline,
-};
+use super::{BlockKind, Direction, Item, MAX_LINKS, Mark, RawArticle, Style, inline};
 pub(super) use blocks::only_repeats;
 use blocks::{Blocks, HEAD_BLOCKS};
 pub(super) use dom::FIGURE_MARK;

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use pulldown_cmark::{Event, MetadataBlockKind, Options, Parser, Tag, TagEnd};
 
 use super::inline::MarkBuf;
-use super::{BlockKind, Item, MAX_LIST_DEPTH, RawArticle, Style, html, json};
+use super::{BlockKind, Item, RawArticle, Style, html, json};
 
 /// Front matter larger than this is not read.
 const MAX_FRONT_MATTER_BYTES: usize = 256 * 1024;
@@ -479,16 +479,7 @@ impl Walker<'_> {
                 self.flush();
                 self.item_depth += 1;
                 self.kind = Some(BlockKind::ListItem);
-                let depth = u8::try_from(self.lists.len().max(1))
-                    .unwrap_or(MAX_LIST_DEPTH)
-                    .min(MAX_LIST_DEPTH);
-                let number = self.lists.last_mut().and_then(|n| {
-                    let this = n.as_mut()?;
-                    let now = *this;
-                    *this = this.saturating_add(1);
-                    Some(now)
-                });
-                self.item = Some(Item { depth, number });
+                self.item = Some(Item::next_in(&mut self.lists));
             }
             Event::End(TagEnd::Item) => {
                 self.flush();

@@ -145,15 +145,7 @@ pub(super) fn open_db(path: Option<&Path>) -> anyhow::Result<Db> {
 
 /// Indexes `paths` (else the configured library) into the database.
 pub(super) fn run(paths: Vec<PathBuf>, db: Option<PathBuf>) -> anyhow::Result<ExitCode> {
-    let flags = crate::frontend::Flags {
-        paths,
-        db,
-        ..crate::frontend::Flags::default()
-    };
-    let (_, settings, warning) = super::load(&flags, &crate::frontend::TermEnv::default())?;
-    if let Some(w) = warning {
-        eprintln!("qari: {}", escape::display(&w));
-    }
+    let settings = super::printed_settings(paths, db)?;
     if settings.library.is_empty() {
         anyhow::bail!(
             "there is no library to index: name files or folders, or set `library` in the config file (the sample library is built in)"

@@ -195,17 +195,25 @@ fn load(flags: &Flags, env: &TermEnv) -> anyhow::Result<(Config, Settings, Optio
 /// lay it out for a terminal, and the paths it was opened from; the config file's warning
 /// goes to stderr.
 fn printed_library(paths: Vec<PathBuf>) -> anyhow::Result<(Library, Vec<PathBuf>)> {
+    let settings = printed_settings(paths, None)?;
+    let lib = crate::frontend::open_library(&settings.library);
+    Ok((lib, settings.library))
+}
+
+/// The settings of a command that prints text (the terminal's variables do not matter), on
+/// `paths` (else the configured library) and the database `db` (else the configured one); the
+/// config file's warning goes to stderr.
+fn printed_settings(paths: Vec<PathBuf>, db: Option<PathBuf>) -> anyhow::Result<Settings> {
     let flags = Flags {
         paths,
+        db,
         ..Flags::default()
     };
-    // What is printed is plain text: the terminal's variables do not matter.
     let (_, settings, warning) = load(&flags, &TermEnv::default())?;
     if let Some(w) = warning {
         eprintln!("qari: {}", escape::display(&w));
     }
-    let lib = crate::frontend::open_library(&settings.library);
-    Ok((lib, settings.library))
+    Ok(settings)
 }
 
 fn parse_bidi(s: &str) -> Result<BidiMode, BadValue> {

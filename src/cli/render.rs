@@ -124,16 +124,7 @@ pub(super) fn run(args: &RenderArgs) -> anyhow::Result<ExitCode> {
         out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
-    let format = args
-        .file
-        .as_deref()
-        .and_then(Format::from_path)
-        .unwrap_or(Format::Txt);
-    let loaded =
-        article::parse(&bytes, format, &name).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
-    for w in &loaded.warnings {
-        eprintln!("qari: {name}: {}.", escape::display(w));
-    }
+    let loaded = parse_input(args, &bytes, &name)?;
     for (i, a) in loaded.articles.iter().enumerate() {
         if i > 0 {
             writeln!(out)?;
@@ -147,6 +138,21 @@ pub(super) fn run(args: &RenderArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The input's articles, in the format its name says (plain text without one); the parser's
+/// warnings go to stderr.
+fn parse_input(args: &RenderArgs, bytes: &[u8], name: &str) -> anyhow::Result<article::Loaded> {
+    let format = args
+        .file
+        .as_deref()
+        .and_then(Format::from_path)
+        .unwrap_or(Format::Txt);
+    let loaded = article::parse(bytes, format, name).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    for w in &loaded.warnings {
+        eprintln!("qari: {name}: {}.", escape::display(w));
+    }
+    Ok(loaded)
+}
+
 /// `render --logical`: the input's articles (or with `--plain` its lines) in logical order.
 fn logical(args: &RenderArgs, bytes: &[u8], name: &str) -> anyhow::Result<ExitCode> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -158,15 +164,7 @@ fn logical(args: &RenderArgs, bytes: &[u8], name: &str) -> anyhow::Result<ExitCo
         out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
-    let format = args
-        .file
-        .as_deref()
-        .and_then(Format::from_path)
-        .unwrap_or(Format::Txt);
-    let loaded = article::parse(bytes, format, name).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
-    for w in &loaded.warnings {
-        eprintln!("qari: {name}: {}.", escape::display(w));
-    }
+    let loaded = parse_input(args, bytes, name)?;
     for (i, a) in loaded.articles.iter().enumerate() {
         if i > 0 {
             writeln!(out)?;

@@ -166,15 +166,7 @@ pub(super) fn run(
     if q.is_empty() && split.fields.is_empty() {
         anyhow::bail!("the query is empty");
     }
-    let flags = crate::frontend::Flags {
-        paths,
-        db,
-        ..crate::frontend::Flags::default()
-    };
-    let (_, settings, warning) = super::load(&flags, &crate::frontend::TermEnv::default())?;
-    if let Some(w) = warning {
-        eprintln!("qari: {}", escape::display(&w));
-    }
+    let settings = super::printed_settings(paths, db)?;
     let (db, lib) = database(&settings.library, settings.db.as_deref())?;
     let scope = Scope::new(&settings.library);
     let reader = Reader::local();

@@ -91,23 +91,7 @@ pub fn serve(paths: &[PathBuf], opts: &ServeOptions) -> anyhow::Result<()> {
     // process-wide NO_COLOR check must not decide for everyone.
     crossterm::style::force_color_output(true);
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let shared = Arc::new(Shared {
-        lib: Arc::new(lib),
-        index: Arc::default(),
-        config,
-        keys,
-        open: opts.open,
-        state_dir,
-        db: crate::frontend::db_path(opts.db.as_deref()),
-        gate: gate::Gate::new(gate::Limits {
-            max_sessions: opts.max_sessions,
-            max_startups: opts.max_startups,
-            per_address: opts.max_startups_per_address,
-        }),
-        shutdown: shutdown_rx,
-        idle_timeout: opts.idle_timeout,
-        faults: super::Faults::default(),
-    });
+    let shared = Arc::new(Shared::new(lib, config, keys, opts, state_dir, shutdown_rx));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

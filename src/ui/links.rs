@@ -100,16 +100,7 @@ pub(super) fn link_list(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) 
     let Some((links, selected)) = app.link_list() else {
         return;
     };
-    let w = area.width.min(76).max(area.width.min(20));
-    let h = u16::try_from(links.len() + 2)
-        .unwrap_or(u16::MAX)
-        .min(area.height);
-    let rect = Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    );
+    let rect = super::overlays::list_box(area, 76, links.len());
     Clear.render(rect, buf);
     let enter = if app.is_local() { "opens" } else { "copies" };
     let block = Block::default()

@@ -10,22 +10,28 @@ use crate::app::App;
 use crate::article::Direction;
 use crate::keymap::Action;
 
+/// The box of an overlay list of `rows` rows, centred in `area`: `max_width` columns wide at
+/// most (20 at least, as the screen allows), its rows and borders as high as the screen allows.
+pub(super) fn list_box(area: Rect, max_width: u16, rows: usize) -> Rect {
+    let w = area.width.min(max_width).max(area.width.min(20));
+    let h = u16::try_from(rows.saturating_add(2))
+        .unwrap_or(u16::MAX)
+        .min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
 /// The outline overlay: the article's headings, indented by level, each laid out in its own
 /// direction, the selected one in reverse video.
 pub(super) fn outline(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let Some((items, selected)) = app.outline() else {
         return;
     };
-    let w = area.width.min(72).max(area.width.min(20));
-    let h = u16::try_from(items.len() + 2)
-        .unwrap_or(u16::MAX)
-        .min(area.height);
-    let rect = Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    );
+    let rect = list_box(area, 72, items.len());
     Clear.render(rect, buf);
     let block = Block::default()
         .borders(Borders::ALL)

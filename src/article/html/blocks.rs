@@ -4,7 +4,7 @@
 use super::dom::{CLOSES_P, Dom, FIGURE_MARK, Kind, Mask, collapse};
 use super::inline::{MarkBuf, collapse_lines};
 use super::meta::LABELS;
-use super::{BlockKind, Item, MAX_LINKS, MAX_LIST_DEPTH, Mark, Style};
+use super::{BlockKind, Item, MAX_LINKS, Mark, Style};
 
 /// Block elements and the kind of block they start.
 pub(super) fn block_kind(name: &str, in_quote: bool) -> Option<BlockKind> {
@@ -148,17 +148,8 @@ impl Blocks<'_> {
             }
             "li" => {
                 self.flush();
-                let depth = u8::try_from(self.lists.len().max(1))
-                    .unwrap_or(MAX_LIST_DEPTH)
-                    .min(MAX_LIST_DEPTH);
-                let number = self.lists.last_mut().and_then(|n| {
-                    let this = n.as_mut()?;
-                    let now = *this;
-                    *this = this.saturating_add(1);
-                    Some(now)
-                });
                 self.kind = Some(BlockKind::ListItem);
-                self.item = Some(Item { depth, number });
+                self.item = Some(Item::next_in(&mut self.lists));
                 self.children(i);
                 self.flush();
             }

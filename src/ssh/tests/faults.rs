@@ -11,7 +11,7 @@ use portable_pty::CommandBuilder;
 use tokio::sync::watch;
 
 use super::super::server::{HostKey, Stop, run_server, stop_or_exit};
-use super::super::{Faults, ServeOptions, Shared, gate, host_key};
+use super::super::{Faults, ServeOptions, Shared, host_key};
 
 #[path = "../../../tests/support/openssh.rs"]
 mod openssh;
@@ -60,21 +60,15 @@ fn start(faults: Faults, workers: usize) -> Server {
     };
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let shared = Arc::new(Shared {
-        lib: Arc::new(crate::library::Library::embedded()),
-        index: Arc::default(),
-        config: crate::config::Config::default(),
-        keys: None,
-        open: true,
-        state_dir: dir.path().to_path_buf(),
-        db: Some(dir.path().join("library.db")),
-        gate: gate::Gate::new(gate::Limits {
-            max_sessions: opts.max_sessions,
-            max_startups: opts.max_startups,
-            per_address: opts.max_startups_per_address,
-        }),
-        shutdown: shutdown_rx,
-        idle_timeout: opts.idle_timeout,
         faults,
+        ..Shared::new(
+            crate::library::Library::embedded(),
+            crate::config::Config::default(),
+            None,
+            &opts,
+            dir.path().to_path_buf(),
+            shutdown_rx,
+        )
     });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)
