@@ -131,6 +131,28 @@ pub struct Item {
     pub number: Option<u32>,
 }
 
+#[cfg(test)]
+impl Block {
+    /// Each mark's text and style, for the parsers' tests.
+    pub(crate) fn marked(&self) -> Vec<(&str, Style)> {
+        self.marks
+            .iter()
+            .map(|m| (self.text.get(m.range()).unwrap_or("?"), m.style))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+impl Article {
+    /// Each link's text and target, for the parsers' tests.
+    pub(crate) fn link_pairs(&self) -> Vec<(&str, &str)> {
+        self.links
+            .iter()
+            .map(|l| (l.text.as_str(), l.target.as_str()))
+            .collect()
+    }
+}
+
 /// Lists nested deeper than this are drawn as deep as this.
 pub const MAX_LIST_DEPTH: u8 = 8;
 

@@ -181,11 +181,7 @@ fn links_in_an_items_content_resolve_against_its_address() {
         .unwrap()
         .articles;
     let a = &articles[0];
-    let links: Vec<(&str, &str)> = a
-        .links
-        .iter()
-        .map(|l| (l.text.as_str(), l.target.as_str()))
-        .collect();
+    let links = a.link_pairs();
     assert_eq!(
         links,
         [

@@ -271,11 +271,7 @@ fn links_and_inline_styles_are_kept_with_the_page_address() {
         "{}",
         b.text
     );
-    let shown: Vec<(&str, Style)> = b
-        .marks
-        .iter()
-        .map(|m| (b.text.get(m.range()).unwrap_or("?"), m.style))
-        .collect();
+    let shown = b.marked();
     assert_eq!(
         shown,
         [

@@ -46,11 +46,7 @@ fn links_emphasis_and_code_are_marked() {
         .articles[0];
     let b = &a.blocks[0];
     assert_eq!(b.text, "See the report and code or bad, CNN · BBC News.");
-    let shown: Vec<(&str, Style)> = b
-        .marks
-        .iter()
-        .map(|m| (b.text.get(m.range()).unwrap_or("?"), m.style))
-        .collect();
+    let shown = b.marked();
     assert_eq!(
         shown,
         [
@@ -62,11 +58,7 @@ fn links_emphasis_and_code_are_marked() {
             ("BBC News", Style::Link(2)),
         ]
     );
-    let links: Vec<(&str, &str)> = a
-        .links
-        .iter()
-        .map(|l| (l.text.as_str(), l.target.as_str()))
-        .collect();
+    let links = a.link_pairs();
     assert_eq!(
         links,
         [
