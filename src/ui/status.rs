@@ -169,7 +169,8 @@ pub(super) fn put_line_with_gap(
 /// The keys that matter in the focused pane, from the keymap, as many whole hints as fit in
 /// `width` columns.
 pub(super) fn key_hints(app: &App, width: usize) -> String {
-    let actions: &[Action] = if app.focus() == Focus::Reader && app.reader().is_some() {
+    let reading = app.focus() == Focus::Reader && app.reader().is_some();
+    let actions: &[Action] = if reading {
         &[
             Action::PageDown,
             Action::Back,
@@ -194,7 +195,13 @@ pub(super) fn key_hints(app: &App, width: usize) -> String {
     let mut s = String::new();
     for &a in actions {
         if let Some(c) = km.chords(a).first() {
-            let hint = format!(" {c} {} ", a.label());
+            // `/` searches the library from the list and finds in the article.
+            let label = if a == Action::Search && !reading {
+                "search"
+            } else {
+                a.label()
+            };
+            let hint = format!(" {c} {label} ");
             // Whole hints only: one cut in half reads as a different key.
             if str_width(&s) + str_width(&hint) > width {
                 break;
