@@ -20,7 +20,7 @@ use crossterm::event::KeyEvent;
 use crate::config::Config;
 use crate::keymap::Keymap;
 use crate::layout::Options;
-use crate::library::{Library, SortKey};
+use crate::library::{Feed, Library, SortKey};
 use crate::search::{Query, SharedIndex};
 use crate::store::{Identity, ReadingState, Shelf};
 
@@ -31,6 +31,7 @@ mod find;
 mod geometry;
 mod input;
 mod list;
+mod live;
 mod overlays;
 mod reader;
 
@@ -152,6 +153,8 @@ pub struct App {
     size: (u16, u16),
     out: Outbox,
     bg: Background,
+    /// Where newer libraries come from while the reader runs, and the last one taken.
+    feed: Option<(Arc<Feed>, u64)>,
 }
 
 impl App {
@@ -185,6 +188,7 @@ impl App {
             size: (80, 24),
             out: Outbox::default(),
             bg: Background::new(),
+            feed: None,
         };
         app.refresh_view(None);
         app.recount_unread();
@@ -193,11 +197,9 @@ impl App {
 
     /// Counts the unread articles again (after read marks changed here or on disk).
     fn recount_unread(&mut self) {
-        let store = &self.store;
-        self.list.unread = self
-            .lib
-            .entries()
-            .filter(|e| !store.get(&e.identity).read)
+        let (store, lib) = (&self.store, &self.lib);
+        self.list.unread = (0..lib.len())
+            .filter(|&i| !lib.is_gone(i) && !store.get(&lib.entry(i).identity).read)
             .count();
     }
 

@@ -91,6 +91,9 @@ pub struct ServeOptions {
 struct Shared {
     lib: Arc<Library>,
     index: Arc<SharedIndex>,
+    /// The library kept current while the server runs (none for the sample library): each
+    /// session takes a newer one on its next wake.
+    feed: Option<Arc<crate::library::Feed>>,
     config: Config,
     keys: Option<keys::AuthorizedKeys>,
     open: bool,

@@ -91,9 +91,17 @@ pub fn serve(paths: &[PathBuf], opts: &ServeOptions) -> anyhow::Result<()> {
     // process-wide NO_COLOR check must not decide for everyone.
     crossterm::style::force_color_output(true);
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let lib = Arc::new(lib);
+    // One watcher for every session.
+    let feed = (!settings.library.is_empty())
+        .then(|| crate::library::watch(settings.library.clone(), Arc::clone(&lib)));
+    if let Some(note) = feed.as_ref().and_then(|f| f.note()) {
+        tracing::warn!("{note}");
+    }
     let shared = Arc::new(Shared {
-        lib: Arc::new(lib),
+        lib,
         index: Arc::default(),
+        feed,
         config,
         keys,
         open: opts.open,

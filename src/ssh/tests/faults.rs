@@ -62,6 +62,7 @@ fn start(faults: Faults, workers: usize) -> Server {
     let shared = Arc::new(Shared {
         lib: Arc::new(crate::library::Library::embedded()),
         index: Arc::default(),
+        feed: None,
         config: crate::config::Config::default(),
         keys: None,
         open: true,
