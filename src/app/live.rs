@@ -87,8 +87,9 @@ impl App {
             self.list.view = hits.iter().map(|h| h.index).collect();
             self.reselect(selected.as_deref(), row);
             self.list.keep = selected;
-            let text = self.list.search.clone();
-            self.search_library(&text);
+            // Run again in full: the new articles are no hits of the old search.
+            let (text, query) = (self.list.search.clone(), self.list.terms.clone());
+            self.submit_library(text, query, None);
         } else {
             self.refresh_view(None);
             self.reselect(selected.as_deref(), row);
@@ -108,3 +109,6 @@ impl App {
         self.keep_selection_visible();
     }
 }
+
+#[cfg(test)]
+mod tests;
