@@ -20,7 +20,7 @@ use crossterm::event::KeyEvent;
 use crate::config::Config;
 use crate::keymap::Keymap;
 use crate::layout::Options;
-use crate::library::{Library, SortKey};
+use crate::library::{Feed, Library, SortKey};
 use crate::search::{Query, SharedIndex};
 use crate::store::{Identity, ReadingState, Shelf};
 
@@ -32,6 +32,7 @@ mod geometry;
 mod input;
 mod links;
 mod list;
+mod live;
 mod overlays;
 mod reader;
 
@@ -153,6 +154,8 @@ pub struct App {
     size: (u16, u16),
     out: Outbox,
     bg: Background,
+    /// Where newer libraries come from while the reader runs, and the last one taken.
+    feed: Option<(Arc<Feed>, u64)>,
 }
 
 impl App {
@@ -186,6 +189,7 @@ impl App {
             size: (80, 24),
             out: Outbox::default(),
             bg: Background::new(),
+            feed: None,
         };
         // The sort order last chosen for this library.
         if let Some(sort) = app.store.library_sort(app.lib.key()) {
@@ -198,11 +202,9 @@ impl App {
 
     /// Counts the unread articles again (after read marks changed here or on disk).
     fn recount_unread(&mut self) {
-        let store = &self.store;
-        self.list.unread = self
-            .lib
-            .entries()
-            .filter(|e| !store.get(&e.identity).read)
+        let (store, lib) = (&self.store, &self.lib);
+        self.list.unread = (0..lib.len())
+            .filter(|&i| !lib.is_gone(i) && !store.get(&lib.entry(i).identity).read)
             .count();
     }
 

@@ -20,6 +20,7 @@ mod newsboat;
 mod read;
 mod sort;
 mod walk;
+mod watch;
 
 #[cfg(test)]
 mod tests;
@@ -37,6 +38,7 @@ pub use manifest::folder_manifest;
 pub use newsboat::{CacheError, read_cache};
 pub use read::{ReadError, open_regular, read_regular, size_text};
 pub use sort::SortKey;
+pub use watch::{Feed, RESCAN_EVERY, watch};
 
 use manifest::{Manifests, fill_from_manifest, manifest_row, parse_manifest};
 use read::{io_reason, kind_of};
@@ -135,6 +137,8 @@ struct Item {
     index: usize,
     /// The parsed article, kept once read (except for huge files, parsed on each open).
     body: OnceLock<Arc<Article>>,
+    /// Its file vanished while it was open: kept for the reader, listed nowhere.
+    gone: bool,
 }
 
 /// The catalog of articles.
@@ -150,6 +154,8 @@ pub struct Library {
     sources: Vec<SourceFile>,
     items: Vec<Item>,
     problems: Vec<Problem>,
+    /// How many of [`Self::problems`] the walk of the folders gave (they come first).
+    walked: usize,
 }
 
 /// One file of the library.
@@ -166,6 +172,10 @@ struct SourceFile {
     /// Source and address given by a folder's manifest.
     source: Option<String>,
     url: Option<String>,
+    /// Its size and modification time when it was catalogued (none when not on disk).
+    stamp: Option<watch::Stamp>,
+    /// What cataloguing it found wrong.
+    problems: Vec<Problem>,
 }
 
 #[derive(Clone)]
@@ -213,6 +223,8 @@ impl Library {
                     huge: false,
                     source: row.source,
                     url: row.url,
+                    stamp: None,
+                    problems: Vec::new(),
                 })
             })
             .collect();
@@ -224,6 +236,30 @@ impl Library {
     /// Loads every article under `paths` (files, or folders walked recursively; files of
     /// unknown extensions are skipped; linked folders are followed once each).
     pub fn open(paths: &[PathBuf]) -> Self {
+        let (name, sources, problems) = Self::gather(paths);
+        let mut lib = Self::catalogue(name, sources);
+        lib.key = Self::key_of(paths);
+        lib.walked = problems.len();
+        let mut problems = problems;
+        problems.append(&mut lib.problems);
+        lib.problems = problems;
+        lib
+    }
+
+    /// The files under `paths`, the library's name, and what the walk found wrong.
+    /// The key of the library opened on `paths` (see [`Self::key`]).
+    fn key_of(paths: &[PathBuf]) -> String {
+        paths
+            .iter()
+            .map(|p| {
+                let p = p.canonicalize().unwrap_or_else(|_| p.clone());
+                crate::escape::path(&p)
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn gather(paths: &[PathBuf]) -> (String, Vec<SourceFile>, Vec<Problem>) {
         // (display path, file id, path) of every file, and the manifests met on the way.
         let mut found: Vec<(String, String, PathBuf)> = Vec::new();
         let mut manifests: Manifests = Vec::new();
@@ -282,6 +318,8 @@ impl Library {
                     huge: false,
                     source: row.source,
                     url: row.url,
+                    stamp: None,
+                    problems: Vec::new(),
                 })
             })
             .collect();
@@ -296,18 +334,7 @@ impl Library {
                 .unwrap_or_else(|| crate::escape::path(one)),
             _ => format!("{} paths", paths.len()),
         };
-        let mut lib = Self::catalogue(name, sources);
-        lib.key = paths
-            .iter()
-            .map(|p| {
-                let p = p.canonicalize().unwrap_or_else(|_| p.clone());
-                crate::escape::path(&p)
-            })
-            .collect::<Vec<_>>()
-            .join("\n");
-        problems.append(&mut lib.problems);
-        lib.problems = problems;
-        lib
+        (name, sources, problems)
     }
 
     /// The files catalogued from their head only (over [`LAZY_BYTES`]): their text is parsed

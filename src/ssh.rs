@@ -91,6 +91,9 @@ pub struct ServeOptions {
 struct Shared {
     lib: Arc<Library>,
     index: Arc<SharedIndex>,
+    /// The library kept current while the server runs (none for the sample library): each
+    /// session takes a newer one on its next wake.
+    feed: Option<Arc<crate::library::Feed>>,
     config: Config,
     keys: Option<keys::AuthorizedKeys>,
     open: bool,
@@ -108,7 +111,7 @@ struct Shared {
 impl Shared {
     /// What the sessions of a server with `opts` on `lib` share, told to stop by `shutdown`.
     fn new(
-        lib: Library,
+        lib: Arc<Library>,
         config: Config,
         keys: Option<keys::AuthorizedKeys>,
         opts: &ServeOptions,
@@ -116,8 +119,9 @@ impl Shared {
         shutdown: watch::Receiver<bool>,
     ) -> Self {
         Self {
-            lib: Arc::new(lib),
+            lib,
             index: Arc::default(),
+            feed: None,
             config,
             keys,
             open: opts.open,

@@ -45,6 +45,8 @@ pub(super) enum Done {
         width: usize,
         lines: Arc<Vec<DocLine>>,
     },
+    /// A newer library, read again after its files changed.
+    Library(Arc<Library>),
     /// A job ended in a panic: nothing will come of it.
     Failed { job: u64 },
     /// Library article `index`, read and parsed (or why it could not be).
@@ -333,6 +335,9 @@ impl App {
     /// any time.
     pub fn poll_background(&mut self) -> bool {
         let mut redraw = false;
+        if let Some(done) = self.newer_library() {
+            redraw |= self.take_in(done);
+        }
         while let Ok(done) = self.bg.rx.try_recv() {
             redraw |= self.take_in(done);
         }
@@ -463,6 +468,10 @@ impl App {
                     Ok(a) => self.show_article(index, a),
                     Err(problem) => self.message = Some(problem),
                 }
+                true
+            }
+            Done::Library(lib) => {
+                self.swap_library(lib);
                 true
             }
             Done::Failed { job } => {

@@ -31,6 +31,8 @@ pub(super) struct ListState {
     /// Articles not read, kept current as marks change (the header shows it every frame).
     pub(super) unread: usize,
     pub(super) selected: usize,
+    /// The article to select when the search run again after a library change answers.
+    pub(super) keep: Option<String>,
     /// The first row on screen.
     pub(super) top: usize,
 }
@@ -109,6 +111,9 @@ impl App {
         self.list.moved = true;
         self.list.selected = 0;
         self.list.top = 0;
+        if let Some(id) = self.list.keep.take() {
+            self.reselect(Some(&id), 0);
+        }
     }
 
     pub(super) fn clear_search(&mut self) {
@@ -200,6 +205,9 @@ impl App {
 
     /// Whether library article `index` passes the field filters and the unread-only toggle.
     pub(super) fn passes(&self, index: usize) -> bool {
+        if self.lib.is_gone(index) {
+            return false;
+        }
         let entry = self.lib.entry(index);
         let state = self.store.get(&entry.identity);
         if self.list.unread_only && state.read {

@@ -22,7 +22,13 @@ pub(super) fn run(flags: &Flags) -> anyhow::Result<ExitCode> {
         &lib,
     );
     let problems = lib.problems().iter().filter(|p| p.unusable).count();
-    let mut app = crate::app::App::new(std::sync::Arc::new(lib), &config, store, settings.layout);
+    let lib = std::sync::Arc::new(lib);
+    let mut app =
+        crate::app::App::new(std::sync::Arc::clone(&lib), &config, store, settings.layout);
+    if !paths.is_empty() {
+        // Files added, changed or removed while the reader runs come into the list.
+        app.follow(crate::library::watch(paths.clone(), lib));
+    }
     let first_problem = app
         .library()
         .problems()

@@ -15,15 +15,61 @@ use crate::store::catalog::{Identity, fingerprint, record_key};
 
 impl Library {
     /// Catalogues `sources` on every core.
-    pub(super) fn catalogue(name: String, mut sources: Vec<SourceFile>) -> Self {
-        let scanned = crate::par::par_map(sources.len(), |i| scan_file(&sources[i]));
+    pub(super) fn catalogue(name: String, sources: Vec<SourceFile>) -> Self {
+        Self::catalogue_reusing(name, sources, None)
+    }
+
+    /// Catalogues `sources` on every core, taking the articles of file `reuse[i]` of `old`
+    /// for each source `i` that names one (a file unchanged since `old` read it).
+    pub(super) fn catalogue_reusing(
+        name: String,
+        mut sources: Vec<SourceFile>,
+        old: Option<(&Library, &[Option<usize>])>,
+    ) -> Self {
+        let reused = |i: usize| old.and_then(|(_, r)| r.get(i).copied().flatten());
+        for (i, source) in sources.iter_mut().enumerate() {
+            if reused(i).is_none() {
+                // Taken before the file is read: a change while it is read shows next time.
+                source.stamp = super::watch::stamp_of(source);
+            }
+        }
+        let scanned = crate::par::par_map(sources.len(), |i| {
+            if reused(i).is_some() {
+                Scanned::default()
+            } else {
+                scan_file(&sources[i])
+            }
+        });
         let mut lib = Self {
             name,
             ..Self::default()
         };
+        // Where each file's articles start among the old library's items.
+        let starts: Vec<usize> = old.map_or_else(Vec::new, |(o, _)| {
+            let mut starts = vec![o.items.len(); o.sources.len() + 1];
+            for (n, item) in o.items.iter().enumerate().rev() {
+                starts[item.file] = n;
+            }
+            starts
+        });
         for (file, result) in scanned.into_iter().enumerate() {
+            if let (Some(from), Some((o, _))) = (reused(file), old) {
+                let was = &o.sources[from];
+                sources[file].huge = was.huge;
+                sources[file].problems.clone_from(&was.problems);
+                lib.problems.extend(was.problems.iter().cloned());
+                let items = o.items[starts[from]..]
+                    .iter()
+                    .take_while(|item| item.file == from && !item.gone);
+                lib.items.extend(items.map(|item| Item {
+                    file,
+                    ..item.clone()
+                }));
+                continue;
+            }
             let source = &mut sources[file];
             source.huge = result.huge;
+            source.problems.clone_from(&result.problems);
             lib.problems.extend(result.problems);
             for (index, (mut entry, body)) in result.items.into_iter().enumerate() {
                 if entry.source.is_none() {
@@ -39,6 +85,7 @@ impl Library {
                     file,
                     index,
                     body: cell,
+                    gone: false,
                 });
             }
         }

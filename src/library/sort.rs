@@ -49,7 +49,9 @@ impl SortKey {
 impl Library {
     /// The indices of every article, in `sort` order.
     pub fn view(&self, sort: SortKey) -> Vec<usize> {
-        let v: Vec<usize> = (0..self.items.len()).collect();
+        let v: Vec<usize> = (0..self.items.len())
+            .filter(|&i| !self.items[i].gone)
+            .collect();
         // Keys are computed once per article, not once per comparison; ties go by id.
         let newest = |e: &Entry| {
             let t = e.date.map(DateValue::sort_key);

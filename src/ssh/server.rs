@@ -91,7 +91,17 @@ pub fn serve(paths: &[PathBuf], opts: &ServeOptions) -> anyhow::Result<()> {
     // process-wide NO_COLOR check must not decide for everyone.
     crossterm::style::force_color_output(true);
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let shared = Arc::new(Shared::new(lib, config, keys, opts, state_dir, shutdown_rx));
+    let lib = Arc::new(lib);
+    // One watcher for every session.
+    let feed = (!settings.library.is_empty())
+        .then(|| crate::library::watch(settings.library.clone(), Arc::clone(&lib)));
+    if let Some(note) = feed.as_ref().and_then(|f| f.note()) {
+        tracing::warn!("{note}");
+    }
+    let shared = Arc::new(Shared {
+        feed,
+        ..Shared::new(lib, config, keys, opts, state_dir, shutdown_rx)
+    });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

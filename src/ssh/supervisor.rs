@@ -73,6 +73,11 @@ pub(super) fn session_app(
         settings.layout,
     );
     app.share_index(Arc::clone(&shared.index));
+    if let Some(feed) = &shared.feed {
+        // A library newer than the one first read comes in on the first wake.
+        app.follow(Arc::clone(feed));
+        app.poll_background();
+    }
     if let Some(w) = warning {
         app.set_message(w);
     }

@@ -62,7 +62,7 @@ fn start(faults: Faults, workers: usize) -> Server {
     let shared = Arc::new(Shared {
         faults,
         ..Shared::new(
-            crate::library::Library::embedded(),
+            Arc::new(crate::library::Library::embedded()),
             crate::config::Config::default(),
             None,
             &opts,

@@ -1,0 +1,114 @@
+//! The library kept current while the reader runs: a newer library from the watcher
+//! ([`crate::library::watch`]) is taken in on a wake, keeping the selection, the search, the
+//! open article and the counts true for it.
+
+use std::sync::{Arc, PoisonError};
+
+use super::App;
+use super::background::Done;
+use crate::library::{Feed, Library};
+
+impl App {
+    /// Follows `feed`: each newer library it publishes wakes this app's front end and is taken
+    /// in by [`Self::poll_background`].
+    pub fn follow(&mut self, feed: Arc<Feed>) {
+        let waker = Arc::downgrade(&self.bg.notifier.waker);
+        feed.subscribe(Box::new(move || {
+            let Some(waker) = waker.upgrade() else {
+                return false;
+            };
+            let wake = waker.lock().unwrap_or_else(PoisonError::into_inner).clone();
+            if let Some(wake) = wake {
+                wake();
+            }
+            true
+        }));
+        if let Some(note) = feed.note()
+            && self.message.is_none()
+        {
+            self.message = Some(note.to_owned());
+        }
+        let (generation, _) = feed.latest();
+        self.feed = Some((feed, generation));
+    }
+
+    /// The feed's newer library, if it published one this app has not taken.
+    pub(super) fn newer_library(&mut self) -> Option<Done> {
+        let (feed, seen) = self.feed.as_mut()?;
+        let (generation, lib) = feed.latest();
+        if generation == *seen {
+            return None;
+        }
+        *seen = generation;
+        Some(Done::Library(lib))
+    }
+
+    /// Puts `new` in place of the library: the list's rows, the selection (on the same
+    /// article, else the nearest row), the search in force (run again), the unread count, the
+    /// search index (built anew) and the open article (kept open when its file vanished).
+    pub(super) fn swap_library(&mut self, new: Arc<Library>) {
+        let old = Arc::clone(&self.lib);
+        let mut message = new.changes_from(&old);
+        let (row, selected) = (self.list.selected, self.current_id());
+        let mut new = new;
+        if let Some(r) = &mut self.reader {
+            let id = &old.entry(r.index).id;
+            if let Some(j) = new.position(id).filter(|&j| !new.is_gone(j)) {
+                r.index = j;
+            } else {
+                let mut kept = (*new).clone();
+                r.index = kept.keep_gone(&old, r.index, Arc::clone(&r.article));
+                new = Arc::new(kept);
+                let gone = "the open article's file is gone (it stays open until closed)";
+                message = Some(match message {
+                    Some(m) => format!("{m}; {gone}"),
+                    None => gone.to_owned(),
+                });
+            }
+        }
+        // An article of a huge file being read names the old library's index.
+        self.bg.opening = None;
+        for e in new.entries().filter(|e| e.unread == Some(false)) {
+            self.store.assume_read(&e.identity);
+        }
+        self.lib = new;
+        self.index = Arc::default();
+        self.prepare_search();
+        if let Some(hits) = self.list.hits.as_mut() {
+            // Until the search answers again, the hits still in the library.
+            let lib = &self.lib;
+            hits.retain_mut(|h| match lib.position(&old.entry(h.index).id) {
+                Some(j) if !lib.is_gone(j) => {
+                    h.index = j;
+                    true
+                }
+                _ => false,
+            });
+            self.list.view = hits.iter().map(|h| h.index).collect();
+            self.reselect(selected.as_deref(), row);
+            self.list.keep = selected;
+            // Run again in full: the new articles are no hits of the old search.
+            let (text, query) = (self.list.search.clone(), self.list.terms.clone());
+            self.submit_library(text, query, None);
+        } else {
+            self.refresh_view(None);
+            self.reselect(selected.as_deref(), row);
+        }
+        self.recount_unread();
+        if let Some(m) = message {
+            self.message = Some(m);
+        }
+    }
+
+    /// Selects the row of article `id`, else the row nearest `row`.
+    pub(super) fn reselect(&mut self, id: Option<&str>, row: usize) {
+        let lib = &self.lib;
+        let found = id.and_then(|id| self.list.view.iter().position(|&i| lib.entry(i).id == id));
+        self.list.selected =
+            found.unwrap_or_else(|| row.min(self.list.view.len().saturating_sub(1)));
+        self.keep_selection_visible();
+    }
+}
+
+#[cfg(test)]
+mod tests;

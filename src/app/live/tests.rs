@@ -1,0 +1,129 @@
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use super::*;
+use crate::config::Config;
+use crate::layout::Options;
+
+fn write(dir: &Path, name: &str, title: &str, body: &str) {
+    std::fs::write(dir.join(name), format!("# {title}\n\n{body}\n")).unwrap();
+}
+
+/// A folder of three articles (a, b, c.md), the library read from it, and an app on it
+/// following a feed of it.
+fn setup() -> (tempfile::TempDir, Vec<PathBuf>, Arc<Feed>, App) {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.md", "Alpha", "an apple a day");
+    write(dir.path(), "b.md", "Beta", "a banana");
+    write(dir.path(), "c.md", "Gamma", "apple pie");
+    let paths = vec![dir.path().to_path_buf()];
+    let lib = Arc::new(Library::open(&paths));
+    let feed = Feed::fixed(Arc::clone(&lib));
+    let mut app = App::new(
+        lib,
+        &Config::default(),
+        crate::store::Shelf::in_memory(),
+        Options::default(),
+    );
+    app.handle(crate::app::Input::Resize(100, 30));
+    app.follow(Arc::clone(&feed));
+    (dir, paths, feed, app)
+}
+
+fn ids(app: &App) -> Vec<String> {
+    app.view()
+        .iter()
+        .map(|&i| app.library().entry(i).id.clone())
+        .collect()
+}
+
+fn selected_id(app: &App) -> String {
+    app.library().entry(app.view()[app.selected()]).id.clone()
+}
+
+/// Reads the folder again and publishes it, as the watcher does.
+fn republish(paths: &[PathBuf], feed: &Feed) {
+    let (_, lib) = feed.latest();
+    let new = lib.rescan(paths).expect("the folder changed");
+    feed.publish(Arc::new(new));
+}
+
+#[test]
+fn a_rescan_reads_only_the_files_that_changed() {
+    let (dir, paths, _feed, app) = setup();
+    let lib = app.library();
+    assert!(lib.rescan(&paths).is_none(), "nothing changed");
+    let a = lib.position("a.md").unwrap();
+    let kept = lib.article(a).unwrap();
+    write(dir.path(), "c.md", "Gamma, longer now", "apple pie");
+    let new = lib.rescan(&paths).expect("c.md changed");
+    let na = new.position("a.md").unwrap();
+    assert!(
+        Arc::ptr_eq(&kept, &new.loaded(na).unwrap()),
+        "a.md was not read again"
+    );
+    let nc = new.position("c.md").unwrap();
+    assert_eq!(new.entry(nc).title, "Gamma, longer now");
+    assert_eq!(
+        new.changes_from(lib).as_deref(),
+        Some("the library changed: 1 article changed")
+    );
+}
+
+#[test]
+fn a_new_library_keeps_the_selection_the_unread_count_and_the_open_article() {
+    let (dir, paths, feed, mut app) = setup();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tx = Mutex::new(tx);
+    app.set_waker(Arc::new(move || {
+        let _ = tx.lock().unwrap().send(());
+    }));
+    assert_eq!(ids(&app), ["a.md", "b.md", "c.md"]);
+    // b is open (and selected): its file goes, d comes.
+    app.move_selection(1);
+    app.open_selected();
+    assert_eq!(app.reader().unwrap().article.title, "Beta");
+    std::fs::remove_file(dir.path().join("b.md")).unwrap();
+    write(dir.path(), "d.md", "Delta", "dates");
+    republish(&paths, &feed);
+    rx.recv_timeout(Duration::from_secs(10))
+        .expect("a new library wakes the app");
+    assert!(app.poll_background());
+    assert_eq!(ids(&app), ["a.md", "c.md", "d.md"]);
+    assert_eq!(selected_id(&app), "c.md", "the nearest row to the one gone");
+    assert_eq!(app.unread_count(), 3);
+    let r = app.reader().expect("the open article stays open");
+    assert_eq!(r.article.title, "Beta");
+    assert!(app.library().is_gone(r.index));
+    let m = app.message().unwrap();
+    assert!(m.contains("1 article added, 1 removed"), "{m}");
+    assert!(m.contains("gone"), "{m}");
+    assert!(!app.poll_background(), "taken once");
+}
+
+#[test]
+fn the_search_in_force_is_run_again_on_the_new_library() {
+    let (dir, paths, feed, mut app) = setup();
+    app.search_library("apple");
+    assert!(app.wait_background(Duration::from_secs(60)));
+    assert_eq!(ids(&app), ["a.md", "c.md"]);
+    app.move_selection(1);
+    assert_eq!(selected_id(&app), "c.md");
+    std::fs::remove_file(dir.path().join("a.md")).unwrap();
+    write(dir.path(), "e.md", "Epsilon", "apple tart");
+    republish(&paths, &feed);
+    assert!(app.poll_background());
+    assert_eq!(
+        ids(&app),
+        ["c.md"],
+        "until the search answers, the hits left"
+    );
+    assert_eq!(selected_id(&app), "c.md");
+    assert!(app.wait_background(Duration::from_secs(60)));
+    let mut found = ids(&app);
+    found.sort();
+    assert_eq!(found, ["c.md", "e.md"]);
+    assert_eq!(selected_id(&app), "c.md", "the same article stays selected");
+    assert_eq!(app.search_text(), "apple");
+}

@@ -1,0 +1,306 @@
+//! The library kept current while the reader runs: the folders opened are watched (inotify
+//! and its kin, through `notify`) and read again a moment after something changed, and every
+//! [`RESCAN_EVERY`] in any case (the only way when the watcher cannot start). A rescan walks
+//! the folders again and reads only the files whose size or modification time changed.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::{Duration, Instant, SystemTime};
+
+use notify::Watcher as _;
+
+use super::{Item, Library, Origin, SourceFile};
+
+/// How often the folders are read again when nothing was heard from the watcher.
+pub const RESCAN_EVERY: Duration = Duration::from_secs(30);
+/// How long the folders must be quiet after an event before they are read again …
+const QUIET: Duration = Duration::from_millis(300);
+/// … but a stream of events waits no longer than this.
+const MAX_WAIT: Duration = Duration::from_secs(2);
+/// The watcher's queue of events: when it is full, events are dropped (a rescan is due anyway).
+const QUEUED_EVENTS: usize = 256;
+
+/// A file's size and modification time (and those of its write-ahead log, for a database).
+pub(super) type Stamp = (u64, Option<SystemTime>, Option<(u64, Option<SystemTime>)>);
+
+fn stat(path: &Path) -> Option<(u64, Option<SystemTime>)> {
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.len(), m.modified().ok()))
+}
+
+/// The stamp of a file on disk (none for an embedded one, or a file that cannot be seen).
+pub(super) fn stamp_of(source: &SourceFile) -> Option<Stamp> {
+    let Origin::Disk(path) = &source.origin else {
+        return None;
+    };
+    let (len, mtime) = stat(path)?;
+    let wal = source.format.reads_path().then(|| {
+        let mut p = path.clone().into_os_string();
+        p.push("-wal");
+        stat(Path::new(&p))
+    });
+    Some((len, mtime, wal.flatten()))
+}
+
+impl Library {
+    /// The library under `paths` as it is now, or none when no file changed since this one
+    /// was read. Files whose size and modification time are unchanged are not read again.
+    pub fn rescan(&self, paths: &[PathBuf]) -> Option<Self> {
+        let (name, mut sources, walked) = Self::gather(paths);
+        let old: HashMap<&Path, usize> = self
+            .sources
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| match &s.origin {
+                Origin::Disk(p) => Some((p.as_path(), i)),
+                Origin::Embedded(_) => None,
+            })
+            .collect();
+        let reuse: Vec<Option<usize>> = sources
+            .iter_mut()
+            .map(|s| {
+                let Origin::Disk(p) = &s.origin else {
+                    return None;
+                };
+                let &i = old.get(p.as_path())?;
+                let stamp = stamp_of(s);
+                s.stamp = stamp;
+                (stamp.is_some() && self.sources[i].stamp == stamp).then_some(i)
+            })
+            .collect();
+        if sources.len() == self.sources.len()
+            && reuse.iter().all(Option::is_some)
+            && walked[..] == self.problems[..self.walked.min(self.problems.len())]
+        {
+            return None;
+        }
+        let mut lib = Self::catalogue_reusing(name, sources, Some((self, &reuse)));
+        lib.key.clone_from(&self.key);
+        lib.walked = walked.len();
+        let mut problems = walked;
+        problems.append(&mut lib.problems);
+        lib.problems = problems;
+        Some(lib)
+    }
+
+    /// Whether article `i` is one whose file vanished while it was open (listed nowhere).
+    pub fn is_gone(&self, i: usize) -> bool {
+        self.items.get(i).is_some_and(|item| item.gone)
+    }
+
+    /// Keeps article `i` of `old`, shown as `article`, in this library although its file is
+    /// gone, listed nowhere: its index here.
+    pub fn keep_gone(
+        &mut self,
+        old: &Library,
+        i: usize,
+        article: Arc<crate::article::Article>,
+    ) -> usize {
+        let was = &old.items[i];
+        let mut source = old.sources[was.file].clone();
+        source.stamp = None;
+        source.problems.clear();
+        self.sources.push(source);
+        let body = std::sync::OnceLock::new();
+        let _ = body.set(article);
+        self.items.push(Item {
+            entry: was.entry.clone(),
+            file: self.sources.len() - 1,
+            index: was.index,
+            body,
+            gone: true,
+        });
+        self.items.len() - 1
+    }
+
+    /// What changed from `old` to this library, for the status line ("3 articles added, 1
+    /// removed"); none when the articles are the same.
+    pub fn changes_from(&self, old: &Library) -> Option<String> {
+        let ids = |lib: &Library| -> HashMap<String, crate::store::Identity> {
+            lib.items
+                .iter()
+                .filter(|i| !i.gone)
+                .map(|i| (i.entry.id.clone(), i.entry.identity.clone()))
+                .collect()
+        };
+        let (before, after) = (ids(old), ids(self));
+        let added = after.keys().filter(|k| !before.contains_key(*k)).count();
+        let removed = before.keys().filter(|k| !after.contains_key(*k)).count();
+        let changed = after
+            .iter()
+            .filter(|(k, v)| before.get(*k).is_some_and(|b| b != *v))
+            .count();
+        let mut parts = Vec::new();
+        let s = |n: usize| if n == 1 { "" } else { "s" };
+        for (n, what) in [(added, "added"), (removed, "removed"), (changed, "changed")] {
+            if n > 0 {
+                let noun = if parts.is_empty() {
+                    format!("{n} article{} ", s(n))
+                } else {
+                    format!("{n} ")
+                };
+                parts.push(format!("{noun}{what}"));
+            }
+        }
+        (!parts.is_empty()).then(|| format!("the library changed: {}", parts.join(", ")))
+    }
+}
+
+/// A library kept current: the latest one read, and the readers to wake when a newer one
+/// comes. One feed serves every reader of a process (every session of a server).
+pub struct Feed {
+    latest: Mutex<(u64, Arc<Library>)>,
+    /// Each returns false once its reader is gone.
+    wakers: Mutex<Vec<Box<dyn Fn() -> bool + Send + Sync>>>,
+    /// The one-line message of a watcher that could not start.
+    note: Option<String>,
+}
+
+impl std::fmt::Debug for Feed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Feed").finish_non_exhaustive()
+    }
+}
+
+impl Feed {
+    /// A feed of `lib` that nothing updates but [`Self::publish`] (for tests).
+    pub fn fixed(lib: Arc<Library>) -> Arc<Self> {
+        Arc::new(Self {
+            latest: Mutex::new((0, lib)),
+            wakers: Mutex::default(),
+            note: None,
+        })
+    }
+
+    /// The latest library and its generation (0 for the one first read).
+    pub fn latest(&self) -> (u64, Arc<Library>) {
+        let l = self.latest.lock().unwrap_or_else(PoisonError::into_inner);
+        (l.0, Arc::clone(&l.1))
+    }
+
+    /// Why the folders are only read again every [`RESCAN_EVERY`], when the watcher could not
+    /// start.
+    pub fn note(&self) -> Option<&str> {
+        self.note.as_deref()
+    }
+
+    /// Calls `wake` whenever a newer library comes, until it returns false.
+    pub fn subscribe(&self, wake: Box<dyn Fn() -> bool + Send + Sync>) {
+        self.wakers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(wake);
+    }
+
+    /// Makes `lib` the latest library and wakes every reader.
+    pub fn publish(&self, lib: Arc<Library>) {
+        {
+            let mut l = self.latest.lock().unwrap_or_else(PoisonError::into_inner);
+            *l = (l.0 + 1, lib);
+        }
+        let mut wakers = self.wakers.lock().unwrap_or_else(PoisonError::into_inner);
+        wakers.retain(|wake| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(wake)).unwrap_or(false)
+        });
+    }
+}
+
+/// Keeps `lib`, read from `paths`, current on a background thread: the feed it publishes to.
+/// The thread ends once the feed is dropped.
+pub fn watch(paths: Vec<PathBuf>, lib: Arc<Library>) -> Arc<Feed> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<()>(QUEUED_EVENTS);
+    let (watcher, note) = match start_watcher(&paths, tx) {
+        Ok(w) => (Some(w), None),
+        Err(e) => (
+            None,
+            Some(format!(
+                "the library folders are not watched ({}): they are read again every {} s",
+                crate::escape::display(&e.to_string()),
+                RESCAN_EVERY.as_secs()
+            )),
+        ),
+    };
+    let feed = Arc::new(Feed {
+        latest: Mutex::new((0, lib)),
+        wakers: Mutex::default(),
+        note,
+    });
+    let weak = Arc::downgrade(&feed);
+    let spawned = std::thread::Builder::new()
+        .name("qari-watch".to_owned())
+        .spawn(move || {
+            let _watcher = watcher;
+            run(&paths, &rx, &weak);
+        });
+    if spawned.is_err() {
+        tracing::warn!("the library watcher could not start: no thread is left");
+    }
+    feed
+}
+
+/// Watches every folder recursively, and the folder of every file named (so a file replaced
+/// by a rename, or a database's log, is seen).
+fn start_watcher(
+    paths: &[PathBuf],
+    tx: SyncSender<()>,
+) -> notify::Result<notify::RecommendedWatcher> {
+    let mut w = notify::recommended_watcher(move |_event: notify::Result<notify::Event>| {
+        // A full queue already asks for a rescan: the event is dropped.
+        let _ = tx.try_send(());
+    })?;
+    let mut watched = HashSet::new();
+    for p in paths {
+        let (target, mode) = if p.is_dir() {
+            (p.clone(), notify::RecursiveMode::Recursive)
+        } else {
+            let parent = p.parent().filter(|d| !d.as_os_str().is_empty());
+            (
+                parent.map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+                notify::RecursiveMode::NonRecursive,
+            )
+        };
+        if watched.insert(target.clone()) {
+            w.watch(&target, mode)?;
+        }
+    }
+    Ok(w)
+}
+
+/// The watcher's loop: waits for an event (then for the folders to be quiet) or for the
+/// rescan period, reads the library again, publishes what changed.
+fn run(paths: &[PathBuf], rx: &Receiver<()>, feed: &Weak<Feed>) {
+    let mut heard = true;
+    loop {
+        let woke = if heard {
+            rx.recv_timeout(RESCAN_EVERY)
+        } else {
+            // The watcher is gone (or never started): only the period is left.
+            std::thread::sleep(RESCAN_EVERY);
+            Err(RecvTimeoutError::Timeout)
+        };
+        match woke {
+            Ok(()) => {
+                let start = Instant::now();
+                while start.elapsed() < MAX_WAIT {
+                    match rx.recv_timeout(QUIET) {
+                        Ok(()) => {}
+                        Err(RecvTimeoutError::Timeout) => break,
+                        Err(RecvTimeoutError::Disconnected) => {
+                            heard = false;
+                            break;
+                        }
+                    }
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => heard = false,
+        }
+        let Some(feed) = feed.upgrade() else { return };
+        let (_, lib) = feed.latest();
+        if let Some(new) = lib.rescan(paths) {
+            feed.publish(Arc::new(new));
+        }
+    }
+}
