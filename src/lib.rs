@@ -58,6 +58,7 @@ pub mod layout;
 pub mod library;
 pub mod once;
 pub mod par;
+pub mod progress;
 pub mod screen;
 pub mod search;
 pub mod ssh;

@@ -245,20 +245,82 @@ pub struct Hit {
     pub index: usize,
     /// How many of the terms occur in the title.
     pub title_terms: usize,
-    /// How many times the terms occur in all (each term counted up to [`COUNT_CAP`] in the body).
+    /// How many times the terms occur in all (each term counted up to [`COUNT_CAP`] in the
+    /// body); from a [`Finder`], what stands for it in its ranking (higher is better).
     pub count: usize,
 }
 
+/// What answers a query for a library from elsewhere than folded copies in memory: the
+/// library database's full-text index ([`crate::store::finder`]). It gives the same set of
+/// articles as [`Index`]'s scan, ranked its own way.
+pub trait Finder: Send + Sync + std::fmt::Debug {
+    /// The library's articles matching `query`, best first; `None` once `cancel` is set.
+    fn find(&self, query: &Query, cancel: &std::sync::atomic::AtomicBool) -> Option<Vec<Hit>>;
+}
+
+/// Makes a [`Finder`] for a library, counting its progress (the database brought up to date
+/// with the files); `None` when it cannot (the index is then built in memory).
+pub type MakeFinder = std::sync::Arc<
+    dyn Fn(&std::sync::Arc<Library>, &crate::progress::Shared) -> Option<Box<dyn Finder>>
+        + Send
+        + Sync,
+>;
+
 /// A library's search index, built once on first need and shared (by every session of a
 /// server too). It can be built on a background thread ahead of the first search; a search
-/// that comes first waits for that build instead of starting another.
-#[derive(Debug, Default)]
-pub struct SharedIndex(std::sync::Arc<crate::once::Once<Index>>);
+/// that comes first waits for that build instead of starting another. With a
+/// [`MakeFinder`], building it brings the library database up to date and searches go there.
+#[derive(Default)]
+pub struct SharedIndex {
+    once: std::sync::Arc<crate::once::Once<Index>>,
+    make: Option<MakeFinder>,
+    progress: std::sync::Arc<crate::progress::Shared>,
+}
+
+impl std::fmt::Debug for SharedIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedIndex")
+            .field("ready", &self.once.is_ready())
+            .field("database", &self.make.is_some())
+            .finish_non_exhaustive()
+    }
+}
 
 impl SharedIndex {
+    /// An index that searches through what `make` gives (the library database).
+    pub fn with_finder(make: MakeFinder) -> Self {
+        Self {
+            make: Some(make),
+            ..Self::default()
+        }
+    }
+
+    /// A new index of the same kind, not built (for a newer library).
+    #[must_use]
+    pub fn renewed(&self) -> Self {
+        Self {
+            make: self.make.clone(),
+            ..Self::default()
+        }
+    }
+
+    /// Whether searches go to the library database (its build is the database's rescan).
+    pub fn uses_database(&self) -> bool {
+        self.make.is_some()
+    }
+
+    /// How far the build is, once it counts (the database's rescan).
+    pub fn progress(&self) -> &crate::progress::Shared {
+        &self.progress
+    }
+
+    fn build(&self, lib: &std::sync::Arc<Library>) -> Index {
+        Index::build_with(lib, self.make.as_ref(), &self.progress)
+    }
+
     /// The index, building it now if no one has.
-    pub fn get_or_build(&self, lib: &Library) -> std::sync::Arc<Index> {
-        self.0.get_or_build(|| Index::build(lib))
+    pub fn get_or_build(&self, lib: &std::sync::Arc<Library>) -> std::sync::Arc<Index> {
+        self.once.get_or_build(|| self.build(lib))
     }
 
     /// The index once it is built, starting the build in the background if no one has:
@@ -269,37 +331,40 @@ impl SharedIndex {
         lib: &std::sync::Arc<Library>,
         cancel: &std::sync::atomic::AtomicBool,
     ) -> Option<std::sync::Arc<Index>> {
-        if let Some(i) = self.0.get() {
+        if let Some(i) = self.once.get() {
             return Some(i);
         }
         self.build_in_background(std::sync::Arc::clone(lib));
-        self.0.wait(|| Index::build(lib), cancel)
+        self.once.wait(|| self.build(lib), cancel)
     }
 
     /// For unit tests: as if a build had started elsewhere, so that nothing builds the index
     /// until the test does.
     #[cfg(test)]
     pub(crate) fn pretend_building(&self) {
-        self.0.pretend_started();
+        self.once.pretend_started();
     }
 
     /// True once the index is ready.
     pub fn is_ready(&self) -> bool {
-        self.0.is_ready()
+        self.once.is_ready()
     }
 
     /// Starts building the index on a thread of its own, unless that was done already (when
     /// no thread can be started, or the build fails, the first search builds it instead).
     pub fn build_in_background(self: &std::sync::Arc<Self>, lib: std::sync::Arc<Library>) {
-        self.0
-            .start("qari-index", move || Some(Index::build(&lib)), |_| {});
+        let me = std::sync::Arc::clone(self);
+        self.once
+            .start("qari-index", move || Some(me.build(&lib)), |_| {});
     }
 }
 
-/// The folded text of every article, built once, searched per keystroke.
-#[derive(Debug, Clone, Default)]
+/// The folded text of every article, built once, searched per keystroke; or the library
+/// database's index standing in for it.
+#[derive(Debug, Default)]
 pub struct Index {
     docs: Vec<(String, String)>,
+    finder: Option<Box<dyn Finder>>,
 }
 
 impl Index {
@@ -311,7 +376,27 @@ impl Index {
             let body = lib.kept(i).map(|a| fold_body(&a)).unwrap_or_default();
             (title, body)
         });
-        Self { docs }
+        Self { docs, finder: None }
+    }
+
+    /// The index `make` gives for `lib` (counting into `progress`), else [`Index::build`].
+    pub fn build_with(
+        lib: &std::sync::Arc<Library>,
+        make: Option<&MakeFinder>,
+        progress: &crate::progress::Shared,
+    ) -> Self {
+        match make.and_then(|m| m(lib, progress)) {
+            Some(finder) => Self {
+                docs: Vec::new(),
+                finder: Some(finder),
+            },
+            None => Self::build(lib),
+        }
+    }
+
+    /// Whether this index answers from the library database.
+    pub fn is_database(&self) -> bool {
+        self.finder.is_some()
     }
 
     /// The articles where every term occurs (in the title or the body), best first: more
@@ -340,6 +425,14 @@ impl Index {
         use std::sync::atomic::Ordering;
         if query.is_empty() {
             return Some(Vec::new());
+        }
+        if let Some(f) = &self.finder {
+            let mut hits = f.find(query, cancel)?;
+            if let Some(c) = candidates {
+                let keep: std::collections::HashSet<usize> = c.iter().copied().collect();
+                hits.retain(|h| keep.contains(&h.index));
+            }
+            return Some(hits);
         }
         let score = |i: usize| -> Option<Hit> {
             let (title, body) = self.docs.get(i)?;

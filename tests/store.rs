@@ -582,3 +582,111 @@ fn qari_search_gives_the_readers_set_with_field_filters() {
     }
     assert!(nonempty > 30, "{nonempty} queries found something");
 }
+
+/// The reader's search through the database: (canonical path, key) of each hit of `query`.
+fn reader_hits(
+    lib: &qari::library::Library,
+    index: &qari::search::Index,
+    query: &Query,
+) -> Vec<(String, String)> {
+    index
+        .search(query)
+        .into_iter()
+        .map(|h| {
+            let e = lib.entry(h.index);
+            (e.identity.path.clone(), e.identity.key.clone())
+        })
+        .collect()
+}
+
+#[test]
+fn the_readers_search_through_the_database_finds_what_the_scanner_finds() {
+    use qari::search::SharedIndex;
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("lib");
+    store_corpus::write_library(&root, 300, 5);
+    let lib = Arc::new(qari::library::Library::open(std::slice::from_ref(&root)));
+    let shared = SharedIndex::with_finder(qari::store::finder::maker(
+        dir.path().join("library.db"),
+        vec![root.clone()],
+    ));
+    assert!(shared.uses_database());
+    let index = shared.get_or_build(&lib);
+    assert!(index.is_database(), "the database holds the whole library");
+    let line = shared.progress().line().expect("the first build counted");
+    let files = files_under(&root).len();
+    assert!(
+        line.starts_with(&format!("indexed {files} of {files} files · ")),
+        "{line}"
+    );
+    let memory = qari::search::Index::build(&lib);
+    let view = scanner_view(&root);
+    let mut nonempty = 0;
+    for q in store_corpus::queries(200, 3) {
+        let query = Query::parse(&q);
+        let want: BTreeSet<(String, String)> = view
+            .iter()
+            .filter(|(_, _, fields)| {
+                !query.is_empty()
+                    && query.terms.iter().all(|t| {
+                        let one = Query {
+                            terms: vec![t.clone()],
+                        };
+                        fields.iter().any(|f| one.matches(f))
+                    })
+            })
+            .map(|(p, k, _)| (p.clone(), k.clone()))
+            .collect();
+        let hits = reader_hits(&lib, &index, &query);
+        let got: BTreeSet<(String, String)> = hits.iter().cloned().collect();
+        assert_eq!(got.len(), hits.len(), "each article once: {q:?}");
+        assert_eq!(got, want, "query {q:?}");
+        // What the in-memory index finds (titles and bodies only) is among them.
+        let in_memory: BTreeSet<(String, String)> =
+            reader_hits(&lib, &memory, &query).into_iter().collect();
+        assert!(in_memory.is_subset(&got), "{q:?}");
+        let ranked = index.search(&query);
+        assert!(
+            ranked
+                .windows(2)
+                .all(|w| w[0].title_terms >= w[1].title_terms),
+            "title matches first: {q:?}"
+        );
+        nonempty += usize::from(!want.is_empty());
+    }
+    assert!(nonempty > 100, "{nonempty}");
+
+    // A later start reads no file: the rescan finds every one unchanged.
+    let again = SharedIndex::with_finder(qari::store::finder::maker(
+        dir.path().join("library.db"),
+        vec![root.clone()],
+    ));
+    assert!(again.get_or_build(&lib).is_database());
+    assert_eq!(again.progress().line(), None, "no batch was read");
+}
+
+#[test]
+fn a_library_the_database_does_not_hold_whole_is_searched_in_memory() {
+    use qari::search::SharedIndex;
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("lib");
+    store_corpus::write_library(&root, 20, 9);
+    let other = dir.path().join("other.txt");
+    std::fs::write(&other, "An extra article\n\nhostage text\n").unwrap();
+    // The library has a file the database is not told to scan.
+    let lib = Arc::new(qari::library::Library::open(&[root.clone(), other]));
+    let shared = SharedIndex::with_finder(qari::store::finder::maker(
+        dir.path().join("library.db"),
+        vec![root],
+    ));
+    let index = shared.get_or_build(&lib);
+    assert!(!index.is_database());
+    let hits = index.search(&Query::parse("hostage text"));
+    assert!(
+        hits.iter()
+            .any(|h| lib.entry(h.index).title == "An extra article"),
+        "{hits:?}"
+    );
+}

@@ -307,10 +307,33 @@ impl App {
     /// Starts building the library's search index in the background, so the first search
     /// does not wait for it: at once for libraries of up to [`EAGER_INDEX_ARTICLES`] articles,
     /// else when the query line is first opened (the index holds every body in memory).
+    ///
+    /// With the library database, always at once: the build is the rescan of the folders
+    /// into it (the first of a big library takes a while: its progress is in the status line,
+    /// and a search waits for it), and the index keeps nothing of the bodies in memory.
     pub fn prepare_search(&self) {
-        if self.lib.len() <= EAGER_INDEX_ARTICLES {
+        if self.index.uses_database() {
+            let waker = Arc::clone(&self.bg.notifier.waker);
+            self.index.progress().on_update(Box::new(move || {
+                if let Some(w) = &*waker.lock().unwrap_or_else(PoisonError::into_inner) {
+                    w();
+                }
+            }));
+        }
+        if self.index.uses_database() || self.lib.len() <= EAGER_INDEX_ARTICLES {
             self.index.build_in_background(Arc::clone(&self.lib));
         }
+    }
+
+    /// The progress of the library database's rescan, while it runs and counts.
+    fn indexing(&self) -> Option<String> {
+        if self.index.is_ready() {
+            return None;
+        }
+        self.index
+            .progress()
+            .line()
+            .map(|l| format!("search index: {l}"))
     }
 
     /// Shares a search index with other apps on the same library (the sessions of a server).
@@ -341,6 +364,8 @@ impl App {
         while let Ok(done) = self.bg.rx.try_recv() {
             redraw |= self.take_in(done);
         }
+        // The rescan's count moved (it wakes the front end after each batch).
+        redraw |= self.indexing().is_some();
         if redraw {
             self.sync_preview();
         }
@@ -355,19 +380,23 @@ impl App {
 
     /// What the background is doing, for the status line: none when it does nothing the
     /// reader waits for.
-    pub fn background_status(&self) -> Option<&'static str> {
+    pub fn background_status(&self) -> Option<String> {
         if self.bg.opening.is_some() {
-            return Some("opening the article…");
+            return Some("opening the article…".to_owned());
         }
-        match self.bg.awaited.map(|(_, a)| a) {
+        let fixed = match self.bg.awaited.map(|(_, a)| a) {
             Some(Awaited::Index | Awaited::Library) if !self.index.is_ready() => {
-                Some("indexing the library…")
+                return Some(
+                    self.indexing()
+                        .unwrap_or_else(|| "indexing the library…".to_owned()),
+                );
             }
             Some(Awaited::Library) => Some("searching…"),
             Some(Awaited::Article) => Some("finding…"),
             Some(Awaited::Index) | None => (self.reader_partial() && self.focus == Focus::Reader)
                 .then_some("preparing the whole article…"),
-        }
+        };
+        fixed.map(str::to_owned).or_else(|| self.indexing())
     }
 
     /// Waits up to `max` for the background work under way ([`Self::busy`]), taking in what

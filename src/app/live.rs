@@ -72,7 +72,7 @@ impl App {
             self.store.assume_read(&e.identity);
         }
         self.lib = new;
-        self.index = Arc::default();
+        self.index = Arc::new(self.index.renewed());
         self.prepare_search();
         if let Some(hits) = self.list.hits.as_mut() {
             // Until the search answers again, the hits still in the library.

@@ -189,6 +189,55 @@ fn a_waker_that_panics_does_not_stop_later_searches() {
 }
 
 #[test]
+fn the_database_rescan_shows_its_progress_and_wakes_the_front_end() {
+    let lib = Arc::new(Library::embedded());
+    let gate = Arc::new(Gate::default());
+    gate.release();
+    let mut app = held_app(Arc::clone(&lib), &gate);
+    let wakes = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let w = Arc::clone(&wakes);
+    app.set_waker(Arc::new(move || {
+        w.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }));
+    let (go, held) = std::sync::mpsc::channel::<()>();
+    let held = Mutex::new(held);
+    // A rescan that has read 40 of 100 files, then waits for the test; it gives no finder,
+    // so the index is then built in memory.
+    let make: search::MakeFinder = Arc::new(move |_, progress| {
+        progress.update(40, 100);
+        let _ = held.lock().unwrap_or_else(PoisonError::into_inner).recv();
+        None
+    });
+    app.share_index(Arc::new(SharedIndex::with_finder(make)));
+    app.prepare_search();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while app.background_status().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let status = app.background_status().expect("the rescan is shown");
+    assert!(
+        status.starts_with("search index: indexed 40 of 100 files · "),
+        "{status}"
+    );
+    assert!(wakes.load(std::sync::atomic::Ordering::Relaxed) >= 1);
+    assert!(app.poll_background(), "the count is drawn while it moves");
+    // The reader is usable meanwhile, and a search waits for the index, saying how far it is.
+    app.handle(key(KeyCode::Char('/')));
+    type_text(&mut app, "hostage");
+    assert_eq!(app.query().unwrap().text, "hostage");
+    assert!(
+        app.background_status()
+            .unwrap()
+            .contains("indexed 40 of 100")
+    );
+    go.send(()).unwrap();
+    assert!(app.wait_background(Duration::from_secs(60)));
+    assert_eq!(app.view().len(), 3, "found as the index in memory finds");
+    assert_eq!(app.background_status(), None);
+    assert!(!app.poll_background());
+}
+
+#[test]
 fn the_index_build_never_blocks_the_prompt() {
     let lib = Arc::new(Library::embedded());
     let gate = Arc::new(Gate::default());
@@ -199,10 +248,16 @@ fn the_index_build_never_blocks_the_prompt() {
     index.pretend_building();
     app.share_index(Arc::clone(&index));
     app.handle(key(KeyCode::Char('/')));
-    assert_eq!(app.background_status(), Some("indexing the library…"));
+    assert_eq!(
+        app.background_status().as_deref(),
+        Some("indexing the library…")
+    );
     type_text(&mut app, "hostage");
     assert_eq!(app.query().unwrap().text, "hostage");
-    assert_eq!(app.background_status(), Some("indexing the library…"));
+    assert_eq!(
+        app.background_status().as_deref(),
+        Some("indexing the library…")
+    );
     assert!(
         !app.wait_background(Duration::from_millis(50)),
         "waits for the index"
@@ -226,7 +281,7 @@ fn quitting_never_waits_for_an_article_being_prepared() {
         app.open(0);
         assert!(app.reader().unwrap().is_partial());
         assert_eq!(
-            app.background_status(),
+            app.background_status().as_deref(),
             Some("preparing the whole article…")
         );
         // Keys work on the first part meanwhile.
@@ -283,7 +338,10 @@ fn an_article_of_a_huge_file_is_read_off_the_input_path() {
     app.open(0);
     // Held: the list is still there, the status says why, keys work.
     assert!(app.reader().is_none());
-    assert_eq!(app.background_status(), Some("opening the article…"));
+    assert_eq!(
+        app.background_status().as_deref(),
+        Some("opening the article…")
+    );
     app.handle(key(KeyCode::Esc));
     assert!(app.bg.opening.is_none(), "Esc gives it up");
     app.open(0);

@@ -35,28 +35,13 @@ impl Progress {
         }
     }
 
-    /// The line for `done` of `total` files after `elapsed`.
-    pub(super) fn line(done: usize, total: usize, elapsed: Duration) -> String {
-        let secs = elapsed.as_secs_f64().max(0.001);
-        #[allow(clippy::cast_precision_loss)] // reason: counts of files, far below 2^52
-        let rate = done as f64 / secs;
-        let left = if rate > 0.0 {
-            #[allow(clippy::cast_precision_loss)] // reason: as above
-            let s = (total.saturating_sub(done)) as f64 / rate;
-            format!("{} left", duration_text(s))
-        } else {
-            "time left unknown".to_owned()
-        };
-        format!("indexed {done} of {total} files · {rate:.0} files/s · {left}")
-    }
-
     /// Called after each batch.
     pub(super) fn update(&mut self, done: usize, total: usize) {
         if self.quiet {
             return;
         }
         let now = Instant::now();
-        let line = Self::line(done, total, now - self.start);
+        let line = crate::progress::line(done, total, now - self.start);
         let mut err = std::io::stderr().lock();
         if self.tty {
             let _ = write!(err, "\r\x1b[2K{line}");
@@ -72,17 +57,6 @@ impl Progress {
         if self.tty && self.last.is_some() {
             let _ = writeln!(std::io::stderr());
         }
-    }
-}
-
-/// `seconds` as `1 h 02 min`, `3 min 05 s` or `12 s`.
-fn duration_text(seconds: f64) -> String {
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // reason: rounded, ≥ 0
-    let s = seconds.max(0.0).round() as u64;
-    match s {
-        0..60 => format!("{s} s"),
-        60..3600 => format!("{} min {:02} s", s / 60, s % 60),
-        _ => format!("{} h {:02} min", s / 3600, s / 60 % 60),
     }
 }
 
@@ -169,23 +143,4 @@ pub(super) fn run(paths: Vec<PathBuf>, db: Option<PathBuf>) -> anyhow::Result<Ex
         escape::path(db.path())
     );
     Ok(ExitCode::SUCCESS)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn progress_says_count_rate_and_time_left() {
-        assert_eq!(
-            Progress::line(250, 1000, Duration::from_secs(5)),
-            "indexed 250 of 1000 files · 50 files/s · 15 s left"
-        );
-        assert_eq!(
-            Progress::line(100, 100_000, Duration::from_secs(1)),
-            "indexed 100 of 100000 files · 100 files/s · 16 min 39 s left"
-        );
-        assert_eq!(duration_text(7322.0), "2 h 02 min");
-        assert!(Progress::line(0, 10, Duration::ZERO).ends_with("time left unknown"));
-    }
 }

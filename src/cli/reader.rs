@@ -25,6 +25,12 @@ pub(super) fn run(flags: &Flags) -> anyhow::Result<ExitCode> {
     let lib = std::sync::Arc::new(lib);
     let mut app =
         crate::app::App::new(std::sync::Arc::clone(&lib), &config, store, settings.layout);
+    if let Some(db) = settings.db.clone().filter(|_| !paths.is_empty()) {
+        // The search goes through the library database, kept up to date with the folders.
+        app.share_index(std::sync::Arc::new(
+            crate::search::SharedIndex::with_finder(crate::store::finder::maker(db, paths.clone())),
+        ));
+    }
     if !paths.is_empty() {
         // Files added, changed or removed while the reader runs come into the list.
         app.follow(crate::library::watch(paths.clone(), lib));

@@ -98,7 +98,20 @@ pub fn serve(paths: &[PathBuf], opts: &ServeOptions) -> anyhow::Result<()> {
     if let Some(note) = feed.as_ref().and_then(|f| f.note()) {
         tracing::warn!("{note}");
     }
+    // Searches go through the library database, brought up to date from the start.
+    let db = crate::frontend::db_path(opts.db.as_deref());
+    let index = match db.filter(|_| !settings.library.is_empty()) {
+        Some(db) => {
+            let index = Arc::new(crate::search::SharedIndex::with_finder(
+                crate::store::finder::maker(db, settings.library.clone()),
+            ));
+            index.build_in_background(Arc::clone(&lib));
+            index
+        }
+        None => Arc::default(),
+    };
     let shared = Arc::new(Shared {
+        index,
         feed,
         ..Shared::new(lib, config, keys, opts, state_dir, shutdown_rx)
     });

@@ -387,3 +387,13 @@ impl Db {
             .map_err(|e| self.err(&e))
     }
 }
+
+impl Db {
+    /// The catalog id of the article at `path` (canonical) with record `key`.
+    pub fn id_of(&self, path: &str, key: &str) -> Result<Option<i64>> {
+        self.conn()
+            .prepare_cached("SELECT id FROM article WHERE path = ?1 AND key = ?2")
+            .and_then(|mut s| s.query_row([path, key], |r| r.get(0)).optional())
+            .map_err(|e| self.err(&e))
+    }
+}

@@ -23,6 +23,7 @@
 //! reading state.
 
 pub mod catalog;
+pub mod finder;
 pub mod fts;
 pub mod legacy;
 pub mod reading;

@@ -8,7 +8,7 @@ pub(super) fn status(app: &App, theme: &Theme, g: &Geometry, buf: &mut Buffer) {
     if let Some(q) = app.query() {
         let prompt = if q.list { "search: " } else { "find: " };
         let mut hint = String::from("  ");
-        for note in [app.message(), app.background_status()]
+        for note in [app.message(), app.background_status().as_deref()]
             .into_iter()
             .flatten()
         {
