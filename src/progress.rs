@@ -31,8 +31,8 @@ pub fn duration_text(seconds: f64) -> String {
     }
 }
 
-/// What is called when the count moves (the reader's front end is woken to draw it).
-pub type Notify = Box<dyn Fn() + Send + Sync>;
+/// What is called when the count moves (a reader's front end is woken to draw it).
+pub type Notify = std::sync::Arc<dyn Fn() + Send + Sync>;
 
 /// Progress shared between the thread doing the work and those showing it.
 #[derive(Default)]
@@ -40,7 +40,9 @@ pub struct Shared {
     done: AtomicUsize,
     total: AtomicUsize,
     started: OnceLock<Instant>,
-    notify: Mutex<Option<Notify>>,
+    /// Held weakly: whoever shows the progress keeps its own alive (every session of a server
+    /// sharing one index), and those gone are dropped.
+    notify: Mutex<Vec<std::sync::Weak<dyn Fn() + Send + Sync>>>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -58,14 +60,27 @@ impl Shared {
         self.started.get_or_init(Instant::now);
         self.done.store(done, Ordering::Relaxed);
         self.total.store(total, Ordering::Relaxed);
-        if let Some(n) = &*self.notify.lock().unwrap_or_else(PoisonError::into_inner) {
+        let live: Vec<Notify> = self
+            .notify
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .filter_map(std::sync::Weak::upgrade)
+            .collect();
+        for n in live {
             n();
         }
     }
 
-    /// Sets what [`Self::update`] calls (replacing the one set before).
-    pub fn on_update(&self, notify: Notify) {
-        *self.notify.lock().unwrap_or_else(PoisonError::into_inner) = Some(notify);
+    /// Adds what [`Self::update`] calls, for as long as `notify` is kept alive elsewhere (once
+    /// each: adding it again does nothing).
+    pub fn on_update(&self, notify: &Notify) {
+        let mut all = self.notify.lock().unwrap_or_else(PoisonError::into_inner);
+        all.retain(|w| w.strong_count() > 0);
+        let weak = std::sync::Arc::downgrade(notify);
+        if !all.iter().any(|w| w.ptr_eq(&weak)) {
+            all.push(weak);
+        }
     }
 
     /// The line saying how far the work is, once it has begun counting.
@@ -99,13 +114,28 @@ mod tests {
         let p = Shared::default();
         assert_eq!(p.line(), None);
         let calls = std::sync::Arc::new(AtomicUsize::new(0));
-        let c = std::sync::Arc::clone(&calls);
-        p.on_update(Box::new(move || {
-            c.fetch_add(1, Ordering::Relaxed);
-        }));
+        let counter = |by: usize| -> Notify {
+            let c = std::sync::Arc::clone(&calls);
+            std::sync::Arc::new(move || {
+                c.fetch_add(by, Ordering::Relaxed);
+            })
+        };
+        let (one, ten) = (counter(1), counter(10));
+        p.on_update(&one);
+        p.on_update(&one);
+        p.on_update(&ten);
         p.update(3, 12);
         let l = p.line().expect("counting began");
         assert!(l.starts_with("indexed 3 of 12 files · "), "{l}");
-        assert_eq!(calls.load(Ordering::Relaxed), 1);
+        assert_eq!(calls.load(Ordering::Relaxed), 11, "each once");
+        drop(ten);
+        p.update(4, 12);
+        assert_eq!(
+            calls.load(Ordering::Relaxed),
+            12,
+            "the one dropped is not called"
+        );
+        p.on_update(&one);
+        assert_eq!(p.notify.lock().unwrap().len(), 1, "the dead one is gone");
     }
 }

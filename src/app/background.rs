@@ -196,6 +196,9 @@ pub(super) struct Background {
     pub(super) open_first: bool,
     /// The article being read from a huge file, to open when it is parsed: job, index.
     pub(super) opening: Option<(u64, usize)>,
+    /// Wakes the front end when the search index's rescan counts on (held here: the index,
+    /// shared by the sessions of a server, holds it weakly).
+    pub(super) progress_wake: crate::progress::Notify,
 }
 
 impl std::fmt::Debug for Background {
@@ -212,10 +215,17 @@ impl std::fmt::Debug for Background {
 impl Background {
     pub(super) fn new() -> Self {
         let (tx, rx) = std::sync::mpsc::channel();
+        let waker: Arc<Mutex<Option<Waker>>> = Arc::default();
+        let front = Arc::clone(&waker);
         Self {
+            progress_wake: Arc::new(move || {
+                if let Some(w) = &*front.lock().unwrap_or_else(PoisonError::into_inner) {
+                    w();
+                }
+            }),
             notifier: Notifier {
                 tx,
-                waker: Arc::default(),
+                waker,
                 stopped: Arc::default(),
                 #[cfg(test)]
                 gate: None,
@@ -313,12 +323,7 @@ impl App {
     /// and a search waits for it), and the index keeps nothing of the bodies in memory.
     pub fn prepare_search(&self) {
         if self.index.uses_database() {
-            let waker = Arc::clone(&self.bg.notifier.waker);
-            self.index.progress().on_update(Box::new(move || {
-                if let Some(w) = &*waker.lock().unwrap_or_else(PoisonError::into_inner) {
-                    w();
-                }
-            }));
+            self.index.progress().on_update(&self.bg.progress_wake);
         }
         if self.index.uses_database() || self.lib.len() <= EAGER_INDEX_ARTICLES {
             self.index.build_in_background(Arc::clone(&self.lib));
