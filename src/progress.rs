@@ -60,6 +60,11 @@ impl Shared {
         self.started.get_or_init(Instant::now);
         self.done.store(done, Ordering::Relaxed);
         self.total.store(total, Ordering::Relaxed);
+        self.wake();
+    }
+
+    /// Calls what [`Self::on_update`] added (the work is done, or the count moved).
+    pub fn wake(&self) {
         let live: Vec<Notify> = self
             .notify
             .lock()

@@ -354,8 +354,13 @@ impl SharedIndex {
     /// no thread can be started, or the build fails, the first search builds it instead).
     pub fn build_in_background(self: &std::sync::Arc<Self>, lib: std::sync::Arc<Library>) {
         let me = std::sync::Arc::clone(self);
-        self.once
-            .start("qari-index", move || Some(me.build(&lib)), |_| {});
+        let progress = std::sync::Arc::clone(&self.progress);
+        // Once built, whoever shows the rescan's progress is woken to take it away.
+        self.once.start(
+            "qari-index",
+            move || Some(me.build(&lib)),
+            move |_| progress.wake(),
+        );
     }
 }
 

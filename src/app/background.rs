@@ -199,6 +199,8 @@ pub(super) struct Background {
     /// Wakes the front end when the search index's rescan counts on (held here: the index,
     /// shared by the sessions of a server, holds it weakly).
     pub(super) progress_wake: crate::progress::Notify,
+    /// The rescan's progress was on screen at the last poll.
+    pub(super) showed_progress: bool,
 }
 
 impl std::fmt::Debug for Background {
@@ -237,6 +239,7 @@ impl Background {
             awaited: None,
             open_first: false,
             opening: None,
+            showed_progress: false,
         }
     }
 
@@ -369,8 +372,10 @@ impl App {
         while let Ok(done) = self.bg.rx.try_recv() {
             redraw |= self.take_in(done);
         }
-        // The rescan's count moved (it wakes the front end after each batch).
-        redraw |= self.indexing().is_some();
+        // The rescan's count moved (it wakes the front end after each batch), or it ended.
+        let indexing = self.indexing().is_some();
+        let showed = std::mem::replace(&mut self.bg.showed_progress, indexing);
+        redraw |= indexing || showed;
         if redraw {
             self.sync_preview();
         }

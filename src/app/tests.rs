@@ -230,10 +230,48 @@ fn the_database_rescan_shows_its_progress_and_wakes_the_front_end() {
             .unwrap()
             .contains("indexed 40 of 100")
     );
+    let before = wakes.load(std::sync::atomic::Ordering::Relaxed);
     go.send(()).unwrap();
     assert!(app.wait_background(Duration::from_secs(60)));
     assert_eq!(app.view().len(), 3, "found as the index in memory finds");
     assert_eq!(app.background_status(), None);
+    // The end of the build woke the front end, and the line it drew is taken away once.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while wakes.load(std::sync::atomic::Ordering::Relaxed) == before && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(wakes.load(std::sync::atomic::Ordering::Relaxed) > before);
+    app.poll_background();
+    assert!(!app.poll_background(), "nothing more to draw");
+}
+
+#[test]
+fn the_end_of_the_rescan_takes_its_progress_off_the_screen() {
+    let lib = Arc::new(Library::embedded());
+    let gate = Arc::new(Gate::default());
+    gate.release();
+    let mut app = held_app(Arc::clone(&lib), &gate);
+    let (go, held) = std::sync::mpsc::channel::<()>();
+    let held = Mutex::new(held);
+    let make: search::MakeFinder = Arc::new(move |_, progress| {
+        progress.update(1, 2);
+        let _ = held.lock().unwrap_or_else(PoisonError::into_inner).recv();
+        None
+    });
+    let index = Arc::new(SharedIndex::with_finder(make));
+    app.share_index(Arc::clone(&index));
+    app.prepare_search();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while app.background_status().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(app.poll_background(), "the progress is drawn");
+    go.send(()).unwrap();
+    while !index.is_ready() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(app.background_status(), None);
+    assert!(app.poll_background(), "drawn once more, without it");
     assert!(!app.poll_background());
 }
 
