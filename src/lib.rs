@@ -23,13 +23,17 @@
 //! - [`par`]: work spread over every core (the catalog, the search index, long articles).
 //! - [`once`]: a value built once on a worker, waited for or cancelled (the search index,
 //!   the whole of a long article).
+//! - [`progress`]: a long run's count, rate and time left as one line (`qari index`, the
+//!   reader's status line while its search index is brought up to date).
 //! - [`config`]: the TOML settings file over embedded defaults; [`keymap`]: the actions and
 //!   the keys bound to them (one table handles keys and writes the help).
 //! - [`search`]: Arabic-aware folding (hamza, tashkeel, digits, case), queries, the library
-//!   index and snippets; every match a byte range of the source.
+//!   index (folded copies in memory, or a [`search::Finder`] standing in for them) and
+//!   snippets; every match a byte range of the source.
 //! - [`store`]: the library's `SQLite` database: catalog with stable identities, reading state
 //!   per reader in transactions (the app keeps it through one trait, [`store::ReadingStore`],
-//!   via [`store::Shelf`]), the full-text index that `qari index` and `qari search` use.
+//!   via [`store::Shelf`]), the full-text index that `qari index`, `qari search` and the
+//!   reader's search ([`store::finder`]) use.
 //! - [`app`]: the reader's state and actions, fed [`app::Input`]s; no drawing, no terminal;
 //!   long work (searches, preparing a long article) on workers that wake the front end.
 //! - [`ui`]: draws the app into a ratatui buffer, never changing it; links go out as
