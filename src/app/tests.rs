@@ -188,6 +188,31 @@ fn a_waker_that_panics_does_not_stop_later_searches() {
     assert_eq!(app.search_text(), "hostag");
 }
 
+/// Gives `app` a database index whose rescan has counted `done` of `total` files and then
+/// waits for the test (a send on the sender); it gives no finder, so the index is then built
+/// in memory. Returns once the status line shows the rescan.
+fn held_rescan(
+    app: &mut App,
+    done: usize,
+    total: usize,
+) -> (Arc<SharedIndex>, std::sync::mpsc::Sender<()>) {
+    let (go, held) = std::sync::mpsc::channel::<()>();
+    let held = Mutex::new(held);
+    let make: search::MakeFinder = Arc::new(move |_, progress| {
+        progress.update(done, total);
+        let _ = held.lock().unwrap_or_else(PoisonError::into_inner).recv();
+        None
+    });
+    let index = Arc::new(SharedIndex::with_finder(make));
+    app.share_index(Arc::clone(&index));
+    app.prepare_search();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while app.background_status().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    (index, go)
+}
+
 #[test]
 fn the_database_rescan_shows_its_progress_and_wakes_the_front_end() {
     let lib = Arc::new(Library::embedded());
@@ -199,21 +224,7 @@ fn the_database_rescan_shows_its_progress_and_wakes_the_front_end() {
     app.set_waker(Arc::new(move || {
         w.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }));
-    let (go, held) = std::sync::mpsc::channel::<()>();
-    let held = Mutex::new(held);
-    // A rescan that has read 40 of 100 files, then waits for the test; it gives no finder,
-    // so the index is then built in memory.
-    let make: search::MakeFinder = Arc::new(move |_, progress| {
-        progress.update(40, 100);
-        let _ = held.lock().unwrap_or_else(PoisonError::into_inner).recv();
-        None
-    });
-    app.share_index(Arc::new(SharedIndex::with_finder(make)));
-    app.prepare_search();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while app.background_status().is_none() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let (_index, go) = held_rescan(&mut app, 40, 100);
     let status = app.background_status().expect("the rescan is shown");
     assert!(
         status.starts_with("search index: indexed 40 of 100 files · "),
@@ -251,20 +262,8 @@ fn the_end_of_the_rescan_takes_its_progress_off_the_screen() {
     let gate = Arc::new(Gate::default());
     gate.release();
     let mut app = held_app(Arc::clone(&lib), &gate);
-    let (go, held) = std::sync::mpsc::channel::<()>();
-    let held = Mutex::new(held);
-    let make: search::MakeFinder = Arc::new(move |_, progress| {
-        progress.update(1, 2);
-        let _ = held.lock().unwrap_or_else(PoisonError::into_inner).recv();
-        None
-    });
-    let index = Arc::new(SharedIndex::with_finder(make));
-    app.share_index(Arc::clone(&index));
-    app.prepare_search();
+    let (index, go) = held_rescan(&mut app, 1, 2);
     let deadline = Instant::now() + Duration::from_secs(30);
-    while app.background_status().is_none() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(5));
-    }
     assert!(app.poll_background(), "the progress is drawn");
     go.send(()).unwrap();
     while !index.is_ready() && Instant::now() < deadline {

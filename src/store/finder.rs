@@ -68,6 +68,10 @@ impl Finder for DbFinder {
                 .get_or_init(|| Index::build(&self.lib))
                 .search_cancellable(query, None, cancel);
         };
+        if cancel.load(std::sync::atomic::Ordering::Acquire) {
+            // A newer key came while the database answered: this answer is not wanted.
+            return None;
+        }
         let n = ranked.top.len();
         Some(
             ranked
