@@ -656,6 +656,12 @@ fn the_readers_search_through_the_database_finds_what_the_scanner_finds() {
         nonempty += usize::from(!want.is_empty());
     }
     assert!(nonempty > 100, "{nonempty}");
+    // A search cancelled (a newer key) gives no answer.
+    let cancelled = std::sync::atomic::AtomicBool::new(true);
+    assert_eq!(
+        index.search_cancellable(&Query::parse("ال"), None, &cancelled),
+        None
+    );
 
     // A later start reads no file: the rescan finds every one unchanged.
     let again = SharedIndex::with_finder(qari::store::finder::maker(

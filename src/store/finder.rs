@@ -10,12 +10,15 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use super::Db;
 use crate::library::Library;
 use crate::search::{Finder, Hit, Index, MakeFinder, Query};
+
+/// How often a query under way looks whether it was cancelled.
+const CANCEL_POLL: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// A library's search through its database.
 #[derive(Debug)]
@@ -60,18 +63,35 @@ impl Finder for DbFinder {
     fn find(&self, query: &Query, cancel: &AtomicBool) -> Option<Vec<Hit>> {
         let ranked = {
             let db = self.db.lock().unwrap_or_else(PoisonError::into_inner);
-            db.search_where(query, |id| self.of_row.contains_key(&id), usize::MAX)
+            let interrupt = db.conn().get_interrupt_handle();
+            let answered = AtomicBool::new(false);
+            // A long query (a pasted paragraph of terms) gives way to the next key: the
+            // database is interrupted as soon as the search is cancelled.
+            std::thread::scope(|s| {
+                s.spawn(|| {
+                    while !answered.load(Ordering::Acquire) {
+                        if cancel.load(Ordering::Acquire) {
+                            interrupt.interrupt();
+                            return;
+                        }
+                        std::thread::sleep(CANCEL_POLL);
+                    }
+                });
+                let r = db.search_where(query, |id| self.of_row.contains_key(&id), usize::MAX);
+                answered.store(true, Ordering::Release);
+                r
+            })
         };
+        if cancel.load(Ordering::Acquire) {
+            // A newer key came while the database answered: this answer is not wanted.
+            return None;
+        }
         let Ok(ranked) = ranked else {
             return self
                 .fallback
                 .get_or_init(|| Index::build(&self.lib))
                 .search_cancellable(query, None, cancel);
         };
-        if cancel.load(std::sync::atomic::Ordering::Acquire) {
-            // A newer key came while the database answered: this answer is not wanted.
-            return None;
-        }
         let n = ranked.top.len();
         Some(
             ranked
