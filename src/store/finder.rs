@@ -69,10 +69,11 @@ impl Finder for DbFinder {
             // database is interrupted as soon as the search is cancelled.
             std::thread::scope(|s| {
                 s.spawn(|| {
+                    // Again and again: an interrupt between two of the query's statements
+                    // stops nothing, so the next one is interrupted too.
                     while !answered.load(Ordering::Acquire) {
                         if cancel.load(Ordering::Acquire) {
                             interrupt.interrupt();
-                            return;
                         }
                         std::thread::sleep(CANCEL_POLL);
                     }
