@@ -1,8 +1,10 @@
 //! Measures what the reader writes to the terminal per key, under a real pty at 100×30, next
 //! to `less` on the same article, and how long the first frame of a large library takes.
 //!
-//! `cargo run --release --example ttybytes -- [ARTICLE] [--library DIR]`
-//! (default article: the longest bundled sample). Needs `less` on the PATH.
+//! `cargo run --release --example ttybytes -- [ARTICLE] [--library DIR [--db DB]]`
+//! (default article: the longest bundled sample). Needs `less` on the PATH. With `--db`, a
+//! database that has indexed DIR, the first frame from its catalog is timed against the first
+//! frame of a reader that walks and reads the folders, in the same run.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -66,10 +68,13 @@ fn main() {
         "/assets/articles/0024.txt"
     ));
     let mut library = None;
+    let mut db = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         if a == "--library" {
             library = it.next().map(PathBuf::from);
+        } else if a == "--db" {
+            db = it.next().map(PathBuf::from);
         } else {
             article = PathBuf::from(a);
         }
@@ -129,20 +134,52 @@ fn main() {
     println!("qari/less, one line: {:.2}", q.line / l.line);
 
     if let Some(dir) = library {
+        first_frames(&dir, db.as_deref(), work.path(), &env);
+    }
+}
+
+/// Times the reader's first frame of `dir`: from the catalog of `db` (indexed beforehand:
+/// `qari index --db DB DIR`), against a database that holds nothing of it (the folders walked
+/// and read), alternating.
+fn first_frames(dir: &Path, db: Option<&Path>, work: &Path, env: &dyn Fn(&mut CommandBuilder)) {
+    let empty = work.join("empty.db");
+    let first_frame = |db: &Path| {
         let mut cmd = CommandBuilder::new(qari());
-        cmd.arg(&dir);
+        cmd.arg(dir);
         env(&mut cmd);
+        cmd.env("QARI_DB", db);
         let start = Instant::now();
         let mut t = pty::Term::spawn(cmd, 100, 30);
-        let shown = t.wait_for(" unread ·", Duration::from_secs(30));
-        let took = start.elapsed();
+        let shown = t.wait_for(" unread ·", Duration::from_secs(60));
+        let took = start.elapsed().as_secs_f64() * 1000.0;
         t.send(b"q");
-        t.wait_exit(Duration::from_secs(5));
+        t.wait_exit(Duration::from_secs(30));
+        assert!(shown, "qari showed no list of {}", dir.display());
+        took
+    };
+    let (mut stored, mut walked) = (Vec::new(), Vec::new());
+    for _ in 0..5 {
+        if let Some(db) = db {
+            stored.push(first_frame(db));
+        }
+        walked.push(first_frame(&empty));
+    }
+    let span = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        format!(
+            "{:.0}–{:.0} ms (median {:.0})",
+            v[0],
+            v[v.len() - 1],
+            v[v.len() / 2]
+        )
+    };
+    println!("first frame of {}:", dir.display());
+    println!("  files walked and read   {}", span(&mut walked));
+    if !stored.is_empty() {
+        println!("  from the catalog        {}", span(&mut stored));
         println!(
-            "first frame of {}: {:.0} ms{}",
-            dir.display(),
-            took.as_secs_f64() * 1000.0,
-            if shown { "" } else { " (never shown)" }
+            "  walked/catalog (medians): {:.1}x",
+            walked[walked.len() / 2] / stored[stored.len() / 2]
         );
     }
 }

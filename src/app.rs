@@ -154,8 +154,9 @@ pub struct App {
     size: (u16, u16),
     out: Outbox,
     bg: Background,
-    /// Where newer libraries come from while the reader runs, and the last one taken.
-    feed: Option<(Arc<Feed>, u64)>,
+    /// Where newer libraries come from while the reader runs, the last one taken, and whether
+    /// the feed's note was shown.
+    feed: Option<(Arc<Feed>, u64, bool)>,
 }
 
 impl App {

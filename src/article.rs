@@ -73,6 +73,16 @@ impl Lang {
             Self::Mixed => "mix",
         }
     }
+
+    /// The language of a code [`Self::code`] gave.
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "ar" => Some(Self::Ar),
+            "en" => Some(Self::En),
+            "mix" => Some(Self::Mixed),
+            _ => None,
+        }
+    }
 }
 
 /// What kind of block a piece of an article is.

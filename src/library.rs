@@ -19,6 +19,7 @@ mod manifest;
 mod newsboat;
 mod read;
 mod sort;
+mod stored;
 mod walk;
 mod watch;
 
@@ -156,6 +157,9 @@ pub struct Library {
     problems: Vec<Problem>,
     /// How many of [`Self::problems`] the walk of the folders gave (they come first).
     walked: usize,
+    /// Made from the database's catalog, not yet from the files (see
+    /// [`Library::from_catalog`]).
+    from_catalog: bool,
 }
 
 /// One file of the library.
@@ -246,7 +250,6 @@ impl Library {
         lib
     }
 
-    /// The files under `paths`, the library's name, and what the walk found wrong.
     /// The key of the library opened on `paths` (see [`Self::key`]).
     fn key_of(paths: &[PathBuf]) -> String {
         paths
@@ -259,10 +262,14 @@ impl Library {
             .join("\n")
     }
 
+    /// The files under `paths`, the library's name, and what the walk found wrong.
     fn gather(paths: &[PathBuf]) -> (String, Vec<SourceFile>, Vec<Problem>) {
         // (display path, file id, path) of every file, and the manifests met on the way.
         let mut found: Vec<(String, String, PathBuf)> = Vec::new();
         let mut manifests: Manifests = Vec::new();
+        // What the manifest of its own folder says of each file named on its own, by its place
+        // in `found`.
+        let mut named = std::collections::HashMap::new();
         let mut problems = Vec::new();
         for root in paths {
             let shown = crate::escape::path(root);
@@ -283,6 +290,13 @@ impl Library {
                         || shown.clone(),
                         |n| crate::escape::display(&n.to_string_lossy()).into_owned(),
                     );
+                    let folder = root.parent().filter(|d| !d.as_os_str().is_empty());
+                    let name = root.file_name().map(|n| n.to_string_lossy());
+                    if let Some((source, url)) = name.and_then(|n| {
+                        folder_manifest(folder.unwrap_or_else(|| Path::new("."))).remove(&*n)
+                    }) {
+                        named.insert(found.len(), manifest::ManifestRow { source, url });
+                    }
                     found.push((shown, id, root.clone()));
                 }
                 Ok(_) => problems.push(Problem::new(
@@ -307,9 +321,12 @@ impl Library {
         }
         let sources = found
             .into_iter()
-            .filter_map(|(display, id, path)| {
+            .enumerate()
+            .filter_map(|(n, (display, id, path))| {
                 let format = Format::from_path(&path)?;
-                let row = manifest_row(&manifests, &id);
+                let row = named
+                    .remove(&n)
+                    .unwrap_or_else(|| manifest_row(&manifests, &id));
                 Some(SourceFile {
                     display,
                     id,
@@ -323,7 +340,12 @@ impl Library {
                 })
             })
             .collect();
-        let name = match paths {
+        (Self::name_of(paths), sources, problems)
+    }
+
+    /// The name of the library opened on `paths`, for the header.
+    fn name_of(paths: &[PathBuf]) -> String {
+        match paths {
             [one] => one
                 .canonicalize()
                 .ok()
@@ -333,8 +355,7 @@ impl Library {
                 })
                 .unwrap_or_else(|| crate::escape::path(one)),
             _ => format!("{} paths", paths.len()),
-        };
-        (name, sources, problems)
+        }
     }
 
     /// The files catalogued from their head only (over [`LAZY_BYTES`]): their text is parsed

@@ -365,7 +365,7 @@ impl App {
     /// the screen must be drawn again. A front end calls it after a wake, and may call it at
     /// any time.
     pub fn poll_background(&mut self) -> bool {
-        let mut redraw = false;
+        let mut redraw = self.feed_note();
         if let Some(done) = self.newer_library() {
             redraw |= self.take_in(done);
         }

@@ -23,18 +23,33 @@ impl App {
             }
             true
         }));
-        if let Some(note) = feed.note()
-            && self.message.is_none()
-        {
+        let (generation, _) = feed.latest();
+        self.feed = Some((feed, generation, false));
+        self.feed_note();
+    }
+
+    /// Shows, once, why the folders are not watched, when the watcher could not start: true
+    /// when it did now.
+    pub(super) fn feed_note(&mut self) -> bool {
+        let Some((feed, _, noted)) = self.feed.as_mut() else {
+            return false;
+        };
+        if *noted {
+            return false;
+        }
+        let Some(note) = feed.note() else {
+            return false;
+        };
+        *noted = true;
+        if self.message.is_none() {
             self.message = Some(note.to_owned());
         }
-        let (generation, _) = feed.latest();
-        self.feed = Some((feed, generation));
+        true
     }
 
     /// The feed's newer library, if it published one this app has not taken.
     pub(super) fn newer_library(&mut self) -> Option<Done> {
-        let (feed, seen) = self.feed.as_mut()?;
+        let (feed, seen, _) = self.feed.as_mut()?;
         let (generation, lib) = feed.latest();
         if generation == *seen {
             return None;

@@ -47,6 +47,16 @@ impl DateValue {
             Self::Day(d) => d.format("%Y-%m-%d").to_string(),
         }
     }
+
+    /// The date [`Self::to_iso`] wrote.
+    pub fn from_iso(text: &str) -> Option<Self> {
+        if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+            return Some(Self::Instant(t));
+        }
+        NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .ok()
+            .map(Self::Day)
+    }
 }
 
 impl Serialize for DateValue {

@@ -75,6 +75,41 @@ impl TextEncoding {
     }
 }
 
+impl TextEncoding {
+    /// The encoding as a database keeps it: its name and how it was found (0 to 4).
+    pub fn to_stored(self) -> (&'static str, i64) {
+        let found = match self.found {
+            Found::Utf8 => 0,
+            Found::Bom => 1,
+            Found::Declared => 2,
+            Found::Detected => 3,
+            Found::Lossy => 4,
+        };
+        (self.name, found)
+    }
+
+    /// The encoding [`Self::to_stored`] gave; a name no encoding has is read as UTF-8.
+    pub fn from_stored(name: &str, found: i64) -> Self {
+        if name == Self::UTF8.name && found == 0 {
+            return Self::UTF8;
+        }
+        let Some(encoding) = encoding_rs::Encoding::for_label(name.as_bytes()) else {
+            return Self::UTF8;
+        };
+        let found = match found {
+            1 => Found::Bom,
+            2 => Found::Declared,
+            3 => Found::Detected,
+            4 => Found::Lossy,
+            _ => Found::Utf8,
+        };
+        Self {
+            name: encoding.name(),
+            found,
+        }
+    }
+}
+
 impl Default for TextEncoding {
     fn default() -> Self {
         Self::UTF8
@@ -377,6 +412,33 @@ fn plausible(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_encoding_reads_back_from_its_stored_form() {
+        for e in [
+            TextEncoding::UTF8,
+            TextEncoding {
+                name: "windows-1256",
+                found: Found::Detected,
+            },
+            TextEncoding {
+                name: "UTF-16LE",
+                found: Found::Bom,
+            },
+            TextEncoding {
+                name: "ISO-8859-6",
+                found: Found::Declared,
+            },
+            TextEncoding {
+                name: "UTF-8",
+                found: Found::Lossy,
+            },
+        ] {
+            let (name, found) = e.to_stored();
+            assert_eq!(TextEncoding::from_stored(name, found), e);
+        }
+        assert_eq!(TextEncoding::from_stored("no-such", 3), TextEncoding::UTF8);
+    }
 
     fn enc(bytes: &[u8], format: Format) -> (String, TextEncoding, Vec<String>) {
         let mut w = Vec::new();

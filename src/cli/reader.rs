@@ -9,7 +9,7 @@ use crate::frontend::{Flags, TermEnv};
 pub(super) fn run(flags: &Flags) -> anyhow::Result<ExitCode> {
     let (config, settings, warning) = load(flags, &TermEnv::local())?;
     let paths = &settings.library;
-    let lib = crate::frontend::open_library(paths);
+    let (lib, db_note) = crate::frontend::open_library_from(paths, settings.db.as_deref());
     if lib.is_empty() && !paths.is_empty() {
         report_problems(&lib, false);
         anyhow::bail!("no article was found in {}", display_paths(paths));
@@ -41,7 +41,8 @@ pub(super) fn run(flags: &Flags) -> anyhow::Result<ExitCode> {
         .iter()
         .find(|p| p.unusable)
         .map(ToString::to_string);
-    for w in [warning, state_warning].into_iter().flatten() {
+    let db_note = db_note.map(|m| crate::escape::display(&m).into_owned());
+    for w in [warning, db_note, state_warning].into_iter().flatten() {
         app.set_message(w);
     }
     if app.message().is_none()

@@ -193,6 +193,25 @@ pub fn open_library(paths: &[PathBuf]) -> Library {
     }
 }
 
+/// Opens `paths` for a reader kept current by a watcher: from the catalog of the database
+/// `db` when it holds them (no file is read before the first frame; the watcher then reads
+/// what changed), else as [`open_library`] does. The second value is the database's one
+/// sentence when it had to be moved aside.
+pub fn open_library_from(
+    paths: &[PathBuf],
+    db: Option<&std::path::Path>,
+) -> (Library, Option<String>) {
+    let stored = db.filter(|d| !paths.is_empty() && d.exists()).map(|d| {
+        crate::store::Db::open(d).map(|(db, note)| (Library::from_catalog(&db, paths), note))
+    });
+    match stored {
+        Some(Ok((Some(lib), note))) => (lib, note),
+        Some(Ok((None, note))) => (open_library(paths), note),
+        // The shelf opens the same file next and says what is wrong with it.
+        Some(Err(_)) | None => (open_library(paths), None),
+    }
+}
+
 /// A panic's payload as text (the message of `panic!`), when it has one.
 pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> Option<String> {
     payload

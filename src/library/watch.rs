@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
-use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 use std::time::{Duration, Instant, SystemTime};
 
 use notify::Watcher as _;
@@ -154,8 +154,9 @@ pub struct Feed {
     latest: Mutex<(u64, Arc<Library>)>,
     /// Each returns false once its reader is gone.
     wakers: Mutex<Vec<Box<dyn Fn() -> bool + Send + Sync>>>,
-    /// The one-line message of a watcher that could not start.
-    note: Option<String>,
+    /// The one-line message of a watcher that could not start (it starts on the feed's own
+    /// thread, so the first frame does not wait for a watch on every folder).
+    note: OnceLock<String>,
 }
 
 impl std::fmt::Debug for Feed {
@@ -170,7 +171,7 @@ impl Feed {
         Arc::new(Self {
             latest: Mutex::new((0, lib)),
             wakers: Mutex::default(),
-            note: None,
+            note: OnceLock::new(),
         })
     }
 
@@ -181,9 +182,9 @@ impl Feed {
     }
 
     /// Why the folders are only read again every [`RESCAN_EVERY`], when the watcher could not
-    /// start.
+    /// start (known once its thread tried: the readers are woken then).
     pub fn note(&self) -> Option<&str> {
-        self.note.as_deref()
+        self.note.get().map(String::as_str)
     }
 
     /// Calls `wake` whenever a newer library comes, until it returns false.
@@ -200,6 +201,11 @@ impl Feed {
             let mut l = self.latest.lock().unwrap_or_else(PoisonError::into_inner);
             *l = (l.0 + 1, lib);
         }
+        self.wake();
+    }
+
+    /// Wakes every reader.
+    fn wake(&self) {
         let mut wakers = self.wakers.lock().unwrap_or_else(PoisonError::into_inner);
         wakers.retain(|wake| {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(wake)).unwrap_or(false)
@@ -210,28 +216,32 @@ impl Feed {
 /// Keeps `lib`, read from `paths`, current on a background thread: the feed it publishes to.
 /// The thread ends once the feed is dropped.
 pub fn watch(paths: Vec<PathBuf>, lib: Arc<Library>) -> Arc<Feed> {
-    let (tx, rx) = std::sync::mpsc::sync_channel::<()>(QUEUED_EVENTS);
-    let (watcher, note) = match start_watcher(&paths, tx) {
-        Ok(w) => (Some(w), None),
-        Err(e) => (
-            None,
-            Some(format!(
-                "the library folders are not watched ({}): they are read again every {} s",
-                crate::escape::display(&e.to_string()),
-                RESCAN_EVERY.as_secs()
-            )),
-        ),
-    };
     let feed = Arc::new(Feed {
         latest: Mutex::new((0, lib)),
         wakers: Mutex::default(),
-        note,
+        note: OnceLock::new(),
     });
     let weak = Arc::downgrade(&feed);
     let spawned = std::thread::Builder::new()
         .name("qari-watch".to_owned())
         .spawn(move || {
-            let _watcher = watcher;
+            let (tx, rx) = std::sync::mpsc::sync_channel::<()>(QUEUED_EVENTS);
+            let _watcher = match start_watcher(&paths, tx) {
+                Ok(w) => Some(w),
+                Err(e) => {
+                    let note = format!(
+                        "the library folders are not watched ({}): they are read again every {} s",
+                        crate::escape::display(&e.to_string()),
+                        RESCAN_EVERY.as_secs()
+                    );
+                    tracing::warn!("{note}");
+                    if let Some(feed) = weak.upgrade() {
+                        let _ = feed.note.set(note);
+                        feed.wake();
+                    }
+                    None
+                }
+            };
             run(&paths, &rx, &weak);
         });
     if spawned.is_err() {
@@ -272,8 +282,14 @@ fn start_watcher(
 /// rescan period, reads the library again, publishes what changed.
 fn run(paths: &[PathBuf], rx: &Receiver<()>, feed: &Weak<Feed>) {
     let mut heard = true;
+    // A library made from the database's catalog is checked against the files at once.
+    let mut due = feed
+        .upgrade()
+        .is_some_and(|f| f.latest().1.is_from_catalog());
     loop {
-        let woke = if heard {
+        let woke = if std::mem::take(&mut due) {
+            Err(RecvTimeoutError::Timeout)
+        } else if heard {
             rx.recv_timeout(RESCAN_EVERY)
         } else {
             // The watcher is gone (or never started): only the period is left.

@@ -95,9 +95,6 @@ pub fn serve(paths: &[PathBuf], opts: &ServeOptions) -> anyhow::Result<()> {
     // One watcher for every session.
     let feed = (!settings.library.is_empty())
         .then(|| crate::library::watch(settings.library.clone(), Arc::clone(&lib)));
-    if let Some(note) = feed.as_ref().and_then(|f| f.note()) {
-        tracing::warn!("{note}");
-    }
     // Searches go through the library database, brought up to date from the start.
     let db = crate::frontend::db_path(opts.db.as_deref());
     let index = match db.filter(|_| !settings.library.is_empty()) {

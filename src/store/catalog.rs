@@ -80,6 +80,14 @@ pub struct ArticleRow {
     pub tags: Vec<String>,
     /// Words in the body.
     pub words: u64,
+    /// Its position among the articles of its file (0 for the first).
+    pub place: u64,
+    /// Whether its base direction is right to left.
+    pub rtl: bool,
+    /// How its file was decoded.
+    pub encoding: crate::article::TextEncoding,
+    /// Every parsed date, in article order.
+    pub dates: Vec<crate::article::DateValue>,
 }
 
 impl ArticleRow {
@@ -105,8 +113,48 @@ impl ArticleRow {
             url: article.url.clone(),
             tags: article.tags.clone(),
             words: article.word_count() as u64,
+            place: 0,
+            rtl: article.direction == crate::article::Direction::Rtl,
+            encoding: article.encoding,
+            dates: article.dates.iter().filter_map(|d| d.value).collect(),
         }
     }
+
+    /// The row, as the article at `place` among its file's.
+    #[must_use]
+    pub fn at(mut self, place: usize) -> Self {
+        self.place = place as u64;
+        self
+    }
+}
+
+/// What the reader's list takes from a catalog row (see [`Db::rows_under`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListRow {
+    /// Who it is.
+    pub identity: Identity,
+    /// Its file's size in bytes.
+    pub size: u64,
+    /// Its file's modification time, nanoseconds since the epoch.
+    pub mtime: i64,
+    /// The title.
+    pub title: String,
+    /// Its language.
+    pub lang: crate::article::Lang,
+    /// Where it was published (the manifest's source when the article gives none).
+    pub source: Option<String>,
+    /// Its address (the manifest's when the article gives none).
+    pub url: Option<String>,
+    /// Words in the body.
+    pub words: u64,
+    /// Its position among the articles of its file.
+    pub place: u64,
+    /// Whether its base direction is right to left.
+    pub rtl: bool,
+    /// How its file was decoded.
+    pub encoding: crate::article::TextEncoding,
+    /// Every parsed date, in article order.
+    pub dates: Vec<crate::article::DateValue>,
 }
 
 /// The record key of an article of the file whose id is `file_id`: what follows `#`.
@@ -145,7 +193,12 @@ impl Order {
 const TAG_SEP: char = '\u{1f}';
 
 const COLUMNS: &str = "id, path, key, fingerprint, size, mtime, title, date, date_text, lang, \
-                       source, author, url, tags, words";
+                       source, author, url, tags, words, place, rtl, encoding, found, dates";
+
+/// Values joined in one column, `TAG_SEP` between them.
+fn split_joined(text: &str) -> impl Iterator<Item = &str> {
+    text.split(TAG_SEP).filter(|t| !t.is_empty())
+}
 
 fn row_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<ArticleRow> {
     let fp: Vec<u8> = r.get(3)?;
@@ -166,12 +219,49 @@ fn row_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<ArticleRow> {
         source: r.get(10)?,
         author: r.get(11)?,
         url: r.get(12)?,
-        tags: tags
-            .split(TAG_SEP)
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned)
-            .collect(),
+        tags: split_joined(&tags).map(str::to_owned).collect(),
         words: u64::try_from(r.get::<_, i64>(14)?).unwrap_or(0),
+        place: u64::try_from(r.get::<_, i64>(15)?).unwrap_or(0),
+        rtl: r.get(16)?,
+        encoding: crate::article::TextEncoding::from_stored(
+            r.get_ref(17)?.as_str().unwrap_or(""),
+            r.get(18)?,
+        ),
+        dates: split_joined(r.get_ref(19)?.as_str().unwrap_or(""))
+            .filter_map(crate::article::DateValue::from_iso)
+            .collect(),
+    })
+}
+
+const LIST_COLUMNS: &str = "path, key, fingerprint, size, mtime, title, lang, source, url, \
+                            words, place, rtl, encoding, found, dates";
+
+fn list_row_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<ListRow> {
+    let text =
+        |i: usize| -> rusqlite::Result<&str> { Ok(r.get_ref(i)?.as_str_or_null()?.unwrap_or("")) };
+    let mut fingerprint = Fingerprint::default();
+    if let Ok(b) = <[u8; 16]>::try_from(r.get_ref(2)?.as_blob()?) {
+        fingerprint = b;
+    }
+    Ok(ListRow {
+        identity: Identity {
+            path: r.get(0)?,
+            key: r.get(1)?,
+            fingerprint,
+        },
+        size: u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
+        mtime: r.get(4)?,
+        title: r.get(5)?,
+        lang: crate::article::Lang::from_code(text(6)?).unwrap_or(crate::article::Lang::Mixed),
+        source: r.get(7)?,
+        url: r.get(8)?,
+        words: u64::try_from(r.get::<_, i64>(9)?).unwrap_or(0),
+        place: u64::try_from(r.get::<_, i64>(10)?).unwrap_or(0),
+        rtl: r.get(11)?,
+        encoding: crate::article::TextEncoding::from_stored(text(12)?, r.get(13)?),
+        dates: split_joined(text(14)?)
+            .filter_map(crate::article::DateValue::from_iso)
+            .collect(),
     })
 }
 
@@ -187,6 +277,13 @@ fn upsert_one(tx: &Transaction<'_>, row: &ArticleRow, doc: &IndexDoc) -> rusqlit
         .query_row(params![id.path, id.key], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let tags = row.tags.join(&TAG_SEP.to_string());
+    let dates = row
+        .dates
+        .iter()
+        .map(|d| d.to_iso())
+        .collect::<Vec<_>>()
+        .join(&TAG_SEP.to_string());
+    let (encoding, found) = row.encoding.to_stored();
     let values = params![
         id.path,
         id.key,
@@ -202,12 +299,18 @@ fn upsert_one(tx: &Transaction<'_>, row: &ArticleRow, doc: &IndexDoc) -> rusqlit
         row.url,
         tags,
         to_i64(row.words),
+        to_i64(row.place),
+        row.rtl,
+        encoding,
+        found,
+        dates,
     ];
     let rowid = if let Some((rowid, old_fp)) = old {
         tx.prepare_cached(
             "UPDATE article SET path = ?1, key = ?2, fingerprint = ?3, size = ?4, mtime = ?5,
              title = ?6, date = ?7, date_text = ?8, lang = ?9, source = ?10, author = ?11,
-             url = ?12, tags = ?13, words = ?14 WHERE id = ?15",
+             url = ?12, tags = ?13, words = ?14, place = ?15, rtl = ?16, encoding = ?17,
+             found = ?18, dates = ?19 WHERE id = ?20",
         )?
         .execute(rusqlite::params_from_iter(
             values
@@ -223,8 +326,9 @@ fn upsert_one(tx: &Transaction<'_>, row: &ArticleRow, doc: &IndexDoc) -> rusqlit
     } else {
         tx.prepare_cached(
             "INSERT INTO article(path, key, fingerprint, size, mtime, title, date, date_text,
-             lang, source, author, url, tags, words)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+             lang, source, author, url, tags, words, place, rtl, encoding, found, dates)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+             ?17, ?18, ?19)",
         )?
         .execute(values)?;
         tx.last_insert_rowid()
@@ -389,6 +493,45 @@ impl Db {
 }
 
 impl Db {
+    /// The rows of the file at `path` (canonical), or of every file under it when it is a
+    /// folder, ordered by path and place.
+    pub(super) fn rows_at(&self, path: &str, folder: bool) -> Result<Vec<ListRow>> {
+        let sep = std::path::MAIN_SEPARATOR;
+        let run = |sql: &str, params: &[&dyn rusqlite::ToSql]| -> rusqlite::Result<Vec<ListRow>> {
+            self.conn()
+                .prepare_cached(sql)?
+                .query_map(params, list_row_of)?
+                .collect()
+        };
+        // In the order of the index on (path, key), so no sort is needed but of each file's
+        // records by place.
+        let mut rows = if folder {
+            let folder = path.strip_suffix(sep).unwrap_or(path);
+            // Every path under the folder sorts between `folder/` and the separator's successor.
+            let from = format!("{folder}{sep}");
+            let to = format!("{folder}{}", char::from(sep as u8 + 1));
+            run(
+                &format!(
+                    "SELECT {LIST_COLUMNS} FROM article WHERE path >= ?1 AND path < ?2 \
+                     ORDER BY path, key"
+                ),
+                &[&from, &to],
+            )
+        } else {
+            run(
+                &format!("SELECT {LIST_COLUMNS} FROM article WHERE path = ?1 ORDER BY path, key"),
+                &[&path],
+            )
+        }
+        .map_err(|e| self.err(&e))?;
+        for file in rows.chunk_by_mut(|a, b| a.identity.path == b.identity.path) {
+            if file.len() > 1 {
+                file.sort_by_key(|r| r.place);
+            }
+        }
+        Ok(rows)
+    }
+
     /// The catalog id of the article at `path` (canonical) with record `key`.
     pub fn id_of(&self, path: &str, key: &str) -> Result<Option<i64>> {
         self.conn()

@@ -39,7 +39,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
-pub use catalog::{ArticleRow, Identity, Order};
+pub use catalog::{ArticleRow, Identity, ListRow, Order};
 pub use fts::{Hit, IndexDoc};
 pub use reading::{Pos, Reader, ReadingState};
 pub use shelf::{MemoryStore, ReadingStore, Shelf, SqliteStore};

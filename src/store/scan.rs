@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use super::catalog::{ArticleRow, Identity, canonical, fingerprint, mtime_nanos};
+use super::catalog::{ArticleRow, Identity, ListRow, canonical, fingerprint, mtime_nanos};
 use super::fts::IndexDoc;
 use super::{Db, Result};
 use crate::article::{self, Format};
@@ -16,6 +16,8 @@ use crate::library::{MAX_ARTICLE_BYTES, read_regular};
 
 /// Files parsed and stored together, in one transaction.
 pub const BATCH_FILES: usize = 256;
+/// The prefix of the `meta` keys recording that a root was scanned to its end.
+const SCANNED: &str = "scanned:";
 
 /// What a scan did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -121,13 +123,15 @@ fn parse_file(path: &Path, canon: &str, given: &(Option<String>, Option<String>)
     }
     Ok(articles
         .iter()
-        .map(|a| {
+        .enumerate()
+        .map(|(place, a)| {
             let identity = Identity {
                 path: canon.to_owned(),
                 key: super::catalog::record_key(&a.id, &file_id).to_owned(),
                 fingerprint: fp,
             };
-            (ArticleRow::of(a, identity, size, mtime), IndexDoc::of(a))
+            let row = ArticleRow::of(a, identity, size, mtime).at(place);
+            (row, IndexDoc::of(a))
         })
         .collect())
 }
@@ -203,13 +207,45 @@ impl Db {
             progress(skipped + n * BATCH_FILES + chunk.len(), done.files);
         }
         let root_canon = canonical(root).unwrap_or_default();
-        let root_dir = if Path::new(&root_canon).is_dir() {
-            root_canon
-        } else {
-            // A single file: only it can have vanished.
-            return Ok(done);
-        };
-        done.removed = self.remove_vanished(&root_dir, &present)?;
+        if Path::new(&root_canon).is_dir() {
+            done.removed = self.remove_vanished(&root_canon, &present)?;
+        }
+        // A single file: only it can have vanished, and the next scan sees to it.
+        if !root_canon.is_empty() {
+            self.mark_scanned(&root_canon)?;
+        }
         Ok(done)
+    }
+
+    /// Records that the catalog held every file under `root` (canonical) when a scan ended.
+    fn mark_scanned(&mut self, root: &str) -> Result<()> {
+        let key = format!("{SCANNED}{root}");
+        let now = super::now_millis().to_string();
+        self.write(|tx| {
+            tx.prepare_cached("INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)")?
+                .execute([key.as_str(), now.as_str()])?;
+            Ok(())
+        })
+    }
+
+    /// The catalog's rows of every article under `root` (a file or a folder), in the order of
+    /// their paths and their places in their files, when a scan of `root` (or of a folder
+    /// holding it) has ended before; `None` when none has, so the catalog cannot tell what is
+    /// there. What the reader's list starts from, before the folders are looked at.
+    pub fn rows_under(&self, root: &Path) -> Result<Option<Vec<ListRow>>> {
+        let Ok(canon) = canonical(root) else {
+            return Ok(None);
+        };
+        let scanned = Path::new(&canon)
+            .ancestors()
+            .map(|a| format!("{SCANNED}{}", a.to_string_lossy()))
+            .map(|key| self.meta(&key).map(|v| v.is_some()))
+            .find(|r| !matches!(r, Ok(false)))
+            .transpose()?
+            .unwrap_or(false);
+        if !scanned {
+            return Ok(None);
+        }
+        self.rows_at(&canon, Path::new(&canon).is_dir()).map(Some)
     }
 }

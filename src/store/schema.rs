@@ -21,6 +21,12 @@
 //! Version 2: `state` gains `path` (the canonical path the state was last written for, so a
 //! file edited in place keeps its state before a rescan moves it to the new fingerprint) and
 //! `meta` (1 when a position in the head is on the metadata line rather than the title).
+//!
+//! Version 3: `article` gains what the reader's list needs to start from the catalog without
+//! reading a file: `place` (the article's position among its file's), `rtl` (its base
+//! direction), `encoding` and `found` (how its file was decoded) and `dates` (every parsed
+//! date, ISO 8601, separated by U+001F). Rows stored before it are marked changed (size -1), so
+//! the next scan reads their files once more and fills them in.
 
 use rusqlite::Connection;
 
@@ -80,6 +86,15 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE state ADD COLUMN path TEXT;
     ALTER TABLE state ADD COLUMN meta INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX state_path ON state(reader, path, key);
+    ",
+    // 3: what the list needs, so the reader starts from the catalog.
+    "
+    ALTER TABLE article ADD COLUMN place INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE article ADD COLUMN rtl INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE article ADD COLUMN encoding TEXT NOT NULL DEFAULT 'UTF-8';
+    ALTER TABLE article ADD COLUMN found INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE article ADD COLUMN dates TEXT NOT NULL DEFAULT '';
+    UPDATE article SET size = -1;
     ",
 ];
 

@@ -24,6 +24,10 @@ fn row(identity: Identity, title: &str) -> ArticleRow {
         url: None,
         tags: vec!["سياسة".to_owned()],
         words: 3,
+        place: 0,
+        rtl: true,
+        encoding: crate::article::TextEncoding::UTF8,
+        dates: Vec::new(),
     }
 }
 

@@ -197,3 +197,18 @@ fn hijri_beside_gregorian() {
     );
     assert_eq!(day("7 ذو الحجة 1445 هـ - وقال الوزير"), None);
 }
+
+#[test]
+fn iso_text_reads_back_as_the_same_date() {
+    for text in [
+        "2017-11-16",
+        "2024-06-13T10:00:00+03:00",
+        "1999-12-31T23:59:59-05:30",
+    ] {
+        let d = DateValue::from_iso(text).unwrap();
+        assert_eq!(d.to_iso(), text);
+        assert_eq!(DateValue::from_iso(&d.to_iso()), Some(d));
+    }
+    assert_eq!(DateValue::from_iso("16/11/2017"), None);
+    assert_eq!(DateValue::from_iso(""), None);
+}

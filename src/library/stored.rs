@@ -1,0 +1,151 @@
+//! The library as the database's catalog last saw it: the reader's list before the folders
+//! are looked at. Nothing is read but the catalog; [`Library::rescan`] then walks the folders
+//! and reads only the files whose size or modification time differ from the catalog's.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, UNIX_EPOCH};
+
+use super::{Entry, Item, LAZY_BYTES, Library, Origin, SourceFile};
+use crate::article::{Direction, Format};
+use crate::store::{Db, ListRow};
+
+impl Library {
+    /// The library under `paths` as the catalog of `db` holds it, without reading a file.
+    /// `None` when the catalog cannot stand for it: a path no scan of the catalog has covered
+    /// to its end, one that cannot be seen, a store read in place (newsboat's cache), a
+    /// catalog that cannot be read, or no article at all.
+    pub fn from_catalog(db: &Db, paths: &[PathBuf]) -> Option<Self> {
+        if paths.is_empty() {
+            return None;
+        }
+        let mut sources: Vec<SourceFile> = Vec::new();
+        let mut items: Vec<Item> = Vec::new();
+        for root in paths {
+            let rows = db.rows_under(root).ok()??;
+            let is_dir = std::fs::metadata(root).ok()?.is_dir();
+            let mut canon = root.canonicalize().ok()?.to_string_lossy().into_owned();
+            if !canon.ends_with(std::path::MAIN_SEPARATOR) {
+                canon.push(std::path::MAIN_SEPARATOR);
+            }
+            let canon = is_dir.then_some(canon.as_str());
+            let mut rows = rows.into_iter().peekable();
+            while let Some(first) = rows.next() {
+                let mut group = vec![first];
+                while let Some(next) = rows.next_if(|r| r.identity.path == group[0].identity.path) {
+                    group.push(next);
+                }
+                let source = source_of(root, canon, &group)?;
+                let file = sources.len();
+                let many = group.len() > 1 || source.format.holds_many();
+                items.extend(
+                    group
+                        .into_iter()
+                        .map(|row| item_of(row, &source, file, many)),
+                );
+                sources.push(source);
+            }
+        }
+        if items.is_empty() {
+            // Nothing to show is no first frame: the files may hold what the catalog does not.
+            return None;
+        }
+        let (name, key) = (Self::name_of(paths), Self::key_of(paths));
+        Some(Self {
+            name,
+            key,
+            sources,
+            items,
+            from_catalog: true,
+            ..Self::default()
+        })
+    }
+
+    /// Whether this library came from the catalog ([`Self::from_catalog`]) and no rescan has
+    /// replaced it yet.
+    pub fn is_from_catalog(&self) -> bool {
+        self.from_catalog
+    }
+}
+
+/// The file of a group of rows (one file's articles), as the walk of `root` would have found
+/// it: its path under `root` as given, its id relative to the folder (`canon` is the folder's
+/// canonical path with a separator at its end, or `None` for a file named on its own).
+fn source_of(root: &Path, canon: Option<&str>, group: &[ListRow]) -> Option<SourceFile> {
+    let first = &group[0];
+    let at = first.identity.path.as_str();
+    let format = Format::from_path(Path::new(at)).filter(|f| !f.reads_path())?;
+    let (path, id) = if let Some(canon) = canon {
+        let rel = at.strip_prefix(canon)?;
+        let id = if std::path::MAIN_SEPARATOR == '/' {
+            crate::escape::display(rel).into_owned()
+        } else {
+            crate::escape::display(&rel.replace(std::path::MAIN_SEPARATOR, "/")).into_owned()
+        };
+        (root.join(rel), id)
+    } else {
+        let name = root.file_name().map_or_else(
+            || crate::escape::path(root),
+            |n| crate::escape::display(&n.to_string_lossy()).into_owned(),
+        );
+        (root.to_path_buf(), name)
+    };
+    // What a manifest gave the file, as far as the rows tell: a value every article has.
+    let common = |field: fn(&ListRow) -> &Option<String>| {
+        let v = field(first);
+        group
+            .iter()
+            .all(|r| field(r) == v)
+            .then(|| v.clone())
+            .flatten()
+    };
+    let mtime = u64::try_from(first.mtime).ok().filter(|&n| n > 0);
+    Some(SourceFile {
+        display: crate::escape::path(&path),
+        id,
+        format,
+        huge: first.size > LAZY_BYTES,
+        source: common(|r| &r.source),
+        url: common(|r| &r.url),
+        stamp: mtime.map(|n| (first.size, Some(UNIX_EPOCH + Duration::from_nanos(n)), None)),
+        problems: Vec::new(),
+        origin: Origin::Disk(path),
+    })
+}
+
+/// The catalog item of one row of file `file`.
+fn item_of(row: ListRow, source: &SourceFile, file: usize, many: bool) -> Item {
+    let id = if row.identity.key.is_empty() && !many {
+        source.id.clone()
+    } else {
+        format!("{}#{}", source.id, row.identity.key)
+    };
+    let index = usize::try_from(row.place).unwrap_or(usize::MAX);
+    let entry = Entry {
+        id,
+        path: source.display.clone(),
+        title: row.title,
+        date: row.dates.first().copied(),
+        dates: row.dates,
+        lang: row.lang,
+        direction: if row.rtl {
+            Direction::Rtl
+        } else {
+            Direction::Ltr
+        },
+        source: row.source,
+        words: usize::try_from(row.words).unwrap_or(usize::MAX),
+        unread: None,
+        encoding: row.encoding,
+        identity: row.identity,
+    };
+    Item {
+        entry,
+        file,
+        index,
+        body: std::sync::OnceLock::new(),
+        gone: false,
+    }
+}
+
+#[cfg(test)]
+mod tests;
