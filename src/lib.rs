@@ -17,7 +17,9 @@
 //!   line goes on its row in every bidi mode, the one rule of the reader, `render` and
 //!   `render --plain`; the text in logical order for pipes ([`document::write_logical`]).
 //! - [`library`]: the catalog of a folder tree (or the embedded sample library): safe reads,
-//!   walking, newsboat's cache (read-only), sort, filter.
+//!   walking, newsboat's cache (read-only), sort, filter; or the catalog as the database last
+//!   saw it ([`library::Library::from_catalog`], the reader's first frame), kept current by the
+//!   watcher.
 //! - [`escape`]: the one sanitizer for names, paths and log fields from outside (one line,
 //!   no control or bidi override reaches a terminal or a log).
 //! - [`par`]: work spread over every core (the catalog, the search index, long articles).

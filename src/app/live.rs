@@ -23,8 +23,15 @@ impl App {
             }
             true
         }));
-        let (generation, _) = feed.latest();
-        self.feed = Some((feed, generation, false));
+        // The library this app holds may be older than the feed's latest (a session opened
+        // after a change): then the latest is taken on the first poll.
+        let (generation, latest) = feed.latest();
+        let seen = if Arc::ptr_eq(&latest, &self.lib) {
+            generation
+        } else {
+            u64::MAX
+        };
+        self.feed = Some((feed, seen, false));
         self.feed_note();
     }
 

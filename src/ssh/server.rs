@@ -81,7 +81,13 @@ pub fn serve(paths: &[PathBuf], opts: &ServeOptions) -> anyhow::Result<()> {
     };
     let settings =
         crate::frontend::settings(&flags, &crate::frontend::TermEnv::default(), &config)?;
-    let lib = crate::frontend::open_library(&settings.library);
+    // From the database's catalog when it holds the library (the watcher then reads what
+    // changed), else from the files.
+    let db = crate::frontend::db_path(opts.db.as_deref());
+    let (lib, db_note) = crate::frontend::open_library_from(&settings.library, db.as_deref());
+    if let Some(note) = db_note {
+        tracing::warn!("{}", crate::escape::log(&note, 400));
+    }
     // Files skipped are logged; warnings about files that loaded (an article without a date)
     // are for `qari check`, not the server's log.
     for p in lib.problems().iter().filter(|p| p.unusable) {
@@ -96,7 +102,6 @@ pub fn serve(paths: &[PathBuf], opts: &ServeOptions) -> anyhow::Result<()> {
     let feed = (!settings.library.is_empty())
         .then(|| crate::library::watch(settings.library.clone(), Arc::clone(&lib)));
     // Searches go through the library database, brought up to date from the start.
-    let db = crate::frontend::db_path(opts.db.as_deref());
     let index = match db.filter(|_| !settings.library.is_empty()) {
         Some(db) => {
             let index = Arc::new(crate::search::SharedIndex::with_finder(

@@ -8,7 +8,8 @@
 //!   is moved aside as `NAME.corrupt-SECONDS` and a fresh one is made; the caller gets one
 //!   sentence to show.
 //! - [`catalog`]: batch upserts in one transaction, "is this file unchanged", removal of
-//!   vanished files, pages of rows in a sort order.
+//!   vanished files, pages of rows in a sort order, the rows of a folder for the reader's first
+//!   list ([`Db::rows_under`], once a scan of it ended).
 //! - [`reading`]: reading state per reader, every change in its own immediate transaction, so
 //!   concurrent processes and sessions never lose an update;
 //! - [`legacy`]: the old `state.json`, read and imported once per reader.

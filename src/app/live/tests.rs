@@ -127,3 +127,32 @@ fn the_search_in_force_is_run_again_on_the_new_library() {
     assert_eq!(selected_id(&app), "c.md", "the same article stays selected");
     assert_eq!(app.search_text(), "apple");
 }
+
+#[test]
+fn an_app_opened_on_an_older_library_than_the_feeds_takes_the_newer_one() {
+    // A session of `serve` opened after the watcher published a change starts from the
+    // library first read: the change must come in on its first poll, not wait for the next.
+    let (dir, paths, feed, _app) = setup();
+    let first = feed.latest().1;
+    write(dir.path(), "d.md", "Delta", "a date");
+    republish(&paths, &feed);
+    let mut late = App::new(
+        first,
+        &Config::default(),
+        crate::store::Shelf::in_memory(),
+        Options::default(),
+    );
+    late.handle(crate::app::Input::Resize(100, 30));
+    late.follow(Arc::clone(&feed));
+    assert!(late.poll_background(), "the newer library is drawn");
+    assert!(ids(&late).contains(&"d.md".to_owned()), "{:?}", ids(&late));
+    // One that follows the latest already takes nothing.
+    let mut current = App::new(
+        feed.latest().1,
+        &Config::default(),
+        crate::store::Shelf::in_memory(),
+        Options::default(),
+    );
+    current.follow(Arc::clone(&feed));
+    assert!(current.newer_library().is_none());
+}
