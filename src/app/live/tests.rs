@@ -20,6 +20,12 @@ fn setup() -> (tempfile::TempDir, Vec<PathBuf>, Arc<Feed>, App) {
     let paths = vec![dir.path().to_path_buf()];
     let lib = Arc::new(Library::open(&paths));
     let feed = Feed::fixed(Arc::clone(&lib));
+    let app = following(lib, &feed);
+    (dir, paths, feed, app)
+}
+
+/// An app at 100×30 on `lib`, following `feed`.
+fn following(lib: Arc<Library>, feed: &Arc<Feed>) -> App {
     let mut app = App::new(
         lib,
         &Config::default(),
@@ -27,8 +33,8 @@ fn setup() -> (tempfile::TempDir, Vec<PathBuf>, Arc<Feed>, App) {
         Options::default(),
     );
     app.handle(crate::app::Input::Resize(100, 30));
-    app.follow(Arc::clone(&feed));
-    (dir, paths, feed, app)
+    app.follow(Arc::clone(feed));
+    app
 }
 
 fn ids(app: &App) -> Vec<String> {
@@ -136,23 +142,10 @@ fn an_app_opened_on_an_older_library_than_the_feeds_takes_the_newer_one() {
     let first = feed.latest().1;
     write(dir.path(), "d.md", "Delta", "a date");
     republish(&paths, &feed);
-    let mut late = App::new(
-        first,
-        &Config::default(),
-        crate::store::Shelf::in_memory(),
-        Options::default(),
-    );
-    late.handle(crate::app::Input::Resize(100, 30));
-    late.follow(Arc::clone(&feed));
+    let mut late = following(first, &feed);
     assert!(late.poll_background(), "the newer library is drawn");
     assert!(ids(&late).contains(&"d.md".to_owned()), "{:?}", ids(&late));
     // One that follows the latest already takes nothing.
-    let mut current = App::new(
-        feed.latest().1,
-        &Config::default(),
-        crate::store::Shelf::in_memory(),
-        Options::default(),
-    );
-    current.follow(Arc::clone(&feed));
+    let mut current = following(feed.latest().1, &feed);
     assert!(current.newer_library().is_none());
 }
