@@ -38,7 +38,7 @@ mod reader;
 
 use background::Background;
 pub use copy::{MAX_COPY_BYTES, is_web_address, osc52};
-pub use filter::{Field, Fields, Split, title_key};
+pub use filter::{Facts, Field, Fields, Split, title_key};
 pub use geometry::{Geometry, MAX_COLS, MAX_ROWS, clamp_size, fit, fit_end};
 use list::ListState;
 use overlays::Overlays;

@@ -2,8 +2,9 @@
 //! library), sorted and filtered for the list.
 //!
 //! Files are catalogued on all cores at start: for the `.txt` layout only the head of each
-//! article is read (see [`crate::article::scan`]); bodies are parsed when first asked for
-//! and kept. Files larger than [`LAZY_BYTES`] are catalogued from their head and parsed in full
+//! article is read (see [`crate::article::scan`]); bodies are parsed when asked for and kept
+//! while recently used, [`BODY_CACHE_BYTES`] of them at most (`bodies`). Files larger than
+//! [`LAZY_BYTES`] are catalogued from their head and parsed in full
 //! each time they are opened, never kept, so one huge file neither holds the list up nor fills
 //! memory; files over [`MAX_ARTICLE_BYTES`] are refused.
 //!
@@ -14,6 +15,7 @@
 //! File and folder names are made safe to print where they enter ([`crate::escape`]): ids,
 //! paths and titles made from a file name never hold a control character.
 
+mod bodies;
 mod catalog;
 mod manifest;
 mod newsboat;
@@ -28,12 +30,13 @@ mod tests;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::article::{self, Article, DateValue, Direction, Format, Lang};
 
+pub use bodies::BODY_CACHE_BYTES;
 pub use catalog::EMBEDDED_PREFIX;
 pub use manifest::folder_manifest;
 pub use newsboat::{CacheError, read_cache};
@@ -82,6 +85,10 @@ pub struct Entry {
     pub direction: Direction,
     /// Where it was published, when known.
     pub source: Option<String>,
+    /// Who wrote it, when known.
+    pub byline: Option<String>,
+    /// Its tags.
+    pub tags: Vec<String>,
     /// Number of words in the body.
     pub words: usize,
     /// The unread mark of the store it came from (newsboat's), `None` for plain files.
@@ -136,8 +143,9 @@ struct Item {
     file: usize,
     /// Its place among the articles of that file.
     index: usize,
-    /// The parsed article, kept once read (except for huge files, parsed on each open).
-    body: OnceLock<Arc<Article>>,
+    /// The article as it was shown, for one whose file vanished while it was open (the
+    /// others are kept, parsed, in [`Library::bodies`] while they are recently used).
+    pinned: Option<Arc<Article>>,
     /// Its file vanished while it was open: kept for the reader, listed nowhere.
     gone: bool,
 }
@@ -160,6 +168,8 @@ pub struct Library {
     /// Made from the database's catalog, not yet from the files (see
     /// [`Library::from_catalog`]).
     from_catalog: bool,
+    /// The articles parsed lately, shared with the libraries rescanned from this one.
+    bodies: Arc<bodies::Bodies>,
 }
 
 /// One file of the library.
@@ -413,52 +423,104 @@ impl Library {
         &self.problems
     }
 
-    /// The article if it has been parsed already (see [`Library::article`]).
-    pub fn loaded(&self, i: usize) -> Option<Arc<Article>> {
-        self.items.get(i)?.body.get().cloned()
+    /// What article `i`'s parsed copy is kept under.
+    fn body_key(&self, item: &Item) -> bodies::Key {
+        (item.entry.identity.clone(), self.sources[item.file].stamp)
     }
 
-    /// The full article `i`, reading and parsing its file the first time it is asked for.
+    /// The article if it is parsed and kept (see [`Library::article`]); this does not count as
+    /// a use of it.
+    pub fn loaded(&self, i: usize) -> Option<Arc<Article>> {
+        let item = self.items.get(i)?;
+        if let Some(a) = &item.pinned {
+            return Some(Arc::clone(a));
+        }
+        self.bodies.peek(&self.body_key(item))
+    }
+
+    /// How many parsed articles are kept, and about how many bytes they hold (at most
+    /// [`BODY_CACHE_BYTES`]).
+    pub fn kept_bodies(&self) -> (usize, usize) {
+        self.bodies.held()
+    }
+
+    /// The full article `i`, reading and parsing its file when it is not kept. The articles
+    /// parsed are kept while recently used (every article of its file, when it holds many:
+    /// they were parsed anyway), but those of a huge file.
     pub fn article(&self, i: usize) -> Result<Arc<Article>, Problem> {
         let item = &self.items[i];
-        if let Some(a) = item.body.get() {
+        if let Some(a) = &item.pinned {
             return Ok(Arc::clone(a));
         }
-        let file = &self.sources[item.file];
-        let fail = |message: String| Problem::new(file.display.clone(), message, true);
-        let bytes = match &file.origin {
-            Origin::Disk(path) if file.format.reads_path() => {
-                return Self::keep(item, file, read_cache(path, &file.id));
+        if let Some(a) = self.bodies.get(&self.body_key(item)) {
+            return Ok(a);
+        }
+        let mut wanted = None;
+        self.parse_file(item.file, i, |j, a| {
+            let a = Arc::new(a);
+            if j == i {
+                wanted = Some(Arc::clone(&a));
             }
-            Origin::Disk(path) => std::borrow::Cow::Owned(
-                read_regular(path, MAX_ARTICLE_BYTES).map_err(|e| fail(e.to_string()))?,
-            ),
-            Origin::Embedded(b) => std::borrow::Cow::Borrowed(*b),
-        };
-        Self::keep(item, file, article::parse(&bytes, file.format, &file.id))
+            if !self.sources[item.file].huge {
+                self.bodies.put(self.body_key(&self.items[j]), a);
+            }
+        })?;
+        let file = &self.sources[item.file];
+        wanted.ok_or_else(|| {
+            Problem::new(
+                file.display.clone(),
+                "the article is no longer in the file",
+                true,
+            )
+        })
     }
 
-    /// The article of `item` among those parsed from its file, kept unless the file is huge.
-    fn keep(
-        item: &Item,
-        file: &SourceFile,
-        parsed: Result<article::Loaded, impl fmt::Display>,
-    ) -> Result<Arc<Article>, Problem> {
-        let fail = |message: String| Problem::new(file.display.clone(), message, true);
-        let loaded = parsed.map_err(|e| fail(e.to_string()))?;
-        let mut a = loaded
-            .articles
-            .into_iter()
-            .nth(item.index)
-            .ok_or_else(|| fail("the article is no longer in the file".to_owned()))?;
-        a.id.clone_from(&item.entry.id);
-        fill_from_manifest(&mut a, file);
-        let a = Arc::new(a);
-        if !file.huge {
-            // Another thread may have parsed it meanwhile; either copy is the same.
-            let _ = item.body.set(Arc::clone(&a));
+    /// The items of file `file`, found around item `near` (a file's items are neighbours).
+    fn items_of(&self, file: usize, near: usize) -> std::ops::Range<usize> {
+        let same = |j: &usize| self.items[*j].file == file;
+        let start = (0..near).rev().take_while(same).last().unwrap_or(near);
+        let end = (near..self.items.len())
+            .take_while(same)
+            .last()
+            .map_or(near, |e| e + 1);
+        start..end
+    }
+
+    /// Reads and parses file `file` (whose item `near` is one), handing each of its listed
+    /// articles to `each` with its item's index, named and filled in from the manifest.
+    fn parse_file(
+        &self,
+        file: usize,
+        near: usize,
+        mut each: impl FnMut(usize, Article),
+    ) -> Result<(), Problem> {
+        let source = &self.sources[file];
+        let fail = |message: String| Problem::new(source.display.clone(), message, true);
+        let loaded = match &source.origin {
+            Origin::Disk(path) if source.format.reads_path() => {
+                read_cache(path, &source.id).map_err(|e| fail(e.to_string()))?
+            }
+            Origin::Disk(path) => {
+                let bytes =
+                    read_regular(path, MAX_ARTICLE_BYTES).map_err(|e| fail(e.to_string()))?;
+                article::parse(&bytes, source.format, &source.id)
+                    .map_err(|e| fail(e.to_string()))?
+            }
+            Origin::Embedded(b) => {
+                article::parse(b, source.format, &source.id).map_err(|e| fail(e.to_string()))?
+            }
+        };
+        let mut articles: Vec<Option<Article>> = loaded.articles.into_iter().map(Some).collect();
+        for j in self.items_of(file, near) {
+            let item = &self.items[j];
+            let Some(mut a) = articles.get_mut(item.index).and_then(Option::take) else {
+                continue;
+            };
+            a.id.clone_from(&item.entry.id);
+            fill_from_manifest(&mut a, source);
+            each(j, a);
         }
-        Ok(a)
+        Ok(())
     }
 
     /// Whether article `i` comes from a huge file (catalogued from its head, parsed in full on
@@ -469,21 +531,38 @@ impl Library {
             .is_some_and(|item| self.sources[item.file].huge)
     }
 
-    /// The article, parsed if it was not yet, unless it comes from a huge file (parsed only
-    /// when opened) or can no longer be read.
-    pub fn kept(&self, i: usize) -> Option<Arc<Article>> {
-        let item = self.items.get(i)?;
-        if self.sources[item.file].huge {
-            return None;
+    /// Hands every article to `f` (none for one of a huge file, whose text is parsed only
+    /// when opened, or one that can no longer be read), on every core, a file at a time, and
+    /// gives back what `f` made, in library order. What is kept is used; what is parsed is
+    /// not kept, so a pass over a whole library holds no more than a file's articles at once.
+    pub fn map_articles<T: Send>(&self, f: impl Fn(usize, Option<&Article>) -> T + Sync) -> Vec<T> {
+        let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
+        let mut at = 0;
+        while at < self.items.len() {
+            let run = self.items_of(self.items[at].file, at);
+            at = run.end;
+            runs.push(run);
         }
-        self.article(i).ok()
-    }
-
-    /// Parses every article not parsed yet, on every core (for what needs all the bodies),
-    /// but those of huge files.
-    pub fn load_all(&self) {
-        crate::par::par_map(self.items.len(), |i| {
-            let _ = self.kept(i);
+        let done = crate::par::par_map(runs.len(), |r| {
+            let run = runs[r].clone();
+            let first = &self.items[run.start];
+            let mut out: Vec<Option<T>> = run.clone().map(|_| None).collect();
+            let kept: Vec<Option<Arc<Article>>> = run.clone().map(|j| self.loaded(j)).collect();
+            if kept.iter().all(Option::is_some) || self.sources[first.file].huge {
+                for (j, a) in run.clone().zip(&kept) {
+                    out[j - run.start] = Some(f(j, a.as_deref()));
+                }
+            } else {
+                // Parsed once for all its articles.
+                let _ = self.parse_file(first.file, run.start, |j, a| {
+                    out[j - run.start] = Some(f(j, Some(&a)));
+                });
+            }
+            run.clone()
+                .zip(out)
+                .map(|(j, t)| t.unwrap_or_else(|| f(j, None)))
+                .collect::<Vec<T>>()
         });
+        done.into_iter().flatten().collect()
     }
 }

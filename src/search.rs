@@ -376,9 +376,9 @@ impl Index {
     /// Folds the title and body of every article of `lib` (articles of huge files, which are
     /// parsed only when opened, are searched by their title).
     pub fn build(lib: &Library) -> Self {
-        let docs = crate::par::par_map(lib.len(), |i| {
+        let docs = lib.map_articles(|i, a| {
             let title = fold(&lib.entry(i).title);
-            let body = lib.kept(i).map(|a| fold_body(&a)).unwrap_or_default();
+            let body = a.map(fold_body).unwrap_or_default();
             (title, body)
         });
         Self { docs, finder: None }

@@ -380,10 +380,22 @@ fn field_filters_in_the_prompt_combine_with_words() {
     }));
     c.handle(ctrl('u'));
     let seed = c.library().position(SEED).unwrap();
-    let byline = c.library().article(seed).unwrap().byline.clone().unwrap();
+    let byline = c.library().entry(seed).byline.clone().unwrap();
+    assert_eq!(
+        c.library().article(seed).unwrap().byline,
+        Some(byline.clone())
+    );
     let word = byline.split_whitespace().last().unwrap().to_owned();
+    let loaded = |c: &App| {
+        (0..c.library().len())
+            .filter(|&i| c.library().loaded(i).is_some())
+            .count()
+    };
+    let before = loaded(&c);
     type_text(&mut c, &format!("author:{word}"));
     assert!(c.view().contains(&seed), "author:{word}");
+    // The list's entries hold the bylines: the filter read no article.
+    assert_eq!(loaded(&c), before, "articles read to filter");
     assert!(
         c.view()
             .iter()

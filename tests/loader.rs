@@ -334,8 +334,68 @@ fn catalog_parses_bodies_only_when_asked_and_keeps_them() {
     let err = lib.article(1).unwrap_err();
     assert!(err.path.ends_with("1.txt"), "{err}");
     assert_eq!(err.message, "no such file or folder");
-    lib.load_all();
-    assert!(lib.loaded(2).is_some() && lib.loaded(1).is_none());
+    // A pass over every article reads each file once, the gone one as none, keeping nothing.
+    let titles = lib.map_articles(|_, a| a.map(|a| a.title.clone()));
+    assert_eq!(
+        titles,
+        vec![Some("عنوان 0".to_owned()), None, Some("عنوان 2".to_owned())]
+    );
+    assert!(lib.loaded(2).is_none() && lib.loaded(1).is_none());
+}
+
+#[test]
+fn parsed_bodies_are_kept_within_their_cap_and_records_of_one_file_parse_once() {
+    use std::fmt::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    // 300 articles of about 150 KiB: 45 MB parsed in all, over the cap.
+    let para = "فقرة من نص عربي طويل، with some English. ".repeat(3000);
+    for n in 0..300 {
+        std::fs::write(
+            dir.path().join(format!("{n:03}.txt")),
+            format!("عنوان {n}\n\n{para}\n"),
+        )
+        .unwrap();
+    }
+    let mut records = String::new();
+    for n in 0..50 {
+        let _ = writeln!(
+            records,
+            "{{\"id\":\"r{n}\",\"title\":\"سجل {n}\",\"body\":\"نص {n}\"}}"
+        );
+    }
+    std::fs::write(dir.path().join("records.jsonl"), records).unwrap();
+    let lib = Library::open(&[dir.path().to_path_buf()]);
+    assert_eq!(lib.len(), 350);
+    let one = lib.position("000.txt").unwrap();
+    let first = lib.article(one).unwrap();
+    for i in 0..lib.len() {
+        let a = lib.article(i).unwrap();
+        assert_eq!(a.id, lib.entry(i).id);
+        let (_, bytes) = lib.kept_bodies();
+        assert!(bytes <= qari::library::BODY_CACHE_BYTES, "{bytes} kept");
+    }
+    let (n, bytes) = lib.kept_bodies();
+    assert!(
+        n < 350 && bytes > qari::library::BODY_CACHE_BYTES / 2,
+        "{n} {bytes}"
+    );
+    // The first one opened went long ago; opened again, it is parsed again, the same.
+    assert!(lib.loaded(one).is_none());
+    assert_eq!(*lib.article(one).unwrap(), *first);
+    // Opening one record keeps all of its file's (parsed anyway): the others open without
+    // reading the file, even once it is gone.
+    let record = |n: usize| {
+        let title = format!("سجل {n}");
+        lib.entries().position(|e| e.title == title).unwrap()
+    };
+    let (r0, r9) = (record(0), record(9));
+    for i in 0..300 {
+        let _ = lib.article(i);
+    }
+    assert!(lib.loaded(r9).is_none());
+    lib.article(r0).unwrap();
+    std::fs::remove_file(dir.path().join("records.jsonl")).unwrap();
+    assert_eq!(lib.article(r9).unwrap().title, "سجل 9");
 }
 
 fn txt_line() -> impl Strategy<Value = String> {

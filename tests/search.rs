@@ -327,7 +327,18 @@ fn hits_come_in_through_the_waker_and_poll() {
     }
     assert!(app.searching());
     assert_eq!(app.view().len(), 3);
-    assert!(!app.busy());
+    // Then the hits' articles are read, for their snippets: one more wake and redraw (unless
+    // they were read before the hits were taken in).
+    while app.busy() {
+        rx.recv_timeout(std::time::Duration::from_secs(60))
+            .expect("a wake for the snippets");
+        app.poll_background();
+    }
+    assert!(
+        app.view()
+            .iter()
+            .all(|&i| app.library().loaded(i).is_some())
+    );
     assert!(!app.poll_background(), "nothing more to take in");
     // Esc cancels a search under way and restores the list at once.
     app.handle(key(KeyCode::Backspace));

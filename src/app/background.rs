@@ -13,6 +13,10 @@ use crate::library::Library;
 use crate::search;
 use crate::search::{Hit, Match, Query, SharedIndex};
 
+/// How many of a search's first results have their articles read with it, for their
+/// snippets.
+const SNIPPET_ARTICLES: usize = 200;
+
 /// Where the whole of a long article comes from: the article, to prepare, or prepared.
 #[derive(Clone)]
 pub(super) enum Source {
@@ -49,6 +53,8 @@ pub(super) enum Done {
     Library(Arc<Library>),
     /// A job ended in a panic: nothing will come of it.
     Failed { job: u64 },
+    /// The articles of search `job`'s first results were read, for their snippets.
+    Read { job: u64 },
     /// Library article `index`, read and parsed (or why it could not be).
     Opened {
         job: u64,
@@ -194,6 +200,8 @@ pub(super) struct Background {
     pub(super) awaited: Option<(u64, Awaited)>,
     /// Open the first hit when the awaited library search answers (Enter came first).
     pub(super) open_first: bool,
+    /// The search whose first results' articles are read for their snippets, after its hits.
+    pub(super) reading: Option<u64>,
     /// The article being read from a huge file, to open when it is parsed: job, index.
     pub(super) opening: Option<(u64, usize)>,
     /// Wakes the front end when the search index's rescan counts on (held here: the index,
@@ -239,6 +247,7 @@ impl Background {
             awaited: None,
             open_first: false,
             opening: None,
+            reading: None,
             showed_progress: false,
         }
     }
@@ -308,10 +317,52 @@ pub(super) fn run_jobs(slot: &Mutex<Slot>, notifier: &Notifier) {
         if cancel.load(Ordering::Acquire) || notifier.stopped.load(Ordering::Acquire) {
             continue;
         }
+        let lib = match &job {
+            Job::Library { lib, .. } => Some(Arc::clone(lib)),
+            Job::Article { .. } => None,
+        };
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(n, &cancel))) {
-            Ok(Some(done)) => notifier.send(done),
+            Ok(Some(done)) => {
+                let first: Vec<usize> = match &done {
+                    Done::Hits { hits, .. } => hits
+                        .iter()
+                        .take(SNIPPET_ARTICLES)
+                        .map(|h| h.index)
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                notifier.send(done);
+                let waiting = || {
+                    notifier.stopped.load(Ordering::Acquire)
+                        || slot
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .next
+                            .is_some()
+                };
+                if let Some(lib) = lib.filter(|_| !first.is_empty()) {
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        read_for_snippets(&lib, &first, waiting);
+                    }));
+                    notifier.send(Done::Read { job: n });
+                }
+            }
             Ok(None) => {}
             Err(_) => notifier.send(Done::Failed { job: n }),
+        }
+    }
+}
+
+/// Reads the articles `first` of `lib` not kept yet (but those of huge files), after their
+/// hits were sent, so their snippets are drawn without a file read on the input path; stops
+/// when `waiting` says another job waits.
+fn read_for_snippets(lib: &Library, first: &[usize], waiting: impl Fn() -> bool) {
+    for &i in first {
+        if waiting() {
+            break;
+        }
+        if lib.loaded(i).is_none() && !lib.is_huge(i) {
+            let _ = lib.article(i);
         }
     }
 }
@@ -385,7 +436,10 @@ impl App {
     /// Whether background work this app waits for is under way (a search, the index, the
     /// whole of the open article).
     pub fn busy(&self) -> bool {
-        self.bg.awaited.is_some() || self.bg.opening.is_some() || self.reader_partial()
+        self.bg.awaited.is_some()
+            || self.bg.reading.is_some()
+            || self.bg.opening.is_some()
+            || self.reader_partial()
     }
 
     /// What the background is doing, for the status line: none when it does nothing the
@@ -455,6 +509,8 @@ impl App {
                     return false;
                 }
                 let open = std::mem::take(&mut self.bg.open_first);
+                // Their first articles are read next, for the snippets.
+                self.bg.reading = (!hits.is_empty()).then_some(job);
                 self.show_hits(text, query, hits);
                 if open && self.searching() {
                     self.open_selected();
@@ -462,6 +518,13 @@ impl App {
                 true
             }
             Done::Indexed { job } => self.bg.take(job),
+            Done::Read { job } => {
+                let was = self.bg.reading == Some(job);
+                if was {
+                    self.bg.reading = None;
+                }
+                was
+            }
             Done::Matches {
                 job,
                 text,

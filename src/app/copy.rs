@@ -136,7 +136,9 @@ impl App {
             Some(Arc::clone(&r.article))
         } else {
             let i = *self.list.view.get(self.list.selected)?;
-            self.lib.loaded(i).or_else(|| self.lib.kept(i))
+            self.lib
+                .loaded(i)
+                .or_else(|| (!self.lib.is_huge(i)).then(|| self.lib.article(i).ok())?)
         };
         article?.url.clone()
     }

@@ -4,7 +4,7 @@
 //! A query such as `is:unread lang:ar داعش` is split into its fields, which filter the list,
 //! and its words, which search the library as before. Every field must match.
 
-use crate::article::{Article, Lang};
+use crate::article::Lang;
 use crate::library::Entry;
 use crate::search::fold;
 use crate::store::ReadingState;
@@ -80,43 +80,42 @@ impl Fields {
         self.0.is_empty()
     }
 
-    /// Whether any field needs the article's body (its byline or tags).
-    pub fn need_article(&self) -> bool {
-        self.0
-            .iter()
-            .any(|f| matches!(f, Field::Author(_) | Field::Tag(_)))
-    }
-
-    /// Whether an article passes every field: `article` is read only for `author:` and
-    /// `tag:` (and when it is none, those do not match).
-    pub fn matches(
-        &self,
-        entry: &Entry,
-        state: &ReadingState,
-        article: impl FnOnce() -> Option<std::sync::Arc<Article>>,
-    ) -> bool {
-        let mut article = Some(article);
-        let mut body: Option<Option<std::sync::Arc<Article>>> = None;
+    /// Whether an article with these facts passes every field.
+    pub fn matches(&self, facts: &Facts<'_>, state: &ReadingState) -> bool {
+        let has = |v: Option<&str>, s: &str| v.is_some_and(|v| fold(v).contains(s));
         self.0.iter().all(|f| match f {
             Field::Read(read) => state.read == *read,
             Field::Bookmarked => state.bookmark,
-            Field::Lang(l) => entry.lang == *l,
-            Field::Source(s) => entry
-                .source
-                .as_deref()
-                .is_some_and(|v| fold(v).contains(s.as_str())),
-            Field::Author(_) | Field::Tag(_) => {
-                let a = body.get_or_insert_with(|| article.take().and_then(|f| f()));
-                a.as_ref().is_some_and(|a| match f {
-                    Field::Author(s) => a
-                        .byline
-                        .as_deref()
-                        .is_some_and(|b| fold(b).contains(s.as_str())),
-                    Field::Tag(s) => a.tags.iter().any(|t| fold(t).contains(s.as_str())),
-                    _ => false,
-                })
-            }
+            Field::Lang(l) => facts.lang == *l,
+            Field::Source(s) => has(facts.source, s),
+            Field::Author(s) => has(facts.author, s),
+            Field::Tag(s) => facts.tags.iter().any(|t| fold(t).contains(s.as_str())),
         })
+    }
+}
+
+/// What the fields look at of an article: its language, source, byline and tags (the list's
+/// entry and the catalog's row hold them all, so no body is read to filter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Facts<'a> {
+    /// Its language.
+    pub lang: Lang,
+    /// Where it was published.
+    pub source: Option<&'a str>,
+    /// Who wrote it.
+    pub author: Option<&'a str>,
+    /// Its tags.
+    pub tags: &'a [String],
+}
+
+impl<'a> From<&'a Entry> for Facts<'a> {
+    fn from(e: &'a Entry) -> Self {
+        Self {
+            lang: e.lang,
+            source: e.source.as_deref(),
+            author: e.byline.as_deref(),
+            tags: &e.tags,
+        }
     }
 }
 
@@ -187,7 +186,10 @@ mod tests {
         assert_eq!(s.words, "http://x");
         assert_eq!(s.fields.0, vec![Field::Bookmarked]);
         let s = Fields::split("author:ماكغورك tag:Iraq");
-        assert!(s.fields.need_article());
+        assert_eq!(
+            s.fields.0,
+            vec![Field::Author("ماكغورك".into()), Field::Tag("iraq".into())]
+        );
         assert!(s.words.is_empty());
     }
 

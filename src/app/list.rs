@@ -213,9 +213,7 @@ impl App {
         if self.list.unread_only && state.read {
             return false;
         }
-        self.list.fields.matches(entry, &state, || {
-            self.lib.loaded(index).or_else(|| self.lib.kept(index))
-        })
+        self.list.fields.matches(&entry.into(), &state)
     }
 
     /// Marks every article of the list read.

@@ -114,6 +114,10 @@ pub struct Head {
     pub direction: Direction,
     /// Where it was published, when the file says.
     pub source: Option<String>,
+    /// The byline, as [`Article::byline`].
+    pub byline: Option<String>,
+    /// The tags, as [`Article::tags`].
+    pub tags: Vec<String>,
     /// Words in the body as stored.
     pub words: usize,
     /// The store's own unread mark, as [`Article::unread`].
@@ -131,6 +135,8 @@ impl Head {
             lang: a.lang,
             direction: a.direction,
             source: a.source.clone(),
+            byline: a.byline.clone(),
+            tags: a.tags.clone(),
             words: a.word_count(),
             unread: a.unread,
             encoding: a.encoding,
@@ -173,6 +179,13 @@ pub fn scan(bytes: &[u8], format: Format, id: &str) -> Result<Scan, ArticleError
         counter.feed(piece.as_bytes());
         counter.feed(b" ");
     }
+    // The byline is not part of the body (as the full parse has it).
+    let byline = txt::byline(&head);
+    let byline_words = byline.map_or(0, |b| {
+        let mut c = WordCounter::default();
+        c.feed(b.as_bytes());
+        c.words
+    });
     let mut title = clean_inline(head.title);
     if title.is_empty() {
         title = title_from_file_name(id);
@@ -191,7 +204,9 @@ pub fn scan(bytes: &[u8], format: Format, id: &str) -> Result<Scan, ArticleError
             lang,
             direction,
             source: None,
-            words: counter.words,
+            byline: byline.map(clean_inline).filter(|b| !b.is_empty()),
+            tags: Vec::new(),
+            words: counter.words.saturating_sub(byline_words),
             unread: None,
             encoding,
         }],

@@ -117,6 +117,16 @@ pub(super) fn undated_hint<'a>(head: &Head<'a>) -> Option<&'a str> {
     (line.chars().count() <= DATE_LINE_CHARS && super::date::looks_like_date(line)).then_some(line)
 }
 
+/// The byline of the article whose head is `head`, by the rule [`parse`] follows: the last
+/// paragraph when it is short and names a person, the article has two paragraphs or more, and
+/// its body is not Markdown kept in a `.txt` file. Found without copying the body.
+pub(super) fn byline<'a>(head: &Head<'a>) -> Option<&'a str> {
+    let mut rest = head.body.clone();
+    rest.extend(paragraphs_at_blank_lines(head.rest));
+    let last = *rest.last()?;
+    (rest.len() >= 2 && !looks_like_markdown(&rest) && is_byline(last)).then(|| last.trim())
+}
+
 pub(super) fn parse(text: &str) -> RawArticle {
     let head = head(text);
     let mut raw = RawArticle {

@@ -57,13 +57,22 @@ pub(super) fn run(paths: Vec<PathBuf>, json: bool, sort: SortKey) -> anyhow::Res
     }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if json {
-        lib.load_all();
+        // What only the body holds, a file at a time on every core.
+        let bodies = lib.map_articles(|i, a| {
+            let of = |a: &crate::article::Article| (a.url.clone(), a.blocks.len());
+            match a {
+                Some(a) => Some(of(a)),
+                // A huge file's article, parsed only when asked for.
+                None if lib.is_huge(i) => lib.article(i).ok().map(|a| of(&a)),
+                None => None,
+            }
+        });
         let entries: Vec<JsonEntry<'_>> = lib
             .view(sort)
             .into_iter()
             .map(|i| {
                 let e = lib.entry(i);
-                let a = lib.article(i).ok();
+                let (url, blocks) = bodies[i].clone().unwrap_or_default();
                 JsonEntry {
                     id: &e.id,
                     path: &e.path,
@@ -72,11 +81,11 @@ pub(super) fn run(paths: Vec<PathBuf>, json: bool, sort: SortKey) -> anyhow::Res
                     lang: e.lang,
                     direction: e.direction,
                     source: e.source.as_deref(),
-                    author: a.as_ref().and_then(|a| a.byline.clone()),
-                    url: a.as_ref().and_then(|a| a.url.clone()),
-                    tags: a.as_ref().map(|a| a.tags.clone()).unwrap_or_default(),
+                    author: e.byline.clone(),
+                    url,
+                    tags: e.tags.clone(),
                     encoding: e.encoding,
-                    blocks: a.as_ref().map_or(0, |a| a.blocks.len()),
+                    blocks,
                     words: e.words,
                 }
             })

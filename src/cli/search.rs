@@ -13,10 +13,10 @@ use serde::Serialize;
 
 use super::index::{Progress, index_roots, open_db};
 use super::write_json;
-use crate::app::{Field, Fields};
+use crate::app::{Facts, Fields};
 use crate::escape;
-use crate::search::{Query, first_match, fold, snippet_window};
-use crate::store::{ArticleRow, Db, Order, Reader, ReadingState};
+use crate::search::{Query, first_match, snippet_window};
+use crate::store::{ArticleRow, Db, Order, Reader};
 
 #[derive(Serialize)]
 struct JsonHit {
@@ -82,17 +82,14 @@ impl Scope {
     }
 }
 
-/// Whether a catalog row passes every field (as the reader's prompt filters its list).
-fn passes(fields: &Fields, row: &ArticleRow, state: &ReadingState) -> bool {
-    let has = |v: &Option<String>, s: &str| v.as_deref().is_some_and(|v| fold(v).contains(s));
-    fields.0.iter().all(|f| match f {
-        Field::Read(read) => state.read == *read,
-        Field::Bookmarked => state.bookmark,
-        Field::Lang(l) => row.lang == l.code(),
-        Field::Source(s) => has(&row.source, s),
-        Field::Author(s) => has(&row.author, s),
-        Field::Tag(s) => row.tags.iter().any(|t| fold(t).contains(s.as_str())),
-    })
+/// What the fields look at of a catalog row (as the reader's prompt filters its list).
+fn facts(row: &ArticleRow) -> Facts<'_> {
+    Facts {
+        lang: crate::article::Lang::from_code(&row.lang).unwrap_or(crate::article::Lang::Mixed),
+        source: row.source.as_deref(),
+        author: row.author.as_deref(),
+        tags: &row.tags,
+    }
 }
 
 /// The database the search answers from: the embedded sample in memory, else the library
@@ -127,21 +124,29 @@ fn database(
         );
     }
     let mut mem = Db::in_memory()?;
-    let batch: Vec<_> = (0..lib.len())
-        .filter_map(|i| {
+    let batch: Vec<_> = lib
+        .map_articles(|i, a| {
             let e = lib.entry(i);
-            let doc = match lib.kept(i) {
-                Some(a) => crate::store::IndexDoc::of(&a),
-                None if lib.is_huge(i) => crate::store::IndexDoc {
-                    title: e.title.clone(),
-                    ..crate::store::IndexDoc::default()
-                },
+            let (mut row, doc) = match a {
+                Some(a) => (
+                    ArticleRow::of(a, e.identity.clone(), 0, 0),
+                    crate::store::IndexDoc::of(a),
+                ),
+                // A huge file's text is searched by its title only.
+                None if lib.is_huge(i) => (
+                    ArticleRow::of(&*lib.article(i).ok()?, e.identity.clone(), 0, 0),
+                    crate::store::IndexDoc {
+                        title: e.title.clone(),
+                        ..crate::store::IndexDoc::default()
+                    },
+                ),
                 None => return None,
             };
-            let mut row = ArticleRow::of(&*lib.article(i).ok()?, e.identity.clone(), 0, 0);
             row.source.clone_from(&e.source);
             Some((row, doc))
         })
+        .into_iter()
+        .flatten()
         .collect();
     mem.upsert(&batch)?;
     Ok((mem, Some(lib)))
@@ -183,7 +188,7 @@ pub(super) fn run(
         };
         if !split.fields.is_empty() {
             let state = db.state(&reader, &row.identity).unwrap_or_default();
-            if !passes(&split.fields, &row, &state) {
+            if !split.fields.matches(&facts(&row), &state) {
                 return false;
             }
         }

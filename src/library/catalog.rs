@@ -3,7 +3,7 @@
 
 use std::io::Read;
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use super::manifest::fill_from_manifest;
 use super::{
@@ -42,6 +42,9 @@ impl Library {
         });
         let mut lib = Self {
             name,
+            // A rescan keeps the articles parsed before: those of unchanged files are found
+            // again under the same keys.
+            bodies: old.map_or_else(Arc::default, |(o, _)| Arc::clone(&o.bodies)),
             ..Self::default()
         };
         // Where each file's articles start among the old library's items.
@@ -75,16 +78,17 @@ impl Library {
                 if entry.source.is_none() {
                     entry.source.clone_from(&source.source);
                 }
-                let cell = OnceLock::new();
                 if let Some(mut article) = body {
+                    // Parsed to be catalogued: kept while the cache has room.
                     fill_from_manifest(&mut article, source);
-                    let _ = cell.set(Arc::new(article));
+                    let key = (entry.identity.clone(), source.stamp);
+                    lib.bodies.put(key, Arc::new(article));
                 }
                 lib.items.push(Item {
                     entry,
                     file,
                     index,
-                    body: cell,
+                    pinned: None,
                     gone: false,
                 });
             }
@@ -311,6 +315,8 @@ fn scanned(
                 lang: head.lang,
                 direction: head.direction,
                 source: head.source,
+                byline: head.byline,
+                tags: head.tags,
                 words: words_in_file.unwrap_or(head.words),
                 unread: head.unread,
                 encoding: head.encoding,

@@ -133,6 +133,8 @@ fn item_of(row: ListRow, source: &SourceFile, file: usize, many: bool) -> Item {
             Direction::Ltr
         },
         source: row.source,
+        byline: row.author,
+        tags: row.tags,
         words: usize::try_from(row.words).unwrap_or(usize::MAX),
         unread: None,
         encoding: row.encoding,
@@ -142,7 +144,7 @@ fn item_of(row: ListRow, source: &SourceFile, file: usize, many: bool) -> Item {
         entry,
         file,
         index,
-        body: std::sync::OnceLock::new(),
+        pinned: None,
         gone: false,
     }
 }

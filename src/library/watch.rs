@@ -103,13 +103,11 @@ impl Library {
         source.stamp = None;
         source.problems.clear();
         self.sources.push(source);
-        let body = std::sync::OnceLock::new();
-        let _ = body.set(article);
         self.items.push(Item {
             entry: was.entry.clone(),
             file: self.sources.len() - 1,
             index: was.index,
-            body,
+            pinned: Some(article),
             gone: true,
         });
         self.items.len() - 1

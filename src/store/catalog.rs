@@ -145,6 +145,10 @@ pub struct ListRow {
     pub source: Option<String>,
     /// Its address (the manifest's when the article gives none).
     pub url: Option<String>,
+    /// The author or byline.
+    pub author: Option<String>,
+    /// Its tags.
+    pub tags: Vec<String>,
     /// Words in the body.
     pub words: u64,
     /// Its position among the articles of its file.
@@ -234,7 +238,7 @@ fn row_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<ArticleRow> {
 }
 
 const LIST_COLUMNS: &str = "path, key, fingerprint, size, mtime, title, lang, source, url, \
-                            words, place, rtl, encoding, found, dates";
+                            words, place, rtl, encoding, found, dates, author, tags";
 
 fn list_row_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<ListRow> {
     let text =
@@ -262,6 +266,8 @@ fn list_row_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<ListRow> {
         dates: split_joined(text(14)?)
             .filter_map(crate::article::DateValue::from_iso)
             .collect(),
+        author: r.get(15)?,
+        tags: split_joined(text(16)?).map(str::to_owned).collect(),
     })
 }
 

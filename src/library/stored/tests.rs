@@ -24,7 +24,7 @@ fn library() -> tempfile::TempDir {
     }
     std::fs::write(
         dir.path().join("seed.txt"),
-        "عنوان الخبر\nالسبت 16 مارس 2024\n\nنص الخبر هنا.\n",
+        "عنوان الخبر\nالسبت 16 مارس 2024\n\nنص الخبر هنا.\n\nبريت ماكغورك\n",
     )
     .unwrap();
     std::fs::write(
@@ -48,7 +48,7 @@ fn shown(lib: &Library) -> Vec<String> {
     lib.entries()
         .map(|e| {
             format!(
-                "{} | {} | {} | {:?} | {:?} | {:?} | {:?} | {} | {:?} | {} | {:?}",
+                "{} | {} | {} | {:?} | {:?} | {:?} | {:?} | {} | {:?} | {:?} | {:?} | {} | {:?}",
                 e.id,
                 e.path,
                 e.title,
@@ -58,6 +58,8 @@ fn shown(lib: &Library) -> Vec<String> {
                 e.direction,
                 e.words,
                 e.source,
+                e.byline,
+                e.tags,
                 e.encoding.name,
                 e.identity,
             )
@@ -77,12 +79,20 @@ fn the_catalog_gives_the_library_the_files_give() {
         let walked = Library::open(&paths);
         assert!(walked.len() > 5, "{}", walked.len());
         assert_eq!(shown(&stored), shown(&walked));
+        // Bylines and tags are in the list, so `author:` and `tag:` read no body.
+        assert!(walked.entries().any(|e| e.byline.is_some()));
+        if paths.len() == 1 {
+            assert!(walked.entries().any(|e| !e.tags.is_empty()));
+        }
         assert_eq!((stored.name(), stored.key()), (walked.name(), walked.key()));
         assert!(stored.is_from_catalog() && !walked.is_from_catalog());
         // Each article opens as the walked library's does, the manifest's source and address
         // included, read from its file then.
+        assert!(
+            (0..stored.len()).all(|i| stored.loaded(i).is_none()),
+            "no body is read to list"
+        );
         for i in 0..walked.len() {
-            assert!(stored.loaded(i).is_none(), "no body is read to list");
             let (a, b) = (stored.article(i).unwrap(), walked.article(i).unwrap());
             assert_eq!(
                 (&a.id, &a.title, &a.blocks, &a.source, &a.url),
