@@ -275,6 +275,10 @@ pub struct SharedIndex {
     once: std::sync::Arc<crate::once::Once<Index>>,
     make: Option<MakeFinder>,
     progress: std::sync::Arc<crate::progress::Shared>,
+    /// The index of a newer library (its generation in the feed that published it), while
+    /// an app holds it: what every app following that feed takes, so a change is indexed once
+    /// for all the sessions of a server.
+    next: std::sync::Mutex<Option<(u64, std::sync::Weak<SharedIndex>)>>,
 }
 
 impl std::fmt::Debug for SharedIndex {
@@ -301,6 +305,33 @@ impl SharedIndex {
         Self {
             make: self.make.clone(),
             ..Self::default()
+        }
+    }
+
+    /// The index for generation `generation` of the feed this index's library came from:
+    /// the one another app made already, else a new one of the same kind (not built).
+    /// Generations only grow, so the chain of newer indexes is followed while they live.
+    #[must_use]
+    pub fn successor(self: &std::sync::Arc<Self>, generation: u64) -> std::sync::Arc<Self> {
+        let mut at = std::sync::Arc::clone(self);
+        loop {
+            let mut slot = at
+                .next
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let live = slot.as_ref().and_then(|(g, w)| Some((*g, w.upgrade()?)));
+            match live {
+                Some((g, index)) if g == generation => return index,
+                Some((g, index)) if g < generation => {
+                    drop(slot);
+                    at = index;
+                }
+                _ => {
+                    let new = std::sync::Arc::new(at.renewed());
+                    *slot = Some((generation, std::sync::Arc::downgrade(&new)));
+                    return new;
+                }
+            }
         }
     }
 
@@ -377,6 +408,11 @@ impl Index {
     /// parsed only when opened, are searched by their title).
     pub fn build(lib: &Library) -> Self {
         let docs = lib.map_articles(|i, a| {
+            // An article kept open after its file went is listed nowhere, so found by no
+            // search (and the index may serve an app whose library lacks it).
+            if lib.is_gone(i) {
+                return (String::new(), String::new());
+            }
             let title = fold(&lib.entry(i).title);
             let body = a.map(fold_body).unwrap_or_default();
             (title, body)

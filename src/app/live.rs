@@ -94,7 +94,13 @@ impl App {
             self.store.assume_read(&e.identity);
         }
         self.lib = new;
-        self.index = Arc::new(self.index.renewed());
+        // The apps following one feed share the index of each of its libraries.
+        self.index = match &self.feed {
+            Some((_, generation, _)) if *generation != u64::MAX => {
+                self.index.successor(*generation)
+            }
+            _ => Arc::new(self.index.renewed()),
+        };
         self.prepare_search();
         if let Some(hits) = self.list.hits.as_mut() {
             // Until the search answers again, the hits still in the library.

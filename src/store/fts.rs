@@ -95,9 +95,10 @@ fn gram_token(out: &mut String, gram: &[char]) {
     }
 }
 
-/// The distinct grams of `fields`, as tokens separated by spaces.
+/// The distinct grams of `fields`, as tokens separated by spaces (sorted and deduplicated:
+/// cheaper than hashing, where the index build spends its time).
 fn grams_of(fields: &[&str]) -> String {
-    let mut seen: HashSet<(char, Option<char>)> = HashSet::new();
+    let mut grams: Vec<(char, Option<char>)> = Vec::new();
     for f in fields {
         let mut prev: Option<char> = None;
         for c in f.chars() {
@@ -105,15 +106,17 @@ fn grams_of(fields: &[&str]) -> String {
                 prev = None;
                 continue;
             }
-            seen.insert((c, None));
+            grams.push((c, None));
             if let Some(p) = prev {
-                seen.insert((p, Some(c)));
+                grams.push((p, Some(c)));
             }
             prev = Some(c);
         }
     }
-    let mut out = String::with_capacity(seen.len() * 12);
-    for (a, b) in seen {
+    grams.sort_unstable();
+    grams.dedup();
+    let mut out = String::with_capacity(grams.len() * 12);
+    for (a, b) in grams {
         match b {
             Some(b) => gram_token(&mut out, &[a, b]),
             None => gram_token(&mut out, &[a]),

@@ -106,6 +106,14 @@ fn a_new_library_keeps_the_selection_the_unread_count_and_the_open_article() {
     assert!(m.contains("1 article added, 1 removed"), "{m}");
     assert!(m.contains("gone"), "{m}");
     assert!(!app.poll_background(), "taken once");
+    // Listed nowhere, it is found by no search either.
+    let index = crate::search::Index::build(app.library());
+    assert!(
+        index
+            .search(&crate::search::Query::parse("banana"))
+            .is_empty()
+    );
+    assert_eq!(index.search(&crate::search::Query::parse("apple")).len(), 2);
 }
 
 #[test]
@@ -148,4 +156,44 @@ fn an_app_opened_on_an_older_library_than_the_feeds_takes_the_newer_one() {
     // One that follows the latest already takes nothing.
     let mut current = following(feed.latest().1, &feed);
     assert!(current.newer_library().is_none());
+}
+
+#[test]
+fn the_apps_following_one_feed_share_the_index_of_each_new_library() {
+    let (dir, paths, feed, mut a) = setup();
+    let first = feed.latest().1;
+    let index = Arc::new(crate::search::SharedIndex::default());
+    a.share_index(Arc::clone(&index));
+    let mut b = following(Arc::clone(&first), &feed);
+    b.share_index(Arc::clone(&index));
+    write(dir.path(), "d.md", "Delta", "dates and figs");
+    republish(&paths, &feed);
+    assert!(a.poll_background() && b.poll_background());
+    assert!(!Arc::ptr_eq(&a.index, &index), "a new library, a new index");
+    assert!(Arc::ptr_eq(&a.index, &b.index), "one index for both");
+    // An app opened now, on the first library, takes the newer one and its index.
+    let mut c = following(Arc::clone(&first), &feed);
+    c.share_index(Arc::clone(&index));
+    assert!(c.poll_background());
+    assert!(Arc::ptr_eq(&c.index, &a.index));
+    // Built once, it answers each of them.
+    for app in [&mut a, &mut b, &mut c] {
+        app.handle(crate::app::Input::Key(crossterm::event::KeyEvent::from(
+            crossterm::event::KeyCode::Char('/'),
+        )));
+        for ch in "figs".chars() {
+            app.handle(crate::app::Input::Key(crossterm::event::KeyEvent::from(
+                crossterm::event::KeyCode::Char(ch),
+            )));
+        }
+        assert!(app.wait_background(Duration::from_secs(30)));
+        assert_eq!(ids(app), ["d.md"]);
+    }
+    // The next change: one newer index again, shared.
+    std::fs::remove_file(dir.path().join("a.md")).unwrap();
+    republish(&paths, &feed);
+    let before = Arc::clone(&a.index);
+    assert!(a.poll_background() && b.poll_background() && c.poll_background());
+    assert!(!Arc::ptr_eq(&a.index, &before));
+    assert!(Arc::ptr_eq(&a.index, &b.index) && Arc::ptr_eq(&b.index, &c.index));
 }
