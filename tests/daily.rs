@@ -394,6 +394,8 @@ fn field_filters_in_the_prompt_combine_with_words() {
     let before = loaded(&c);
     type_text(&mut c, &format!("author:{word}"));
     assert!(c.view().contains(&seed), "author:{word}");
+    // "author:" alone, typed on the way, is no filter: its note goes once the name follows.
+    assert_eq!(c.message(), None);
     // The list's entries hold the bylines: the filter read no article.
     assert_eq!(loaded(&c), before, "articles read to filter");
     assert!(

@@ -35,6 +35,8 @@ pub(super) struct ListState {
     pub(super) keep: Option<String>,
     /// The first row on screen.
     pub(super) top: usize,
+    /// The note on a field the query line does not know, while it is shown.
+    pub(super) filter_note: Option<String>,
 }
 
 impl App {
@@ -44,9 +46,16 @@ impl App {
     pub fn search_library(&mut self, text: &str) {
         let split = Fields::split(text);
         if let Some(bad) = &split.unknown {
-            self.message = Some(format!(
+            let note = format!(
                 "\"{bad}\" is not a filter (is:unread is:read is:bookmarked lang:ar|en|mix source: author: tag:)"
-            ));
+            );
+            self.message = Some(note.clone());
+            self.list.filter_note = Some(note);
+        } else if let Some(note) = self.list.filter_note.take()
+            && self.message.as_ref() == Some(&note)
+        {
+            // Typed on into a filter it knows (`author:` became `author:name`): the note goes.
+            self.message = None;
         }
         let query = Query::parse(&split.words);
         if query.is_empty() {
