@@ -438,6 +438,13 @@ impl Library {
         self.bodies.peek(&self.body_key(item))
     }
 
+    /// This library keeping at most `cap` bytes of parsed articles (for tests of the bound).
+    #[cfg(test)]
+    pub(crate) fn with_body_cap(mut self, cap: usize) -> Self {
+        self.bodies = Arc::new(bodies::Bodies::with_cap(cap));
+        self
+    }
+
     /// How many parsed articles are kept, and about how many bytes they hold (at most
     /// [`BODY_CACHE_BYTES`]).
     pub fn kept_bodies(&self) -> (usize, usize) {
@@ -455,16 +462,15 @@ impl Library {
         if let Some(a) = self.bodies.get(&self.body_key(item)) {
             return Ok(a);
         }
-        let mut wanted = None;
-        self.parse_file(item.file, i, |j, a| {
-            let a = Arc::new(a);
-            if j == i {
-                wanted = Some(Arc::clone(&a));
-            }
-            if !self.sources[item.file].huge {
-                self.bodies.put(self.body_key(&self.items[j]), a);
-            }
-        })?;
+        let mut parsed: Vec<(usize, Arc<Article>)> = Vec::new();
+        self.parse_file(item.file, i, |j, a| parsed.push((j, Arc::new(a))))?;
+        let wanted = parsed
+            .iter()
+            .find(|(j, _)| *j == i)
+            .map(|(_, a)| Arc::clone(a));
+        if !self.sources[item.file].huge {
+            self.keep_parsed(i, parsed);
+        }
         let file = &self.sources[item.file];
         wanted.ok_or_else(|| {
             Problem::new(
@@ -473,6 +479,56 @@ impl Library {
                 true,
             )
         })
+    }
+
+    /// Keeps article `i` and, within a quarter of the cache, its file's other articles nearest
+    /// to it (parsed with it: the next one opened is likely one of them); `i` is kept last, so
+    /// it is the most recently used, whatever its file holds.
+    fn keep_parsed(&self, i: usize, mut parsed: Vec<(usize, Arc<Article>)>) {
+        parsed.sort_by_key(|(j, _)| j.abs_diff(i));
+        let mut budget = self.bodies.cap() / 4;
+        let mut near = Vec::new();
+        for (j, a) in parsed {
+            let size = bodies::size_of(&a);
+            if j != i && size > budget {
+                break;
+            }
+            budget = budget.saturating_sub(size);
+            near.push((j, a));
+        }
+        // The farthest first, `i` (the nearest of all) last.
+        for (j, a) in near.into_iter().rev() {
+            self.bodies.put(self.body_key(&self.items[j]), a);
+        }
+    }
+
+    /// Reads the articles `wanted` that are not kept yet (but those of huge files), each file
+    /// once, and keeps them (not their files' other articles); stops early when `stop` says
+    /// so. What a search does for the snippets of its first results.
+    pub fn keep_articles(&self, wanted: &[usize], stop: impl Fn() -> bool) {
+        let mut files: Vec<(usize, Vec<usize>)> = Vec::new();
+        for &i in wanted {
+            let Some(item) = self.items.get(i) else {
+                continue;
+            };
+            if self.sources[item.file].huge || self.loaded(i).is_some() {
+                continue;
+            }
+            match files.iter_mut().find(|(f, _)| *f == item.file) {
+                Some((_, of)) => of.push(i),
+                None => files.push((item.file, vec![i])),
+            }
+        }
+        for (file, of) in files {
+            if stop() {
+                return;
+            }
+            let _ = self.parse_file(file, of[0], |j, a| {
+                if of.contains(&j) {
+                    self.bodies.put(self.body_key(&self.items[j]), Arc::new(a));
+                }
+            });
+        }
     }
 
     /// The items of file `file`, found around item `near` (a file's items are neighbours).
@@ -534,7 +590,8 @@ impl Library {
     /// Hands every article to `f` (none for one of a huge file, whose text is parsed only
     /// when opened, or one that can no longer be read), on every core, a file at a time, and
     /// gives back what `f` made, in library order. What is kept is used; what is parsed is
-    /// not kept, so a pass over a whole library holds no more than a file's articles at once.
+    /// not kept, so a pass over a whole library holds no more than a file's articles a core
+    /// at once.
     pub fn map_articles<T: Send>(&self, f: impl Fn(usize, Option<&Article>) -> T + Sync) -> Vec<T> {
         let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
         let mut at = 0;

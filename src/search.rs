@@ -266,6 +266,9 @@ pub type MakeFinder = std::sync::Arc<
         + Sync,
 >;
 
+/// The newest generation's index, shared by an index and those renewed from it.
+type Latest = std::sync::Arc<std::sync::Mutex<Option<(u64, std::sync::Weak<SharedIndex>)>>>;
+
 /// A library's search index, built once on first need and shared (by every session of a
 /// server too). It can be built on a background thread ahead of the first search; a search
 /// that comes first waits for that build instead of starting another. With a
@@ -275,10 +278,11 @@ pub struct SharedIndex {
     once: std::sync::Arc<crate::once::Once<Index>>,
     make: Option<MakeFinder>,
     progress: std::sync::Arc<crate::progress::Shared>,
-    /// The index of a newer library (its generation in the feed that published it), while
-    /// an app holds it: what every app following that feed takes, so a change is indexed once
-    /// for all the sessions of a server.
-    next: std::sync::Mutex<Option<(u64, std::sync::Weak<SharedIndex>)>>,
+    /// The index of the newest library (its generation in the feed that published it), while
+    /// an app holds it; one slot for this index and every index renewed from it: what every
+    /// app following that feed takes, so a change is indexed once for all the sessions of a
+    /// server, however late they came.
+    latest: Latest,
 }
 
 impl std::fmt::Debug for SharedIndex {
@@ -304,35 +308,32 @@ impl SharedIndex {
     pub fn renewed(&self) -> Self {
         Self {
             make: self.make.clone(),
+            latest: std::sync::Arc::clone(&self.latest),
             ..Self::default()
         }
     }
 
     /// The index for generation `generation` of the feed this index's library came from:
-    /// the one another app made already, else a new one of the same kind (not built).
-    /// Generations only grow, so the chain of newer indexes is followed while they live.
+    /// the one another app made already, else a new one of the same kind (not built), which
+    /// the apps taking that generation after this one share. An app behind the others (asking
+    /// for an older generation than the newest one made) gets one of its own.
     #[must_use]
-    pub fn successor(self: &std::sync::Arc<Self>, generation: u64) -> std::sync::Arc<Self> {
-        let mut at = std::sync::Arc::clone(self);
-        loop {
-            let mut slot = at
-                .next
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let live = slot.as_ref().and_then(|(g, w)| Some((*g, w.upgrade()?)));
-            match live {
-                Some((g, index)) if g == generation => return index,
-                Some((g, index)) if g < generation => {
-                    drop(slot);
-                    at = index;
-                }
-                _ => {
-                    let new = std::sync::Arc::new(at.renewed());
-                    *slot = Some((generation, std::sync::Arc::downgrade(&new)));
-                    return new;
-                }
+    pub fn successor(&self, generation: u64) -> std::sync::Arc<Self> {
+        let mut slot = self
+            .latest
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((at, index)) = slot.as_ref().and_then(|(g, w)| Some((*g, w.upgrade()?))) {
+            if at == generation {
+                return index;
+            }
+            if at > generation {
+                return std::sync::Arc::new(self.renewed());
             }
         }
+        let new = std::sync::Arc::new(self.renewed());
+        *slot = Some((generation, std::sync::Arc::downgrade(&new)));
+        new
     }
 
     /// Whether searches go to the library database (its build is the database's rescan).

@@ -252,6 +252,16 @@ fn huge_file_is_catalogued_lazily_and_opens() {
     let path = dir.path().join("huge.txt");
     let para = "هذه فقرة طويلة جدا من نص عربي مع some English words. ".repeat(40);
     let mut text = String::from("عنوان ضخم\n\n16/11/2017\n\n");
+    // The head the catalog reads (256 KiB) ends inside a short paragraph that would pass for
+    // a byline at the end of a text.
+    while text.len() + para.len() + 2 < 256 * 1024 - 200 {
+        text.push_str(&para);
+        text.push_str("\n\n");
+    }
+    while text.len() < 256 * 1024 - 6 {
+        text.push('x');
+    }
+    text.push_str("\n\nJane Doe\n\n");
     while text.len() < 20 * 1024 * 1024 {
         text.push_str(&para);
         text.push_str("\n\n");
@@ -265,6 +275,8 @@ fn huge_file_is_catalogued_lazily_and_opens() {
     );
     assert_eq!(lib.entry(0).title, "عنوان ضخم");
     assert_eq!(lib.entry(0).words, text.split_whitespace().count());
+    // Its head ends in a cut paragraph, which is no byline.
+    assert_eq!(lib.entry(0).byline, None);
     let a = lib.article(0).unwrap();
     assert!(
         lib.loaded(0).is_none(),

@@ -554,7 +554,7 @@ fn qari_search_gives_the_readers_set_with_field_filters() {
                 let state = shelf.get(&lib.entry(i).identity);
                 // The list's entry holds what the article gives the filters.
                 let facts = Facts {
-                    lang: a.lang,
+                    lang: Some(a.lang),
                     source: a.source.as_deref(),
                     author: a.byline.as_deref(),
                     tags: &a.tags,

@@ -357,14 +357,7 @@ pub(super) fn run_jobs(slot: &Mutex<Slot>, notifier: &Notifier) {
 /// hits were sent, so their snippets are drawn without a file read on the input path; stops
 /// when `waiting` says another job waits.
 fn read_for_snippets(lib: &Library, first: &[usize], waiting: impl Fn() -> bool) {
-    for &i in first {
-        if waiting() {
-            break;
-        }
-        if lib.loaded(i).is_none() && !lib.is_huge(i) {
-            let _ = lib.article(i);
-        }
-    }
+    lib.keep_articles(first, waiting);
 }
 
 impl App {

@@ -86,7 +86,7 @@ impl Fields {
         self.0.iter().all(|f| match f {
             Field::Read(read) => state.read == *read,
             Field::Bookmarked => state.bookmark,
-            Field::Lang(l) => facts.lang == *l,
+            Field::Lang(l) => facts.lang == Some(*l),
             Field::Source(s) => has(facts.source, s),
             Field::Author(s) => has(facts.author, s),
             Field::Tag(s) => facts.tags.iter().any(|t| fold(t).contains(s.as_str())),
@@ -98,8 +98,8 @@ impl Fields {
 /// entry and the catalog's row hold them all, so no body is read to filter).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Facts<'a> {
-    /// Its language.
-    pub lang: Lang,
+    /// Its language (none when a catalog row names one qari does not know).
+    pub lang: Option<Lang>,
     /// Where it was published.
     pub source: Option<&'a str>,
     /// Who wrote it.
@@ -111,7 +111,7 @@ pub struct Facts<'a> {
 impl<'a> From<&'a Entry> for Facts<'a> {
     fn from(e: &'a Entry) -> Self {
         Self {
-            lang: e.lang,
+            lang: Some(e.lang),
             source: e.source.as_deref(),
             author: e.byline.as_deref(),
             tags: &e.tags,

@@ -124,7 +124,7 @@ pub(super) fn byline<'a>(head: &Head<'a>) -> Option<&'a str> {
     let mut rest = head.body.clone();
     rest.extend(paragraphs_at_blank_lines(head.rest));
     let last = *rest.last()?;
-    (rest.len() >= 2 && !looks_like_markdown(&rest) && is_byline(last)).then(|| last.trim())
+    (rest.len() >= 2 && is_byline(last) && !looks_like_markdown(&rest)).then(|| last.trim())
 }
 
 pub(super) fn parse(text: &str) -> RawArticle {

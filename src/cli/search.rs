@@ -85,7 +85,7 @@ impl Scope {
 /// What the fields look at of a catalog row (as the reader's prompt filters its list).
 fn facts(row: &ArticleRow) -> Facts<'_> {
     Facts {
-        lang: crate::article::Lang::from_code(&row.lang).unwrap_or(crate::article::Lang::Mixed),
+        lang: crate::article::Lang::from_code(&row.lang),
         source: row.source.as_deref(),
         author: row.author.as_deref(),
         tags: &row.tags,

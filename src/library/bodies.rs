@@ -59,7 +59,24 @@ pub(super) fn size_of(a: &Article) -> usize {
         .iter()
         .map(|l| std::mem::size_of_val(l) + l.text.len() + l.target.len())
         .sum();
-    std::mem::size_of::<Article>() + a.title.len() + a.id.len() + blocks + links
+    let texts: usize = [&a.byline, &a.source, &a.url]
+        .iter()
+        .map(|t| t.as_ref().map_or(0, String::len))
+        .sum();
+    let tags: usize = a
+        .tags
+        .iter()
+        .map(|t| t.len() + std::mem::size_of::<String>())
+        .sum();
+    let dates = a.dates.len() * std::mem::size_of::<crate::article::ArticleDate>();
+    std::mem::size_of::<Article>()
+        + a.title.len()
+        + a.id.len()
+        + blocks
+        + links
+        + texts
+        + tags
+        + dates
 }
 
 impl Bodies {
@@ -72,6 +89,11 @@ impl Bodies {
                 bytes: 0,
             }),
         }
+    }
+
+    /// The most bytes kept.
+    pub fn cap(&self) -> usize {
+        self.cap
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {

@@ -315,7 +315,11 @@ fn scanned(
                 lang: head.lang,
                 direction: head.direction,
                 source: head.source,
-                byline: head.byline,
+                // A huge `.txt` was read to its head only: its last paragraph there is a cut
+                // one, no byline.
+                byline: head
+                    .byline
+                    .filter(|_| !(huge && file.format == article::Format::Txt)),
                 tags: head.tags,
                 words: words_in_file.unwrap_or(head.words),
                 unread: head.unread,

@@ -254,3 +254,52 @@ fn a_huge_file_is_fingerprinted_as_a_whole() {
         crate::store::catalog::fingerprint(text.as_bytes())
     );
 }
+
+/// A library of one JSONL file of 200 records of about 2 KB, keeping at most 64 KB parsed.
+fn records_keeping_64k() -> (tempfile::TempDir, Library) {
+    use std::fmt::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let body = "كلمة ".repeat(200);
+    let mut text = String::new();
+    for n in 0..200 {
+        let _ = writeln!(
+            text,
+            "{{\"id\":\"r{n}\",\"title\":\"سجل {n}\",\"body\":\"{body}\"}}"
+        );
+    }
+    std::fs::write(dir.path().join("records.jsonl"), text).unwrap();
+    let lib = Library::open(&[dir.path().to_path_buf()]).with_body_cap(64 * 1024);
+    assert_eq!(lib.len(), 200);
+    (dir, lib)
+}
+
+#[test]
+fn a_file_whose_records_pass_the_cap_keeps_the_one_opened_and_its_neighbours() {
+    let (_dir, lib) = records_keeping_64k();
+    let first = lib.article(0).unwrap();
+    // The one opened is kept (its later records did not push it out), with the next few.
+    assert!(Arc::ptr_eq(&first, &lib.loaded(0).unwrap()));
+    assert!(lib.loaded(1).is_some() && lib.loaded(2).is_some());
+    assert!(lib.loaded(199).is_none());
+    let (n, bytes) = lib.kept_bodies();
+    assert!(n < 50 && bytes <= 64 * 1024, "{n} kept, {bytes} bytes");
+    // Opened again, it is not parsed again.
+    assert!(Arc::ptr_eq(&first, &lib.article(0).unwrap()));
+    let last = lib.article(199).unwrap();
+    assert!(Arc::ptr_eq(&last, &lib.article(199).unwrap()));
+    assert!(lib.kept_bodies().1 <= 64 * 1024);
+}
+
+#[test]
+fn the_articles_of_a_search_are_read_a_file_at_a_time_and_kept_alone() {
+    let (_dir, lib) = records_keeping_64k();
+    lib.keep_articles(&[150, 3, 77], || false);
+    for i in [150, 3, 77] {
+        assert!(lib.loaded(i).is_some(), "{i}");
+    }
+    assert_eq!(lib.kept_bodies().0, 3, "only those asked for");
+    // A stop asked for at once reads nothing more.
+    let (_dir, lib) = records_keeping_64k();
+    lib.keep_articles(&[5], || true);
+    assert_eq!(lib.kept_bodies().0, 0);
+}

@@ -47,6 +47,11 @@ impl DbFinder {
         }
         let mut of_row = HashMap::with_capacity(lib.len());
         for (i, e) in lib.entries().enumerate() {
+            // An article kept open after its file went is no longer in the database, and
+            // found by no search.
+            if lib.is_gone(i) {
+                continue;
+            }
             let id = db.id_of(&e.identity.path, &e.identity.key).ok()??;
             of_row.insert(id, i);
         }

@@ -196,4 +196,14 @@ fn the_apps_following_one_feed_share_the_index_of_each_new_library() {
     assert!(a.poll_background() && b.poll_background() && c.poll_background());
     assert!(!Arc::ptr_eq(&a.index, &before));
     assert!(Arc::ptr_eq(&a.index, &b.index) && Arc::ptr_eq(&b.index, &c.index));
+    // No app holds the index of the library before any more; one opened now on the first
+    // library still takes the one the others share.
+    drop(before);
+    let mut d = following(Arc::clone(&first), &feed);
+    d.share_index(Arc::clone(&index));
+    assert!(d.poll_background());
+    assert!(
+        Arc::ptr_eq(&d.index, &a.index),
+        "a session opened later shares it too"
+    );
 }
