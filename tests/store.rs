@@ -701,3 +701,40 @@ fn a_library_the_database_does_not_hold_whole_is_searched_in_memory() {
         "{hits:?}"
     );
 }
+
+#[test]
+fn an_article_kept_open_after_its_file_went_leaves_the_search_in_the_database() {
+    use qari::search::SharedIndex;
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("lib");
+    store_corpus::write_library(&root, 20, 9);
+    let old = qari::library::Library::open(std::slice::from_ref(&root));
+    // The first article is open when its file goes: the new library keeps it, listed nowhere.
+    let open = old.article(0).unwrap();
+    let path = std::path::PathBuf::from(&old.entry(0).identity.path);
+    std::fs::remove_file(&path).unwrap();
+    let mut new = old
+        .rescan(std::slice::from_ref(&root))
+        .expect("a file went");
+    let gone = new.keep_gone(&old, 0, Arc::clone(&open));
+    assert!(new.is_gone(gone));
+    let lib = Arc::new(new);
+    let shared = SharedIndex::with_finder(qari::store::finder::maker(
+        dir.path().join("library.db"),
+        vec![root],
+    ));
+    let index = shared.get_or_build(&lib);
+    assert!(
+        index.is_database(),
+        "the database still holds the library listed"
+    );
+    let word = open.title.split_whitespace().next().unwrap().to_owned();
+    assert!(
+        index
+            .search(&Query::parse(&word))
+            .iter()
+            .all(|h| h.index != gone),
+        "the article gone is found by no search"
+    );
+}
