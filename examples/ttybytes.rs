@@ -89,6 +89,12 @@ fn main() {
             "QARI_STATE",
             work.path().join(format!("state{}.json", runs.get())),
         );
+        // Reading state lives in the library database: a fresh one per run too (with the
+        // user's own, a run opens the article where the runs before left it, at its end).
+        cmd.env(
+            "QARI_DB",
+            work.path().join(format!("state{}.db", runs.get())),
+        );
         cmd.env("QARI_CONFIG", work.path().join("none.toml"));
         cmd.env("LESS", "");
     };
