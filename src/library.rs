@@ -452,8 +452,8 @@ impl Library {
     }
 
     /// The full article `i`, reading and parsing its file when it is not kept. The articles
-    /// parsed are kept while recently used (every article of its file, when it holds many:
-    /// they were parsed anyway), but those of a huge file.
+    /// parsed are kept while recently used, but those of a huge file (see
+    /// [`Self::keep_parsed`] for a file holding many).
     pub fn article(&self, i: usize) -> Result<Arc<Article>, Problem> {
         let item = &self.items[i];
         if let Some(a) = &item.pinned {

@@ -341,8 +341,10 @@ pub(super) fn run_jobs(slot: &Mutex<Slot>, notifier: &Notifier) {
                             .is_some()
                 };
                 if let Some(lib) = lib.filter(|_| !first.is_empty()) {
+                    // The first results' articles, read after their hits were sent, so their
+                    // snippets are drawn without a file read on the input path.
                     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        read_for_snippets(&lib, &first, waiting);
+                        lib.keep_articles(&first, waiting);
                     }));
                     notifier.send(Done::Read { job: n });
                 }
@@ -351,13 +353,6 @@ pub(super) fn run_jobs(slot: &Mutex<Slot>, notifier: &Notifier) {
             Err(_) => notifier.send(Done::Failed { job: n }),
         }
     }
-}
-
-/// Reads the articles `first` of `lib` not kept yet (but those of huge files), after their
-/// hits were sent, so their snippets are drawn without a file read on the input path; stops
-/// when `waiting` says another job waits.
-fn read_for_snippets(lib: &Library, first: &[usize], waiting: impl Fn() -> bool) {
-    lib.keep_articles(first, waiting);
 }
 
 impl App {

@@ -35,9 +35,11 @@ pub(super) struct ListState {
     pub(super) keep: Option<String>,
     /// The first row on screen.
     pub(super) top: usize,
-    /// The note on a field the query line does not know, while it is shown.
-    pub(super) filter_note: Option<String>,
 }
+
+/// The end of the note on a field the query line does not know (after its name).
+const NOT_A_FILTER: &str =
+    "\" is not a filter (is:unread is:read is:bookmarked lang:ar|en|mix source: author: tag:)";
 
 impl App {
     /// Searches the library for `text` on the worker, cancelling the search running: the
@@ -46,13 +48,11 @@ impl App {
     pub fn search_library(&mut self, text: &str) {
         let split = Fields::split(text);
         if let Some(bad) = &split.unknown {
-            let note = format!(
-                "\"{bad}\" is not a filter (is:unread is:read is:bookmarked lang:ar|en|mix source: author: tag:)"
-            );
-            self.message = Some(note.clone());
-            self.list.filter_note = Some(note);
-        } else if let Some(note) = self.list.filter_note.take()
-            && self.message.as_ref() == Some(&note)
+            self.message = Some(format!("\"{bad}{NOT_A_FILTER}"));
+        } else if self
+            .message
+            .as_deref()
+            .is_some_and(|m| m.ends_with(NOT_A_FILTER))
         {
             // Typed on into a filter it knows (`author:` became `author:name`): the note goes.
             self.message = None;

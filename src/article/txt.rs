@@ -121,6 +121,17 @@ pub(super) fn undated_hint<'a>(head: &Head<'a>) -> Option<&'a str> {
 /// paragraph when it is short and names a person, the article has two paragraphs or more, and
 /// its body is not Markdown kept in a `.txt` file. Found without copying the body.
 pub(super) fn byline<'a>(head: &Head<'a>) -> Option<&'a str> {
+    // A byline is one line, so the text's last line: most texts end in none, found without
+    // splitting the text into paragraphs.
+    let tail = if head.rest.trim().is_empty() {
+        *head.body.last()?
+    } else {
+        head.rest
+    };
+    let last_line = tail.lines().rev().find(|l| !l.trim().is_empty())?;
+    if !is_byline(last_line) {
+        return None;
+    }
     let mut rest = head.body.clone();
     rest.extend(paragraphs_at_blank_lines(head.rest));
     let last = *rest.last()?;
