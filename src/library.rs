@@ -452,8 +452,8 @@ impl Library {
     }
 
     /// The full article `i`, reading and parsing its file when it is not kept. The articles
-    /// parsed are kept while recently used, but those of a huge file (see
-    /// [`Self::keep_parsed`] for a file holding many).
+    /// parsed are kept while recently used, but those of a huge file; of a file holding many,
+    /// `i` and, within a quarter of the cache, those nearest to it.
     pub fn article(&self, i: usize) -> Result<Arc<Article>, Problem> {
         let item = &self.items[i];
         if let Some(a) = &item.pinned {
