@@ -433,9 +433,13 @@ fn kill_child() {
     ) else {
         return;
     };
-    let (mut db, _) = Db::open(Path::new(&db)).unwrap();
+    let (db, _) = Db::open(Path::new(&db)).unwrap();
+    let mut db = db.with_batches(KILL_BATCH, u64::MAX);
     db.scan(Path::new(&lib), |_, _| {}).unwrap();
 }
+
+/// The files a transaction of the scan killed holds: small, so kills land between them.
+const KILL_BATCH: usize = 256;
 
 #[test]
 fn kill_9_during_indexing_loses_at_most_the_last_transaction() {
@@ -473,7 +477,7 @@ fn kill_9_during_indexing_loses_at_most_the_last_transaction() {
         // every article with its index entry.
         let rows = db.page(qari::store::Order::Id, 0, u64::MAX >> 1).unwrap();
         let paths: HashSet<&str> = rows.iter().map(|r| r.identity.path.as_str()).collect();
-        let batch = qari::store::scan::BATCH_FILES;
+        let batch = KILL_BATCH;
         assert!(
             paths.len().is_multiple_of(batch) || paths.len() == total_files,
             "round {round}: {} files",

@@ -130,15 +130,15 @@ fn database(
             let (mut row, doc) = match a {
                 Some(a) => (
                     ArticleRow::of(a, e.identity.clone(), 0, 0),
-                    crate::store::IndexDoc::of(a),
+                    crate::store::Indexed::of(a),
                 ),
                 // A huge file's text is searched by its title only.
                 None if lib.is_huge(i) => (
                     ArticleRow::of(&*lib.article(i).ok()?, e.identity.clone(), 0, 0),
-                    crate::store::IndexDoc {
+                    crate::store::Indexed::from(&crate::store::IndexDoc {
                         title: e.title.clone(),
                         ..crate::store::IndexDoc::default()
-                    },
+                    }),
                 ),
                 None => return None,
             };

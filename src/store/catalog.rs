@@ -12,7 +12,7 @@ use std::path::Path;
 
 use rusqlite::{OptionalExtension as _, Transaction, params};
 
-use super::fts::{self, IndexDoc};
+use super::fts::{self, Indexed};
 use super::{Db, Result};
 
 /// The fingerprint of a file's bytes: XXH3, 128 bits.
@@ -276,7 +276,7 @@ fn to_i64(n: u64) -> i64 {
 }
 
 /// Stores one article and its index entry inside `tx`; returns its id.
-fn upsert_one(tx: &Transaction<'_>, row: &ArticleRow, doc: &IndexDoc) -> rusqlite::Result<i64> {
+fn upsert_one(tx: &Transaction<'_>, row: &ArticleRow, doc: &Indexed) -> rusqlite::Result<i64> {
     let id = &row.identity;
     let old: Option<(i64, Vec<u8>)> = tx
         .prepare_cached("SELECT id, fingerprint FROM article WHERE path = ?1 AND key = ?2")?
@@ -365,7 +365,7 @@ fn follow_edit(tx: &Transaction<'_>, old_fp: &[u8], id: &Identity) -> rusqlite::
 impl Db {
     /// Stores every article of `batch` (new or changed) with its index entry, in one
     /// transaction; returns their ids in order.
-    pub fn upsert(&mut self, batch: &[(ArticleRow, IndexDoc)]) -> Result<Vec<i64>> {
+    pub fn upsert(&mut self, batch: &[(ArticleRow, Indexed)]) -> Result<Vec<i64>> {
         self.write(|tx| {
             batch
                 .iter()
@@ -378,7 +378,7 @@ impl Db {
     /// in one transaction: rows of a file's records that are no longer in it are removed.
     pub fn replace_files(
         &mut self,
-        files: &[(String, Vec<(ArticleRow, IndexDoc)>)],
+        files: &[(String, Vec<(ArticleRow, Indexed)>)],
     ) -> Result<usize> {
         self.write(|tx| {
             let mut n = 0;

@@ -61,20 +61,75 @@ impl IndexDoc {
 
     /// The five folded fields: title, body, byline, source, tags.
     pub fn folded(&self) -> [String; 5] {
-        let mut body = String::with_capacity(self.blocks.iter().map(|b| b.len() + 1).sum());
-        for b in &self.blocks {
-            body.push_str(&fold(b));
-            body.push('\u{1}');
+        folded_fields(
+            &self.title,
+            self.blocks.iter().map(String::as_str),
+            self.byline.as_deref(),
+            self.source.as_deref(),
+            &self.tags,
+        )
+    }
+}
+
+/// The five folded fields of an article: title, body (each block folded, then `U+0001`),
+/// byline, source, tags (joined by `U+0001`).
+fn folded_fields<'a>(
+    title: &str,
+    blocks: impl Iterator<Item = &'a str> + Clone,
+    byline: Option<&str>,
+    source: Option<&str>,
+    tags: &[String],
+) -> [String; 5] {
+    let mut body = String::with_capacity(blocks.clone().map(|b| b.len() + 1).sum());
+    for b in blocks {
+        body.push_str(&fold(b));
+        body.push('\u{1}');
+    }
+    let tags: Vec<String> = tags.iter().map(|t| fold(t)).collect();
+    [
+        fold(title),
+        body,
+        byline.map(fold).unwrap_or_default(),
+        source.map(fold).unwrap_or_default(),
+        tags.join("\u{1}"),
+    ]
+}
+
+/// An article's index entry made ready to store: its folded fields and their grams. Made on
+/// the threads that parse the files, so the one thread writing the database only stores it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Indexed {
+    fields: [String; 5],
+    title_grams: String,
+    rest_grams: String,
+}
+
+impl Indexed {
+    /// The entry of `article`.
+    pub fn of(article: &crate::article::Article) -> Self {
+        Self::from_fields(folded_fields(
+            &article.title,
+            article.blocks.iter().map(|b| b.text.as_str()),
+            article.byline.as_deref(),
+            article.source.as_deref(),
+            &article.tags,
+        ))
+    }
+
+    fn from_fields(fields: [String; 5]) -> Self {
+        let title_grams = grams_of(&[&fields[0]]);
+        let rest_grams = grams_of(&[&fields[1], &fields[2], &fields[3], &fields[4]]);
+        Self {
+            fields,
+            title_grams,
+            rest_grams,
         }
-        let opt = |s: &Option<String>| s.as_deref().map(fold).unwrap_or_default();
-        let tags: Vec<String> = self.tags.iter().map(|t| fold(t)).collect();
-        [
-            fold(&self.title),
-            body,
-            opt(&self.byline),
-            opt(&self.source),
-            tags.join("\u{1}"),
-        ]
+    }
+}
+
+impl From<&IndexDoc> for Indexed {
+    fn from(doc: &IndexDoc) -> Self {
+        Self::from_fields(doc.folded())
     }
 }
 
@@ -127,16 +182,14 @@ fn grams_of(fields: &[&str]) -> String {
 }
 
 /// Adds the index entry of article `rowid`.
-pub(crate) fn insert(tx: &Transaction<'_>, rowid: i64, doc: &IndexDoc) -> rusqlite::Result<()> {
-    let f = doc.folded();
+pub(crate) fn insert(tx: &Transaction<'_>, rowid: i64, entry: &Indexed) -> rusqlite::Result<()> {
+    let f = &entry.fields;
     tx.prepare_cached(
         "INSERT INTO fts(rowid, title, body, byline, source, tags) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
     .execute(params![rowid, f[0], f[1], f[2], f[3], f[4]])?;
-    let title = grams_of(&[&f[0]]);
-    let rest = grams_of(&[&f[1], &f[2], &f[3], &f[4]]);
     tx.prepare_cached("INSERT INTO grams(rowid, title, rest) VALUES (?1, ?2, ?3)")?
-        .execute(params![rowid, title, rest])?;
+        .execute(params![rowid, entry.title_grams, entry.rest_grams])?;
     Ok(())
 }
 

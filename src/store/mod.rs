@@ -41,7 +41,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 pub use catalog::{ArticleRow, Identity, ListRow, Order};
-pub use fts::{Hit, IndexDoc};
+pub use fts::{Hit, IndexDoc, Indexed};
 pub use reading::{Pos, Reader, ReadingState};
 pub use shelf::{MemoryStore, ReadingStore, Shelf, SqliteStore};
 
@@ -137,6 +137,8 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 pub struct Db {
     conn: Connection,
     path: PathBuf,
+    /// The most files, and about the most bytes, a scan stores in one transaction.
+    batch: (usize, u64),
 }
 
 impl Db {
@@ -197,7 +199,11 @@ impl Db {
         let mut conn =
             Connection::open_in_memory().map_err(|e| StoreError::from_sqlite(&path, &e))?;
         schema::migrate(&mut conn).map_err(|e| StoreError::from_sqlite(&path, &e))?;
-        Ok(Self { conn, path })
+        Ok(Self {
+            conn,
+            path,
+            batch: scan::BATCH,
+        })
     }
 
     fn open_checked(path: &Path) -> std::result::Result<Self, Refused> {
@@ -270,7 +276,17 @@ impl Db {
         Ok(Self {
             conn,
             path: path.to_path_buf(),
+            batch: scan::BATCH,
         })
+    }
+
+    /// This database, storing at most `files` files and about `bytes` bytes of them in each
+    /// transaction of a scan (by default [`scan::BATCH`]): smaller transactions, for tests of
+    /// what a kill loses.
+    #[must_use]
+    pub fn with_batches(mut self, files: usize, bytes: u64) -> Self {
+        self.batch = (files.max(1), bytes);
+        self
     }
 
     /// The file.

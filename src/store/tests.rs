@@ -31,12 +31,12 @@ fn row(identity: Identity, title: &str) -> ArticleRow {
     }
 }
 
-fn doc(title: &str, body: &[&str]) -> IndexDoc {
-    IndexDoc {
+fn doc(title: &str, body: &[&str]) -> Indexed {
+    Indexed::from(&IndexDoc {
         title: title.to_owned(),
         blocks: body.iter().map(|s| (*s).to_owned()).collect(),
         ..IndexDoc::default()
-    }
+    })
 }
 
 #[test]
