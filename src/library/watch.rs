@@ -5,6 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 use std::time::{Duration, Instant, SystemTime};
@@ -155,6 +156,8 @@ pub struct Feed {
     /// The one-line message of a watcher that could not start (it starts on the feed's own
     /// thread, so the first frame does not wait for a watch on every folder).
     note: OnceLock<String>,
+    /// How many times the folders were read again.
+    rescans: AtomicU64,
 }
 
 impl std::fmt::Debug for Feed {
@@ -170,6 +173,7 @@ impl Feed {
             latest: Mutex::new((0, lib)),
             wakers: Mutex::default(),
             note: OnceLock::new(),
+            rescans: AtomicU64::new(0),
         })
     }
 
@@ -183,6 +187,12 @@ impl Feed {
     /// start (known once its thread tried: the readers are woken then).
     pub fn note(&self) -> Option<&str> {
         self.note.get().map(String::as_str)
+    }
+
+    /// How many times the folders were read again since the feed started (each read looks at
+    /// every file's size and modification time).
+    pub fn rescans(&self) -> u64 {
+        self.rescans.load(Ordering::Relaxed)
     }
 
     /// Calls `wake` whenever a newer library comes, until it returns false.
@@ -218,6 +228,7 @@ pub fn watch(paths: Vec<PathBuf>, lib: Arc<Library>) -> Arc<Feed> {
         latest: Mutex::new((0, lib)),
         wakers: Mutex::default(),
         note: OnceLock::new(),
+        rescans: AtomicU64::new(0),
     });
     let weak = Arc::downgrade(&feed);
     let spawned = std::thread::Builder::new()
@@ -248,13 +259,29 @@ pub fn watch(paths: Vec<PathBuf>, lib: Arc<Library>) -> Arc<Feed> {
     feed
 }
 
+/// Whether an event of this kind may change the library. A file or folder opened, read or
+/// closed unwritten changes nothing: those events come of every read of the library (an
+/// article opened, a snippet read, another program's walk) and of each rescan's own walk of
+/// the folders, which would otherwise call for the next rescan without end.
+fn is_change(kind: notify::EventKind) -> bool {
+    use notify::event::{AccessKind, AccessMode};
+    match kind {
+        notify::EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        notify::EventKind::Access(_) => false,
+        _ => true,
+    }
+}
+
 /// Watches every folder recursively, and the folder of every file named (so a file replaced
 /// by a rename, or a database's log, is seen).
 fn start_watcher(
     paths: &[PathBuf],
     tx: SyncSender<()>,
 ) -> notify::Result<notify::RecommendedWatcher> {
-    let mut w = notify::recommended_watcher(move |_event: notify::Result<notify::Event>| {
+    let mut w = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        if event.as_ref().is_ok_and(|e| !is_change(e.kind)) {
+            return;
+        }
         // A full queue already asks for a rescan: the event is dropped.
         let _ = tx.try_send(());
     })?;
@@ -313,8 +340,65 @@ fn run(paths: &[PathBuf], rx: &Receiver<()>, feed: &Weak<Feed>) {
         }
         let Some(feed) = feed.upgrade() else { return };
         let (_, lib) = feed.latest();
-        if let Some(new) = lib.rescan(paths) {
+        let new = lib.rescan(paths);
+        feed.rescans.fetch_add(1, Ordering::Relaxed);
+        if let Some(new) = new {
             feed.publish(Arc::new(new));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use super::{Library, watch};
+
+    /// Waits until `done` holds, for 20 s at most.
+    fn until(what: &str, done: impl Fn() -> bool) {
+        let start = Instant::now();
+        while !done() {
+            assert!(start.elapsed() < Duration::from_secs(20), "{what}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    #[test]
+    fn reading_the_library_calls_for_no_rescan_but_a_new_file_does() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::fs::write(dir.path().join("a.txt"), "A\n2024-05-01\n\nBody.\n").unwrap();
+        std::fs::write(dir.path().join("sub/b.txt"), "B\n2024-05-01\n\nBody.\n").unwrap();
+        let paths = vec![dir.path().to_path_buf()];
+        let feed = watch(paths.clone(), Arc::new(Library::open(&paths)));
+        // The watcher starts on its thread: files are added until it sees one.
+        let n = std::cell::Cell::new(0);
+        until("the watcher saw no new file", || {
+            n.set(n.get() + 1);
+            let name = dir.path().join(format!("new{}.txt", n.get()));
+            std::fs::write(name, "New\n2024-05-02\n\nBody.\n").unwrap();
+            std::thread::sleep(Duration::from_millis(200));
+            feed.latest().0 > 0
+        });
+        until("the rescans did not settle", || {
+            let before = feed.rescans();
+            std::thread::sleep(Duration::from_secs(1));
+            feed.rescans() == before
+        });
+        let (generation, rescans) = (feed.latest().0, feed.rescans());
+        // Every file and folder opened and read, as a reader or another program does.
+        for _ in 0..5 {
+            let lib = Library::open(&paths);
+            for i in 0..lib.len() {
+                lib.article(i).unwrap();
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        std::thread::sleep(Duration::from_secs(1));
+        assert_eq!(feed.rescans(), rescans, "reads called for a rescan");
+        std::fs::write(dir.path().join("sub/c.txt"), "C\n2024-05-03\n\nBody.\n").unwrap();
+        until("the new file was not seen", || feed.latest().0 > generation);
+        assert!(feed.latest().1.position("sub/c.txt").is_some());
     }
 }
