@@ -148,6 +148,8 @@ struct Item {
     pinned: Option<Arc<Article>>,
     /// Its file vanished while it was open: kept for the reader, listed nowhere.
     gone: bool,
+    /// Its catalog id in the database it was read from (see [`Library::from_catalog`]).
+    row: Option<i64>,
 }
 
 /// The catalog of articles.

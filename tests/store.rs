@@ -682,6 +682,68 @@ fn the_readers_search_through_the_database_finds_what_the_scanner_finds() {
 }
 
 #[test]
+fn a_library_from_the_catalog_is_searched_at_once_and_a_rescanned_one_updates_the_database() {
+    use qari::search::SharedIndex;
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("lib");
+    store_corpus::write_library(&root, 120, 4);
+    let db_path = dir.path().join("library.db");
+    let (mut db, _) = Db::open(&db_path).unwrap();
+    db.scan(&root, |_, _| {}).unwrap();
+    let roots = vec![root.clone()];
+    let stored = Arc::new(qari::library::Library::from_catalog(&db, &roots).unwrap());
+    drop(db);
+    // A file added since: not in the catalog, nor in what the catalog's library shows.
+    std::fs::write(
+        root.join("late.txt"),
+        "Zanzibar\n2024-05-01\n\nzanzibar text\n",
+    )
+    .unwrap();
+    let shared =
+        SharedIndex::with_finder(qari::store::finder::maker(db_path.clone(), roots.clone()));
+    let index = shared.get_or_build(&stored);
+    assert!(index.is_database());
+    assert_eq!(shared.progress().line(), None, "no file was read");
+    let (db, _) = Db::open(&db_path).unwrap();
+    assert_eq!(
+        db.matching(&Query::parse("zanzibar")).unwrap(),
+        Vec::<i64>::new(),
+        "the database was not rescanned"
+    );
+    // Its hits name the articles of the catalog's library that hold the terms.
+    let view = scanner_view(&root);
+    for q in store_corpus::queries(40, 2) {
+        let query = Query::parse(&q);
+        let want: BTreeSet<(String, String)> = view
+            .iter()
+            .filter(|(_, _, fields)| {
+                !query.is_empty()
+                    && query.terms.iter().all(|t| {
+                        let one = Query {
+                            terms: vec![t.clone()],
+                        };
+                        fields.iter().any(|f| one.matches(f))
+                    })
+            })
+            .filter(|(p, _, _)| !p.ends_with("late.txt"))
+            .map(|(p, k, _)| (p.clone(), k.clone()))
+            .collect();
+        let got: BTreeSet<(String, String)> =
+            reader_hits(&stored, &index, &query).into_iter().collect();
+        assert_eq!(got, want, "query {q:?}");
+    }
+    // The library the watcher reads next is searched once the database has the new file.
+    let walked = Arc::new(stored.rescan(&roots).expect("a file was added"));
+    let next = shared.successor(1);
+    let index = next.get_or_build(&walked);
+    assert!(index.is_database());
+    let hits = reader_hits(&walked, &index, &Query::parse("zanzibar"));
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert!(hits[0].0.ends_with("late.txt"), "{hits:?}");
+}
+
+#[test]
 fn a_library_the_database_does_not_hold_whole_is_searched_in_memory() {
     use qari::search::SharedIndex;
     use std::sync::Arc;

@@ -103,14 +103,19 @@ impl App {
         };
         self.prepare_search();
         if let Some(hits) = self.list.hits.as_mut() {
-            // Until the search answers again, the hits still in the library.
+            // Until the search answers again, the hits still in the library (found by id
+            // once for all: a search may have found most of a big library).
             let lib = &self.lib;
-            hits.retain_mut(|h| match lib.position(&old.entry(h.index).id) {
-                Some(j) if !lib.is_gone(j) => {
+            let at: std::collections::HashMap<&str, usize> = (0..lib.len())
+                .filter(|&j| !lib.is_gone(j))
+                .map(|j| (lib.entry(j).id.as_str(), j))
+                .collect();
+            hits.retain_mut(|h| match at.get(old.entry(h.index).id.as_str()) {
+                Some(&j) => {
                     h.index = j;
                     true
                 }
-                _ => false,
+                None => false,
             });
             self.list.view = hits.iter().map(|h| h.index).collect();
             self.reselect(selected.as_deref(), row);

@@ -90,6 +90,7 @@ impl Library {
                     index,
                     pinned: None,
                     gone: false,
+                    row: None,
                 });
             }
         }

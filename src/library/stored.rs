@@ -65,6 +65,16 @@ impl Library {
     pub fn is_from_catalog(&self) -> bool {
         self.from_catalog
     }
+
+    /// The catalog id of article `i` in the database this library was read from, while it is
+    /// the library [`Self::from_catalog`] made (a rescan's articles have none: the database
+    /// may have changed since).
+    pub fn catalog_id(&self, i: usize) -> Option<i64> {
+        self.items
+            .get(i)
+            .filter(|_| self.from_catalog)
+            .and_then(|item| item.row)
+    }
 }
 
 /// The file of a group of rows (one file's articles), as the walk of `root` would have found
@@ -120,6 +130,7 @@ fn item_of(row: ListRow, source: &SourceFile, file: usize, many: bool) -> Item {
         format!("{}#{}", source.id, row.identity.key)
     };
     let index = usize::try_from(row.place).unwrap_or(usize::MAX);
+    let id_in_catalog = row.id;
     let entry = Entry {
         id,
         path: source.display.clone(),
@@ -146,6 +157,7 @@ fn item_of(row: ListRow, source: &SourceFile, file: usize, many: bool) -> Item {
         index,
         pinned: None,
         gone: false,
+        row: Some(id_in_catalog),
     }
 }
 

@@ -110,6 +110,7 @@ impl Library {
             index: was.index,
             pinned: Some(article),
             gone: true,
+            row: None,
         });
         self.items.len() - 1
     }

@@ -131,6 +131,8 @@ impl ArticleRow {
 /// What the reader's list takes from a catalog row (see [`Db::rows_under`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListRow {
+    /// Its catalog id (the rowid of the index tables).
+    pub id: i64,
     /// Who it is.
     pub identity: Identity,
     /// Its file's size in bytes.
@@ -238,7 +240,7 @@ fn row_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<ArticleRow> {
 }
 
 const LIST_COLUMNS: &str = "path, key, fingerprint, size, mtime, title, lang, source, url, \
-                            words, place, rtl, encoding, found, dates, author, tags";
+                            words, place, rtl, encoding, found, dates, author, tags, id";
 
 fn list_row_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<ListRow> {
     let text =
@@ -268,6 +270,7 @@ fn list_row_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<ListRow> {
             .collect(),
         author: r.get(15)?,
         tags: split_joined(text(16)?).map(str::to_owned).collect(),
+        id: r.get(17)?,
     })
 }
 

@@ -34,15 +34,22 @@ pub struct DbFinder {
 impl DbFinder {
     /// Brings `db` up to date with `roots` and maps its rows to the articles of `lib`; `None`
     /// when the rescan fails or some article of `lib` is not in the database.
+    ///
+    /// A library read from this database's catalog ([`Library::from_catalog`]) is what the
+    /// database holds: it is searched at once, with no rescan (the watcher reads the folders
+    /// and, when a file changed, hands over a newer library, whose index brings the database
+    /// up to date).
     pub fn new(
         mut db: Db,
         roots: &[PathBuf],
         lib: &Arc<Library>,
         progress: &crate::progress::Shared,
     ) -> Option<Self> {
-        for root in roots {
-            if std::fs::metadata(root).is_ok_and(|m| m.is_dir() || m.is_file()) {
-                db.scan(root, |d, t| progress.update(d, t)).ok()?;
+        if !lib.is_from_catalog() {
+            for root in roots {
+                if std::fs::metadata(root).is_ok_and(|m| m.is_dir() || m.is_file()) {
+                    db.scan(root, |d, t| progress.update(d, t)).ok()?;
+                }
             }
         }
         let mut of_row = HashMap::with_capacity(lib.len());
@@ -52,7 +59,10 @@ impl DbFinder {
             if lib.is_gone(i) {
                 continue;
             }
-            let id = db.id_of(&e.identity.path, &e.identity.key).ok()??;
+            let id = match lib.catalog_id(i) {
+                Some(id) => id,
+                None => db.id_of(&e.identity.path, &e.identity.key).ok()??,
+            };
             of_row.insert(id, i);
         }
         Some(Self {
