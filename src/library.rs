@@ -46,6 +46,7 @@ pub use watch::{Feed, RESCAN_EVERY, watch};
 
 use manifest::{Manifests, fill_from_manifest, manifest_row, parse_manifest};
 use read::{io_reason, kind_of};
+pub use walk::article_files;
 use walk::{Walker, add_folder};
 
 /// Files over this size are catalogued from their first 256 KiB and loaded on open.

@@ -743,6 +743,50 @@ fn a_library_from_the_catalog_is_searched_at_once_and_a_rescanned_one_updates_th
     assert!(hits[0].0.ends_with("late.txt"), "{hits:?}");
 }
 
+/// The database's scan reads the files the library lists: a linked folder's articles (once),
+/// not a hidden folder's; so the reader's search of such a library goes through the database.
+#[cfg(unix)]
+#[test]
+fn the_scan_follows_linked_folders_and_skips_hidden_ones_as_the_library_does() {
+    use qari::search::SharedIndex;
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("lib");
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir_all(root.join(".hidden")).unwrap();
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::write(root.join("own.txt"), "Own\n2024-05-01\n\nplain words\n").unwrap();
+    std::fs::write(
+        root.join(".hidden/secret.txt"),
+        "Secret\n2024-05-01\n\nhidden words\n",
+    )
+    .unwrap();
+    std::fs::write(
+        elsewhere.join("linked.txt"),
+        "Linked\n2024-05-01\n\nlinked words\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&elsewhere, root.join("link")).unwrap();
+    // A second link to the same folder is read once.
+    std::os::unix::fs::symlink(&elsewhere, root.join("link2")).unwrap();
+    let lib = Arc::new(qari::library::Library::open(std::slice::from_ref(&root)));
+    let ids: BTreeSet<&str> = lib.entries().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, BTreeSet::from(["link/linked.txt", "own.txt"]));
+    let db_path = dir.path().join("library.db");
+    let shared = SharedIndex::with_finder(qari::store::finder::maker(
+        db_path.clone(),
+        vec![root.clone()],
+    ));
+    let index = shared.get_or_build(&lib);
+    assert!(index.is_database(), "the database holds the whole library");
+    let hits = reader_hits(&lib, &index, &Query::parse("linked"));
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert!(reader_hits(&lib, &index, &Query::parse("hidden")).is_empty());
+    let (db, _) = Db::open(&db_path).unwrap();
+    let rows = db.page(qari::store::Order::Id, 0, 100).unwrap();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+}
+
 #[test]
 fn a_library_the_database_does_not_hold_whole_is_searched_in_memory() {
     use qari::search::SharedIndex;

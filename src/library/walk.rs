@@ -41,6 +41,28 @@ pub(super) fn add_folder(
     }
 }
 
+/// The files of a format qari reads under `root` (a folder, or a file named on its own) as the
+/// library's walk finds them: hidden names skipped, linked folders followed once each, the
+/// manifests left out. What the library database's scan stores.
+pub fn article_files(root: &Path) -> Vec<PathBuf> {
+    let Ok(meta) = std::fs::metadata(root) else {
+        return Vec::new();
+    };
+    let files = if meta.is_dir() {
+        let mut walker = Walker::default();
+        walker.run(root, &meta);
+        walker.files
+    } else if meta.is_file() {
+        vec![root.to_path_buf()]
+    } else {
+        Vec::new()
+    };
+    files
+        .into_iter()
+        .filter(|f| Format::from_path(f).is_some() && f.file_name().is_none_or(|n| n != MANIFEST))
+        .collect()
+}
+
 /// A folder's identity: the device and inode of the folder a path leads to (its canonical path
 /// where there are no inodes).
 #[cfg(unix)]

@@ -38,26 +38,11 @@ pub struct Scanned {
     pub problems: Vec<String>,
 }
 
-/// Every file of a format qari reads under `root` (a file or a folder, walked recursively;
-/// linked folders are not followed), as canonical paths, sorted.
+/// Every file of a format qari reads under `root` (a file or a folder), as the library's walk
+/// finds them ([`crate::library::article_files`]: hidden names skipped, linked folders followed
+/// once each), sorted.
 pub fn files_under(root: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut todo = vec![root.to_path_buf()];
-    while let Some(p) = todo.pop() {
-        let Ok(meta) = std::fs::symlink_metadata(&p) else {
-            continue;
-        };
-        if meta.is_dir() {
-            if let Ok(entries) = std::fs::read_dir(&p) {
-                todo.extend(entries.flatten().map(|e| e.path()));
-            }
-        } else if Format::from_path(&p).is_some()
-            && p.file_name().is_none_or(|n| n != crate::library::MANIFEST)
-            && std::fs::metadata(&p).is_ok_and(|m| m.is_file())
-        {
-            out.push(p);
-        }
-    }
+    let mut out = crate::library::article_files(root);
     out.sort();
     out
 }
