@@ -139,7 +139,9 @@ impl fmt::Display for Problem {
 /// One article of the catalog: its entry, where it comes from, and its body once parsed.
 #[derive(Debug, Clone)]
 struct Item {
-    entry: Entry,
+    /// Shared with the rescans that find its file unchanged: a newer library of a big
+    /// folder holds no second copy of the entries it kept.
+    entry: Arc<Entry>,
     /// Index of its file in [`Library::sources`].
     file: usize,
     /// Its place among the articles of that file.
@@ -413,7 +415,7 @@ impl Library {
 
     /// All catalog entries, in load order.
     pub fn entries(&self) -> impl ExactSizeIterator<Item = &Entry> {
-        self.items.iter().map(|i| &i.entry)
+        self.items.iter().map(|i| &*i.entry)
     }
 
     /// The index of the article with this id.

@@ -85,7 +85,7 @@ impl Library {
                     lib.bodies.put(key, Arc::new(article));
                 }
                 lib.items.push(Item {
-                    entry,
+                    entry: Arc::new(entry),
                     file,
                     index,
                     pinned: None,

@@ -21,20 +21,17 @@ impl Library {
         let mut sources: Vec<SourceFile> = Vec::new();
         let mut items: Vec<Item> = Vec::new();
         for root in paths {
-            let rows = db.rows_under(root).ok()??;
             let is_dir = std::fs::metadata(root).ok()?.is_dir();
             let mut canon = root.canonicalize().ok()?.to_string_lossy().into_owned();
             if !canon.ends_with(std::path::MAIN_SEPARATOR) {
                 canon.push(std::path::MAIN_SEPARATOR);
             }
             let canon = is_dir.then_some(canon.as_str());
-            let mut rows = rows.into_iter().peekable();
-            while let Some(first) = rows.next() {
-                let mut group = vec![first];
-                while let Some(next) = rows.next_if(|r| r.identity.path == group[0].identity.path) {
-                    group.push(next);
-                }
-                let source = source_of(root, canon, &group)?;
+            // Each file's rows become its articles as they are read.
+            let whole = db.rows_under(root, |group| {
+                let Some(source) = source_of(root, canon, &group) else {
+                    return false;
+                };
                 let file = sources.len();
                 let many = group.len() > 1 || source.format.holds_many();
                 items.extend(
@@ -43,6 +40,10 @@ impl Library {
                         .map(|row| item_of(row, &source, file, many)),
                 );
                 sources.push(source);
+                true
+            });
+            if !whole.ok()?? {
+                return None;
             }
         }
         if items.is_empty() {
@@ -152,7 +153,7 @@ fn item_of(row: ListRow, source: &SourceFile, file: usize, many: bool) -> Item {
         identity: row.identity,
     };
     Item {
-        entry,
+        entry: std::sync::Arc::new(entry),
         file,
         index,
         pinned: None,

@@ -303,3 +303,34 @@ fn the_articles_of_a_search_are_read_a_file_at_a_time_and_kept_alone() {
     lib.keep_articles(&[5], || true);
     assert_eq!(lib.kept_bodies().0, 0);
 }
+
+#[test]
+fn ties_go_by_id_whether_or_not_the_articles_are_in_id_order() {
+    let dir = tempfile::tempdir().unwrap();
+    // Eleven records of one date: `#10` sorts before `#2`, so the library (in file order) is
+    // not in id order.
+    let records: Vec<String> = (1..=11)
+        .map(|n| format!(r#"{{"title": "T{n}", "text": "x", "date": "2025-01-05"}}"#))
+        .collect();
+    let records = records.join("\n");
+    std::fs::write(dir.path().join("feed.jsonl"), records).unwrap();
+    std::fs::write(dir.path().join("z.txt"), "Zed\n2025-01-05\n\nBody.\n").unwrap();
+    let lib = Library::open(&[dir.path().to_path_buf()]);
+    let ids = |lib: &Library, v: Vec<usize>| -> Vec<String> {
+        v.iter().map(|&i| lib.entry(i).id.clone()).collect()
+    };
+    let in_file = ids(&lib, (0..lib.len()).collect());
+    assert_eq!(
+        in_file[..3],
+        ["feed.jsonl#1", "feed.jsonl#2", "feed.jsonl#3"]
+    );
+    let mut by_id = in_file.clone();
+    by_id.sort();
+    assert_ne!(in_file, by_id);
+    assert_eq!(ids(&lib, lib.view(SortKey::Date)), by_id);
+    // In id order (the folder without the feed), the same rule.
+    std::fs::remove_file(dir.path().join("feed.jsonl")).unwrap();
+    std::fs::write(dir.path().join("m.txt"), "Em\n2025-01-05\n\nBody.\n").unwrap();
+    let lib = Library::open(&[dir.path().to_path_buf()]);
+    assert_eq!(ids(&lib, lib.view(SortKey::Date)), ["m.txt", "z.txt"]);
+}

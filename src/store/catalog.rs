@@ -502,43 +502,58 @@ impl Db {
 }
 
 impl Db {
-    /// The rows of the file at `path` (canonical), or of every file under it when it is a
-    /// folder, ordered by path and place.
-    pub(super) fn rows_at(&self, path: &str, folder: bool) -> Result<Vec<ListRow>> {
+    /// Hands `each` the rows of the file at `path` (canonical), or of every file under it when
+    /// it is a folder, a file at a time in path order, each file's rows in their order in the
+    /// file; stops when `each` returns false (then returns false). Rows are read as they are
+    /// handed over: a million of them are never all in memory at once.
+    pub(super) fn rows_at(
+        &self,
+        path: &str,
+        folder: bool,
+        mut each: impl FnMut(Vec<ListRow>) -> bool,
+    ) -> Result<bool> {
         let sep = std::path::MAIN_SEPARATOR;
-        let run = |sql: &str, params: &[&dyn rusqlite::ToSql]| -> rusqlite::Result<Vec<ListRow>> {
-            self.conn()
-                .prepare_cached(sql)?
-                .query_map(params, list_row_of)?
-                .collect()
-        };
-        // In the order of the index on (path, key), so no sort is needed but of each file's
-        // records by place.
-        let mut rows = if folder {
-            let folder = path.strip_suffix(sep).unwrap_or(path);
-            // Every path under the folder sorts between `folder/` and the separator's successor.
-            let from = format!("{folder}{sep}");
-            let to = format!("{folder}{}", char::from(sep as u8 + 1));
-            run(
-                &format!(
+        let folder_path = path.strip_suffix(sep).unwrap_or(path);
+        // Every path under the folder sorts between `folder/` and the separator's successor.
+        let (from, to) = (
+            format!("{folder_path}{sep}"),
+            format!("{folder_path}{}", char::from(sep as u8 + 1)),
+        );
+        let mut run = || -> rusqlite::Result<bool> {
+            // In the order of the index on (path, key): no sort is needed but of each file's
+            // records by place.
+            let mut stmt;
+            let mut rows = if folder {
+                stmt = self.conn().prepare_cached(&format!(
                     "SELECT {LIST_COLUMNS} FROM article WHERE path >= ?1 AND path < ?2 \
                      ORDER BY path, key"
-                ),
-                &[&from, &to],
-            )
-        } else {
-            run(
-                &format!("SELECT {LIST_COLUMNS} FROM article WHERE path = ?1 ORDER BY path, key"),
-                &[&path],
-            )
-        }
-        .map_err(|e| self.err(&e))?;
-        for file in rows.chunk_by_mut(|a, b| a.identity.path == b.identity.path) {
-            if file.len() > 1 {
+                ))?;
+                stmt.query_map([&from, &to], list_row_of)?
+            } else {
+                stmt = self.conn().prepare_cached(&format!(
+                    "SELECT {LIST_COLUMNS} FROM article WHERE path = ?1 ORDER BY path, key"
+                ))?;
+                stmt.query_map([path], list_row_of)?
+            };
+            let mut file: Vec<ListRow> = Vec::new();
+            let mut hand = |mut file: Vec<ListRow>| {
                 file.sort_by_key(|r| r.place);
+                each(file)
+            };
+            for row in &mut rows {
+                let row = row?;
+                if file
+                    .first()
+                    .is_some_and(|f| f.identity.path != row.identity.path)
+                    && !hand(std::mem::take(&mut file))
+                {
+                    return Ok(false);
+                }
+                file.push(row);
             }
-        }
-        Ok(rows)
+            Ok(file.is_empty() || hand(file))
+        };
+        run().map_err(|e| self.err(&e))
     }
 
     /// The catalog id of the article at `path` (canonical) with record `key`.

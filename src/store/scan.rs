@@ -253,11 +253,17 @@ impl Db {
         })
     }
 
-    /// The catalog's rows of every article under `root` (a file or a folder), in the order of
-    /// their paths and their places in their files, when a scan of `root` (or of a folder
-    /// holding it) has ended before; `None` when none has, so the catalog cannot tell what is
-    /// there. What the reader's list starts from, before the folders are looked at.
-    pub fn rows_under(&self, root: &Path) -> Result<Option<Vec<ListRow>>> {
+    /// Hands `each` the catalog's rows of every article under `root` (a file or a folder), a
+    /// file at a time in the order of their paths, each file's in their order in it, when a
+    /// scan of `root` (or of a folder holding it) has ended before: `Some(true)`, or
+    /// `Some(false)` when `each` stopped it by returning false; `None` when no scan has ended,
+    /// so the catalog cannot tell what is there. What the reader's list starts from, before
+    /// the folders are looked at.
+    pub fn rows_under(
+        &self,
+        root: &Path,
+        each: impl FnMut(Vec<ListRow>) -> bool,
+    ) -> Result<Option<bool>> {
         let Ok(canon) = canonical(root) else {
             return Ok(None);
         };
@@ -271,7 +277,8 @@ impl Db {
         if !scanned {
             return Ok(None);
         }
-        self.rows_at(&canon, Path::new(&canon).is_dir()).map(Some)
+        self.rows_at(&canon, Path::new(&canon).is_dir(), each)
+            .map(Some)
     }
 }
 
