@@ -20,6 +20,10 @@ use crate::library::{MAX_ARTICLE_BYTES, read_regular};
 /// of 100,000 articles is indexed in 40 s instead of 66 s with transactions of 256 files;
 /// larger batches gain nothing more.
 pub const BATCH: (usize, u64) = (2048, 6 * 1024 * 1024);
+/// How much of a transaction's index FTS5 keeps in memory before writing it out (its
+/// `hashsize`; 1 MiB by default): a scan's transaction is then one segment, not a dozen of
+/// 1 MiB merged again and again.
+const PENDING_INDEX_BYTES: i64 = 32 * 1024 * 1024;
 /// The prefix of the `meta` keys recording that a root was scanned to its end.
 const SCANNED: &str = "scanned:";
 
@@ -191,6 +195,9 @@ impl Db {
             }
         }
         let skipped = done.files - todo.len();
+        if !todo.is_empty() {
+            self.set_pending_index(PENDING_INDEX_BYTES)?;
+        }
         let sizes: Vec<u64> = todo.iter().map(|(_, _, size)| *size).collect();
         let batches = batches(&sizes, self.batch);
         // The files of the next batch are parsed (on every core) while this thread writes the
@@ -242,6 +249,33 @@ impl Db {
         Ok(done)
     }
 
+    /// Sets the `hashsize` of both FTS5 tables, unless it is set already: a setting FTS5 keeps
+    /// in the file, written once, by the first scan that stores anything (not by a migration:
+    /// every reader opening a new file at once would load the tables' settings while another
+    /// writes them).
+    fn set_pending_index(&mut self, bytes: i64) -> Result<()> {
+        let set: i64 = self
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM fts_config WHERE k = 'hashsize' AND v = ?1",
+                [bytes],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(&e))?;
+        if set > 0 {
+            return Ok(());
+        }
+        self.write(|tx| {
+            for table in ["fts", "grams"] {
+                tx.execute(
+                    &format!("INSERT INTO {table}({table}, rank) VALUES('hashsize', ?1)"),
+                    [bytes],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
     /// Records that the catalog held every file under `root` (canonical) when a scan ended.
     fn mark_scanned(&mut self, root: &str) -> Result<()> {
         let key = format!("{SCANNED}{root}");
@@ -284,7 +318,36 @@ impl Db {
 
 #[cfg(test)]
 mod tests {
-    use super::batches;
+    use super::{Db, PENDING_INDEX_BYTES, batches};
+
+    #[test]
+    fn the_first_scan_that_stores_sets_the_pending_index_size_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = Db::in_memory().unwrap();
+        let hashsize = |db: &Db, table: &str| -> Vec<i64> {
+            let sql = format!("SELECT v FROM {table}_config WHERE k = 'hashsize'");
+            let mut stmt = db.conn().prepare(&sql).unwrap();
+            stmt.query_map([], |r| r.get(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+        };
+        db.scan(dir.path(), |_, _| {}).unwrap();
+        assert_eq!(hashsize(&db, "fts"), Vec::<i64>::new(), "nothing stored");
+        std::fs::write(dir.path().join("a.txt"), "A\n2024-05-01\n\nBody.\n").unwrap();
+        db.scan(dir.path(), |_, _| {}).unwrap();
+        std::fs::write(dir.path().join("b.txt"), "B\n2024-05-01\n\nBody.\n").unwrap();
+        db.scan(dir.path(), |_, _| {}).unwrap();
+        for table in ["fts", "grams"] {
+            assert_eq!(hashsize(&db, table), vec![PENDING_INDEX_BYTES], "{table}");
+        }
+        assert_eq!(
+            db.matching(&crate::search::Query::parse("body"))
+                .unwrap()
+                .len(),
+            2
+        );
+    }
 
     #[test]
     fn batches_end_at_the_file_count_or_the_file_that_reaches_the_bytes() {

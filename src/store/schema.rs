@@ -27,9 +27,6 @@
 //! direction), `encoding` and `found` (how its file was decoded) and `dates` (every parsed
 //! date, ISO 8601, separated by U+001F). Rows stored before it are marked changed (size -1), so
 //! the next scan reads their files once more and fills them in.
-//!
-//! Version 4: both FTS5 tables keep up to 32 MiB of pending index in memory (`hashsize`), so
-//! each of a scan's transactions (see [`crate::store::scan::BATCH`]) is written as one segment.
 
 use rusqlite::Connection;
 
@@ -98,12 +95,6 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE article ADD COLUMN found INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE article ADD COLUMN dates TEXT NOT NULL DEFAULT '';
     UPDATE article SET size = -1;
-    ",
-    // 4: FTS5 keeps up to 32 MiB of a transaction's index in memory before writing it out (a
-    // scan's transaction is one segment, not dozens of 1 MiB ones merged again and again).
-    "
-    INSERT INTO fts(fts, rank) VALUES('hashsize', 33554432);
-    INSERT INTO grams(grams, rank) VALUES('hashsize', 33554432);
     ",
 ];
 
