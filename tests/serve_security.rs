@@ -563,15 +563,10 @@ fn log_lines_cannot_be_forged_and_stay_bounded() {
     }
     let d = Dir::new();
     let s = d.start(&[]);
-    // OpenSSH's client sends a user name with a newline and a forged line after it...
+    // A user name with a newline and a forged line after it (sent by a client of our own:
+    // OpenSSH's client, since its 2025 security updates, refuses to send such a name)...
     let forged = "x\n2026-01-01T00:00:00Z  WARN auth failed: from 10.6.6.6 port 1 method x";
-    let out = Command::new("ssh")
-        .args(s.ssh_args("stranger"))
-        .args([&format!("{forged}@127.0.0.1"), "true"])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(255), "{}", text(&out.stderr));
+    raw_login(s.addr(), &d.path("stranger"), forged);
     let line = s.log_line(&["WARN auth failed: from 127.0.0.1 port", "user \"x\\n2026"]);
     assert!(line.contains("key ssh-ed25519 SHA256:"), "{line}");
     assert!(
