@@ -47,6 +47,29 @@ fn scanner_view(root: &Path) -> Vec<(String, String, Vec<String>)> {
     out
 }
 
+/// Whether the scanner finds `query` in an article of these folded `fields`: each term in one
+/// of them.
+fn scanner_finds(fields: &[String], query: &Query) -> bool {
+    !query.is_empty()
+        && query.terms.iter().all(|t| {
+            let one = Query {
+                terms: vec![t.clone()],
+            };
+            fields.iter().any(|f| one.matches(f))
+        })
+}
+
+/// The (path, key) of every article of `view` the scanner finds for `query`.
+fn scanner_set(
+    view: &[(String, String, Vec<String>)],
+    query: &Query,
+) -> BTreeSet<(String, String)> {
+    view.iter()
+        .filter(|(_, _, fields)| scanner_finds(fields, query))
+        .map(|(p, k, _)| (p.clone(), k.clone()))
+        .collect()
+}
+
 fn index(root: &Path, db_path: &Path) -> Db {
     let (mut db, msg) = Db::open(db_path).unwrap();
     assert!(msg.is_none(), "{msg:?}");
@@ -75,15 +98,7 @@ fn the_index_finds_exactly_what_the_scanner_finds() {
         let want: BTreeSet<i64> = view
             .iter()
             .zip(&ids)
-            .filter(|((_, _, fields), _)| {
-                !query.is_empty()
-                    && query.terms.iter().all(|t| {
-                        let one = Query {
-                            terms: vec![t.clone()],
-                        };
-                        fields.iter().any(|f| one.matches(f))
-                    })
-            })
+            .filter(|((_, _, fields), _)| scanner_finds(fields, &query))
             .map(|(_, id)| *id)
             .collect();
         let got: BTreeSet<i64> = db.matching(&query).unwrap().into_iter().collect();
@@ -634,19 +649,7 @@ fn the_readers_search_through_the_database_finds_what_the_scanner_finds() {
     let mut nonempty = 0;
     for q in store_corpus::queries(200, 3) {
         let query = Query::parse(&q);
-        let want: BTreeSet<(String, String)> = view
-            .iter()
-            .filter(|(_, _, fields)| {
-                !query.is_empty()
-                    && query.terms.iter().all(|t| {
-                        let one = Query {
-                            terms: vec![t.clone()],
-                        };
-                        fields.iter().any(|f| one.matches(f))
-                    })
-            })
-            .map(|(p, k, _)| (p.clone(), k.clone()))
-            .collect();
+        let want = scanner_set(&view, &query);
         let hits = reader_hits(&lib, &index, &query);
         let got: BTreeSet<(String, String)> = hits.iter().cloned().collect();
         assert_eq!(got.len(), hits.len(), "each article once: {q:?}");
@@ -715,20 +718,8 @@ fn a_library_from_the_catalog_is_searched_at_once_and_a_rescanned_one_updates_th
     let view = scanner_view(&root);
     for q in store_corpus::queries(40, 2) {
         let query = Query::parse(&q);
-        let want: BTreeSet<(String, String)> = view
-            .iter()
-            .filter(|(_, _, fields)| {
-                !query.is_empty()
-                    && query.terms.iter().all(|t| {
-                        let one = Query {
-                            terms: vec![t.clone()],
-                        };
-                        fields.iter().any(|f| one.matches(f))
-                    })
-            })
-            .filter(|(p, _, _)| !p.ends_with("late.txt"))
-            .map(|(p, k, _)| (p.clone(), k.clone()))
-            .collect();
+        let mut want = scanner_set(&view, &query);
+        want.retain(|(p, _)| !p.ends_with("late.txt"));
         let got: BTreeSet<(String, String)> =
             reader_hits(&stored, &index, &query).into_iter().collect();
         assert_eq!(got, want, "query {q:?}");
