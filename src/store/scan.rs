@@ -51,6 +51,38 @@ pub fn files_under(root: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// Canonical paths of the files of a walk, each folder's made once: a file that is no link is
+/// its folder's canonical path and its name (one `lstat` for the file, where making its own
+/// canonical path looks at every folder on the way).
+#[derive(Default)]
+struct Canonical {
+    folders: std::collections::HashMap<PathBuf, Option<String>>,
+}
+
+impl Canonical {
+    /// The canonical path of file `f` and its metadata (the target's, for a link); `None` when
+    /// it cannot be seen.
+    fn file(&mut self, f: &Path) -> Option<(String, std::fs::Metadata)> {
+        let own = std::fs::symlink_metadata(f).ok()?;
+        let (Some(folder), Some(name), false) = (f.parent(), f.file_name(), own.is_symlink())
+        else {
+            return Some((canonical(f).ok()?, std::fs::metadata(f).ok()?));
+        };
+        let folder = self
+            .folders
+            .entry(folder.to_path_buf())
+            .or_insert_with(|| canonical(folder).ok())
+            .as_deref()?;
+        let mut canon = String::with_capacity(folder.len() + name.len() + 1);
+        canon.push_str(folder);
+        if !canon.ends_with(std::path::MAIN_SEPARATOR) {
+            canon.push(std::path::MAIN_SEPARATOR);
+        }
+        canon.push_str(&name.to_string_lossy());
+        Some((canon, own))
+    }
+}
+
 /// One file read and parsed: its rows and index entries, or why not.
 type Parsed = std::result::Result<Vec<(ArticleRow, Indexed)>, String>;
 
@@ -183,13 +215,16 @@ impl Db {
         } else {
             root.parent().unwrap_or(root)
         };
+        let mut canon_of = Canonical::default();
         for f in files {
-            let Ok(canon) = canonical(&f) else { continue };
-            present.insert(canon.clone());
-            let (unchanged, size) = match std::fs::metadata(&f) {
-                Ok(m) => (self.unchanged(&canon, m.len(), mtime_nanos(&m))?, m.len()),
-                Err(_) => (false, 0),
+            let Some((canon, meta)) = canon_of.file(&f) else {
+                continue;
             };
+            present.insert(canon.clone());
+            let (unchanged, size) = (
+                self.unchanged(&canon, meta.len(), mtime_nanos(&meta))?,
+                meta.len(),
+            );
             if !unchanged {
                 todo.push((f, canon, size));
             }
@@ -318,7 +353,34 @@ impl Db {
 
 #[cfg(test)]
 mod tests {
-    use super::{Db, PENDING_INDEX_BYTES, batches};
+    use super::{Canonical, Db, PENDING_INDEX_BYTES, batches, canonical};
+
+    #[test]
+    fn canonical_paths_made_per_folder_are_those_of_each_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        std::fs::create_dir(&real).unwrap();
+        std::fs::write(real.join("a.txt"), "a").unwrap();
+        std::fs::write(dir.path().join("b.txt"), "b").unwrap();
+        let mut canon = Canonical::default();
+        let mut paths = vec![real.join("a.txt"), dir.path().join("b.txt")];
+        #[cfg(unix)]
+        {
+            // Through a linked folder, and a link to a file.
+            std::os::unix::fs::symlink(&real, dir.path().join("link")).unwrap();
+            std::os::unix::fs::symlink(real.join("a.txt"), dir.path().join("c.txt")).unwrap();
+            paths.push(dir.path().join("link/a.txt"));
+            paths.push(dir.path().join("c.txt"));
+            // A path with `..` in it.
+            paths.push(dir.path().join("real/../b.txt"));
+        }
+        for p in &paths {
+            let (got, meta) = canon.file(p).unwrap();
+            assert_eq!(got, canonical(p).unwrap(), "{}", p.display());
+            assert_eq!(meta.len(), std::fs::metadata(p).unwrap().len());
+        }
+        assert!(canon.file(&dir.path().join("missing.txt")).is_none());
+    }
 
     #[test]
     fn the_first_scan_that_stores_sets_the_pending_index_size_once() {
