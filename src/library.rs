@@ -175,6 +175,8 @@ pub struct Library {
     from_catalog: bool,
     /// The articles parsed lately, shared with the libraries rescanned from this one.
     bodies: Arc<bodies::Bodies>,
+    /// The list's orders once made (see [`Library::view`]), by [`SortKey`].
+    views: [std::sync::OnceLock<Vec<usize>>; 3],
 }
 
 /// One file of the library.

@@ -47,8 +47,21 @@ impl SortKey {
 }
 
 impl Library {
-    /// The indices of every article, in `sort` order.
+    /// The indices of every article, in `sort` order. Made once per order and kept: the
+    /// watcher makes the newest library's date order on its own thread, so the reader taking
+    /// it in only copies it.
     pub fn view(&self, sort: SortKey) -> Vec<usize> {
+        let slot = match sort {
+            SortKey::Date => 0,
+            SortKey::Title => 1,
+            SortKey::Source => 2,
+        };
+        self.views[slot]
+            .get_or_init(|| self.make_view(sort))
+            .clone()
+    }
+
+    fn make_view(&self, sort: SortKey) -> Vec<usize> {
         let v: Vec<usize> = (0..self.items.len())
             .filter(|&i| !self.items[i].gone)
             .collect();
