@@ -49,8 +49,9 @@ pub(super) enum Done {
         width: usize,
         lines: Arc<Vec<DocLine>>,
     },
-    /// A newer library, read again after its files changed.
-    Library(Arc<Library>),
+    /// A newer library, read again after its files changed, and what changed from the one
+    /// held when the watcher counted it.
+    Library(Arc<Library>, Option<Option<String>>),
     /// A job ended in a panic: nothing will come of it.
     Failed { job: u64 },
     /// The articles of search `job`'s first results were read, for their snippets.
@@ -560,8 +561,8 @@ impl App {
                 }
                 true
             }
-            Done::Library(lib) => {
-                self.swap_library(lib);
+            Done::Library(lib, changes) => {
+                self.swap_library(lib, changes);
                 true
             }
             Done::Failed { job } => {

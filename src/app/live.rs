@@ -57,20 +57,24 @@ impl App {
     /// The feed's newer library, if it published one this app has not taken.
     pub(super) fn newer_library(&mut self) -> Option<Done> {
         let (feed, seen, _) = self.feed.as_mut()?;
-        let (generation, lib) = feed.latest();
+        let (generation, lib, changes) = feed.latest_with_changes();
         if generation == *seen {
             return None;
         }
+        // What changed, as the watcher counted it, holds for this app's library only when
+        // that is the generation just before.
+        let changes = changes.filter(|_| seen.checked_add(1) == Some(generation));
         *seen = generation;
-        Some(Done::Library(lib))
+        Some(Done::Library(lib, changes))
     }
 
     /// Puts `new` in place of the library: the list's rows, the selection (on the same
     /// article, else the nearest row), the search in force (run again), the unread count, the
     /// search index (built anew) and the open article (kept open when its file vanished).
-    pub(super) fn swap_library(&mut self, new: Arc<Library>) {
+    /// `changes` is what changed from the library held, when the watcher counted it.
+    pub(super) fn swap_library(&mut self, new: Arc<Library>, changes: Option<Option<String>>) {
         let old = Arc::clone(&self.lib);
-        let mut message = new.changes_from(&old);
+        let mut message = changes.unwrap_or_else(|| new.changes_from(&old));
         let (row, selected) = (self.list.selected, self.current_id());
         let mut new = new;
         if let Some(r) = &mut self.reader {

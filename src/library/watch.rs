@@ -198,7 +198,9 @@ fn count_changes(old: &Library, new: &Library) -> (usize, usize, usize) {
 /// A library kept current: the latest one read, and the readers to wake when a newer one
 /// comes. One feed serves every reader of a process (every session of a server).
 pub struct Feed {
-    latest: Mutex<(u64, Arc<Library>)>,
+    /// The latest library, its generation, and what changed from the generation before
+    /// (counted on the watcher's thread; `None` when not counted).
+    latest: Mutex<(u64, Arc<Library>, Option<Option<String>>)>,
     /// Each returns false once its reader is gone.
     wakers: Mutex<Vec<Box<dyn Fn() -> bool + Send + Sync>>>,
     /// The one-line message of a watcher that could not start (it starts on the feed's own
@@ -218,7 +220,7 @@ impl Feed {
     /// A feed of `lib` that nothing updates but [`Self::publish`] (for tests).
     pub fn fixed(lib: Arc<Library>) -> Arc<Self> {
         Arc::new(Self {
-            latest: Mutex::new((0, lib)),
+            latest: Mutex::new((0, lib, None)),
             wakers: Mutex::default(),
             note: OnceLock::new(),
             rescans: AtomicU64::new(0),
@@ -229,6 +231,14 @@ impl Feed {
     pub fn latest(&self) -> (u64, Arc<Library>) {
         let l = self.latest.lock().unwrap_or_else(PoisonError::into_inner);
         (l.0, Arc::clone(&l.1))
+    }
+
+    /// The latest library, its generation, and what changed from the generation before it
+    /// ([`Library::changes_from`], counted on the watcher's thread so that no reader counts
+    /// it on its input path), `None` when that was not counted.
+    pub fn latest_with_changes(&self) -> (u64, Arc<Library>, Option<Option<String>>) {
+        let l = self.latest.lock().unwrap_or_else(PoisonError::into_inner);
+        (l.0, Arc::clone(&l.1), l.2.clone())
     }
 
     /// Why the folders are only read again every [`RESCAN_EVERY`], when the watcher could not
@@ -253,9 +263,14 @@ impl Feed {
 
     /// Makes `lib` the latest library and wakes every reader.
     pub fn publish(&self, lib: Arc<Library>) {
+        self.publish_counted(lib, None);
+    }
+
+    /// [`Self::publish`], with what changed from the latest library, when counted.
+    fn publish_counted(&self, lib: Arc<Library>, changes: Option<Option<String>>) {
         {
             let mut l = self.latest.lock().unwrap_or_else(PoisonError::into_inner);
-            *l = (l.0 + 1, lib);
+            *l = (l.0 + 1, lib, changes);
         }
         self.wake();
     }
@@ -273,7 +288,7 @@ impl Feed {
 /// The thread ends once the feed is dropped.
 pub fn watch(paths: Vec<PathBuf>, lib: Arc<Library>) -> Arc<Feed> {
     let feed = Arc::new(Feed {
-        latest: Mutex::new((0, lib)),
+        latest: Mutex::new((0, lib, None)),
         wakers: Mutex::default(),
         note: OnceLock::new(),
         rescans: AtomicU64::new(0),
@@ -391,9 +406,11 @@ fn run(paths: &[PathBuf], rx: &Receiver<()>, feed: &Weak<Feed>) {
         let new = lib.rescan(paths);
         feed.rescans.fetch_add(1, Ordering::Relaxed);
         if let Some(new) = new {
-            // The list's default order, made here rather than on the readers' input path.
+            // The list's default order and the count of changes, made here rather than on the
+            // readers' input path.
             let _ = new.view(super::SortKey::Date);
-            feed.publish(Arc::new(new));
+            let changes = new.changes_from(&lib);
+            feed.publish_counted(Arc::new(new), Some(changes));
         }
     }
 }

@@ -207,3 +207,48 @@ fn the_apps_following_one_feed_share_the_index_of_each_new_library() {
         "a session opened later shares it too"
     );
 }
+
+/// The watcher counts what changed on its own thread; an app that took the generation before
+/// shows that count, one that missed a generation counts for itself against what it held.
+#[test]
+fn what_changed_is_told_from_the_library_each_app_held() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.md", "Alpha", "an apple a day");
+    let paths = vec![dir.path().to_path_buf()];
+    let lib = Arc::new(Library::open(&paths));
+    let feed = crate::library::watch(paths.clone(), Arc::clone(&lib));
+    let mut prompt = following(Arc::clone(&lib), &feed);
+    let mut late = following(lib, &feed);
+    let wait_for = |app: &mut App, n: usize| {
+        let start = std::time::Instant::now();
+        while app.library().len() < n {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "the library did not grow to {n}"
+            );
+            // The watcher starts on its own thread: the file is written again until seen.
+            if app.library().len() + 1 == n {
+                write(dir.path(), &format!("n{n}.md"), "New", "news");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+            app.poll_background();
+        }
+    };
+    wait_for(&mut prompt, 2);
+    assert_eq!(
+        prompt.message(),
+        Some("the library changed: 1 article added")
+    );
+    wait_for(&mut prompt, 3);
+    assert_eq!(
+        prompt.message(),
+        Some("the library changed: 1 article added")
+    );
+    // The late app held the first library all along: two articles came since.
+    late.poll_background();
+    assert_eq!(late.library().len(), 3);
+    assert_eq!(
+        late.message(),
+        Some("the library changed: 2 articles added")
+    );
+}
