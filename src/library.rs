@@ -42,7 +42,7 @@ pub use manifest::folder_manifest;
 pub use newsboat::{CacheError, read_cache};
 pub use read::{ReadError, open_regular, read_regular, size_text};
 pub use sort::SortKey;
-pub use watch::{Feed, RESCAN_EVERY, watch};
+pub use watch::{Changes, Feed, RESCAN_EVERY, watch};
 
 use manifest::{Manifests, fill_from_manifest, manifest_row, parse_manifest};
 use read::{io_reason, kind_of};

@@ -51,7 +51,7 @@ pub(super) enum Done {
     },
     /// A newer library, read again after its files changed, and what changed from the one
     /// held when the watcher counted it.
-    Library(Arc<Library>, Option<Option<String>>),
+    Library(Arc<Library>, crate::library::Changes),
     /// A job ended in a panic: nothing will come of it.
     Failed { job: u64 },
     /// The articles of search `job`'s first results were read, for their snippets.

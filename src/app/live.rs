@@ -6,7 +6,7 @@ use std::sync::{Arc, PoisonError};
 
 use super::App;
 use super::background::Done;
-use crate::library::{Feed, Library};
+use crate::library::{Changes, Feed, Library};
 
 impl App {
     /// Follows `feed`: each newer library it publishes wakes this app's front end and is taken
@@ -63,7 +63,11 @@ impl App {
         }
         // What changed, as the watcher counted it, holds for this app's library only when
         // that is the generation just before.
-        let changes = changes.filter(|_| seen.checked_add(1) == Some(generation));
+        let changes = if seen.checked_add(1) == Some(generation) {
+            changes
+        } else {
+            Changes::Uncounted
+        };
         *seen = generation;
         Some(Done::Library(lib, changes))
     }
@@ -72,9 +76,12 @@ impl App {
     /// article, else the nearest row), the search in force (run again), the unread count, the
     /// search index (built anew) and the open article (kept open when its file vanished).
     /// `changes` is what changed from the library held, when the watcher counted it.
-    pub(super) fn swap_library(&mut self, new: Arc<Library>, changes: Option<Option<String>>) {
+    pub(super) fn swap_library(&mut self, new: Arc<Library>, changes: Changes) {
         let old = Arc::clone(&self.lib);
-        let mut message = changes.unwrap_or_else(|| new.changes_from(&old));
+        let mut message = match changes {
+            Changes::Counted(message) => message,
+            Changes::Uncounted => new.changes_from(&old),
+        };
         let (row, selected) = (self.list.selected, self.current_id());
         let mut new = new;
         if let Some(r) = &mut self.reader {

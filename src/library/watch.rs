@@ -195,12 +195,20 @@ fn count_changes(old: &Library, new: &Library) -> (usize, usize, usize) {
     (added, removed, changed)
 }
 
+/// What changed from one library of a feed to the next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Changes {
+    /// Not counted (a library published by [`Feed::publish`]).
+    Uncounted,
+    /// Counted by the watcher: the status line's sentence, none when the articles are the same.
+    Counted(Option<String>),
+}
+
 /// A library kept current: the latest one read, and the readers to wake when a newer one
 /// comes. One feed serves every reader of a process (every session of a server).
 pub struct Feed {
-    /// The latest library, its generation, and what changed from the generation before
-    /// (counted on the watcher's thread; `None` when not counted).
-    latest: Mutex<(u64, Arc<Library>, Option<Option<String>>)>,
+    /// The latest library, its generation, and what changed from the generation before.
+    latest: Mutex<(u64, Arc<Library>, Changes)>,
     /// Each returns false once its reader is gone.
     wakers: Mutex<Vec<Box<dyn Fn() -> bool + Send + Sync>>>,
     /// The one-line message of a watcher that could not start (it starts on the feed's own
@@ -220,7 +228,7 @@ impl Feed {
     /// A feed of `lib` that nothing updates but [`Self::publish`] (for tests).
     pub fn fixed(lib: Arc<Library>) -> Arc<Self> {
         Arc::new(Self {
-            latest: Mutex::new((0, lib, None)),
+            latest: Mutex::new((0, lib, Changes::Uncounted)),
             wakers: Mutex::default(),
             note: OnceLock::new(),
             rescans: AtomicU64::new(0),
@@ -235,8 +243,8 @@ impl Feed {
 
     /// The latest library, its generation, and what changed from the generation before it
     /// ([`Library::changes_from`], counted on the watcher's thread so that no reader counts
-    /// it on its input path), `None` when that was not counted.
-    pub fn latest_with_changes(&self) -> (u64, Arc<Library>, Option<Option<String>>) {
+    /// it on its input path).
+    pub fn latest_with_changes(&self) -> (u64, Arc<Library>, Changes) {
         let l = self.latest.lock().unwrap_or_else(PoisonError::into_inner);
         (l.0, Arc::clone(&l.1), l.2.clone())
     }
@@ -263,11 +271,11 @@ impl Feed {
 
     /// Makes `lib` the latest library and wakes every reader.
     pub fn publish(&self, lib: Arc<Library>) {
-        self.publish_counted(lib, None);
+        self.publish_counted(lib, Changes::Uncounted);
     }
 
     /// [`Self::publish`], with what changed from the latest library, when counted.
-    fn publish_counted(&self, lib: Arc<Library>, changes: Option<Option<String>>) {
+    fn publish_counted(&self, lib: Arc<Library>, changes: Changes) {
         {
             let mut l = self.latest.lock().unwrap_or_else(PoisonError::into_inner);
             *l = (l.0 + 1, lib, changes);
@@ -288,7 +296,7 @@ impl Feed {
 /// The thread ends once the feed is dropped.
 pub fn watch(paths: Vec<PathBuf>, lib: Arc<Library>) -> Arc<Feed> {
     let feed = Arc::new(Feed {
-        latest: Mutex::new((0, lib, None)),
+        latest: Mutex::new((0, lib, Changes::Uncounted)),
         wakers: Mutex::default(),
         note: OnceLock::new(),
         rescans: AtomicU64::new(0),
@@ -410,7 +418,7 @@ fn run(paths: &[PathBuf], rx: &Receiver<()>, feed: &Weak<Feed>) {
             // readers' input path.
             let _ = new.view(super::SortKey::Date);
             let changes = new.changes_from(&lib);
-            feed.publish_counted(Arc::new(new), Some(changes));
+            feed.publish_counted(Arc::new(new), Changes::Counted(changes));
         }
     }
 }
