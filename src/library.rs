@@ -177,6 +177,9 @@ pub struct Library {
     bodies: Arc<bodies::Bodies>,
     /// The list's orders once made (see [`Library::view`]), by [`SortKey`].
     views: [std::sync::OnceLock<Vec<usize>>; 3],
+    /// Whether the listed articles are in strictly increasing id order, once looked at (see
+    /// [`Library::in_id_order`]).
+    id_ordered: std::sync::OnceLock<bool>,
 }
 
 /// One file of the library.

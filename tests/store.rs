@@ -692,8 +692,7 @@ fn a_library_from_the_catalog_is_searched_at_once_and_a_rescanned_one_updates_th
     let root = dir.path().join("lib");
     store_corpus::write_library(&root, 120, 4);
     let db_path = dir.path().join("library.db");
-    let (mut db, _) = Db::open(&db_path).unwrap();
-    db.scan(&root, |_, _| {}).unwrap();
+    let db = index(&root, &db_path);
     let roots = vec![root.clone()];
     let stored = Arc::new(qari::library::Library::from_catalog(&db, &roots).unwrap());
     drop(db);

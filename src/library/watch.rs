@@ -106,7 +106,8 @@ impl Library {
         source.stamp = None;
         source.problems.clear();
         self.sources.push(source);
-        // Listed nowhere: the orders made already stay true.
+        // Listed nowhere: the orders made already, and whether the list is in id order, stay
+        // true.
         self.items.push(Item {
             entry: was.entry.clone(),
             file: self.sources.len() - 1,
@@ -146,13 +147,8 @@ fn count_changes(old: &Library, new: &Library) -> (usize, usize, usize) {
     fn listed(lib: &Library) -> impl Iterator<Item = &super::Entry> + Clone {
         lib.items.iter().filter(|i| !i.gone).map(|i| &*i.entry)
     }
-    let in_order = |lib: &Library| {
-        listed(lib)
-            .zip(listed(lib).skip(1))
-            .all(|(a, b)| a.id < b.id)
-    };
     let (mut added, mut removed, mut changed) = (0, 0, 0);
-    if in_order(old) && in_order(new) {
+    if old.in_id_order() && new.in_id_order() {
         let (mut a, mut b) = (listed(old).peekable(), listed(new).peekable());
         loop {
             match (a.peek(), b.peek()) {

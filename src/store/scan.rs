@@ -221,12 +221,8 @@ impl Db {
                 continue;
             };
             present.insert(canon.clone());
-            let (unchanged, size) = (
-                self.unchanged(&canon, meta.len(), mtime_nanos(&meta))?,
-                meta.len(),
-            );
-            if !unchanged {
-                todo.push((f, canon, size));
+            if !self.unchanged(&canon, meta.len(), mtime_nanos(&meta))? {
+                todo.push((f, canon, meta.len()));
             }
         }
         let skipped = done.files - todo.len();
