@@ -42,7 +42,7 @@ pub use manifest::folder_manifest;
 pub use newsboat::{CacheError, read_cache};
 pub use read::{ReadError, open_regular, read_regular, size_text};
 pub use sort::SortKey;
-pub use watch::{Changes, Feed, RESCAN_EVERY, watch};
+pub use watch::{Changes, Feed, RESCAN_EVERY, watch, watch_loading};
 
 use manifest::{Manifests, fill_from_manifest, manifest_row, parse_manifest};
 use read::{io_reason, kind_of};
@@ -57,6 +57,9 @@ pub const MAX_ARTICLE_BYTES: u64 = 256 * 1024 * 1024;
 const MAX_MANIFEST_BYTES: u64 = 16 * 1024 * 1024;
 /// How much of a large file is read to catalogue it.
 const HEAD_BYTES: usize = 256 * 1024;
+/// How many articles of a library from the catalog the reader's first frame reads
+/// ([`Library::first_page`]); the rest follow a moment later.
+pub const FIRST_PAGE: usize = 1000;
 /// The name of the optional per-folder file giving each article's source and address.
 pub const MANIFEST: &str = "manifest.tsv";
 
@@ -173,6 +176,9 @@ pub struct Library {
     /// Made from the database's catalog, not yet from the files (see
     /// [`Library::from_catalog`]).
     from_catalog: bool,
+    /// The number of articles of the whole library, while this is only its first page (see
+    /// [`Library::first_page`]).
+    loading: Option<usize>,
     /// The articles parsed lately, shared with the libraries rescanned from this one.
     bodies: Arc<bodies::Bodies>,
     /// The list's orders once made (see [`Library::view`]), by [`SortKey`].

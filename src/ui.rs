@@ -87,12 +87,15 @@ fn too_small(area: Rect, buf: &mut Buffer) {
 
 fn header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let lib = app.library();
-    let unread = app.unread_count();
-    let plural = if lib.len() == 1 { "" } else { "s" };
+    // While only the first page is read, the whole library's count, and no unread count yet.
+    let (count, unread) = match lib.loading() {
+        Some(n) => (n, "…".to_owned()),
+        None => (lib.len(), app.unread_count().to_string()),
+    };
+    let plural = if count == 1 { "" } else { "s" };
     let mut text = format!(
-        " qari · {} · {} article{plural} · {unread} unread · sort: {}",
+        " qari · {} · {count} article{plural} · {unread} unread · sort: {}",
         lib.name(),
-        lib.len(),
         app.sort().name()
     );
     if app.searching() {

@@ -437,6 +437,9 @@ impl App {
         if self.bg.opening.is_some() {
             return Some("opening the article…".to_owned());
         }
+        if self.lib.loading().is_some() {
+            return Some("reading the list…".to_owned());
+        }
         let fixed = match self.bg.awaited.map(|(_, a)| a) {
             Some(Awaited::Index | Awaited::Library) if !self.index.is_ready() => {
                 return Some(

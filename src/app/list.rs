@@ -35,6 +35,9 @@ pub(super) struct ListState {
     pub(super) keep: Option<String>,
     /// The first row on screen.
     pub(super) top: usize,
+    /// A search typed while the library was only its first page (see
+    /// [`crate::library::Library::loading`]): run once the whole library is taken in.
+    pub(super) deferred: Option<(String, Query)>,
 }
 
 /// The end of the note on a field the query line does not know (after its name).
@@ -60,6 +63,7 @@ impl App {
         let query = Query::parse(&split.words);
         if query.is_empty() {
             self.bg.cancel_search();
+            self.list.deferred = None;
             text.clone_into(&mut self.list.search);
             self.list.terms = query;
             self.list.hits = None;
@@ -92,6 +96,12 @@ impl App {
         query: Query,
         candidates: Option<Vec<usize>>,
     ) {
+        if self.lib.loading().is_some() {
+            // A page of the library finds only what it holds: the search waits for the whole.
+            self.bg.cancel_search();
+            self.list.deferred = (!query.is_empty()).then_some((text, query));
+            return;
+        }
         let awaited = if query.is_empty() {
             Awaited::Index
         } else {
@@ -127,6 +137,7 @@ impl App {
 
     pub(super) fn clear_search(&mut self) {
         self.bg.cancel_search();
+        self.list.deferred = None;
         self.list.fields = Fields::default();
         self.list.search.clear();
         self.list.terms = Query::default();

@@ -79,6 +79,8 @@ impl App {
     pub(super) fn swap_library(&mut self, new: Arc<Library>, changes: Changes) {
         let old = Arc::clone(&self.lib);
         let mut message = match changes {
+            // The whole library of the page shown first is no change.
+            _ if old.loading().is_some() => None,
             Changes::Counted(message) => message,
             Changes::Uncounted => new.changes_from(&old),
         };
@@ -137,6 +139,11 @@ impl App {
         } else {
             self.refresh_view(None);
             self.reselect(selected.as_deref(), row);
+            // A search typed while only the first page was read runs on the whole library.
+            if let Some((text, query)) = self.list.deferred.take() {
+                self.list.keep = selected;
+                self.submit_library(text, query, None);
+            }
         }
         self.recount_unread();
         if let Some(m) = message {

@@ -9,12 +9,26 @@ use crate::frontend::{Flags, TermEnv};
 pub(super) fn run(flags: &Flags) -> anyhow::Result<ExitCode> {
     let (config, settings, warning) = load(flags, &TermEnv::local())?;
     let paths = &settings.library;
-    let (lib, db_note) = crate::frontend::open_library_from(paths, settings.db.as_deref());
+    let legacy = crate::store::legacy::default_path();
+    let db = settings.db.as_deref();
+    // A big library's first frame is the top of its list; the watcher reads the rest.
+    let (first, first_note) = crate::frontend::open_first_page(
+        paths,
+        db,
+        legacy.as_deref(),
+        &crate::store::Reader::local(),
+    );
+    let paged = first.is_some();
+    let (lib, db_note) = if let Some(lib) = first {
+        (lib, first_note)
+    } else {
+        let (lib, note) = crate::frontend::open_library_from(paths, db);
+        (lib, first_note.or(note))
+    };
     if lib.is_empty() && !paths.is_empty() {
         report_problems(&lib, false);
         anyhow::bail!("no article was found in {}", display_paths(paths));
     }
-    let legacy = crate::store::legacy::default_path();
     let (store, state_warning) = crate::frontend::open_shelf(
         settings.db.as_deref(),
         crate::store::Reader::local(),
@@ -31,7 +45,16 @@ pub(super) fn run(flags: &Flags) -> anyhow::Result<ExitCode> {
             crate::search::SharedIndex::with_finder(crate::store::finder::maker(db, paths.clone())),
         ));
     }
-    if !paths.is_empty() {
+    if paged {
+        // The whole library is read on the watcher's thread, then kept current.
+        let (roots, db) = (paths.clone(), settings.db.clone());
+        let load = move || crate::frontend::open_library_from(&roots, db.as_deref()).0;
+        app.follow(crate::library::watch_loading(
+            paths.clone(),
+            lib,
+            Box::new(load),
+        ));
+    } else if !paths.is_empty() {
         // Files added, changed or removed while the reader runs come into the list.
         app.follow(crate::library::watch(paths.clone(), lib));
     }

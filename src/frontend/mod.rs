@@ -212,6 +212,35 @@ pub fn open_library_from(
     }
 }
 
+/// The first page of the list of the library under `paths`, from the catalog of the database
+/// `db` ([`Library::first_page`]): the reader's first frame, the whole library read by its
+/// watcher after it ([`crate::library::watch_loading`]). `None` for the library when the
+/// catalog cannot stand for it, or when the old state file `legacy` of `reader` is still to be
+/// imported (its ids are resolved against the whole library); the second value is the
+/// database's one sentence when it had to be moved aside.
+pub fn open_first_page(
+    paths: &[PathBuf],
+    db: Option<&std::path::Path>,
+    legacy: Option<&std::path::Path>,
+    reader: &crate::store::Reader,
+) -> (Option<Library>, Option<String>) {
+    let Some(path) = db.filter(|d| !paths.is_empty() && d.exists()) else {
+        return (None, None);
+    };
+    let Ok((db, note)) = crate::store::Db::open(path) else {
+        return (None, None);
+    };
+    let importing =
+        legacy.is_some_and(std::path::Path::exists) && !db.imported(reader).unwrap_or(false);
+    if importing {
+        return (None, note);
+    }
+    (
+        Library::first_page(&db, paths, crate::library::FIRST_PAGE),
+        note,
+    )
+}
+
 /// A panic's payload as text (the message of `panic!`), when it has one.
 pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> Option<String> {
     payload

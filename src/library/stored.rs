@@ -2,11 +2,12 @@
 //! are looked at. Nothing is read but the catalog; [`Library::rescan`] then walks the folders
 //! and reads only the files whose size or modification time differ from the catalog's.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
 
 use super::{Entry, Item, LAZY_BYTES, Library, Origin, SourceFile};
-use crate::article::{Direction, Format};
+use crate::article::{DateValue, Direction, Format};
 use crate::store::{Db, ListRow};
 
 impl Library {
@@ -21,11 +22,7 @@ impl Library {
         let mut sources: Vec<SourceFile> = Vec::new();
         let mut items: Vec<Item> = Vec::new();
         for root in paths {
-            let is_dir = std::fs::metadata(root).ok()?.is_dir();
-            let mut canon = root.canonicalize().ok()?.to_string_lossy().into_owned();
-            if !canon.ends_with(std::path::MAIN_SEPARATOR) {
-                canon.push(std::path::MAIN_SEPARATOR);
-            }
+            let (canon, is_dir) = folder_of(root)?;
             let canon = is_dir.then_some(canon.as_str());
             // Each file's rows become its articles as they are read.
             let whole = db.rows_under(root, |group| {
@@ -61,6 +58,80 @@ impl Library {
         })
     }
 
+    /// The first `limit` articles of the list of the library under `paths`, in its date
+    /// order, as the catalog of `db` holds them: the reader's first frame of a big library,
+    /// read in milliseconds where the whole catalog takes seconds. The watcher then reads the
+    /// whole catalog ([`Self::from_catalog`]) and the list takes it in; until then
+    /// [`Self::loading`] tells how many articles the library holds. `None` as for
+    /// [`Self::from_catalog`].
+    pub fn first_page(db: &Db, paths: &[PathBuf], limit: usize) -> Option<Self> {
+        if paths.is_empty() || limit == 0 {
+            return None;
+        }
+        let mut total = 0u64;
+        let mut rows: Vec<(usize, ListRow)> = Vec::new();
+        let mut folders = Vec::new();
+        for (r, root) in paths.iter().enumerate() {
+            folders.push(folder_of(root)?);
+            let (n, first) = db.first_rows_under(root, limit).ok()??;
+            total += n;
+            rows.extend(first.into_iter().map(|row| (r, row)));
+        }
+        if rows.is_empty() {
+            return None;
+        }
+        let mut sources: Vec<SourceFile> = Vec::new();
+        let mut items: Vec<Item> = Vec::with_capacity(rows.len());
+        // Each file once, from all its rows (what its manifest gave, how many it holds).
+        let mut file_of: HashMap<(usize, String), (usize, bool)> = HashMap::new();
+        for (r, row) in rows {
+            let key = (r, row.identity.path.clone());
+            let (file, many) = if let Some(&f) = file_of.get(&key) {
+                f
+            } else {
+                let group = db.rows_of_file(&row.identity.path).ok()?;
+                let (canon, is_dir) = &folders[r];
+                let source = source_of(&paths[r], is_dir.then_some(canon.as_str()), &group)?;
+                let many = group.len() > 1 || source.format.holds_many();
+                sources.push(source);
+                let f = (sources.len() - 1, many);
+                file_of.insert(key, f);
+                f
+            };
+            items.push(item_of(row, &sources[file], file, many));
+        }
+        // The list's date order (newest first, undated last), its ties by id as the list's
+        // sort has them (by index only when that is id order), across the roots.
+        items.sort_by_cached_key(|item| {
+            let t = item.entry.date.map(DateValue::sort_key);
+            (
+                t.is_none(),
+                std::cmp::Reverse(t.unwrap_or(0)),
+                item.entry.id.clone(),
+            )
+        });
+        items.truncate(limit);
+        let n = items.len();
+        let lib = Self {
+            name: Self::name_of(paths),
+            key: Self::key_of(paths),
+            sources,
+            items,
+            from_catalog: true,
+            loading: Some(usize::try_from(total).unwrap_or(usize::MAX).max(n)),
+            ..Self::default()
+        };
+        // The rows came in the list's order already.
+        let _ = lib.views[0].set((0..n).collect());
+        Some(lib)
+    }
+
+    /// While this library is the first page of a bigger one ([`Self::first_page`]): how many
+    /// articles the whole library holds.
+    pub fn loading(&self) -> Option<usize> {
+        self.loading
+    }
+
     /// Whether this library came from the catalog ([`Self::from_catalog`]) and no rescan has
     /// replaced it yet.
     pub fn is_from_catalog(&self) -> bool {
@@ -76,6 +147,17 @@ impl Library {
             .filter(|_| self.from_catalog)
             .and_then(|item| item.row)
     }
+}
+
+/// The canonical path of `root` with a separator at its end, and whether it is a folder;
+/// `None` when it cannot be seen.
+fn folder_of(root: &Path) -> Option<(String, bool)> {
+    let is_dir = std::fs::metadata(root).ok()?.is_dir();
+    let mut canon = root.canonicalize().ok()?.to_string_lossy().into_owned();
+    if !canon.ends_with(std::path::MAIN_SEPARATOR) {
+        canon.push(std::path::MAIN_SEPARATOR);
+    }
+    Some((canon, is_dir))
 }
 
 /// The file of a group of rows (one file's articles), as the walk of `root` would have found

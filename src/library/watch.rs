@@ -293,6 +293,26 @@ impl Feed {
 /// Keeps `lib`, read from `paths`, current on a background thread: the feed it publishes to.
 /// The thread ends once the feed is dropped.
 pub fn watch(paths: Vec<PathBuf>, lib: Arc<Library>) -> Arc<Feed> {
+    start(paths, lib, None)
+}
+
+/// [`watch`] for a reader that shows `first`, the first page of its library
+/// ([`Library::first_page`]): the background thread reads the whole library with `load` first
+/// and publishes it (no change is counted: it is the same library, whole), then keeps that
+/// current.
+pub fn watch_loading(
+    paths: Vec<PathBuf>,
+    first: Arc<Library>,
+    load: Box<dyn FnOnce() -> Library + Send>,
+) -> Arc<Feed> {
+    start(paths, first, Some(load))
+}
+
+fn start(
+    paths: Vec<PathBuf>,
+    lib: Arc<Library>,
+    load: Option<Box<dyn FnOnce() -> Library + Send>>,
+) -> Arc<Feed> {
     let feed = Arc::new(Feed {
         latest: Mutex::new((0, lib, Changes::Uncounted)),
         wakers: Mutex::default(),
@@ -303,6 +323,13 @@ pub fn watch(paths: Vec<PathBuf>, lib: Arc<Library>) -> Arc<Feed> {
     let spawned = std::thread::Builder::new()
         .name("qari-watch".to_owned())
         .spawn(move || {
+            if let Some(load) = load {
+                let whole = load();
+                // The list's default order, made here rather than on the readers' input path.
+                let _ = whole.view(super::SortKey::Date);
+                let Some(feed) = weak.upgrade() else { return };
+                feed.publish_counted(Arc::new(whole), Changes::Counted(None));
+            }
             let (tx, rx) = std::sync::mpsc::sync_channel::<()>(QUEUED_EVENTS);
             let _watcher = match start_watcher(&paths, tx) {
                 Ok(w) => Some(w),

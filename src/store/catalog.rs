@@ -556,6 +556,56 @@ impl Db {
         run().map_err(|e| self.err(&e))
     }
 
+    /// The first `limit` rows at `path` (canonical; every file under it when it is a folder)
+    /// in the list's date order (newest first, undated last, ties by path and place in the
+    /// file), and how many rows there are in all: what the reader's first frame needs of a
+    /// big catalog. The date index is walked from its newest end, so a million rows cost what
+    /// the rows asked for do.
+    pub(super) fn first_rows_at(
+        &self,
+        path: &str,
+        folder: bool,
+        limit: usize,
+    ) -> Result<(u64, Vec<ListRow>)> {
+        let sep = std::path::MAIN_SEPARATOR;
+        let folder_path = path.strip_suffix(sep).unwrap_or(path);
+        let (from, to) = if folder {
+            (
+                format!("{folder_path}{sep}"),
+                format!("{folder_path}{}", char::from(sep as u8 + 1)),
+            )
+        } else {
+            // One file: the range of its path alone.
+            (path.to_owned(), format!("{path}\0"))
+        };
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let run = || -> rusqlite::Result<(u64, Vec<ListRow>)> {
+            let total: i64 = self
+                .conn()
+                .prepare_cached("SELECT count(*) FROM article WHERE path >= ?1 AND path < ?2")?
+                .query_row([&from, &to], |r| r.get(0))?;
+            let mut stmt = self.conn().prepare_cached(&format!(
+                "SELECT {LIST_COLUMNS} FROM article INDEXED BY article_date \
+                 WHERE path >= ?1 AND path < ?2 ORDER BY date DESC, path, place LIMIT ?3"
+            ))?;
+            let rows = stmt
+                .query_map(params![from, to, limit], list_row_of)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok((u64::try_from(total).unwrap_or(0), rows))
+        };
+        run().map_err(|e| self.err(&e))
+    }
+
+    /// The rows of the file at `path` (canonical), in their order in the file.
+    pub fn rows_of_file(&self, path: &str) -> Result<Vec<ListRow>> {
+        let mut rows = Vec::new();
+        self.rows_at(path, false, |file| {
+            rows = file;
+            false
+        })?;
+        Ok(rows)
+    }
+
     /// The catalog id of the article at `path` (canonical) with record `key`.
     pub fn id_of(&self, path: &str, key: &str) -> Result<Option<i64>> {
         self.conn()

@@ -329,6 +329,31 @@ impl Db {
         root: &Path,
         each: impl FnMut(Vec<ListRow>) -> bool,
     ) -> Result<Option<bool>> {
+        let Some(canon) = self.scanned(root)? else {
+            return Ok(None);
+        };
+        self.rows_at(&canon, Path::new(&canon).is_dir(), each)
+            .map(Some)
+    }
+
+    /// The first `limit` rows under `root` in the list's date order, and the number of rows
+    /// under `root` in all, when a scan of `root` (or of a folder holding it) has ended (see
+    /// [`Self::rows_under`]): the reader's first frame of a big library, the rest read after
+    /// it.
+    pub fn first_rows_under(
+        &self,
+        root: &Path,
+        limit: usize,
+    ) -> Result<Option<(u64, Vec<ListRow>)>> {
+        let Some(canon) = self.scanned(root)? else {
+            return Ok(None);
+        };
+        self.first_rows_at(&canon, Path::new(&canon).is_dir(), limit)
+            .map(Some)
+    }
+
+    /// The canonical path of `root` when a scan of it or of a folder holding it has ended.
+    fn scanned(&self, root: &Path) -> Result<Option<String>> {
         let Ok(canon) = canonical(root) else {
             return Ok(None);
         };
@@ -339,11 +364,7 @@ impl Db {
             .find(|r| !matches!(r, Ok(false)))
             .transpose()?
             .unwrap_or(false);
-        if !scanned {
-            return Ok(None);
-        }
-        self.rows_at(&canon, Path::new(&canon).is_dir(), each)
-            .map(Some)
+        Ok(scanned.then_some(canon))
     }
 }
 

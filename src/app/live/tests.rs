@@ -252,3 +252,76 @@ fn what_changed_is_told_from_the_library_each_app_held() {
         Some("the library changed: 2 articles added")
     );
 }
+
+/// The first row of the screen as drawn.
+fn header(app: &App) -> String {
+    let (w, h) = app.size();
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    t.draw(|f| crate::ui::draw(app, &crate::ui::Theme::default(), f))
+        .unwrap();
+    let buf = t.backend().buffer();
+    (0..w).map(|x| buf[(x, 0)].symbol()).collect()
+}
+
+#[test]
+fn the_first_page_gives_way_to_the_whole_library_keeping_the_selection_and_the_search() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..30 {
+        let fruit = if i % 3 == 0 { "apple" } else { "pear" };
+        std::fs::write(
+            dir.path().join(format!("{i:02}.txt")),
+            format!("Title {i}\n2024-03-{:02}\n\nA {fruit} a day.\n", i % 28 + 1),
+        )
+        .unwrap();
+    }
+    let paths = vec![dir.path().to_path_buf()];
+    let mut db = crate::store::Db::in_memory().unwrap();
+    db.scan(dir.path(), |_, _| {}).unwrap();
+    let page = Arc::new(Library::first_page(&db, &paths, 5).unwrap());
+    let whole = Library::from_catalog(&db, &paths).unwrap();
+    let feed = Feed::fixed(Arc::clone(&page));
+    let mut app = following(page, &feed);
+    assert_eq!(app.view().len(), 5);
+    let top: Vec<String> = whole
+        .view(crate::library::SortKey::Date)
+        .into_iter()
+        .take(5)
+        .map(|i| whole.entry(i).id.clone())
+        .collect();
+    assert_eq!(ids(&app), top);
+    let h = header(&app);
+    assert!(h.contains("30 articles · … unread"), "{h}");
+    assert_eq!(
+        app.background_status().as_deref(),
+        Some("reading the list…")
+    );
+    app.move_selection(2);
+    let chosen = selected_id(&app);
+    // A search typed now waits for the whole library: the page holds few of its hits.
+    app.search_library("apple");
+    assert!(!app.busy() && !app.searching());
+    assert_eq!(app.view().len(), 5);
+    feed.publish(Arc::new(whole));
+    assert!(app.poll_background());
+    assert_eq!(app.message(), None, "the whole library is no change");
+    assert_eq!(app.view().len(), 30);
+    assert_eq!(
+        selected_id(&app),
+        chosen,
+        "the same article, wherever its row is"
+    );
+    let h = header(&app);
+    assert!(h.contains("30 articles · 30 unread"), "{h}");
+    assert!(app.busy(), "the search typed runs now");
+    assert!(app.wait_background(Duration::from_secs(60)));
+    assert!(app.searching());
+    let mut found = ids(&app);
+    found.sort();
+    let want: Vec<String> = (0..30)
+        .filter(|i| i % 3 == 0)
+        .map(|i| format!("{i:02}.txt"))
+        .collect();
+    assert_eq!(found, want);
+    app.search_library("");
+    assert_eq!(app.view().len(), 30);
+}

@@ -1,6 +1,7 @@
 use std::path::{Path, PathBuf};
 
 use super::*;
+use crate::library::SortKey;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
@@ -45,26 +46,26 @@ fn scanned(paths: &[PathBuf]) -> Db {
 
 /// What the list and the reader take from an entry, to compare two libraries by.
 fn shown(lib: &Library) -> Vec<String> {
-    lib.entries()
-        .map(|e| {
-            format!(
-                "{} | {} | {} | {:?} | {:?} | {:?} | {:?} | {} | {:?} | {:?} | {:?} | {} | {:?}",
-                e.id,
-                e.path,
-                e.title,
-                e.date,
-                e.dates,
-                e.lang,
-                e.direction,
-                e.words,
-                e.source,
-                e.byline,
-                e.tags,
-                e.encoding.name,
-                e.identity,
-            )
-        })
-        .collect()
+    lib.entries().map(shown_entry).collect()
+}
+
+fn shown_entry(e: &Entry) -> String {
+    format!(
+        "{} | {} | {} | {:?} | {:?} | {:?} | {:?} | {} | {:?} | {:?} | {:?} | {} | {:?}",
+        e.id,
+        e.path,
+        e.title,
+        e.date,
+        e.dates,
+        e.lang,
+        e.direction,
+        e.words,
+        e.source,
+        e.byline,
+        e.tags,
+        e.encoding.name,
+        e.identity,
+    )
 }
 
 #[test]
@@ -199,4 +200,80 @@ fn a_catalog_library_is_checked_against_the_files_at_once() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     assert!(feed.latest().1.position("late.txt").is_some());
+}
+
+#[test]
+fn the_first_page_is_the_top_of_the_list_of_the_whole_library() {
+    let dir = library();
+    // Articles that share a date (ties), undated ones, and records of one file among them.
+    let more = dir.path().join("more");
+    std::fs::create_dir(&more).unwrap();
+    for i in 0..6 {
+        let date = if i % 3 == 2 {
+            String::new()
+        } else {
+            "2024-03-16\n".to_owned()
+        };
+        std::fs::write(
+            more.join(format!("{i}.txt")),
+            format!("Title {i}\n{date}\nBody {i}.\n"),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        more.join("records.jsonl"),
+        concat!(
+            r#"{"id": "b", "title": "B", "date": "2024-03-16", "body": "Two."}"#,
+            "\n",
+            r#"{"id": "a", "title": "A", "date": "2024-03-16", "body": "One."}"#,
+            "\n",
+            r#"{"id": "c", "title": "C", "body": "Undated."}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    for paths in [
+        vec![dir.path().to_path_buf()],
+        vec![
+            dir.path().join("sub"),
+            dir.path().join("seed.txt"),
+            more.clone(),
+        ],
+    ] {
+        let db = scanned(&paths);
+        let walked = Library::open(&paths);
+        let listed: Vec<String> = walked
+            .view(SortKey::Date)
+            .into_iter()
+            .map(|i| shown_entry(walked.entry(i)))
+            .collect();
+        assert!(listed.len() > 12, "{}", listed.len());
+        for n in [1, 4, listed.len() - 1, listed.len(), listed.len() + 5] {
+            let page = Library::first_page(&db, &paths, n).expect("the catalog holds them");
+            let want = &listed[..n.min(listed.len())];
+            assert_eq!(shown(&page), want, "{n} of {paths:?}");
+            assert_eq!(page.loading(), Some(listed.len()));
+            assert_eq!(
+                page.view(SortKey::Date),
+                (0..want.len()).collect::<Vec<_>>()
+            );
+            assert_eq!((page.name(), page.key()), (walked.name(), walked.key()));
+            // Each opens as the same article of the walked library does.
+            for i in 0..page.len() {
+                let j = walked.position(&page.entry(i).id).unwrap();
+                let (a, b) = (page.article(i).unwrap(), walked.article(j).unwrap());
+                assert_eq!(
+                    (&a.id, &a.title, &a.blocks, &a.source, &a.url),
+                    (&b.id, &b.title, &b.blocks, &b.source, &b.url)
+                );
+            }
+        }
+        let whole = Library::from_catalog(&db, &paths).unwrap();
+        assert_eq!(whole.loading(), None);
+    }
+    // As for the whole catalog: no page of a folder never scanned, nor of nothing.
+    let db = Db::in_memory().unwrap();
+    assert!(Library::first_page(&db, &[dir.path().to_path_buf()], 10).is_none());
+    let more = std::slice::from_ref(&more);
+    assert!(Library::first_page(&scanned(more), more, 0).is_none());
 }
