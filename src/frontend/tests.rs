@@ -192,3 +192,59 @@ fn a_panic_report_is_its_message_and_place() {
         "{said}"
     );
 }
+
+#[test]
+fn the_first_page_comes_from_a_catalog_once_the_old_state_file_is_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("lib");
+    std::fs::create_dir(&lib).unwrap();
+    for i in 0..3 {
+        std::fs::write(
+            lib.join(format!("{i}.txt")),
+            format!("Title {i}\n2024-05-0{}\n\nBody.\n", i + 1),
+        )
+        .unwrap();
+    }
+    let db = dir.path().join("library.db");
+    let paths = vec![lib.clone()];
+    let reader = crate::store::Reader::local();
+    // No database yet, and one that has not scanned the folder: no page.
+    assert!(
+        open_first_page(&paths, Some(&db), None, &reader)
+            .0
+            .is_none()
+    );
+    let (mut opened, _) = crate::store::Db::open(&db).unwrap();
+    assert!(
+        open_first_page(&paths, Some(&db), None, &reader)
+            .0
+            .is_none()
+    );
+    opened.scan(&lib, |_, _| {}).unwrap();
+    let (page, note) = open_first_page(&paths, Some(&db), None, &reader);
+    let page = page.expect("the catalog holds the folder");
+    assert_eq!((page.len(), page.loading(), note), (3, Some(3), None));
+    assert_eq!(page.entry(0).title, "Title 2", "newest first");
+    // An old state file to import names articles by path: it is resolved against the whole
+    // library, so the whole is read first.
+    let legacy = dir.path().join("state.json");
+    std::fs::write(
+        &legacy,
+        r#"{"version": 1, "articles": {"0.txt": {"read": true}}}"#,
+    )
+    .unwrap();
+    assert!(
+        open_first_page(&paths, Some(&db), Some(&legacy), &reader)
+            .0
+            .is_none()
+    );
+    opened.import_state_json(&legacy, &paths, &reader).unwrap();
+    assert!(
+        open_first_page(&paths, Some(&db), Some(&legacy), &reader)
+            .0
+            .is_some()
+    );
+    // Nothing to open, or no database: no page.
+    assert!(open_first_page(&[], Some(&db), None, &reader).0.is_none());
+    assert!(open_first_page(&paths, None, None, &reader).0.is_none());
+}

@@ -155,6 +155,25 @@ impl Term {
         }
     }
 
+    /// Reads until the screen no longer shows `text`; false when `max` passed first.
+    pub fn wait_while(&mut self, text: &str, max: Duration) -> bool {
+        let start = Instant::now();
+        loop {
+            if !self.screen().contains(text) {
+                return true;
+            }
+            let left = max.saturating_sub(start.elapsed());
+            if left.is_zero() {
+                return false;
+            }
+            match self.rx.recv_timeout(left.min(Duration::from_millis(50))) {
+                Ok(chunk) => self.take(&chunk),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return !self.screen().contains(text),
+            }
+        }
+    }
+
     /// Every byte the program wrote so far, as text.
     pub fn raw_text(&self) -> String {
         String::from_utf8_lossy(&self.raw).into_owned()
