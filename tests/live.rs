@@ -67,3 +67,49 @@ fn files_added_and_removed_while_reading_come_and_go_in_the_list() {
     t.send(b"q");
     assert_eq!(t.wait_exit(WAIT), Some(0), "{}", t.screen());
 }
+
+#[test]
+fn a_library_the_database_holds_opens_on_its_first_page_then_lists_the_whole() {
+    let lib = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    // More articles than the first page holds; the oldest is listed last.
+    let day = |i: u32| {
+        let d = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap() + chrono::Days::new(i.into());
+        d.format("%Y-%m-%d").to_string()
+    };
+    let n = u32::try_from(qari::library::FIRST_PAGE).unwrap() + 200;
+    for i in 0..n {
+        std::fs::write(
+            lib.path().join(format!("a{i:04}.txt")),
+            format!("Article {i:04}\n{}\n\nBody {i}.\n", day(i)),
+        )
+        .unwrap();
+    }
+    let indexed = std::process::Command::new(env!("CARGO_BIN_EXE_qari"))
+        .arg("index")
+        .arg("--db")
+        .arg(state.path().join("library.db"))
+        .arg(lib.path())
+        .env("QARI_CONFIG", state.path().join("config.toml"))
+        .output()
+        .unwrap();
+    assert!(indexed.status.success(), "{indexed:?}");
+    let mut t = pty::Term::spawn(qari(lib.path(), state.path()), 100, 30);
+    let whole = format!("{n} articles · {n} unread");
+    assert!(t.wait_for(&whole, WAIT), "{}", t.screen());
+    assert!(
+        t.screen().contains(&format!("Article {:04}", n - 1)),
+        "newest first"
+    );
+    // The end of the list is an article the first page did not hold.
+    t.send(b"G");
+    assert!(t.wait_for("Article 0000", WAIT), "{}", t.screen());
+    // The whole library is no change to report.
+    assert!(
+        !t.screen().contains("the library changed"),
+        "{}",
+        t.screen()
+    );
+    t.send(b"q");
+    assert_eq!(t.wait_exit(WAIT), Some(0), "{}", t.screen());
+}
