@@ -46,8 +46,8 @@ pub use watch::{Changes, Feed, RESCAN_EVERY, watch, watch_loading};
 
 use manifest::{Manifests, fill_from_manifest, manifest_row, parse_manifest};
 use read::{io_reason, kind_of};
-pub use walk::article_files;
 use walk::{Walker, add_folder};
+pub use walk::{article_files, holds_article_file};
 
 /// Files over this size are catalogued from their first 256 KiB and loaded on open.
 pub const LAZY_BYTES: u64 = 16 * 1024 * 1024;
@@ -427,6 +427,34 @@ impl Library {
     /// All catalog entries, in load order.
     pub fn entries(&self) -> impl ExactSizeIterator<Item = &Entry> {
         self.items.iter().map(|i| &*i.entry)
+    }
+
+    /// A library of `paths` whose articles are still to be read: the reader's first frame
+    /// while its watcher reads them ([`watch_loading`]), so the terminal is the reader's at
+    /// once; [`Self::loading`] is `Some(0)`.
+    pub fn unread_yet(paths: &[PathBuf]) -> Self {
+        Self {
+            name: Self::name_of(paths),
+            key: Self::key_of(paths),
+            loading: Some(0),
+            ..Self::default()
+        }
+    }
+
+    /// What the reader says of the files that could not be used: the first one's sentence and
+    /// how many there were; none when every file was used.
+    pub fn problems_note(&self) -> Option<String> {
+        let mut unusable = self.problems.iter().filter(|p| p.unusable);
+        let first = unusable.next()?;
+        let more = unusable.count();
+        Some(if more > 0 {
+            format!(
+                "{first} ({} files were skipped; `qari check` lists them)",
+                more + 1
+            )
+        } else {
+            first.to_string()
+        })
     }
 
     /// The index of the article with this id.

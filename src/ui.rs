@@ -88,13 +88,18 @@ fn too_small(area: Rect, buf: &mut Buffer) {
 fn header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let lib = app.library();
     // While only the first page is read, the whole library's count, and no unread count yet.
-    let (count, unread) = match lib.loading() {
-        Some(n) => (n, "…".to_owned()),
-        None => (lib.len(), app.unread_count().to_string()),
+    let counts = match lib.loading() {
+        Some(0) => "reading the library…".to_owned(),
+        Some(n) => format!("{n} article{} · … unread", if n == 1 { "" } else { "s" }),
+        None => format!(
+            "{} article{} · {} unread",
+            lib.len(),
+            if lib.len() == 1 { "" } else { "s" },
+            app.unread_count()
+        ),
     };
-    let plural = if count == 1 { "" } else { "s" };
     let mut text = format!(
-        " qari · {} · {count} article{plural} · {unread} unread · sort: {}",
+        " qari · {} · {counts} · sort: {}",
         lib.name(),
         app.sort().name()
     );
@@ -242,6 +247,8 @@ fn draw_list(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             "Nothing matches every word (Esc shows the whole library)."
         } else if app.filtered() {
             "No article passes the filter (Esc shows the whole library; U toggles unread only)."
+        } else if lib.loading().is_some() {
+            "Reading the library… (the list comes as soon as it is read; q quits)"
         } else {
             "The library is empty."
         };

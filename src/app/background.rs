@@ -365,6 +365,10 @@ impl App {
     /// into it (the first of a big library takes a while: its progress is in the status line,
     /// and a search waits for it), and the index keeps nothing of the bodies in memory.
     pub fn prepare_search(&self) {
+        // A library still being read is searched once it is whole (see `submit_library`).
+        if self.lib.loading().is_some() {
+            return;
+        }
         if self.index.uses_database() {
             self.index.progress().on_update(&self.bg.progress_wake);
         }
@@ -437,8 +441,10 @@ impl App {
         if self.bg.opening.is_some() {
             return Some("opening the article…".to_owned());
         }
-        if self.lib.loading().is_some() {
-            return Some("reading the list…".to_owned());
+        match self.lib.loading() {
+            Some(0) => return Some("reading the library…".to_owned()),
+            Some(_) => return Some("reading the list…".to_owned()),
+            None => {}
         }
         let fixed = match self.bg.awaited.map(|(_, a)| a) {
             Some(Awaited::Index | Awaited::Library) if !self.index.is_ready() => {

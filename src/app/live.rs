@@ -79,8 +79,13 @@ impl App {
     pub(super) fn swap_library(&mut self, new: Arc<Library>, changes: Changes) {
         let old = Arc::clone(&self.lib);
         let mut message = match changes {
-            // The whole library of the page shown first is no change.
-            _ if old.loading().is_some() => None,
+            // The whole library of the first frame is no change: what it is said once read
+            // is what could not be used of it.
+            _ if old.loading().is_some() && new.is_empty() => Some(format!(
+                "no article was found in {} (`qari check` says why)",
+                new.name()
+            )),
+            _ if old.loading().is_some() => new.problems_note(),
             Changes::Counted(message) => message,
             Changes::Uncounted => new.changes_from(&old),
         };

@@ -11,21 +11,22 @@ pub(super) fn run(flags: &Flags) -> anyhow::Result<ExitCode> {
     let paths = &settings.library;
     let legacy = crate::store::legacy::default_path();
     let db = settings.db.as_deref();
-    // A big library's first frame is the top of its list; the watcher reads the rest.
-    let (first, first_note) = crate::frontend::open_first_page(
+    // The first frame is the top of the list from the catalog, or a library still to be
+    // read: the watcher reads the whole, so the terminal is the reader's at once.
+    let (first, first_note) = crate::frontend::open_first_frame(
         paths,
         db,
         legacy.as_deref(),
         &crate::store::Reader::local(),
     );
-    let paged = first.is_some();
+    let loading = first.is_some();
     let (lib, db_note) = if let Some(lib) = first {
         (lib, first_note)
     } else {
         let (lib, note) = crate::frontend::open_library_from(paths, db);
         (lib, first_note.or(note))
     };
-    if lib.is_empty() && !paths.is_empty() {
+    if lib.is_empty() && !loading && !paths.is_empty() {
         report_problems(&lib, false);
         anyhow::bail!("no article was found in {}", display_paths(paths));
     }
@@ -35,7 +36,6 @@ pub(super) fn run(flags: &Flags) -> anyhow::Result<ExitCode> {
         legacy.as_deref(),
         &lib,
     );
-    let problems = lib.problems().iter().filter(|p| p.unusable).count();
     let lib = std::sync::Arc::new(lib);
     let mut app =
         crate::app::App::new(std::sync::Arc::clone(&lib), &config, store, settings.layout);
@@ -45,7 +45,7 @@ pub(super) fn run(flags: &Flags) -> anyhow::Result<ExitCode> {
             crate::search::SharedIndex::with_finder(crate::store::finder::maker(db, paths.clone())),
         ));
     }
-    if paged {
+    if loading {
         // The whole library is read on the watcher's thread, then kept current.
         let (roots, db) = (paths.clone(), settings.db.clone());
         let load = move || crate::frontend::open_library_from(&roots, db.as_deref()).0;
@@ -58,25 +58,14 @@ pub(super) fn run(flags: &Flags) -> anyhow::Result<ExitCode> {
         // Files added, changed or removed while the reader runs come into the list.
         app.follow(crate::library::watch(paths.clone(), lib));
     }
-    let first_problem = app
-        .library()
-        .problems()
-        .iter()
-        .find(|p| p.unusable)
-        .map(ToString::to_string);
     let db_note = db_note.map(|m| crate::escape::display(&m).into_owned());
     for w in [warning, db_note, state_warning].into_iter().flatten() {
         app.set_message(w);
     }
     if app.message().is_none()
-        && let Some(p) = first_problem.filter(|_| problems > 0)
+        && let Some(note) = app.library().problems_note()
     {
-        let more = if problems > 1 {
-            format!(" ({problems} files were skipped; `qari check` lists them)")
-        } else {
-            String::new()
-        };
-        app.set_message(format!("{p}{more}"));
+        app.set_message(note);
     }
     // Every change was written as it was made; a failure of the store is on stderr.
     match crate::tty::run(app, settings.theme)? {

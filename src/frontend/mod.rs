@@ -212,33 +212,41 @@ pub fn open_library_from(
     }
 }
 
-/// The first page of the list of the library under `paths`, from the catalog of the database
-/// `db` ([`Library::first_page`]): the reader's first frame, the whole library read by its
-/// watcher after it ([`crate::library::watch_loading`]). `None` for the library when the
-/// catalog cannot stand for it, or when the old state file `legacy` of `reader` is still to be
-/// imported (its ids are resolved against the whole library); the second value is the
-/// database's one sentence when it had to be moved aside.
-pub fn open_first_page(
+/// The reader's first frame of the library under `paths`, before its watcher reads the whole
+/// ([`crate::library::watch_loading`]): the first page of its list from the catalog of the
+/// database `db` ([`Library::first_page`]), or, when the catalog does not hold it, a library
+/// still to be read ([`Library::unread_yet`]), so the terminal is the reader's at once however
+/// long the folders take to read. `None` when there are no paths, when a path holds no file to
+/// read (said before the terminal is taken), or when the old state file `legacy` of `reader`
+/// is still to be imported (its ids are resolved against the whole library, read first). The
+/// second value is the database's one sentence when it had to be moved aside.
+pub fn open_first_frame(
     paths: &[PathBuf],
     db: Option<&std::path::Path>,
     legacy: Option<&std::path::Path>,
     reader: &crate::store::Reader,
 ) -> (Option<Library>, Option<String>) {
-    let Some(path) = db.filter(|d| !paths.is_empty() && d.exists()) else {
+    if paths.is_empty() {
         return (None, None);
-    };
-    let Ok((db, note)) = crate::store::Db::open(path) else {
-        return (None, None);
-    };
-    let importing =
-        legacy.is_some_and(std::path::Path::exists) && !db.imported(reader).unwrap_or(false);
-    if importing {
+    }
+    let opened = db
+        .filter(|d| d.exists())
+        .and_then(|d| crate::store::Db::open(d).ok());
+    let note = opened.as_ref().and_then(|(_, note)| note.clone());
+    let imported = opened
+        .as_ref()
+        .is_some_and(|(db, _)| db.imported(reader).unwrap_or(false));
+    if legacy.is_some_and(std::path::Path::exists) && !imported {
         return (None, note);
     }
-    (
-        Library::first_page(&db, paths, crate::library::FIRST_PAGE),
-        note,
-    )
+    if let Some(page) = opened
+        .as_ref()
+        .and_then(|(db, _)| Library::first_page(db, paths, crate::library::FIRST_PAGE))
+    {
+        return (Some(page), note);
+    }
+    let readable = paths.iter().all(|p| crate::library::holds_article_file(p));
+    (readable.then(|| Library::unread_yet(paths)), note)
 }
 
 /// A panic's payload as text (the message of `panic!`), when it has one.

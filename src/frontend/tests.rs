@@ -194,7 +194,7 @@ fn a_panic_report_is_its_message_and_place() {
 }
 
 #[test]
-fn the_first_page_comes_from_a_catalog_once_the_old_state_file_is_imported() {
+fn the_first_frame_is_a_page_of_the_catalog_or_a_library_still_to_be_read() {
     let dir = tempfile::tempdir().unwrap();
     let lib = dir.path().join("lib");
     std::fs::create_dir(&lib).unwrap();
@@ -208,20 +208,18 @@ fn the_first_page_comes_from_a_catalog_once_the_old_state_file_is_imported() {
     let db = dir.path().join("library.db");
     let paths = vec![lib.clone()];
     let reader = crate::store::Reader::local();
-    // No database yet, and one that has not scanned the folder: no page.
-    assert!(
-        open_first_page(&paths, Some(&db), None, &reader)
+    let first = |legacy: Option<&std::path::Path>| {
+        open_first_frame(&paths, Some(&db), legacy, &reader)
             .0
-            .is_none()
-    );
+            .map(|l| (l.len(), l.loading()))
+    };
+    // No database yet, or one that has not scanned the folder: the folder is still to be
+    // read, by the watcher.
+    assert_eq!(first(None), Some((0, Some(0))));
     let (mut opened, _) = crate::store::Db::open(&db).unwrap();
-    assert!(
-        open_first_page(&paths, Some(&db), None, &reader)
-            .0
-            .is_none()
-    );
+    assert_eq!(first(None), Some((0, Some(0))));
     opened.scan(&lib, |_, _| {}).unwrap();
-    let (page, note) = open_first_page(&paths, Some(&db), None, &reader);
+    let (page, note) = open_first_frame(&paths, Some(&db), None, &reader);
     let page = page.expect("the catalog holds the folder");
     assert_eq!((page.len(), page.loading(), note), (3, Some(3), None));
     assert_eq!(page.entry(0).title, "Title 2", "newest first");
@@ -233,18 +231,19 @@ fn the_first_page_comes_from_a_catalog_once_the_old_state_file_is_imported() {
         r#"{"version": 1, "articles": {"0.txt": {"read": true}}}"#,
     )
     .unwrap();
-    assert!(
-        open_first_page(&paths, Some(&db), Some(&legacy), &reader)
-            .0
-            .is_none()
-    );
+    assert_eq!(first(Some(&legacy)), None);
     opened.import_state_json(&legacy, &paths, &reader).unwrap();
-    assert!(
-        open_first_page(&paths, Some(&db), Some(&legacy), &reader)
-            .0
-            .is_some()
-    );
-    // Nothing to open, or no database: no page.
-    assert!(open_first_page(&[], Some(&db), None, &reader).0.is_none());
-    assert!(open_first_page(&paths, None, None, &reader).0.is_none());
+    assert_eq!(first(Some(&legacy)), Some((3, Some(3))));
+    // Nothing to open: none. A path with nothing to read, or none at all, is said before the
+    // terminal is taken: none.
+    assert!(open_first_frame(&[], Some(&db), None, &reader).0.is_none());
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    std::fs::write(empty.join("notes.jpg"), "not an article").unwrap();
+    for p in [empty, dir.path().join("missing")] {
+        assert!(open_first_frame(&[p], Some(&db), None, &reader).0.is_none());
+    }
+    // No database (no home): still to be read.
+    let l = open_first_frame(&paths, None, None, &reader).0.unwrap();
+    assert_eq!((l.len(), l.loading()), (0, Some(0)));
 }

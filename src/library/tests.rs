@@ -334,3 +334,35 @@ fn ties_go_by_id_whether_or_not_the_articles_are_in_id_order() {
     let lib = Library::open(&[dir.path().to_path_buf()]);
     assert_eq!(ids(&lib, lib.view(SortKey::Date)), ["m.txt", "z.txt"]);
 }
+
+#[test]
+fn a_folder_holds_an_article_file_when_the_walk_would_list_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("lib");
+    let deep = root.join("a/b");
+    std::fs::create_dir_all(&deep).unwrap();
+    // A manifest, a hidden article and a file of no format qari reads are no article file.
+    std::fs::write(root.join(MANIFEST), "file\tsource\n").unwrap();
+    std::fs::write(root.join(".hidden.txt"), "Hidden\n\nBody.\n").unwrap();
+    std::fs::write(deep.join("photo.jpg"), "jpeg").unwrap();
+    assert!(!super::holds_article_file(&root));
+    assert!(article_files(&root).is_empty());
+    // One deep down, or behind a link to a folder outside, is.
+    let outside = dir.path().join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    std::fs::write(outside.join("x.md"), "# X\n\nBody.\n").unwrap();
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(&outside, root.join("linked")).unwrap();
+        assert!(super::holds_article_file(&root));
+        std::fs::remove_file(root.join("linked")).unwrap();
+        assert!(!super::holds_article_file(&root));
+    }
+    std::fs::write(deep.join("z.txt"), "Z\n\nBody.\n").unwrap();
+    assert!(super::holds_article_file(&root));
+    assert_eq!(article_files(&root).len(), 1);
+    // A file named on its own, by its format; nothing where nothing is.
+    assert!(super::holds_article_file(&deep.join("z.txt")));
+    assert!(!super::holds_article_file(&deep.join("photo.jpg")));
+    assert!(!super::holds_article_file(&root.join("missing")));
+}

@@ -63,6 +63,23 @@ pub fn article_files(root: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// Whether `root` (a folder, or a file named on its own) holds a file of a format qari reads,
+/// as [`article_files`] would find it; the walk stops at the first.
+pub fn holds_article_file(root: &Path) -> bool {
+    let Ok(meta) = std::fs::metadata(root) else {
+        return false;
+    };
+    if meta.is_file() {
+        return Format::from_path(root).is_some();
+    }
+    let mut walker = Walker {
+        first_only: true,
+        ..Walker::default()
+    };
+    walker.run(root, &meta);
+    walker.found
+}
+
 /// A folder's identity: the device and inode of the folder a path leads to (its canonical path
 /// where there are no inodes).
 #[cfg(unix)]
@@ -96,6 +113,10 @@ pub(super) struct Walker {
     pub(super) problems: Vec<Problem>,
     seen: HashSet<FolderKey>,
     links: Vec<PathBuf>,
+    /// Stop at the first file of a format qari reads ([`holds_article_file`]) …
+    first_only: bool,
+    /// … which was found.
+    found: bool,
 }
 
 impl Walker {
@@ -108,6 +129,9 @@ impl Walker {
             let mut links = std::mem::take(&mut self.links);
             links.sort_unstable();
             for link in links {
+                if self.found && self.first_only {
+                    return;
+                }
                 let Ok(meta) = std::fs::metadata(&link) else {
                     continue;
                 };
@@ -126,6 +150,12 @@ impl Walker {
         }
     }
 
+    fn push_file(&mut self, path: PathBuf) {
+        self.found |=
+            Format::from_path(&path).is_some() && path.file_name().is_none_or(|n| n != MANIFEST);
+        self.files.push(path);
+    }
+
     fn skip(&mut self, path: &Path, message: impl Into<String>) {
         self.problems
             .push(Problem::new(crate::escape::path(path), message, true));
@@ -140,6 +170,9 @@ impl Walker {
             }
         };
         for entry in entries.flatten() {
+            if self.found && self.first_only {
+                return;
+            }
             let path = entry.path();
             let Ok(ft) = entry.file_type() else { continue };
             let hidden = entry.file_name().to_string_lossy().starts_with('.');
@@ -152,7 +185,7 @@ impl Walker {
             if ft.is_symlink() {
                 match std::fs::metadata(&path) {
                     Ok(m) if m.is_dir() => self.links.push(path),
-                    Ok(m) if m.is_file() => self.files.push(path),
+                    Ok(m) if m.is_file() => self.push_file(path),
                     Ok(m) if article_like => {
                         self.skip(
                             &path,
@@ -172,7 +205,7 @@ impl Walker {
                     self.walk(&path);
                 }
             } else if ft.is_file() {
-                self.files.push(path);
+                self.push_file(path);
             } else if article_like {
                 self.skip(&path, ReadError::NotRegular(kind_of(ft)).to_string());
             }

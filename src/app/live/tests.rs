@@ -255,12 +255,17 @@ fn what_changed_is_told_from_the_library_each_app_held() {
 
 /// The first row of the screen as drawn.
 fn header(app: &App) -> String {
+    row(app, 0)
+}
+
+/// Row `y` of the screen as drawn.
+fn row(app: &App, y: u16) -> String {
     let (w, h) = app.size();
     let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
     t.draw(|f| crate::ui::draw(app, &crate::ui::Theme::default(), f))
         .unwrap();
     let buf = t.backend().buffer();
-    (0..w).map(|x| buf[(x, 0)].symbol()).collect()
+    (0..w).map(|x| buf[(x, y)].symbol()).collect()
 }
 
 #[test]
@@ -324,4 +329,53 @@ fn the_first_page_gives_way_to_the_whole_library_keeping_the_selection_and_the_s
     assert_eq!(found, want);
     app.search_library("");
     assert_eq!(app.view().len(), 30);
+}
+
+#[test]
+fn a_library_still_to_be_read_gives_way_to_the_whole_with_what_could_not_be_used() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.md", "Alpha", "an apple a day");
+    write(dir.path(), "b.md", "Beta", "a banana");
+    std::fs::write(dir.path().join("bad.json"), "{ not json").unwrap();
+    let paths = vec![dir.path().to_path_buf()];
+    let waiting = Arc::new(Library::unread_yet(&paths));
+    let feed = Feed::fixed(Arc::clone(&waiting));
+    let mut app = following(waiting, &feed);
+    assert!(app.view().is_empty());
+    let h = header(&app);
+    assert!(h.contains("reading the library…"), "{h}");
+    assert!(!h.contains("article"), "{h}");
+    assert!(
+        row(&app, 1).contains("Reading the library…"),
+        "{}",
+        row(&app, 1)
+    );
+    // Keys on the empty list do nothing wrong; a search waits for the whole.
+    app.move_selection(3);
+    app.open_selected();
+    assert!(app.reader().is_none());
+    app.search_library("banana");
+    assert!(!app.busy());
+    let whole = Library::open(&paths);
+    assert_eq!(whole.name(), app.library().name());
+    feed.publish(Arc::new(whole));
+    assert!(app.poll_background());
+    let h = header(&app);
+    assert!(h.contains("2 articles · 2 unread"), "{h}");
+    let m = app.message().unwrap();
+    assert!(m.contains("bad.json: skipped"), "{m}");
+    assert!(app.wait_background(Duration::from_secs(60)));
+    assert_eq!(ids(&app), ["b.md"]);
+
+    // A folder whose files all fail says so, in the reader.
+    let bad = tempfile::tempdir().unwrap();
+    std::fs::write(bad.path().join("bad.json"), "{ not json").unwrap();
+    let paths = vec![bad.path().to_path_buf()];
+    let waiting = Arc::new(Library::unread_yet(&paths));
+    let feed = Feed::fixed(Arc::clone(&waiting));
+    let mut app = following(waiting, &feed);
+    feed.publish(Arc::new(Library::open(&paths)));
+    assert!(app.poll_background());
+    let m = app.message().unwrap();
+    assert!(m.starts_with("no article was found in "), "{m}");
 }
