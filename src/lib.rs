@@ -18,8 +18,9 @@
 //!   `render --plain`; the text in logical order for pipes ([`document::write_logical`]).
 //! - [`library`]: the catalog of a folder tree (or the embedded sample library): safe reads,
 //!   walking, newsboat's cache (read-only), sort, filter; or the catalog as the database last
-//!   saw it ([`library::Library::from_catalog`], the reader's first frame), kept current by the
-//!   watcher.
+//!   saw it ([`library::Library::from_catalog`]; its first page,
+//!   [`library::Library::first_page`], is the reader's first frame), read whole and kept
+//!   current by the watcher.
 //! - [`escape`]: the one sanitizer for names, paths and log fields from outside (one line,
 //!   no control or bidi override reaches a terminal or a log).
 //! - [`par`]: work spread over every core (the catalog, the search index, long articles).
