@@ -138,28 +138,19 @@ impl Term {
 
     /// Reads until the screen shows `text`; false when `max` passed first.
     pub fn wait_for(&mut self, text: &str, max: Duration) -> bool {
-        let start = Instant::now();
-        loop {
-            if self.screen().contains(text) {
-                return true;
-            }
-            let left = max.saturating_sub(start.elapsed());
-            if left.is_zero() {
-                return false;
-            }
-            match self.rx.recv_timeout(left.min(Duration::from_millis(50))) {
-                Ok(chunk) => self.take(&chunk),
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => return self.screen().contains(text),
-            }
-        }
+        self.wait_until(|screen| screen.contains(text), max)
     }
 
     /// Reads until the screen no longer shows `text`; false when `max` passed first.
     pub fn wait_while(&mut self, text: &str, max: Duration) -> bool {
+        self.wait_until(|screen| !screen.contains(text), max)
+    }
+
+    /// Reads until `done` holds of the screen's text; false when `max` passed first.
+    fn wait_until(&mut self, done: impl Fn(&str) -> bool, max: Duration) -> bool {
         let start = Instant::now();
         loop {
-            if !self.screen().contains(text) {
+            if done(&self.screen()) {
                 return true;
             }
             let left = max.saturating_sub(start.elapsed());
@@ -169,7 +160,7 @@ impl Term {
             match self.rx.recv_timeout(left.min(Duration::from_millis(50))) {
                 Ok(chunk) => self.take(&chunk),
                 Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => return !self.screen().contains(text),
+                Err(RecvTimeoutError::Disconnected) => return done(&self.screen()),
             }
         }
     }
