@@ -8,6 +8,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use super::{Entry, Item, LAZY_BYTES, Library, Origin, SourceFile};
 use crate::article::{DateValue, Direction, Format};
+use crate::store::scan::Link;
 use crate::store::{Db, ListRow};
 
 impl Library {
@@ -24,9 +25,12 @@ impl Library {
         for root in paths {
             let (canon, is_dir) = folder_of(root)?;
             let canon = is_dir.then_some(canon.as_str());
+            let (first_source, first_item) = (sources.len(), items.len());
+            let mut linked = false;
             // Each file's rows become its articles as they are read.
-            let whole = db.rows_under(root, |group| {
-                let Some(source) = source_of(root, canon, &group) else {
+            let whole = db.rows_under(root, |link, group| {
+                linked |= link.is_some();
+                let Some(source) = source_of(root, canon, link, &group) else {
                     return false;
                 };
                 let file = sources.len();
@@ -41,6 +45,10 @@ impl Library {
             });
             if !whole.ok()?? {
                 return None;
+            }
+            if linked {
+                // The walk lists a folder's files by id, those of its links among the others.
+                sort_by_id(&mut sources, &mut items, first_source, first_item);
             }
         }
         if items.is_empty() {
@@ -69,13 +77,13 @@ impl Library {
             return None;
         }
         let mut total = 0u64;
-        let mut rows: Vec<(usize, ListRow)> = Vec::new();
+        let mut rows: Vec<(usize, Option<Link>, ListRow)> = Vec::new();
         let mut folders = Vec::new();
         for (r, root) in paths.iter().enumerate() {
             folders.push(folder_of(root)?);
             let (n, first) = db.first_rows_under(root, limit).ok()??;
             total += n;
-            rows.extend(first.into_iter().map(|row| (r, row)));
+            rows.extend(first.into_iter().map(|(link, row)| (r, link, row)));
         }
         if rows.is_empty() {
             return None;
@@ -84,14 +92,15 @@ impl Library {
         let mut items: Vec<Item> = Vec::with_capacity(rows.len());
         // Each file once, from all its rows (what its manifest gave, how many it holds).
         let mut file_of: HashMap<(usize, String), (usize, bool)> = HashMap::new();
-        for (r, row) in rows {
+        for (r, link, row) in rows {
             let key = (r, row.identity.path.clone());
             let (file, many) = if let Some(&f) = file_of.get(&key) {
                 f
             } else {
                 let group = db.rows_of_file(&row.identity.path).ok()?;
                 let (canon, is_dir) = &folders[r];
-                let source = source_of(&paths[r], is_dir.then_some(canon.as_str()), &group)?;
+                let canon = is_dir.then_some(canon.as_str());
+                let source = source_of(&paths[r], canon, link.as_ref(), &group)?;
                 let many = group.len() > 1 || source.format.holds_many();
                 sources.push(source);
                 let f = (sources.len() - 1, many);
@@ -160,15 +169,62 @@ fn folder_of(root: &Path) -> Option<(String, bool)> {
     Some((canon, is_dir))
 }
 
+/// Puts the files of `sources[from_source..]` (their articles `items[from_item..]`, each
+/// file's together) in id order, as the walk of a folder lists them.
+fn sort_by_id(
+    sources: &mut Vec<SourceFile>,
+    items: &mut Vec<Item>,
+    from_source: usize,
+    from_item: usize,
+) {
+    let files = sources.split_off(from_source);
+    let mut of_file: Vec<Vec<Item>> = (0..files.len()).map(|_| Vec::new()).collect();
+    for item in items.split_off(from_item) {
+        of_file[item.file - from_source].push(item);
+    }
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    order.sort_by(|&a, &b| files[a].id.cmp(&files[b].id));
+    let mut files: Vec<Option<SourceFile>> = files.into_iter().map(Some).collect();
+    for old in order {
+        let file = sources.len();
+        items.extend(
+            std::mem::take(&mut of_file[old])
+                .into_iter()
+                .map(|mut item| {
+                    item.file = file;
+                    item
+                }),
+        );
+        sources.extend(files[old].take());
+    }
+}
+
 /// The file of a group of rows (one file's articles), as the walk of `root` would have found
 /// it: its path under `root` as given, its id relative to the folder (`canon` is the folder's
-/// canonical path with a separator at its end, or `None` for a file named on its own).
-fn source_of(root: &Path, canon: Option<&str>, group: &[ListRow]) -> Option<SourceFile> {
+/// canonical path with a separator at its end, or `None` for a file named on its own; `link`
+/// the link out of the folder the file was found through, when it was).
+fn source_of(
+    root: &Path,
+    canon: Option<&str>,
+    link: Option<&Link>,
+    group: &[ListRow],
+) -> Option<SourceFile> {
     let first = &group[0];
     let at = first.identity.path.as_str();
     let format = Format::from_path(Path::new(at)).filter(|f| !f.reads_path())?;
     let (path, id) = if let Some(canon) = canon {
-        let rel = at.strip_prefix(canon)?;
+        let rel = match link {
+            None => at.strip_prefix(canon)?.to_owned(),
+            Some(link) => {
+                let sep = std::path::MAIN_SEPARATOR;
+                let under = link.rel.replace('/', std::path::MAIN_SEPARATOR_STR);
+                match at.strip_prefix(link.target.as_str())? {
+                    "" => under,
+                    rest => format!("{under}{sep}{}", rest.strip_prefix(sep)?),
+                }
+            }
+        };
+        let rel = rel.as_str();
         let id = if std::path::MAIN_SEPARATOR == '/' {
             crate::escape::display(rel).into_owned()
         } else {

@@ -26,8 +26,55 @@ pub const BATCH: (usize, u64) = (2048, 6 * 1024 * 1024);
 const PENDING_INDEX_BYTES: i64 = 32 * 1024 * 1024;
 /// The page cache of the connection while a scan stores files, in KiB (2 MiB by default).
 const SCAN_CACHE_KIB: i64 = 64 * 1024;
-/// The prefix of the `meta` keys recording that a root was scanned to its end.
+/// The prefix of the `meta` keys recording that a root was scanned to its end …
 const SCANNED: &str = "scanned:";
+/// … and of those recording the links its walk followed out of it.
+const LINKS: &str = "links:";
+
+/// A link the walk of a folder followed out of it: the articles under `target` (canonical)
+/// are the folder's articles under `rel` (its path in the folder, `/` between names), and
+/// are stored under their canonical paths.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Link {
+    /// Where the link is in the folder.
+    pub rel: String,
+    /// The canonical path it leads to.
+    pub target: String,
+}
+
+/// A catalog row, with the link out of the folder asked for that it lies under, if any.
+pub type LinkedRow = (Option<Link>, ListRow);
+
+/// The link that made file `f`, found under `root`, have the canonical path `canon` outside
+/// it: the names `f` and `canon` end in alike are left off both.
+fn link_of(root: &Path, f: &Path, canon: &str) -> Option<Link> {
+    let rel: Vec<String> = f
+        .strip_prefix(root)
+        .ok()?
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let target = Path::new(canon);
+    let mut same = 0;
+    for (a, b) in rel.iter().rev().zip(target.components().rev()) {
+        if *a != b.as_os_str().to_string_lossy() {
+            break;
+        }
+        same += 1;
+    }
+    let rel = &rel[..rel.len() - same];
+    if rel.is_empty() {
+        return None;
+    }
+    let mut t = target;
+    for _ in 0..same {
+        t = t.parent()?;
+    }
+    Some(Link {
+        rel: rel.join("/"),
+        target: t.to_string_lossy().into_owned(),
+    })
+}
 
 /// What a scan did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -218,10 +265,21 @@ impl Db {
             root.parent().unwrap_or(root)
         };
         let mut canon_of = Canonical::default();
+        let inside = {
+            let mut c = canonical(root_dir).unwrap_or_default();
+            if !c.ends_with(std::path::MAIN_SEPARATOR) {
+                c.push(std::path::MAIN_SEPARATOR);
+            }
+            c
+        };
+        let mut links = std::collections::BTreeSet::new();
         for f in files {
             let Some((canon, meta)) = canon_of.file(&f) else {
                 continue;
             };
+            if root.is_dir() && !canon.starts_with(&inside) {
+                links.extend(link_of(root, &f, &canon));
+            }
             present.insert(canon.clone());
             if !self.unchanged(&canon, meta.len(), mtime_nanos(&meta))? {
                 todo.push((f, canon, meta.len()));
@@ -251,7 +309,7 @@ impl Db {
         }
         // A single file: only it can have vanished, and the next scan sees to it.
         if !root_canon.is_empty() {
-            self.mark_scanned(&root_canon)?;
+            self.mark_scanned(&root_canon, &links.into_iter().collect::<Vec<_>>())?;
         }
         Ok(done)
     }
@@ -335,49 +393,102 @@ impl Db {
         })
     }
 
-    /// Records that the catalog held every file under `root` (canonical) when a scan ended.
-    fn mark_scanned(&mut self, root: &str) -> Result<()> {
+    /// Records that the catalog held every file under `root` (canonical) when a scan ended,
+    /// and the links the walk followed out of it (see [`Link`]).
+    fn mark_scanned(&mut self, root: &str, links: &[Link]) -> Result<()> {
         let key = format!("{SCANNED}{root}");
+        let links_key = format!("{LINKS}{root}");
         let now = super::now_millis().to_string();
+        let pairs: Vec<(&str, &str)> = links
+            .iter()
+            .map(|l| (l.rel.as_str(), l.target.as_str()))
+            .collect();
+        let links = serde_json::to_string(&pairs).unwrap_or_default();
         self.write(|tx| {
             tx.prepare_cached("INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)")?
                 .execute([key.as_str(), now.as_str()])?;
+            if pairs.is_empty() {
+                tx.prepare_cached("DELETE FROM meta WHERE key = ?1")?
+                    .execute([links_key.as_str()])?;
+            } else {
+                tx.prepare_cached("INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)")?
+                    .execute([links_key.as_str(), links.as_str()])?;
+            }
             Ok(())
         })
+    }
+
+    /// The links out of `root` (canonical) its last scan followed, when it recorded them.
+    pub fn links_of(&self, root: &str) -> Result<Vec<Link>> {
+        let Some(value) = self.meta(&format!("{LINKS}{root}"))? else {
+            return Ok(Vec::new());
+        };
+        let pairs: Vec<(String, String)> = serde_json::from_str(&value).unwrap_or_default();
+        Ok(pairs
+            .into_iter()
+            .map(|(rel, target)| Link { rel, target })
+            .collect())
     }
 
     /// Hands `each` the catalog's rows of every article under `root` (a file or a folder), a
     /// file at a time in the order of their paths, each file's in their order in it, when a
     /// scan of `root` (or of a folder holding it) has ended before: `Some(true)`, or
     /// `Some(false)` when `each` stopped it by returning false; `None` when no scan has ended,
-    /// so the catalog cannot tell what is there. What the reader's list starts from, before
-    /// the folders are looked at.
+    /// so the catalog cannot tell what is there. The rows of the links its last scan followed
+    /// out of `root` come after the others, each with its [`Link`]. What the reader's list
+    /// starts from, before the folders are looked at.
     pub fn rows_under(
         &self,
         root: &Path,
-        each: impl FnMut(Vec<ListRow>) -> bool,
+        mut each: impl FnMut(Option<&Link>, Vec<ListRow>) -> bool,
     ) -> Result<Option<bool>> {
         let Some(canon) = self.scanned(root)? else {
             return Ok(None);
         };
-        self.rows_at(&canon, Path::new(&canon).is_dir(), each)
-            .map(Some)
+        let is_dir = Path::new(&canon).is_dir();
+        if !self.rows_at(&canon, is_dir, |group| each(None, group))? {
+            return Ok(Some(false));
+        }
+        for link in self.links_under(&canon, is_dir)? {
+            let folder = Path::new(&link.target).is_dir();
+            if !self.rows_at(&link.target, folder, |group| each(Some(&link), group))? {
+                return Ok(Some(false));
+            }
+        }
+        Ok(Some(true))
     }
 
     /// The first `limit` rows under `root` in the list's date order, and the number of rows
     /// under `root` in all, when a scan of `root` (or of a folder holding it) has ended (see
-    /// [`Self::rows_under`]): the reader's first frame of a big library, the rest read after
-    /// it.
+    /// [`Self::rows_under`], links included): the reader's first frame of a big library, the
+    /// rest read after it.
     pub fn first_rows_under(
         &self,
         root: &Path,
         limit: usize,
-    ) -> Result<Option<(u64, Vec<ListRow>)>> {
+    ) -> Result<Option<(u64, Vec<LinkedRow>)>> {
         let Some(canon) = self.scanned(root)? else {
             return Ok(None);
         };
-        self.first_rows_at(&canon, Path::new(&canon).is_dir(), limit)
-            .map(Some)
+        let is_dir = Path::new(&canon).is_dir();
+        let (mut total, first) = self.first_rows_at(&canon, is_dir, limit)?;
+        let mut rows: Vec<LinkedRow> = first.into_iter().map(|row| (None, row)).collect();
+        for link in self.links_under(&canon, is_dir)? {
+            let folder = Path::new(&link.target).is_dir();
+            let (n, first) = self.first_rows_at(&link.target, folder, limit)?;
+            total += n;
+            rows.extend(first.into_iter().map(|row| (Some(link.clone()), row)));
+        }
+        Ok(Some((total, rows)))
+    }
+
+    /// The links out of folder `canon` its own last scan followed (none for a file).
+    fn links_under(&self, canon: &str, is_dir: bool) -> Result<Vec<Link>> {
+        if is_dir {
+            self.links_of(canon)
+        } else {
+            Ok(Vec::new())
+        }
     }
 
     /// The canonical path of `root` when a scan of it or of a folder holding it has ended.
@@ -453,6 +564,40 @@ mod tests {
                 .unwrap()
                 .len(),
             2
+        );
+    }
+
+    #[test]
+    fn a_file_outside_its_folder_names_the_link_it_came_through() {
+        use super::{Link, link_of};
+        use std::path::Path;
+        let link = |rel: &str, target: &str| {
+            Some(Link {
+                rel: rel.to_owned(),
+                target: target.to_owned(),
+            })
+        };
+        let root = Path::new("/lib");
+        assert_eq!(
+            link_of(
+                root,
+                Path::new("/lib/linked/deep/a.txt"),
+                "/far/away/deep/a.txt"
+            ),
+            link("linked", "/far/away")
+        );
+        assert_eq!(
+            link_of(root, Path::new("/lib/x/linked/a.txt"), "/far/a.txt"),
+            link("x/linked", "/far")
+        );
+        // A link to a file is a link of its own name.
+        assert_eq!(
+            link_of(root, Path::new("/lib/b.txt"), "/far/a.txt"),
+            link("b.txt", "/far/a.txt")
+        );
+        assert_eq!(
+            link_of(root, Path::new("/elsewhere/a.txt"), "/far/a.txt"),
+            None
         );
     }
 
