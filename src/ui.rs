@@ -89,8 +89,10 @@ fn header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let lib = app.library();
     // While only the first page is read, the whole library's count, and no unread count yet.
     let counts = match lib.loading() {
-        Some(0) => "reading the library…".to_owned(),
-        Some(n) => format!("{n} article{} · … unread", if n == 1 { "" } else { "s" }),
+        Some(crate::library::Loading::Folders) => "reading the library…".to_owned(),
+        Some(crate::library::Loading::Rest(n)) => {
+            format!("{n} article{} · … unread", if n == 1 { "" } else { "s" })
+        }
         None => format!(
             "{} article{} · {} unread",
             lib.len(),

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use super::{App, EAGER_INDEX_ARTICLES, Focus, Waker};
 use crate::article::Article;
 use crate::document::{DocLine, PreparedArticle};
-use crate::library::Library;
+use crate::library::{Library, Loading};
 use crate::search;
 use crate::search::{Hit, Match, Query, SharedIndex};
 
@@ -442,8 +442,8 @@ impl App {
             return Some("opening the article…".to_owned());
         }
         match self.lib.loading() {
-            Some(0) => return Some("reading the library…".to_owned()),
-            Some(_) => return Some("reading the list…".to_owned()),
+            Some(Loading::Folders) => return Some("reading the library…".to_owned()),
+            Some(Loading::Rest(_)) => return Some("reading the list…".to_owned()),
             None => {}
         }
         let fixed = match self.bg.awaited.map(|(_, a)| a) {

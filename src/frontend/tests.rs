@@ -1,4 +1,5 @@
 use super::*;
+use crate::library::Loading;
 
 fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
     pairs
@@ -215,13 +216,16 @@ fn the_first_frame_is_a_page_of_the_catalog_or_a_library_still_to_be_read() {
     };
     // No database yet, or one that has not scanned the folder: the folder is still to be
     // read, by the watcher.
-    assert_eq!(first(None), Some((0, Some(0))));
+    assert_eq!(first(None), Some((0, Some(Loading::Folders))));
     let (mut opened, _) = crate::store::Db::open(&db).unwrap();
-    assert_eq!(first(None), Some((0, Some(0))));
+    assert_eq!(first(None), Some((0, Some(Loading::Folders))));
     opened.scan(&lib, |_, _| {}).unwrap();
     let (page, note) = open_first_frame(&paths, Some(&db), None, &reader);
     let page = page.expect("the catalog holds the folder");
-    assert_eq!((page.len(), page.loading(), note), (3, Some(3), None));
+    assert_eq!(
+        (page.len(), page.loading(), note),
+        (3, Some(Loading::Rest(3)), None)
+    );
     assert_eq!(page.entry(0).title, "Title 2", "newest first");
     // An old state file to import names articles by path: it is resolved against the whole
     // library, so the whole is read first.
@@ -233,7 +237,7 @@ fn the_first_frame_is_a_page_of_the_catalog_or_a_library_still_to_be_read() {
     .unwrap();
     assert_eq!(first(Some(&legacy)), None);
     opened.import_state_json(&legacy, &paths, &reader).unwrap();
-    assert_eq!(first(Some(&legacy)), Some((3, Some(3))));
+    assert_eq!(first(Some(&legacy)), Some((3, Some(Loading::Rest(3)))));
     // Nothing to open: none. A path with nothing to read, or none at all, is said before the
     // terminal is taken: none.
     assert!(open_first_frame(&[], Some(&db), None, &reader).0.is_none());
@@ -245,5 +249,5 @@ fn the_first_frame_is_a_page_of_the_catalog_or_a_library_still_to_be_read() {
     }
     // No database (no home): still to be read.
     let l = open_first_frame(&paths, None, None, &reader).0.unwrap();
-    assert_eq!((l.len(), l.loading()), (0, Some(0)));
+    assert_eq!((l.len(), l.loading()), (0, Some(Loading::Folders)));
 }

@@ -11,6 +11,17 @@ use crate::article::{DateValue, Direction, Format};
 use crate::store::scan::Link;
 use crate::store::{Db, ListRow};
 
+/// What of a library is still being read, while a first frame stands for it (see
+/// [`Library::loading`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Loading {
+    /// Its folders: nothing of it is known yet ([`Library::unread_yet`]).
+    Folders,
+    /// The catalog's rows after its first page ([`Library::first_page`]); the whole holds
+    /// this many articles.
+    Rest(usize),
+}
+
 impl Library {
     /// The library under `paths` as the catalog of `db` holds it, without reading a file.
     /// `None` when the catalog cannot stand for it: a path no scan of the catalog has covered
@@ -127,7 +138,9 @@ impl Library {
             sources,
             items,
             from_catalog: true,
-            loading: Some(usize::try_from(total).unwrap_or(usize::MAX).max(n)),
+            loading: Some(Loading::Rest(
+                usize::try_from(total).unwrap_or(usize::MAX).max(n),
+            )),
             ..Self::default()
         };
         // The rows came in the list's order already.
@@ -135,9 +148,21 @@ impl Library {
         Some(lib)
     }
 
-    /// While this library is the first page of a bigger one ([`Self::first_page`]): how many
-    /// articles the whole library holds.
-    pub fn loading(&self) -> Option<usize> {
+    /// A library of `paths` whose articles are still to be read: the reader's first frame
+    /// while its watcher reads them ([`watch_loading`]), so the terminal is the reader's at
+    /// once; [`Self::loading`] is [`Loading::Folders`].
+    pub fn unread_yet(paths: &[PathBuf]) -> Self {
+        Self {
+            name: Self::name_of(paths),
+            key: Self::key_of(paths),
+            loading: Some(Loading::Folders),
+            ..Self::default()
+        }
+    }
+
+    /// What is still being read of this library, while it stands for the whole one (see
+    /// [`Self::first_page`] and [`Self::unread_yet`]).
+    pub fn loading(&self) -> Option<Loading> {
         self.loading
     }
 

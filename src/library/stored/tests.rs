@@ -1,7 +1,7 @@
 use std::path::{Path, PathBuf};
 
 use super::*;
-use crate::library::SortKey;
+use crate::library::{Loading, SortKey};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
@@ -278,7 +278,7 @@ fn the_first_page_is_the_top_of_the_list_of_the_whole_library() {
             let page = Library::first_page(&db, &paths, n).expect("the catalog holds them");
             let want = &listed[..n.min(listed.len())];
             assert_eq!(shown(&page), want, "{n} of {paths:?}");
-            assert_eq!(page.loading(), Some(listed.len()));
+            assert_eq!(page.loading(), Some(Loading::Rest(listed.len())));
             assert_eq!(
                 page.view(SortKey::Date),
                 (0..want.len()).collect::<Vec<_>>()
