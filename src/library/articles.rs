@@ -32,7 +32,7 @@ impl Library {
     }
 
     /// How many parsed articles are kept, and about how many bytes they hold (at most
-    /// [`BODY_CACHE_BYTES`]).
+    /// [`super::BODY_CACHE_BYTES`]).
     pub fn kept_bodies(&self) -> (usize, usize) {
         self.bodies.held()
     }

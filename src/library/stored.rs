@@ -149,7 +149,7 @@ impl Library {
     }
 
     /// A library of `paths` whose articles are still to be read: the reader's first frame
-    /// while its watcher reads them ([`watch_loading`]), so the terminal is the reader's at
+    /// while its watcher reads them ([`super::watch_loading`]), so the terminal is the reader's at
     /// once; [`Self::loading`] is [`Loading::Folders`].
     pub fn unread_yet(paths: &[PathBuf]) -> Self {
         Self {
